@@ -1,0 +1,38 @@
+/**
+ * Timing for micro-benchmarks: a case is a function that does one batch of work and returns how
+ * many operations and bytes it handled. We warm up, then run batches for a fixed wall time and
+ * report rates. CPU time is measured too: on a shared machine it is steadier than wall time.
+ */
+export interface BatchResult {
+  ops: number;
+  bytes: number;
+}
+export type BenchCase = () => BatchResult;
+export type BenchCaseFactory = () => BenchCase | Promise<BenchCase>;
+
+export interface Measurement {
+  opsPerSec: number;
+  mbPerSec: number;
+  /** Operations per second of CPU time of this process (user + system). */
+  opsPerCpuSec: number;
+}
+
+export function measure(run: BenchCase, { warmupMs = 300, durationMs = 1000 } = {}): Measurement {
+  const warmEnd = performance.now() + warmupMs;
+  while (performance.now() < warmEnd) run();
+  let ops = 0;
+  let bytes = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < durationMs) {
+    const r = run();
+    ops += r.ops;
+    bytes += r.bytes;
+    t = performance.now();
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const secs = (t - t0) / 1000;
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
+  return { opsPerSec: ops / secs, mbPerSec: bytes / secs / 1e6, opsPerCpuSec: ops / cpuSecs };
+}

@@ -1,0 +1,17 @@
+// Runs one benchmark case in a fresh process (so that, e.g., ws loads with or without
+// bufferutil as its environment says) and prints its measurement as JSON.
+import { measure, type BenchCaseFactory } from './harness.js';
+import { frameCases } from './cases/frames.js';
+import { httpParseCases } from './cases/http-parse.js';
+
+const registry: Record<string, BenchCaseFactory> = { ...frameCases, ...httpParseCases };
+
+const id = process.argv[2];
+const factory = registry[id];
+if (!factory) {
+  console.error(`unknown bench case ${id}; known: ${Object.keys(registry).join(', ')}`);
+  process.exit(2);
+}
+const run = await factory();
+const durationMs = Number(process.env.BENCH_DURATION_MS ?? 1000);
+console.log(JSON.stringify(measure(run, { durationMs })));

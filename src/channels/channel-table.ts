@@ -1,0 +1,269 @@
+/**
+ * The per-server tables of channels, and the process-wide index that lets any code reach a
+ * channel by name ("manage it from anywhere"). Names are unique in the process (`conn0`,
+ * `conn1`, … as in NaviServer), so a name alone finds its channel; `{server}` narrows the
+ * look-up to one server's table, e.g. to clean up another server's stale names.
+ */
+import { threadId } from 'node:worker_threads';
+import { Channel, type ChannelInit } from './channel.js';
+import { ChannelNotFoundError, ChannelStateError } from './errors.js';
+
+/** One row of `list`: the ten fields of ns_connchan's listing, typed. */
+export interface ChannelListEntry {
+  name: string;
+  /** Where the channel is served: the worker thread id ("main" for the main thread). */
+  worker: string;
+  /** Start time of the initiating request, ms since the epoch. */
+  start: number;
+  driver: string;
+  /** Client address (the forwarded one in reverse-proxy mode). */
+  peer: string;
+  sent: number;
+  received: number;
+  clientData: unknown;
+  /** Name of the registered callback function, or "" when none. */
+  callback: string;
+  /** Callback conditions, e.g. "rx", or "" when none. */
+  condition: string;
+}
+
+/** `status`: everything `list` shows about one channel, and the buffers and last errors. */
+export interface ChannelStatus {
+  name: string;
+  kind: Channel['kind'];
+  server: string;
+  driver: string;
+  peer: string;
+  start: number;
+  sent: number;
+  received: number;
+  /** Bytes queued by writes that have not left yet. */
+  sendbuffer: number;
+  /** Bytes received and not yet read. */
+  receivebuffer: number;
+  /** Bytes of WebSocket frames received and not yet returned by `read({websocket})`. */
+  framebuffer: number;
+  /** Bytes of an unfinished fragmented WebSocket message. */
+  fragments: number;
+  /** Last send error (symbolic errno, e.g. "EPIPE"), or "". */
+  senderror: string;
+  /** Last receive error, or "". */
+  recverror: string;
+  /** Present when a callback is registered. */
+  callback?: string;
+  condition?: string;
+  /** True when the callback returned 2 (suspend). */
+  suspended?: boolean;
+}
+
+const WORKER = threadId === 0 ? 'main' : `worker-${threadId}`;
+let nextId = 0;
+
+/**
+ * The entry for a listening socket (`listen` returns its name): it shows in `list`, answers
+ * `status` and `exists`, and `close` stops the listening; reading and writing do not apply.
+ */
+export class ListenerEntry {
+  readonly kind = 'listen' as const;
+  readonly startTime = Date.now();
+  readonly peer = '';
+  readonly sent = 0;
+  readonly received = 0;
+  readonly sendBuffer = 0;
+  readonly receiveBuffer = 0;
+  readonly lastSendError = '';
+  readonly lastReceiveError = '';
+  readonly callback = undefined;
+  readonly condition = '';
+  clientData: unknown;
+  #stop: () => Promise<void>;
+  #onGone: (() => void) | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly server: string,
+    readonly driver: string,
+    /** host:port listened on. */
+    readonly address: string,
+    stop: () => Promise<void>,
+  ) {
+    this.#stop = stop;
+  }
+
+  onGone(fn: () => void): void {
+    this.#onGone = fn;
+  }
+
+  /** Stops listening and leaves the table. */
+  close(): Promise<void> {
+    const gone = this.#onGone;
+    this.#onGone = undefined;
+    gone?.();
+    return this.#stop();
+  }
+
+  destroy(): void {
+    void this.close();
+  }
+}
+
+/** Anything a table holds: a connection's channel or a listener. */
+export type TableEntry = Channel | ListenerEntry;
+
+/** Every live entry of the process by name, whatever its server. */
+const byName = new Map<string, TableEntry>();
+const tables = new Map<string, ChannelTable>();
+
+export const DEFAULT_SERVER = 'default';
+
+/** Extra fields a protocol on a channel adds to `status` (WebSocket frame counters, …). */
+export type StatusExtension = (channel: Channel) => Partial<ChannelStatus>;
+const statusExtensions = new WeakMap<Channel, StatusExtension>();
+
+export class ChannelTable {
+  readonly server: string;
+  readonly #channels = new Map<string, TableEntry>();
+
+  private constructor(server: string) {
+    this.server = server;
+  }
+
+  /** The table of `server`, created on first use. */
+  static of(server: string = DEFAULT_SERVER): ChannelTable {
+    let table = tables.get(server);
+    if (!table) {
+      table = new ChannelTable(server);
+      tables.set(server, table);
+    }
+    return table;
+  }
+
+  /** Creates a channel under a fresh name and puts it in this table. */
+  create(init: Omit<ChannelInit, 'name' | 'server'>): Channel {
+    const channel = new Channel({ ...init, name: freshName(), server: this.server });
+    this.#add(channel);
+    return channel;
+  }
+
+  /** Puts a listener's entry in this table; `stop` is what closing it does. */
+  createListener(address: string, driver: string, stop: () => Promise<void>): ListenerEntry {
+    const entry = new ListenerEntry(freshName(), this.server, driver, address, stop);
+    this.#add(entry);
+    return entry;
+  }
+
+  #add(entry: TableEntry): void {
+    this.#channels.set(entry.name, entry);
+    byName.set(entry.name, entry);
+    entry.onGone(() => {
+      this.#channels.delete(entry.name);
+      byName.delete(entry.name);
+    });
+  }
+
+  get size(): number {
+    return this.#channels.size;
+  }
+
+  has(name: string): boolean {
+    return this.#channels.has(name);
+  }
+
+  get(name: string): TableEntry {
+    const entry = this.#channels.get(name);
+    if (!entry) throw new ChannelNotFoundError(name, this.server);
+    return entry;
+  }
+
+  entries(): IterableIterator<TableEntry> {
+    return this.#channels.values();
+  }
+
+  /** The connection channels (listeners left out). */
+  *channels(): IterableIterator<Channel> {
+    for (const e of this.#channels.values()) if (e instanceof Channel) yield e;
+  }
+
+  list(): ChannelListEntry[] {
+    return [...this.#channels.values()].map(listEntry);
+  }
+}
+
+function freshName(): string {
+  return `conn${nextId++}`;
+}
+
+/** Finds a live entry (channel or listener) by name, in one server's table or in any. */
+export function findEntry(name: string, server?: string): TableEntry {
+  if (server !== undefined) return ChannelTable.of(server).get(name);
+  const entry = byName.get(name);
+  if (!entry) throw new ChannelNotFoundError(name);
+  return entry;
+}
+
+/** Finds a live connection channel by name; a listener's name is refused with a clear error. */
+export function findChannel(name: string, server?: string): Channel {
+  const entry = findEntry(name, server);
+  if (entry instanceof ListenerEntry) {
+    throw new ChannelStateError(name, 'is a listening socket: only list, status, exists and close apply', 'ERR_CHAN_IS_LISTENER');
+  }
+  return entry;
+}
+
+/** Every table that exists, for listings across servers. */
+export function allTables(): IterableIterator<ChannelTable> {
+  return tables.values();
+}
+
+export function channelExists(name: string, server?: string): boolean {
+  return server !== undefined ? ChannelTable.of(server).has(name) : byName.has(name);
+}
+
+/** Lets a protocol running on a channel add its fields to `status`. */
+export function extendStatus(channel: Channel, extension: StatusExtension): void {
+  statusExtensions.set(channel, extension);
+}
+
+export function listEntry(c: TableEntry): ChannelListEntry {
+  return {
+    name: c.name,
+    worker: WORKER,
+    start: c.startTime,
+    driver: c.driver,
+    peer: c.peer,
+    sent: c.sent,
+    received: c.received,
+    clientData: c.clientData,
+    callback: c.callback?.displayName ?? '',
+    condition: c.condition,
+  };
+}
+
+export function channelStatus(c: TableEntry): ChannelStatus {
+  const status: ChannelStatus = {
+    name: c.name,
+    kind: c.kind,
+    server: c.server,
+    driver: c.driver,
+    peer: c.peer,
+    start: c.startTime,
+    sent: c.sent,
+    received: c.received,
+    sendbuffer: c.sendBuffer,
+    receivebuffer: c.receiveBuffer,
+    framebuffer: 0,
+    fragments: 0,
+    senderror: c.lastSendError,
+    recverror: c.lastReceiveError,
+  };
+  const cb = c.callback;
+  if (cb) {
+    status.callback = cb.displayName;
+    status.condition = c.condition;
+    status.suspended = cb.suspended;
+  }
+  if (c instanceof ListenerEntry) status.peer = c.address;
+  if (!(c instanceof Channel)) return status;
+  const ext = statusExtensions.get(c);
+  return ext ? { ...status, ...ext(c) } : status;
+}

@@ -1,0 +1,556 @@
+/**
+ * A Channel owns one connection (plain TCP or TLS, the same code either way) and offers
+ * ns_connchan's operations on it: read, write (raw or buffered, always bounded), callbacks with
+ * timeouts, close (flushing) and destroy (discarding), plus the counters `list` and `status`
+ * report. Reading and writing never block the event loop; timeouts are timers.
+ */
+import type { Transport } from '../io/dial.js';
+import { ByteQueue } from '../proto/bytes/byte-queue.js';
+import { parseTimeValue } from '../io/time-value.js';
+import { TimeoutError } from '../io/errors.js';
+import { ChannelIoError, ChannelStateError } from './errors.js';
+import {
+  CallbackRegistration,
+  CANCEL,
+  KEEP,
+  formatWhen,
+  toCallbackResult,
+  type CallbackCondition,
+  type CallbackOptions,
+  type CallbackReason,
+  type ChannelCallbackFn,
+} from './channel-callback.js';
+
+/** How the channel came to be. */
+export type ChannelKind = 'detached' | 'connect' | 'listen' | 'accepted' | 'open' | 'adopted';
+
+export interface ChannelLimits {
+  /** Bytes a write may leave queued before the channel refuses more. Default 16 MiB. */
+  maxSendBufferBytes: number;
+  /** Received bytes held unread before the socket is paused. Default 1 MiB. */
+  maxReceiveBufferBytes: number;
+  /** How long `close()` waits for queued bytes to leave before destroying. Default 2 s. */
+  closeWaitMs: number;
+  /** Default for `read` when no receive timeout was set. Default 30 s (NaviServer's recvwait). */
+  receiveTimeoutMs: number;
+}
+
+export const DEFAULT_CHANNEL_LIMITS: Readonly<ChannelLimits> = Object.freeze({
+  maxSendBufferBytes: 16 * 1024 * 1024,
+  maxReceiveBufferBytes: 1024 * 1024,
+  closeWaitMs: 2000,
+  receiveTimeoutMs: 30_000,
+});
+
+export interface ChannelInit {
+  name: string;
+  socket: Transport;
+  kind: ChannelKind;
+  /** Driver name: the server driver's name for detached channels, 'http'/'https' for outgoing. */
+  driver: string;
+  /** Name of the server whose table holds this channel. */
+  server: string;
+  /** Start time of the initiating request (ms since epoch). Default: now. */
+  startTime?: number;
+  /** Peer address to report (the X-Forwarded-For client in reverse-proxy mode). */
+  peer?: string;
+  clientData?: unknown;
+  /** Bytes already read from the socket that belong to the channel (pipelined data, …). */
+  initialData?: Buffer[];
+  /** WebSocket role for `read({websocket: true})`: server for accepted connections. */
+  role: 'server' | 'client';
+  /**
+   * Keep the channel after the peer finished sending, so that it can still be written to
+   * (TCP half-close). Default false: once the end of input has been read (or there is nobody to
+   * read it), the channel closes its side and leaves the table.
+   */
+  halfOpen?: boolean;
+  limits?: Partial<ChannelLimits>;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class Channel {
+  readonly name: string;
+  readonly kind: ChannelKind;
+  readonly driver: string;
+  readonly server: string;
+  readonly startTime: number;
+  readonly role: 'server' | 'client';
+  readonly limits: ChannelLimits;
+  readonly halfOpen: boolean;
+  clientData: unknown;
+
+  #socket: Transport;
+  #peer: string;
+  #recv = new ByteQueue();
+  #received = 0;
+  #accepted = 0;
+  #eof = false;
+  #eofDelivered = false;
+  /** Closed or destroyed by its owner: every further operation is an error. */
+  #closed = false;
+  /** Out of the table (closed, or the peer finished and everything was read). */
+  #gone = false;
+  #socketClosed = false;
+  #paused = false;
+  #lastSendError = '';
+  #lastRecvError = '';
+  #receiveTimeoutMs: number;
+  #sendTimeoutMs = 0;
+  #readWaiter: (() => void) | undefined;
+  #consumer: ((chunk: Buffer) => void) | undefined;
+  #callback: CallbackRegistration | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #dispatchScheduled = false;
+  #progress = 0;
+  #onGone: ((channel: Channel) => void) | undefined;
+
+  constructor(init: ChannelInit) {
+    this.name = init.name;
+    this.kind = init.kind;
+    this.driver = init.driver;
+    this.server = init.server;
+    this.startTime = init.startTime ?? Date.now();
+    this.role = init.role;
+    this.clientData = init.clientData;
+    this.limits = { ...DEFAULT_CHANNEL_LIMITS, ...init.limits };
+    this.halfOpen = init.halfOpen ?? false;
+    this.#receiveTimeoutMs = this.limits.receiveTimeoutMs;
+    this.#socket = init.socket;
+    this.#peer = init.peer ?? init.socket.remoteAddress ?? '';
+    for (const chunk of init.initialData ?? []) {
+      this.#recv.push(chunk);
+    }
+    const s = this.#socket;
+    s.setKeepAlive(true);
+    s.on('data', (chunk: Buffer) => this.#onData(chunk));
+    s.on('end', () => this.#onEnd());
+    s.on('drain', () => this.#wake());
+    s.on('error', (err: NodeJS.ErrnoException) => this.#onError(err));
+    s.on('close', () => this.#onSocketClose());
+    if (s.isPaused()) s.resume();
+  }
+
+  /** The socket underneath (for adapters that take the connection over). */
+  get socket(): Transport {
+    return this.#socket;
+  }
+  /** Address of the other side. */
+  get peer(): string {
+    return this.#peer;
+  }
+  get received(): number {
+    return this.#received;
+  }
+  /** Bytes handed to the kernel (accepted minus still queued). */
+  get sent(): number {
+    return this.#accepted - this.sendBuffer;
+  }
+  /** Bytes accepted by `write` but not yet handed to the kernel. */
+  get sendBuffer(): number {
+    return this.#socketClosed ? 0 : this.#socket.writableLength;
+  }
+  /** Received bytes not yet read. */
+  get receiveBuffer(): number {
+    return this.#recv.length;
+  }
+  get eof(): boolean {
+    return this.#eof && this.#recv.length === 0;
+  }
+  /** Closed by its owner (close, destroy, a callback's 0). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+  /** No longer in its table: closed, or the connection ended and all input was read. */
+  get gone(): boolean {
+    return this.#gone;
+  }
+  get lastSendError(): string {
+    return this.#lastSendError;
+  }
+  get lastReceiveError(): string {
+    return this.#lastRecvError;
+  }
+  get callback(): CallbackRegistration | undefined {
+    return this.#callback;
+  }
+  /** The registered callback's conditions, e.g. "rx", or "" when none. */
+  get condition(): string {
+    return this.#callback ? formatWhen(this.#callback.when) : '';
+  }
+
+  /** Called once when the channel leaves the table (closed, destroyed, or its peer vanished). */
+  onGone(fn: (channel: Channel) => void): void {
+    this.#onGone = fn;
+  }
+
+  /**
+   * Reads what has arrived. Waits (up to the receive timeout) when nothing has; resolves with
+   * an empty buffer at end of input.
+   */
+  async read(options: { maxBytes?: number; timeoutMs?: number } = {}): Promise<Buffer> {
+    this.#assertOpen('read');
+    if (this.#recv.length === 0 && !this.#eof) {
+      await this.#waitReadable(options.timeoutMs ?? this.#receiveTimeoutMs);
+    }
+    return this.takeBuffered(options.maxBytes);
+  }
+
+  /**
+   * Takes what has arrived without waiting: the bytes, or an empty buffer when there are none
+   * (then `eof` tells whether more can come).
+   */
+  takeBuffered(maxBytes = Infinity): Buffer {
+    const n = Math.min(this.#recv.length, maxBytes);
+    if (n === 0) {
+      if (this.#eof && !this.#eofDelivered) {
+        this.#eofDelivered = true;
+        this.#progress++;
+        this.#maybeFinished();
+      }
+      return EMPTY;
+    }
+    this.#progress++;
+    const out = this.#recv.consume(n);
+    this.#resumeIfRoom();
+    return out;
+  }
+
+  /**
+   * Writes bytes. Unbuffered (the default) accepts as much as fits under the send-buffer bound
+   * and returns that count, which may be less than the length: the caller writes the rest later
+   * (e.g. from a `w` callback). Buffered accepts all or throws when the bound would be exceeded.
+   */
+  write(data: Uint8Array | string, options: { buffered?: boolean } = {}): number {
+    this.#assertOpen('write');
+    if (!this.#socket.writable) {
+      throw new ChannelStateError(this.name, 'cannot write: the connection is closed for sending', 'ERR_CHAN_NOT_WRITABLE');
+    }
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const len = bytes.length;
+    if (len === 0) return 0;
+    const room = this.limits.maxSendBufferBytes - this.#socket.writableLength;
+    let n = len;
+    if (len > room) {
+      if (options.buffered) {
+        throw new ChannelStateError(
+          this.name,
+          `send buffer full: ${this.#socket.writableLength} bytes queued, limit ${this.limits.maxSendBufferBytes}`,
+          'ERR_CHAN_SEND_BUFFER_FULL',
+        );
+      }
+      n = Math.max(0, room);
+      if (n === 0) return 0;
+    }
+    this.#socket.write(n === len ? bytes : bytes.subarray(0, n));
+    this.#accepted += n;
+    this.#progress++;
+    return n;
+  }
+
+  /**
+   * Waits until the send buffer is empty, or the send timeout passes (then TimeoutError).
+   * The promise form of NaviServer's "write an empty string from a w callback until sendbuffer
+   * is 0".
+   */
+  async flush(timeoutMs = this.#sendTimeoutMs || this.limits.closeWaitMs): Promise<void> {
+    if (this.sendBuffer === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(
+          new TimeoutError(`channel "${this.name}" timeout on send operation (${timeoutMs} ms)`, {
+            code: 'ERR_CHAN_SEND_TIMEOUT',
+            timeoutMs,
+          }),
+        );
+      }, timeoutMs);
+      const done = () => {
+        cleanup();
+        resolve();
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.#socket.off('drain', done);
+        this.#socket.off('close', done);
+      };
+      this.#socket.once('drain', done);
+      this.#socket.once('close', done);
+    });
+  }
+
+  /** Registers (or replaces) the callback. */
+  setCallback(fn: ChannelCallbackFn, when: string | Iterable<CallbackCondition>, options: CallbackOptions = {}): void {
+    this.#assertOpen('callback');
+    const reg = new CallbackRegistration(fn, when, options);
+    if (options.receiveTimeout !== undefined) {
+      this.#receiveTimeoutMs = parseTimeValue(options.receiveTimeout, 'receiveTimeout');
+    }
+    if (options.sendTimeout !== undefined) {
+      this.#sendTimeoutMs = parseTimeValue(options.sendTimeout, 'sendTimeout');
+    }
+    this.#callback = reg;
+    this.#armTimer();
+    this.#progress++;
+    this.#scheduleDispatch();
+  }
+
+  /** Removes the callback without closing the channel. */
+  clearCallback(): void {
+    this.#callback = undefined;
+    this.#clearTimer();
+  }
+
+  /**
+   * Hands every received byte to `consumer` from now on, starting with those already buffered.
+   * Used by protocols built on channels (WebSockets) that parse straight from the socket.
+   */
+  takeOver(consumer: (chunk: Buffer) => void): void {
+    this.#consumer = consumer;
+    for (const chunk of this.#recv.drain()) consumer(chunk);
+    this.#resumeIfRoom();
+  }
+
+  /** Fires the `x` (shutdown) reason; resolves when the callback has answered. */
+  async notifyShutdown(): Promise<void> {
+    const cb = this.#callback;
+    if (!cb || this.#closed) return;
+    await this.#invoke(cb, 'x');
+  }
+
+  /**
+   * Closes the channel: leaves the table at once, then lets queued bytes go out (up to
+   * `closeWaitMs`) and closes the connection. Unlike NaviServer, nothing buffered is lost.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#leaveTable();
+    this.#endSocket();
+  }
+
+  /** Closes at once, discarding anything still queued. */
+  destroy(): void {
+    this.#closed = true;
+    this.#leaveTable();
+    this.#socket.destroy();
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  #assertOpen(op: string): void {
+    if (this.#closed) {
+      throw new ChannelStateError(this.name, `cannot ${op}: the channel is closed`, 'ERR_CHAN_CLOSED');
+    }
+  }
+
+  /** Leaves the table: the callback is dropped and a pending read wakes (to find EOF). */
+  #leaveTable(): void {
+    this.#callback = undefined;
+    this.#clearTimer();
+    const waiter = this.#readWaiter;
+    this.#readWaiter = undefined;
+    waiter?.();
+    if (this.#gone) return;
+    this.#gone = true;
+    const fn = this.#onGone;
+    this.#onGone = undefined;
+    fn?.(this);
+  }
+
+  /**
+   * Ends our side after queued bytes have left, waiting at most `closeWaitMs`. Meanwhile input
+   * is read and dropped, so that late data from the peer does not make the kernel answer with a
+   * reset that would destroy what we just flushed.
+   */
+  #endSocket(): void {
+    const s = this.#socket;
+    if (this.#socketClosed) return;
+    const timer = setTimeout(() => s.destroy(), this.limits.closeWaitMs);
+    timer.unref();
+    s.once('close', () => clearTimeout(timer));
+    this.#consumer = () => {};
+    s.resume();
+    s.end();
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#received += chunk.length;
+    if (this.#consumer) {
+      this.#consumer(chunk);
+      return;
+    }
+    this.#recv.push(chunk);
+    if (this.#recv.length >= this.limits.maxReceiveBufferBytes && !this.#paused) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+    this.#wake();
+  }
+
+  #resumeIfRoom(): void {
+    if (this.#paused && this.#recv.length < this.limits.maxReceiveBufferBytes / 2) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
+  }
+
+  #onEnd(): void {
+    this.#eof = true;
+    this.#wake();
+    this.#maybeFinished();
+  }
+
+  #onError(err: NodeJS.ErrnoException): void {
+    const errno = err.code ?? err.message;
+    // Node does not say which direction failed; EPIPE and friends come from writes.
+    if (errno === 'EPIPE' || errno === 'ERR_STREAM_WRITE_AFTER_END' || errno === 'ERR_STREAM_DESTROYED') {
+      this.#lastSendError = errno;
+    } else {
+      this.#lastRecvError = errno;
+    }
+    this.#eof = true;
+    const cb = this.#callback;
+    if (cb && cb.when.has('e') && !cb.suspended) void this.#invoke(cb, 'e');
+    else this.#wake();
+  }
+
+  #onSocketClose(): void {
+    this.#socketClosed = true;
+    this.#eof = true;
+    this.#wake();
+    this.#maybeFinished();
+  }
+
+  /**
+   * A channel whose peer has finished leaves the table once nothing in it can still be read
+   * and no callback still has to be told: the table never keeps a dead entry. Its own side is
+   * ended after its queued bytes leave, unless it is half-open (then only a full close counts).
+   */
+  #maybeFinished(): void {
+    if (this.#gone || !this.#eof) return;
+    if (this.halfOpen && !this.#socketClosed) return;
+    if (this.#recv.length > 0) return;
+    const cb = this.#callback;
+    const mustTell = cb !== undefined && cb.when.has('r') && !this.#eofDelivered;
+    if (mustTell) return;
+    this.#leaveTable();
+    this.#endSocket();
+  }
+
+  #waitReadable(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#readWaiter = undefined;
+        reject(
+          new TimeoutError(`channel "${this.name}" timeout on receive operation (${timeoutMs} ms)`, {
+            code: 'ERR_CHAN_RECV_TIMEOUT',
+            timeoutMs,
+          }),
+        );
+      }, timeoutMs);
+      this.#readWaiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Something changed: wake a pending read and let the callback look again. */
+  #wake(): void {
+    this.#progress++;
+    const waiter = this.#readWaiter;
+    if (waiter && (this.#recv.length > 0 || this.#eof)) {
+      this.#readWaiter = undefined;
+      waiter();
+    }
+    this.#scheduleDispatch();
+  }
+
+  #scheduleDispatch(): void {
+    const cb = this.#callback;
+    if (!cb || cb.suspended || cb.running || this.#dispatchScheduled || this.#closed) return;
+    this.#dispatchScheduled = true;
+    setImmediate(() => {
+      this.#dispatchScheduled = false;
+      void this.#dispatch();
+    });
+  }
+
+  #readable(): boolean {
+    return this.#recv.length > 0 || (this.#eof && !this.#eofDelivered);
+  }
+
+  #writable(): boolean {
+    return !this.#socketClosed && this.#socket.writable && !this.#socket.writableNeedDrain;
+  }
+
+  async #dispatch(): Promise<void> {
+    const cb = this.#callback;
+    if (!cb || cb.suspended || cb.running || this.#closed) return;
+    let reason: CallbackReason | undefined;
+    if (cb.when.has('r') && this.#readable()) reason = 'r';
+    else if (cb.when.has('w') && this.#writable()) reason = 'w';
+    if (reason === undefined) return;
+    const before = this.#progress;
+    const result = await this.#invoke(cb, reason);
+    // Level-triggered, but only while the callback makes progress (see the file comment).
+    if (result === KEEP && this.#callback === cb && this.#progress !== before) this.#scheduleDispatch();
+  }
+
+  /** Calls the callback with `reason` and applies its answer. */
+  async #invoke(cb: CallbackRegistration, reason: CallbackReason): Promise<number> {
+    cb.running = true;
+    let result: number;
+    try {
+      const value = await cb.fn(reason, this.name);
+      const r = toCallbackResult(value);
+      if (r === undefined) {
+        console.warn(`connchan: callback ${cb.displayName} of channel ${this.name} returned ${String(value)}; treating it as 0 (cancel)`);
+      }
+      result = r ?? CANCEL;
+    } catch (err) {
+      console.warn(`connchan: callback ${cb.displayName} of channel ${this.name} failed (${reason}): ${String(err)}; closing the channel`);
+      result = CANCEL;
+    } finally {
+      cb.running = false;
+    }
+    if (this.#callback !== cb) return result; // replaced or cleared meanwhile
+    if (result === CANCEL) {
+      this.close();
+    } else if (result === KEEP) {
+      this.#armTimer();
+      this.#maybeFinished();
+    } else {
+      cb.suspended = true;
+      this.#clearTimer();
+    }
+    return result;
+  }
+
+  #armTimer(): void {
+    const cb = this.#callback;
+    if (!cb || cb.timeoutMs === undefined) return;
+    if (this.#timer) {
+      this.#timer.refresh();
+      return;
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const current = this.#callback;
+      if (current && !current.suspended && !current.running) void this.#invoke(current, 't');
+      else if (current && current.running) this.#armTimer();
+    }, cb.timeoutMs);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** Turns an I/O error into the typed error for the direction it broke. */
+export function channelIoError(name: string, op: 'send' | 'receive', err: NodeJS.ErrnoException): ChannelIoError {
+  return new ChannelIoError(name, op, err);
+}

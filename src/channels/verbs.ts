@@ -1,0 +1,135 @@
+/**
+ * ns_connchan's verbs by channel name, usable from anywhere in the process: list, status,
+ * exists, close, destroy, callback, read, write, wsencode, connect, listen and open. Each also
+ * exists as a method of {@link Channel}; these functions look the channel up first.
+ *
+ * `{server}` names the server whose table to use. Channel names are unique in the process, so
+ * without it a name is found in whichever table holds it, and `list` lists every table.
+ */
+import type { Channel } from './channel.js';
+import {
+  allTables,
+  channelExists,
+  channelStatus,
+  ChannelTable,
+  findChannel,
+  findEntry,
+  type ChannelListEntry,
+  type ChannelStatus,
+} from './channel-table.js';
+import type { CallbackCondition, CallbackOptions, ChannelCallbackFn } from './channel-callback.js';
+import { readWsFrame, type WsReadOptions, type WsReadResult } from './ws-frame-reader.js';
+import { connectChannel, type ConnectOptions } from './connect.js';
+import { listenChannel, type AcceptFn, type Listener, type ListenOptions } from './listen.js';
+
+export interface ServerOption {
+  /** The server whose table to look in. */
+  server?: string;
+}
+
+/** One entry per channel (and listener): ns_connchan's ten fields. */
+export function list(options: ServerOption = {}): ChannelListEntry[] {
+  if (options.server !== undefined) return ChannelTable.of(options.server).list();
+  return [...allTables()].flatMap((t) => t.list());
+}
+
+/** Counters, buffers, last errors and the callback of one channel. */
+export function status(name: string, options: ServerOption = {}): ChannelStatus {
+  return channelStatus(findEntry(name, options.server));
+}
+
+/** Whether the channel exists (in the given server's table, or in any). */
+export function exists(name: string, options: ServerOption = {}): boolean {
+  return channelExists(name, options.server);
+}
+
+/**
+ * Closes the channel: it leaves the table at once, queued bytes still go out (within the close
+ * wait), then the connection closes. For a listener: stops listening.
+ */
+export function close(name: string, options: ServerOption = {}): void {
+  void findEntry(name, options.server).close();
+}
+
+/** Closes at once, discarding queued bytes. */
+export function destroy(name: string, options: ServerOption = {}): void {
+  findEntry(name, options.server).destroy();
+}
+
+/**
+ * Registers `fn` to be called when the channel becomes readable (r), writable (w), fails (e),
+ * the server shuts down (x), or nothing happened for `timeout` (t). `fn` returns 0 (cancel and
+ * close), 1 (keep) or 2 (suspend).
+ *
+ * @example
+ * ```ts
+ * callback(name, async (why) => {
+ *   if (why === 't') return 0;
+ *   const data = await read(name);
+ *   if (data.length === 0) return 0; // EOF
+ *   write(name, data);
+ *   return 1;
+ * }, 'r', { timeout: '30s' });
+ * ```
+ */
+export function callback(
+  name: string,
+  fn: ChannelCallbackFn,
+  when: string | Iterable<CallbackCondition>,
+  options: CallbackOptions & ServerOption = {},
+): void {
+  findChannel(name, options.server).setCallback(fn, when, options);
+}
+
+export interface ReadOptions extends ServerOption {
+  /** Return at most this many bytes. */
+  maxBytes?: number;
+  /** Wait at most this long for data (default: the channel's receive timeout, 30 s). */
+  timeoutMs?: number;
+}
+
+/** Reads what has arrived (waiting if nothing has); an empty buffer means end of input. */
+export function read(name: string, options?: ReadOptions & { websocket?: false }): Promise<Buffer>;
+/** Reads one WebSocket frame and returns ns_connchan's dict. */
+export function read(name: string, options: WsReadOptions & ServerOption & { websocket: true }): Promise<WsReadResult>;
+export function read(
+  name: string,
+  options: (ReadOptions | (WsReadOptions & ServerOption)) & { websocket?: boolean } = {},
+): Promise<Buffer | WsReadResult> {
+  const channel = findChannel(name, options.server);
+  if (options.websocket) return readWsFrame(channel, options as WsReadOptions);
+  return channel.read(options as ReadOptions);
+}
+
+/**
+ * Writes bytes and returns how many were accepted. Unbuffered, that may be fewer than given
+ * when the send buffer is at its bound; `buffered: true` accepts all or throws
+ * `ERR_CHAN_SEND_BUFFER_FULL`.
+ */
+export function write(name: string, data: Uint8Array | string, options: ServerOption & { buffered?: boolean } = {}): number {
+  return findChannel(name, options.server).write(data, options);
+}
+
+/** Connects to host:port (TCP or TLS) and returns the new channel's name. */
+export async function connect(host: string, port: number, options: ConnectOptions = {}): Promise<string> {
+  return (await connectChannel(host, port, options)).name;
+}
+
+/** The Channel object behind a name, for code that prefers methods. */
+export function channel(name: string, options: ServerOption = {}): Channel {
+  return findChannel(name, options.server);
+}
+
+/**
+ * Listens on host:port; `accept` is called with the new channel's name for each connection
+ * and may return false to close it.
+ */
+export function listen(
+  host: string,
+  port: number,
+  accept: (name: string) => boolean | void | Promise<boolean | void>,
+  options: ListenOptions = {},
+): Promise<Listener> {
+  const fn: AcceptFn = (chan) => accept(chan.name);
+  return listenChannel(host, port, fn, options);
+}

@@ -1,0 +1,342 @@
+/**
+ * Walking the field lines of a head (or of a trailer section) that has already been checked by
+ * one regex, and gathering on the way the few fields that decide framing: Content-Length,
+ * Transfer-Encoding, Connection, Host, Expect, Upgrade. Names are recognised by length first and
+ * then compared case-insensitively in place, so the other fields cost one `slice` each.
+ */
+import {
+  FIELD_VALUE_CLASS,
+  HeaderList,
+  TCHAR_CLASS,
+  invalidFieldValueIndex,
+  isToken,
+} from './headers.js';
+import { HttpErrorCode, describeChar, httpError } from './errors.js';
+
+/**
+ * Regex source for `*( field-line CRLF ) CRLF`. A field line cannot start with CR, so a match
+ * ends at the first blank line: the end of the head.
+ */
+export const FIELD_LINES_SRC = `(?:[${TCHAR_CLASS}]+:[${FIELD_VALUE_CLASS}]*\\r\\n)*\\r\\n`;
+
+const TRAILERS_RE = new RegExp(`^${FIELD_LINES_SRC}$`);
+const DIGITS_RE = /^[0-9]+$/;
+
+/** Connection option bits. */
+export const CONN_CLOSE = 1;
+export const CONN_KEEP_ALIVE = 2;
+export const CONN_UPGRADE = 4;
+
+/**
+ * What a walk over the field lines found. One instance per parser, reset per head, so that
+ * parsing a request allocates nothing for it.
+ */
+export class FieldScan {
+  /** Content-Length value, or -1 when absent. */
+  contentLength = -1;
+  /** Transfer-Encoding field values, or undefined when absent (rare: an array is fine). */
+  transferEncoding: string[] | undefined = undefined;
+  /** OR of CONN_* bits from every Connection field. */
+  connection = 0;
+  hostCount = 0;
+  expectContinue = false;
+  upgrade: string | undefined = undefined;
+
+  reset(): void {
+    this.contentLength = -1;
+    this.transferEncoding = undefined;
+    this.connection = 0;
+    this.hostCount = 0;
+    this.expectContinue = false;
+    this.upgrade = undefined;
+  }
+}
+
+/**
+ * True when `s[at…]` equals the lower-case literal `lit`, ignoring ASCII case. Only valid for
+ * literals made of letters, digits and '-', on input known to be token characters.
+ */
+function eqLowerAt(s: string, at: number, lit: string): boolean {
+  for (let i = 0; i < lit.length; i++) {
+    if ((s.charCodeAt(at + i) | 0x20) !== lit.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * Walks the field lines of `s` from `pos` up to the blank line that ends at `end`, appending
+ * four offsets per field to `offs` (name start, name end, value start, value end; the value
+ * without surrounding whitespace). The text must already have matched {@link FIELD_LINES_SRC}.
+ * With a `scan`, framing fields are recorded (and Content-Length validated) as they pass.
+ */
+export function scanFieldLines(
+  s: string,
+  pos: number,
+  end: number,
+  offs: number[],
+  scan: FieldScan | undefined,
+  maxCount: number,
+  status: number | undefined,
+): void {
+  const stop = end - 2;
+  while (pos < stop) {
+    const colon = s.indexOf(':', pos);
+    // The regex guarantees the value holds no CR, so the next CR ends the line.
+    const cr = s.indexOf('\r', colon);
+    let vs = colon + 1;
+    let ve = cr;
+    // Almost always exactly one SP before the value and none after it.
+    if (s.charCodeAt(vs) === 0x20 && s.charCodeAt(vs + 1) > 0x20) {
+      vs++;
+    } else {
+      while (vs < ve && isOws(s.charCodeAt(vs))) vs++;
+    }
+    while (ve > vs && isOws(s.charCodeAt(ve - 1))) ve--;
+    if (offs.push(pos, colon, vs, ve) > 4 * maxCount) {
+      throw httpError(
+        HttpErrorCode.TOO_MANY_HEADERS,
+        `more than ${maxCount} header fields`,
+        status === undefined ? undefined : 431,
+      );
+    }
+    if (scan !== undefined && FRAMING_INITIAL[s.charCodeAt(pos)] === 1) {
+      noteField(s, pos, colon - pos, vs, ve, scan, status);
+    }
+    pos = cr + 2;
+  }
+}
+
+/** 1 for the first letters of the framing fields (c, e, h, t, u in either case): a cheap filter. */
+const FRAMING_INITIAL = new Uint8Array(128);
+for (const ch of 'cehtuCEHTU') FRAMING_INITIAL[ch.charCodeAt(0)] = 1;
+
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+function noteField(
+  s: string,
+  at: number,
+  len: number,
+  vs: number,
+  ve: number,
+  scan: FieldScan,
+  status: number | undefined,
+): void {
+  switch (len) {
+    case 4:
+      if (eqLowerAt(s, at, 'host')) scan.hostCount++;
+      return;
+    case 6:
+      if (eqLowerAt(s, at, 'expect') && ve - vs === 12 && eqLowerAt(s, vs, '100-continue'))
+        scan.expectContinue = true;
+      return;
+    case 7:
+      if (eqLowerAt(s, at, 'upgrade')) {
+        const v = s.slice(vs, ve);
+        scan.upgrade = scan.upgrade === undefined ? v : `${scan.upgrade}, ${v}`;
+      }
+      return;
+    case 10:
+      if (eqLowerAt(s, at, 'connection')) scan.connection |= connectionOptions(s, vs, ve);
+      return;
+    case 14:
+      if (eqLowerAt(s, at, 'content-length')) {
+        const n = parseContentLength(s.slice(vs, ve), status);
+        if (scan.contentLength >= 0 && scan.contentLength !== n) {
+          throw httpError(
+            HttpErrorCode.INVALID_CONTENT_LENGTH,
+            `several Content-Length fields with different values (${scan.contentLength} and ${n})`,
+            status,
+          );
+        }
+        scan.contentLength = n;
+      }
+      return;
+    case 17:
+      if (eqLowerAt(s, at, 'transfer-encoding'))
+        (scan.transferEncoding ??= []).push(s.slice(vs, ve));
+      return;
+  }
+}
+
+/** CONN_* bits named by the Connection value `s[vs, ve)` (a comma-separated token list). */
+function connectionOptions(s: string, vs: number, ve: number): number {
+  const n = ve - vs;
+  if (n === 10 && eqLowerAt(s, vs, 'keep-alive')) return CONN_KEEP_ALIVE;
+  if (n === 5 && eqLowerAt(s, vs, 'close')) return CONN_CLOSE;
+  if (n === 7 && eqLowerAt(s, vs, 'upgrade')) return CONN_UPGRADE;
+  let bits = 0;
+  for (const part of s.slice(vs, ve).split(',')) {
+    const t = part.trim().toLowerCase();
+    if (t === 'close') bits |= CONN_CLOSE;
+    else if (t === 'keep-alive') bits |= CONN_KEEP_ALIVE;
+    else if (t === 'upgrade') bits |= CONN_UPGRADE;
+  }
+  return bits;
+}
+
+/**
+ * A Content-Length value: digits only, at most 2^53 − 1. A list of identical values (`5, 5`, as
+ * a proxy that merged two fields would send) is accepted, differing ones are not (RFC 9110 §8.6).
+ */
+export function parseContentLength(value: string, status: number | undefined): number {
+  if (DIGITS_RE.test(value)) {
+    const n = +value;
+    if (n > Number.MAX_SAFE_INTEGER) {
+      throw httpError(
+        HttpErrorCode.INVALID_CONTENT_LENGTH,
+        `Content-Length ${value} is too large`,
+        status,
+      );
+    }
+    return n;
+  }
+  if (value.includes(',')) {
+    const parts = value.split(',');
+    const first = parseContentLength(parts[0].trim(), status);
+    for (let i = 1; i < parts.length; i++) {
+      if (parseContentLength(parts[i].trim(), status) !== first) {
+        throw httpError(
+          HttpErrorCode.INVALID_CONTENT_LENGTH,
+          `Content-Length lists different values: ${JSON.stringify(value)}`,
+          status,
+        );
+      }
+    }
+    return first;
+  }
+  throw httpError(
+    HttpErrorCode.INVALID_CONTENT_LENGTH,
+    `Content-Length is not a number: ${JSON.stringify(value)}`,
+    status,
+  );
+}
+
+/** The transfer codings we know by name (RFC 9112 §7, IANA registry). */
+const KNOWN_CODINGS = new Set(['chunked', 'gzip', 'x-gzip', 'deflate', 'compress', 'x-compress']);
+
+/** What a Transfer-Encoding field list says about framing. */
+export interface TransferCodings {
+  /** The final coding is `chunked`: the body is chunked. */
+  chunkedLast: boolean;
+  /** `chunked` appears before the last place, or more than once. */
+  chunkedMisplaced: boolean;
+  /** The first coding we do not know, if any. */
+  unknown: string | undefined;
+}
+
+/**
+ * Reads the codings of the Transfer-Encoding fields, lower-cased, ignoring parameters and empty
+ * list elements.
+ */
+export function transferCodings(values: readonly string[]): TransferCodings {
+  const codings: string[] = [];
+  for (const v of values) {
+    for (const part of v.split(',')) {
+      const semi = part.indexOf(';');
+      const t = (semi < 0 ? part : part.slice(0, semi)).trim().toLowerCase();
+      if (t !== '') codings.push(t);
+    }
+  }
+  const last = codings.length - 1;
+  let unknown: string | undefined;
+  let chunkedMisplaced = false;
+  for (let i = 0; i <= last; i++) {
+    const t = codings[i];
+    if (t === 'chunked' && i !== last) chunkedMisplaced = true;
+    if (unknown === undefined && !KNOWN_CODINGS.has(t)) unknown = t;
+  }
+  return { chunkedLast: last >= 0 && codings[last] === 'chunked', chunkedMisplaced, unknown };
+}
+
+/**
+ * Parses a trailer section `s` (field lines then the blank line). Trailers are returned apart
+ * from the header section, so framing fields in them do no harm.
+ */
+export function parseTrailerLines(
+  s: string,
+  maxCount: number,
+  status: number | undefined,
+): HeaderList {
+  if (!TRAILERS_RE.test(s)) {
+    diagnoseFieldLines(s, 0, status);
+    throw httpError(HttpErrorCode.INVALID_HEADER_NAME, 'malformed trailer section', status);
+  }
+  const offs: number[] = [];
+  scanFieldLines(s, 0, s.length, offs, undefined, maxCount, status);
+  return HeaderList.fromOffsets(s, offs);
+}
+
+/**
+ * Finds out why field lines from `pos` failed the regex and throws the precise error. Slow on
+ * purpose: it only runs on bad input. Returns when it finds nothing (the caller then throws).
+ */
+export function diagnoseFieldLines(s: string, pos: number, status: number | undefined): void {
+  for (;;) {
+    const lf = s.indexOf('\n', pos);
+    const end = lf < 0 ? s.length : lf;
+    if (lf < 0 || lf === pos || s.charCodeAt(lf - 1) !== 0x0d) {
+      if (lf >= 0) {
+        throw httpError(
+          HttpErrorCode.INVALID_LINE_ENDING,
+          'header line ends with a bare LF (CRLF required)',
+          status,
+        );
+      }
+      return;
+    }
+    const line = s.slice(pos, end - 1);
+    if (line === '') return;
+    const first = line.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) {
+      throw httpError(
+        HttpErrorCode.OBS_FOLD,
+        'obsolete line folding (a header line starting with whitespace) is not allowed',
+        status,
+      );
+    }
+    const cr = line.indexOf('\r');
+    if (cr >= 0) {
+      throw httpError(HttpErrorCode.INVALID_LINE_ENDING, 'bare CR in a header line', status);
+    }
+    const colon = line.indexOf(':');
+    if (colon < 0) {
+      throw httpError(
+        HttpErrorCode.INVALID_HEADER_NAME,
+        `header line without a colon: ${JSON.stringify(line.slice(0, 40))}`,
+        status,
+      );
+    }
+    const name = line.slice(0, colon);
+    if (name === '') {
+      throw httpError(HttpErrorCode.INVALID_HEADER_NAME, 'empty header name', status);
+    }
+    const lastCode = name.charCodeAt(name.length - 1);
+    if (lastCode === 0x20 || lastCode === 0x09) {
+      throw httpError(
+        HttpErrorCode.INVALID_HEADER_NAME,
+        `whitespace between header name ${JSON.stringify(name.trimEnd())} and colon (RFC 9112 §5.1)`,
+        status,
+      );
+    }
+    if (!isToken(name)) {
+      const bad = [...name].find((ch) => !isToken(ch)) ?? '?';
+      throw httpError(
+        HttpErrorCode.INVALID_HEADER_NAME,
+        `invalid character ${describeChar(bad.charCodeAt(0))} in header name`,
+        status,
+      );
+    }
+    const value = line.slice(colon + 1);
+    const at = invalidFieldValueIndex(value);
+    if (at >= 0) {
+      throw httpError(
+        HttpErrorCode.INVALID_HEADER_VALUE,
+        `invalid character ${describeChar(value.charCodeAt(at))} in the value of ${name}`,
+        status,
+      );
+    }
+    pos = lf + 1;
+  }
+}

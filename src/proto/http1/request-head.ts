@@ -1,0 +1,238 @@
+/**
+ * A request head (RFC 9112 §3, §5): parsed from one latin1 string that runs from the request
+ * line to the blank line. One regex checks the whole head's syntax; a walk then slices out the
+ * fields and the framing facts. Only when the regex fails does a slow pass find out what exactly
+ * is wrong, for the error message.
+ */
+import { HeaderList, TCHAR_CLASS, isToken } from './headers.js';
+import { HttpErrorCode, describeChar, httpError } from './errors.js';
+import {
+  CONN_CLOSE,
+  CONN_KEEP_ALIVE,
+  CONN_UPGRADE,
+  FIELD_LINES_SRC,
+  FieldScan,
+  diagnoseFieldLines,
+  scanFieldLines,
+  transferCodings,
+} from './field-lines.js';
+
+/** A parsed request line and header section, with what they say about the connection. */
+export interface RequestHead {
+  /** As received (methods are case-sensitive: `get` is not `GET`). */
+  method: string;
+  /**
+   * The request target as received: origin-form `/a?b`, absolute-form, authority-form or `*`.
+   * Visible ASCII only (a URI): raw bytes ≥ 0x80 are refused, as llhttp does.
+   */
+  target: string;
+  /** `HTTP/1.2`… is read as 1.1 (RFC 9110 §2.5). */
+  version: '1.0' | '1.1';
+  headers: HeaderList;
+  /** 1.1: unless `Connection: close`; 1.0: only with `Connection: keep-alive`. */
+  keepAlive: boolean;
+  /** The Content-Length, or undefined when absent (then the body is empty unless chunked). */
+  contentLength: number | undefined;
+  chunked: boolean;
+  /** `Expect: 100-continue` was sent: answer `100 Continue` before reading the body. */
+  expectContinue: boolean;
+  /** The Upgrade field, when Connection lists `upgrade`; else undefined. */
+  upgrade: string | undefined;
+}
+
+/** Limits checked while parsing a request head. */
+export interface RequestHeadLimits {
+  maxRequestLineBytes: number;
+  maxHeaderCount: number;
+}
+
+/** The whole head's syntax, sticky so it can run at any offset of a chunk's text. */
+const REQUEST_HEAD_RE = new RegExp(
+  `[${TCHAR_CLASS}]+ [\\x21-\\x7e]+ HTTP/\\d\\.\\d\\r\\n${FIELD_LINES_SRC}`,
+  'y',
+);
+const VERSION_RE = /^HTTP\/(\d)\.(\d)$/;
+
+/**
+ * If a complete, well-formed request head starts at `start` in `s`, the index just past its
+ * blank line; else -1 (incomplete, or malformed: {@link parseRequestHead} tells which).
+ *
+ * @example
+ * ```ts
+ * matchRequestHead('GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2…', 0); // 27
+ * ```
+ */
+export function matchRequestHead(s: string, start: number): number {
+  REQUEST_HEAD_RE.lastIndex = start;
+  return REQUEST_HEAD_RE.test(s) ? REQUEST_HEAD_RE.lastIndex : -1;
+}
+
+/**
+ * Parses a complete request head: `s` holds the request line through the final CRLFCRLF, one
+ * char per byte. `scan` is the caller's reusable scratch. Throws `ProtocolError` with the status
+ * to send.
+ *
+ * @example
+ * ```ts
+ * const head = parseRequestHead('GET / HTTP/1.1\r\nHost: a\r\n\r\n', new FieldScan(), limits);
+ * head.method; // 'GET'
+ * ```
+ */
+export function parseRequestHead(
+  s: string,
+  scan: FieldScan,
+  limits: RequestHeadLimits,
+): RequestHead {
+  const lineEnd = s.indexOf('\r\n');
+  if (lineEnd > limits.maxRequestLineBytes) throw uriTooLong(limits.maxRequestLineBytes);
+  if (matchRequestHead(s, 0) !== s.length) diagnoseRequestHead(s, lineEnd);
+  return buildRequestHead(s, 0, s.length, scan, limits);
+}
+
+/**
+ * Builds the head found by {@link matchRequestHead} at `s[start, end)`. Field values are not
+ * sliced here: the {@link HeaderList} keeps `s` and offsets into it.
+ *
+ * @example
+ * ```ts
+ * const end = matchRequestHead(text, at);
+ * if (end >= 0) head = buildRequestHead(text, at, end, scan, limits);
+ * ```
+ */
+export function buildRequestHead(
+  s: string,
+  start: number,
+  end: number,
+  scan: FieldScan,
+  limits: RequestHeadLimits,
+): RequestHead {
+  const lineEnd = s.indexOf('\r', start);
+  if (lineEnd - start > limits.maxRequestLineBytes) throw uriTooLong(limits.maxRequestLineBytes);
+  const sp = s.indexOf(' ', start);
+  const method = s.slice(start, sp);
+  const target = s.slice(sp + 1, lineEnd - 9);
+  const major = s.charCodeAt(lineEnd - 3) - 0x30;
+  const minor = s.charCodeAt(lineEnd - 1) - 0x30;
+  if (major !== 1) {
+    throw httpError(
+      HttpErrorCode.UNSUPPORTED_VERSION,
+      `HTTP version ${major}.${minor} is not supported`,
+      505,
+    );
+  }
+  const version = minor === 0 ? '1.0' : '1.1';
+
+  const offs: number[] = [];
+  scan.reset();
+  scanFieldLines(s, lineEnd + 2, end, offs, scan, limits.maxHeaderCount, 400);
+
+  if (scan.hostCount !== 1 && (scan.hostCount > 1 || version === '1.1')) {
+    throw scan.hostCount > 1
+      ? httpError(HttpErrorCode.MULTIPLE_HOST, 'more than one Host field', 400)
+      : httpError(HttpErrorCode.MISSING_HOST, 'HTTP/1.1 request without a Host field', 400);
+  }
+  let chunked = false;
+  if (scan.transferEncoding !== undefined) chunked = requestIsChunked(scan, version);
+
+  const conn = scan.connection;
+  return {
+    method,
+    target,
+    version,
+    headers: HeaderList.fromOffsets(s, offs),
+    keepAlive: (conn & CONN_CLOSE) === 0 && (version === '1.1' || (conn & CONN_KEEP_ALIVE) !== 0),
+    contentLength: scan.contentLength < 0 ? undefined : scan.contentLength,
+    chunked,
+    expectContinue: scan.expectContinue,
+    upgrade: (conn & CONN_UPGRADE) !== 0 ? scan.upgrade : undefined,
+  };
+}
+
+/** RFC 9112 §6.1/§6.3 for a request carrying Transfer-Encoding: chunked last, or refuse. */
+function requestIsChunked(scan: FieldScan, version: string): boolean {
+  if (scan.contentLength >= 0) {
+    throw httpError(
+      HttpErrorCode.CONFLICTING_FRAMING,
+      'both Content-Length and Transfer-Encoding (request smuggling shape)',
+      400,
+    );
+  }
+  if (version === '1.0') {
+    throw httpError(
+      HttpErrorCode.INVALID_TRANSFER_ENCODING,
+      'Transfer-Encoding in an HTTP/1.0 request',
+      400,
+    );
+  }
+  const te = transferCodings(scan.transferEncoding as string[]);
+  if (te.unknown !== undefined) {
+    throw httpError(
+      HttpErrorCode.UNSUPPORTED_TRANSFER_CODING,
+      `unsupported transfer coding ${JSON.stringify(te.unknown)}`,
+      501,
+    );
+  }
+  if (!te.chunkedLast || te.chunkedMisplaced) {
+    throw httpError(
+      HttpErrorCode.INVALID_TRANSFER_ENCODING,
+      'the final transfer coding of a request must be chunked, applied once',
+      400,
+    );
+  }
+  return true;
+}
+
+function uriTooLong(max: number): Error {
+  return httpError(HttpErrorCode.URI_TOO_LONG, `request line longer than ${max} bytes`, 414);
+}
+
+/** Throws the precise error for a head that failed {@link REQUEST_HEAD_RE}. */
+function diagnoseRequestHead(s: string, lineEnd: number): never {
+  const lf = s.indexOf('\n');
+  if (lf >= 0 && lf < lineEnd + 1) {
+    throw httpError(
+      HttpErrorCode.INVALID_LINE_ENDING,
+      'request line ends with a bare LF (CRLF required)',
+      400,
+    );
+  }
+  const line = s.slice(0, lineEnd);
+  const parts = line.split(' ');
+  if (parts.length !== 3) {
+    throw httpError(
+      HttpErrorCode.INVALID_REQUEST_LINE,
+      `request line must be "method SP target SP version": ${JSON.stringify(line.slice(0, 60))}`,
+      400,
+    );
+  }
+  const [method, target, version] = parts;
+  if (!isToken(method)) {
+    throw httpError(
+      HttpErrorCode.INVALID_METHOD,
+      `method ${JSON.stringify(method.slice(0, 20))} is not a token`,
+      400,
+    );
+  }
+  if (target === '') {
+    throw httpError(HttpErrorCode.INVALID_TARGET, 'empty request target', 400);
+  }
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) {
+      throw httpError(
+        HttpErrorCode.INVALID_TARGET,
+        `invalid character ${describeChar(c)} in the request target`,
+        400,
+      );
+    }
+  }
+  if (!VERSION_RE.test(version)) {
+    throw httpError(
+      HttpErrorCode.INVALID_REQUEST_LINE,
+      `malformed HTTP version ${JSON.stringify(version.slice(0, 20))}`,
+      400,
+    );
+  }
+  diagnoseFieldLines(s, lineEnd + 2, 400);
+  throw httpError(HttpErrorCode.INVALID_REQUEST_LINE, 'malformed request head', 400);
+}

@@ -1,0 +1,432 @@
+/**
+ * RFC 6455 §5.2 frame decoding: a pull parser. `feed(chunk)` hands bytes over, `next()` returns
+ * one whole {@link Frame} at a time (payload unmasked) or {@link NEED_DATA}.
+ *
+ * Every rule of §5 that a single frame can break is checked here, from the header, before its
+ * payload is buffered; each failure is a {@link ProtocolError} carrying the close code to send.
+ * Rules that span frames (continuations, UTF-8 of text) belong to the message assembler.
+ *
+ * Speed: the benchmark that matters is many small masked frames arriving in large chunks. While
+ * no frame straddles two chunks the decoder reads headers straight out of the fed chunk with
+ * plain indexing, unmasks in place and returns a `subarray` view: no copy, no queue, one frame
+ * object. Only a frame that straddles chunks goes through a {@link ByteQueue}; once it is out,
+ * the decoder returns to the fast path on what is left of the last chunk.
+ *
+ * Ownership: fed chunks belong to the decoder. Masked payloads are unmasked in place, in the
+ * caller's memory, and returned frames are views of it, so do not reuse a chunk's memory after
+ * feeding it. A frame pins the chunk it was cut from until the frame is dropped.
+ */
+import { Buffer, constants as bufferConstants } from 'node:buffer';
+import { ProtocolError, UsageError } from '../../errors.js';
+import { ByteQueue } from '../bytes/byte-queue.js';
+import { maskInPlace } from '../bytes/mask.js';
+import { NEED_DATA, type NeedData } from '../need-data.js';
+import { FastBuffer, LONG_MASK_MIN, maskRange } from './views.js';
+import { isKnownOpcode, type Opcode } from './opcodes.js';
+
+/** One decoded frame. A fresh object per frame, so the caller may keep it. */
+export interface Frame {
+  /** Last frame of its message. */
+  fin: boolean;
+  /** RSV1: the first frame of a permessage-deflate compressed message. */
+  rsv1: boolean;
+  opcode: Opcode;
+  /** The payload, already unmasked: a view of the fed bytes when the frame lay in one chunk. */
+  payload: Buffer;
+  /** Whether the frame was masked on the wire. */
+  masked: boolean;
+}
+
+/** The header of a frame whose payload has not fully arrived yet, and how much of it has. */
+export interface PendingFrameHeader {
+  opcode: Opcode;
+  fin: boolean;
+  /** Declared payload length in bytes. */
+  length: number;
+  /** Payload bytes received so far (0 ≤ received < length). */
+  received: number;
+}
+
+export interface FrameDecoderOptions {
+  /**
+   * Which end we are. A `'server'` receives client frames, which must be masked; a `'client'`
+   * receives server frames, which must not be.
+   */
+  role: 'server' | 'client';
+  /** Largest payload accepted in one frame; a larger declared length closes with 1009. Default 100 MiB (as ws). */
+  maxPayloadBytes?: number;
+  /** Accept RSV1 on the first frame of a data message: true only when permessage-deflate was negotiated. Default false. */
+  allowRsv1?: boolean;
+}
+
+/** Default {@link FrameDecoderOptions.maxPayloadBytes}: 100 MiB, as ws. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 100 * 1024 * 1024;
+
+const TWO_POW_32 = 0x100000000;
+
+const EMPTY_AB = new ArrayBuffer(0);
+const EMPTY_WORDS = new Int32Array(EMPTY_AB);
+
+function fail(message: string, code: string, closeCode = 1002): never {
+  throw new ProtocolError(`Invalid WebSocket frame: ${message}`, { code, closeCode });
+}
+
+/**
+ * Decodes WebSocket frames from a byte stream.
+ *
+ * @example
+ * ```ts
+ * const decoder = new FrameDecoder({ role: 'server' });
+ * socket.on('data', (chunk) => {
+ *   decoder.feed(chunk);
+ *   for (let f = decoder.next(); f !== NEED_DATA; f = decoder.next()) handleFrame(f);
+ * });
+ * ```
+ */
+export class FrameDecoder {
+  /** The MASK bit a valid frame has: 0x80 for a server, 0 for a client. */
+  readonly #maskBit: number;
+  readonly #maxPayloadBytes: number;
+  readonly #allowRsv1: boolean;
+
+  /** Fast path: the chunk being read in place, or null. While set, #queue is empty. */
+  #chunk: Buffer | null = null;
+  #pos = 0;
+  /** The chunk's memory and where the chunk starts in it, read once per chunk. */
+  #ab: ArrayBufferLike = EMPTY_AB;
+  #base = 0;
+  /** An Int32Array over all of #ab, for word-wise unmasking; made on first use per buffer. */
+  #words: Int32Array = EMPTY_WORDS;
+  /** A BigInt64Array over the same, for large payloads; made on first use per buffer. */
+  #longs: BigInt64Array | null = null;
+  #wordsAb: ArrayBufferLike = EMPTY_AB;
+
+  /** Slow path: bytes of a frame that straddles chunks, and whatever follows it. */
+  readonly #queue = new ByteQueue();
+  /** Size of the header parsed and consumed on the slow path; 0 when there is none. */
+  #hdrSize = 0;
+  #hdrB0 = 0;
+  #hdrLength = 0;
+  #hdrMasked = false;
+  readonly #key = new Uint8Array(4);
+
+  constructor(options: FrameDecoderOptions) {
+    this.#maskBit = options.role === 'server' ? 0x80 : 0;
+    const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    if (!(max >= 0)) {
+      throw new UsageError(`maxPayloadBytes must be a number ≥ 0, not ${max}`, {
+        code: 'ERR_INVALID_OPTION',
+      });
+    }
+    this.#maxPayloadBytes = Math.min(max, bufferConstants.MAX_LENGTH);
+    this.#allowRsv1 = options.allowRsv1 ?? false;
+  }
+
+  /**
+   * Hands a chunk of received bytes to the decoder, which owns them from now on: masked payloads
+   * are unmasked in place and frames are views of the chunk. Call {@link next} until it returns
+   * {@link NEED_DATA} before feeding more, to stay on the fast path (feeding earlier is correct,
+   * only slower).
+   */
+  feed(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const current = this.#chunk;
+    if (current !== null) {
+      this.#releaseChunk();
+      this.#queue.push(current.subarray(this.#pos));
+      this.#queue.push(buf);
+    } else if (this.#hdrSize !== 0 || this.#queue.length !== 0) {
+      this.#queue.push(buf);
+    } else {
+      this.#setChunk(buf);
+    }
+  }
+
+  #setChunk(buf: Buffer): void {
+    this.#chunk = buf;
+    this.#pos = 0;
+    this.#ab = buf.buffer;
+    this.#base = buf.byteOffset;
+  }
+
+  /**
+   * Returns the next whole frame, or {@link NEED_DATA}. Throws {@link ProtocolError} (with
+   * `closeCode` 1002, or 1009 for a payload above `maxPayloadBytes`) as soon as a header breaks
+   * a rule; the decoder is then unusable (calling again throws again).
+   */
+  next(): Frame | NeedData {
+    const c = this.#chunk;
+    if (c === null) return this.#slowNext();
+    const pos = this.#pos;
+    const end = c.length;
+    if (end - pos < 2) return this.#toSlow(c, pos);
+    const b0 = c[pos];
+    const b1 = c[pos + 1];
+    // Common case in one test: RSV bits clear, opcode 0–2, MASK bit as the role wants.
+    if ((b0 & 0x7f) > 2 || (b1 & 0x80) !== this.#maskBit) this.#checkHeader(b0, b1);
+    let length = b1 & 0x7f;
+    let start = pos + 2;
+    if (length === 126) {
+      if (end - pos < 4) return this.#toSlow(c, pos);
+      length = (c[pos + 2] << 8) | c[pos + 3];
+      start = pos + 4;
+    } else if (length === 127) {
+      if (end - pos < 10) return this.#toSlow(c, pos);
+      length = readLength64(c, pos + 2);
+      start = pos + 10;
+    }
+    if (length > this.#maxPayloadBytes) this.#tooBig(length);
+    const masked = b1 >= 0x80;
+    if (masked) start += 4;
+    const stop = start + length;
+    if (stop > end) return this.#toSlow(c, pos);
+    const ab = this.#ab;
+    const base = this.#base;
+    if (masked && length !== 0) {
+      if (length < WORD_UNMASK) unmaskSmall(c, start, stop);
+      else this.#unmaskWords(c, ab, base, start, stop);
+    }
+    if (stop === end) this.#releaseChunk();
+    else this.#pos = stop;
+    return {
+      fin: b0 >= 0x80,
+      rsv1: (b0 & 0x40) !== 0,
+      opcode: (b0 & 0x0f) as Opcode,
+      payload: new FastBuffer(ab, base + start, length),
+      masked,
+    };
+  }
+
+  /** Unmasks a payload of the fast-path chunk in place, through views made once per chunk. */
+  #unmaskWords(c: Buffer, ab: ArrayBufferLike, base: number, start: number, stop: number): void {
+    if (this.#wordsAb !== ab) {
+      this.#words = new Int32Array(ab, 0, ab.byteLength >>> 2);
+      this.#longs = null;
+      this.#wordsAb = ab;
+    }
+    let longs = this.#longs;
+    if (longs === null && stop - start >= LONG_MASK_MIN) {
+      longs = new BigInt64Array(ab, 0, ab.byteLength >>> 3);
+      this.#longs = longs;
+    }
+    maskRange(
+      c,
+      base,
+      this.#words,
+      longs,
+      start,
+      stop,
+      c[start - 4],
+      c[start - 3],
+      c[start - 2],
+      c[start - 1],
+    );
+  }
+
+  /**
+   * Drops every reference to a chunk read to its end, so that an idle connection does not pin
+   * the last chunk's memory (ws learned this the hard way: a 4-byte view pinned 64 KiB).
+   */
+  #releaseChunk(): void {
+    this.#chunk = null;
+    this.#ab = EMPTY_AB;
+    this.#words = EMPTY_WORDS;
+    this.#longs = null;
+    this.#wordsAb = EMPTY_AB;
+  }
+
+  /**
+   * Bytes received and not yet returned in a frame (a pending frame's header included): the
+   * "frame buffer" of `ns_connchan status`.
+   */
+  get bufferedBytes(): number {
+    const c = this.#chunk;
+    return (c === null ? 0 : c.length - this.#pos) + this.#queue.length + this.#hdrSize;
+  }
+
+  /**
+   * The header of a frame whose payload is still arriving, with its progress; `undefined` when
+   * no header has been read without its frame. Meaningful after {@link next} returned
+   * {@link NEED_DATA} (a header that has not fully arrived yet is not reported).
+   *
+   * @example
+   * ```ts
+   * if (decoder.next() === NEED_DATA) {
+   *   const p = decoder.pendingHeader(); // e.g. { opcode: 2, fin: true, length: 65536, received: 8000 }
+   * }
+   * ```
+   */
+  pendingHeader(): PendingFrameHeader | undefined {
+    if (this.#hdrSize === 0) return undefined;
+    const length = this.#hdrLength;
+    return {
+      opcode: (this.#hdrB0 & 0x0f) as Opcode,
+      fin: this.#hdrB0 >= 0x80,
+      length,
+      received: Math.min(this.#queue.length, length),
+    };
+  }
+
+  /** Moves the rest of the fast-path chunk to the queue and continues on the slow path. */
+  #toSlow(c: Buffer, pos: number): Frame | NeedData {
+    this.#releaseChunk();
+    this.#queue.push(pos === 0 ? c : c.subarray(pos));
+    return this.#slowNext();
+  }
+
+  #slowNext(): Frame | NeedData {
+    const q = this.#queue;
+    if (this.#hdrSize === 0) {
+      if (q.length < 2) return NEED_DATA;
+      const b0 = q.byteAt(0);
+      const b1 = q.byteAt(1);
+      this.#checkHeader(b0, b1);
+      const len7 = b1 & 0x7f;
+      const masked = b1 >= 0x80;
+      const size = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
+      if (q.length < size) return NEED_DATA;
+      // Peek, check, then skip: a header that fails leaves the state as it was.
+      const h = q.peek(size);
+      let length = len7;
+      let at = 2;
+      if (len7 === 126) {
+        length = (h[2] << 8) | h[3];
+        at = 4;
+      } else if (len7 === 127) {
+        length = readLength64(h, 2);
+        at = 10;
+      }
+      if (length > this.#maxPayloadBytes) this.#tooBig(length);
+      if (masked) {
+        const key = this.#key;
+        key[0] = h[at];
+        key[1] = h[at + 1];
+        key[2] = h[at + 2];
+        key[3] = h[at + 3];
+      }
+      q.skip(size);
+      this.#hdrSize = size;
+      this.#hdrB0 = b0;
+      this.#hdrLength = length;
+      this.#hdrMasked = masked;
+    }
+    const length = this.#hdrLength;
+    if (q.length < length) return NEED_DATA;
+    const payload = q.consume(length);
+    const masked = this.#hdrMasked;
+    if (masked && length !== 0) {
+      const key = this.#key;
+      if (length < LONG_MASK_MIN) maskInPlace(payload, key, 0);
+      else {
+        // A large payload: views over its memory cost little next to the 64-bit loop they allow.
+        const ab = payload.buffer;
+        const words = new Int32Array(ab, 0, ab.byteLength >>> 2);
+        const longs = new BigInt64Array(ab, 0, ab.byteLength >>> 3);
+        maskRange(
+          payload,
+          payload.byteOffset,
+          words,
+          longs,
+          0,
+          length,
+          key[0],
+          key[1],
+          key[2],
+          key[3],
+        );
+      }
+    }
+    const b0 = this.#hdrB0;
+    this.#hdrSize = 0;
+    if (q.length !== 0) {
+      // Back to the fast path when what is left is the tail of one chunk.
+      const rest = q.drain();
+      if (rest.length === 1) {
+        this.#setChunk(rest[0]);
+      } else {
+        for (const r of rest) q.push(r);
+      }
+    }
+    return {
+      fin: b0 >= 0x80,
+      rsv1: (b0 & 0x40) !== 0,
+      opcode: (b0 & 0x0f) as Opcode,
+      payload,
+      masked,
+    };
+  }
+
+  /** The full set of single-frame rules on the first two header bytes (the cold path). */
+  #checkHeader(b0: number, b1: number): void {
+    if ((b0 & 0x30) !== 0) fail('RSV2 and RSV3 must be clear', 'ERR_WS_UNEXPECTED_RSV_2_3');
+    const opcode = b0 & 0x0f;
+    if (!isKnownOpcode(opcode)) fail(`invalid opcode ${opcode}`, 'ERR_WS_INVALID_OPCODE');
+    const control = opcode >= 0x8;
+    if ((b0 & 0x40) !== 0) {
+      if (!this.#allowRsv1) fail('RSV1 must be clear', 'ERR_WS_UNEXPECTED_RSV_1');
+      if (control || opcode === 0) {
+        fail('RSV1 must be clear on continuation and control frames', 'ERR_WS_UNEXPECTED_RSV_1');
+      }
+    }
+    if (control) {
+      if (b0 < 0x80) fail('FIN must be set on control frames', 'ERR_WS_FRAGMENTED_CONTROL_FRAME');
+      if ((b1 & 0x7f) > 125) {
+        fail(
+          'control frame payload longer than 125 bytes',
+          'ERR_WS_INVALID_CONTROL_PAYLOAD_LENGTH',
+        );
+      }
+    }
+    if ((b1 & 0x80) !== this.#maskBit) {
+      if (this.#maskBit !== 0) fail('MASK must be set on client frames', 'ERR_WS_EXPECTED_MASK');
+      fail('MASK must be clear on server frames', 'ERR_WS_UNEXPECTED_MASK');
+    }
+  }
+
+  #tooBig(length: number): never {
+    fail(
+      `payload length ${length} exceeds the limit of ${this.#maxPayloadBytes} bytes`,
+      'ERR_WS_PAYLOAD_TOO_BIG',
+      1009,
+    );
+  }
+}
+
+/** Reads a 64-bit extended payload length; rejects one with the most significant bit set. */
+function readLength64(buf: Uint8Array, at: number): number {
+  const hi = ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
+  const lo = ((buf[at + 4] << 24) | (buf[at + 5] << 16) | (buf[at + 6] << 8) | buf[at + 7]) >>> 0;
+  if (hi >= 0x80000000) {
+    fail(
+      'the most significant bit of a 64-bit payload length must be 0',
+      'ERR_WS_INVALID_PAYLOAD_LENGTH',
+    );
+  }
+  // Above 2^53 the number is no longer exact; any such length is far above every limit anyway.
+  return hi * TWO_POW_32 + lo;
+}
+
+/** Below this many payload bytes a plain byte loop is as fast as the word loop. */
+const WORD_UNMASK = 16;
+
+/** Unmasks `buf[start..stop)` in place with the key in the 4 bytes before `start`, byte by byte. */
+function unmaskSmall(buf: Buffer, start: number, stop: number): void {
+  const k0 = buf[start - 4];
+  const k1 = buf[start - 3];
+  const k2 = buf[start - 2];
+  const k3 = buf[start - 1];
+  let i = start;
+  const end4 = stop - ((stop - start) & 3);
+  for (; i < end4; i += 4) {
+    buf[i] ^= k0;
+    buf[i + 1] ^= k1;
+    buf[i + 2] ^= k2;
+    buf[i + 3] ^= k3;
+  }
+  if (i < stop) buf[i++] ^= k0;
+  if (i < stop) buf[i++] ^= k1;
+  if (i < stop) buf[i] ^= k2;
+}
