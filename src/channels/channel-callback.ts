@@ -25,11 +25,12 @@ export const KEEP = 1;
 export const SUSPEND = 2;
 export type CallbackResult = typeof CANCEL | typeof KEEP | typeof SUSPEND;
 
-/** The function a channel calls back. It may be async; the channel waits for it before firing again. */
-export type ChannelCallbackFn = (
-  reason: CallbackReason,
-  channelName: string,
-) => CallbackResult | Promise<CallbackResult>;
+/**
+ * The function a channel calls back. It may be async; the channel waits for it before firing
+ * again. It returns a {@link CallbackResult} (typed as number so that async functions returning
+ * the constants infer without casts); anything else counts as CANCEL, with a warning.
+ */
+export type ChannelCallbackFn = (reason: CallbackReason, channelName: string) => number | Promise<number>;
 
 export interface CallbackOptions {
   /** Maximum time between two events; when it passes, the callback gets `t`. */

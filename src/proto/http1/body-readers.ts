@@ -61,6 +61,14 @@ const MAX_SIZE_DIGITS = 32;
 /**
  * Reads one body at a time from an {@link InputBuffer}. Internal to `proto/http1`; errors carry
  * server statuses (the response parser strips them).
+ *
+ * @example
+ * ```ts
+ * body.startChunked();
+ * for (let r = body.read(input, false); r !== NEED_DATA && r !== BODY_END; r = body.read(input, false)) {
+ *   sink(r);
+ * }
+ * ```
  */
 export class BodyReader {
   #kind = K_NONE;

@@ -78,7 +78,15 @@ export function withoutStatus(err: ProtocolError): ProtocolError {
   return copy;
 }
 
-/** Printable form of a character code for error messages (`0x0d`, `'x'`). */
+/**
+ * Printable form of a character code for error messages.
+ *
+ * @example
+ * ```ts
+ * describeChar(0x0d); // '0x0d'
+ * describeChar(0x78); // "'x'"
+ * ```
+ */
 export function describeChar(code: number): string {
   return code > 0x20 && code < 0x7f
     ? `'${String.fromCharCode(code)}'`

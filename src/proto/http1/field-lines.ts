@@ -30,6 +30,13 @@ export const CONN_UPGRADE = 4;
 /**
  * What a walk over the field lines found. One instance per parser, reset per head, so that
  * parsing a request allocates nothing for it.
+ *
+ * @example
+ * ```ts
+ * const scan = new FieldScan();
+ * scanFieldLines('Content-Length: 5\r\n\r\n', 0, 21, [], scan, 100, 400);
+ * scan.contentLength; // 5
+ * ```
  */
 export class FieldScan {
   /** Content-Length value, or -1 when absent. */
@@ -68,6 +75,12 @@ function eqLowerAt(s: string, at: number, lit: string): boolean {
  * four offsets per field to `offs` (name start, name end, value start, value end; the value
  * without surrounding whitespace). The text must already have matched {@link FIELD_LINES_SRC}.
  * With a `scan`, framing fields are recorded (and Content-Length validated) as they pass.
+ *
+ * @example
+ * ```ts
+ * const offs: number[] = [];
+ * scanFieldLines('Host: a\r\n\r\n', 0, 11, offs, undefined, 100, 400); // offs = [0, 4, 6, 7]
+ * ```
  */
 export function scanFieldLines(
   s: string,
@@ -179,6 +192,12 @@ function connectionOptions(s: string, vs: number, ve: number): number {
 /**
  * A Content-Length value: digits only, at most 2^53 − 1. A list of identical values (`5, 5`, as
  * a proxy that merged two fields would send) is accepted, differing ones are not (RFC 9110 §8.6).
+ *
+ * @example
+ * ```ts
+ * parseContentLength('5, 5', 400); // 5
+ * parseContentLength('5, 6', 400); // throws ProtocolError, status 400
+ * ```
  */
 export function parseContentLength(value: string, status: number | undefined): number {
   if (DIGITS_RE.test(value)) {
@@ -229,6 +248,11 @@ export interface TransferCodings {
 /**
  * Reads the codings of the Transfer-Encoding fields, lower-cased, ignoring parameters and empty
  * list elements.
+ *
+ * @example
+ * ```ts
+ * transferCodings(['gzip', 'Chunked']); // { chunkedLast: true, chunkedMisplaced: false, unknown: undefined }
+ * ```
  */
 export function transferCodings(values: readonly string[]): TransferCodings {
   const codings: string[] = [];
@@ -253,6 +277,11 @@ export function transferCodings(values: readonly string[]): TransferCodings {
 /**
  * Parses a trailer section `s` (field lines then the blank line). Trailers are returned apart
  * from the header section, so framing fields in them do no harm.
+ *
+ * @example
+ * ```ts
+ * parseTrailerLines('X-Sum: 42\r\n\r\n', 100, 400).get('x-sum'); // '42'
+ * ```
  */
 export function parseTrailerLines(
   s: string,
@@ -271,6 +300,11 @@ export function parseTrailerLines(
 /**
  * Finds out why field lines from `pos` failed the regex and throws the precise error. Slow on
  * purpose: it only runs on bad input. Returns when it finds nothing (the caller then throws).
+ *
+ * @example
+ * ```ts
+ * diagnoseFieldLines('X: a\r\n b\r\n\r\n', 0, 400); // throws ERR_HTTP_OBS_FOLD, status 400
+ * ```
  */
 export function diagnoseFieldLines(s: string, pos: number, status: number | undefined): void {
   for (;;) {

@@ -43,7 +43,14 @@ export function isFieldValue(s: string): boolean {
   return !INVALID_VALUE_CHAR_RE.test(s);
 }
 
-/** Position of the first character not allowed in a field value, or -1. */
+/**
+ * Position of the first character not allowed in a field value, or -1.
+ *
+ * @example
+ * ```ts
+ * invalidFieldValueIndex('ab\0c'); // 2
+ * ```
+ */
 export function invalidFieldValueIndex(s: string): number {
   const m = INVALID_VALUE_CHAR_RE.exec(s);
   return m === null ? -1 : m.index;

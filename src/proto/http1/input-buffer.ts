@@ -24,7 +24,16 @@ const latin1Slice: Latin1Slicer =
         (buf as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(start, end)
     : (buf, start, end) => buf.toString('latin1', start, end);
 
-/** Internal to `proto/http1`: the byte source of the request and response parsers. */
+/**
+ * Internal to `proto/http1`: the byte source of the request and response parsers.
+ *
+ * @example
+ * ```ts
+ * const input = new InputBuffer();
+ * input.push(Buffer.from('GET / HTTP/1.1\r\n'));
+ * input.indexOf(Buffer.from('\r\n'), 0); // 14
+ * ```
+ */
 export class InputBuffer {
   #buf: Buffer = EMPTY;
   #pos = 0;

@@ -8,9 +8,11 @@
  *
  * Speed: the benchmark that matters is many small masked frames arriving in large chunks. While
  * no frame straddles two chunks the decoder reads headers straight out of the fed chunk with
- * plain indexing, unmasks in place and returns a `subarray` view: no copy, no queue, one frame
- * object. Only a frame that straddles chunks goes through a {@link ByteQueue}; once it is out,
- * the decoder returns to the fast path on what is left of the last chunk.
+ * plain indexing, unmasks in place a word at a time through typed-array views made once per
+ * chunk (not per frame), and returns a view of the chunk: no copy, no queue, one frame object of
+ * one fixed shape. Only a frame that straddles chunks goes through a {@link ByteQueue} (and
+ * `maskInPlace`); once it is out, the decoder returns to the fast path on what is left of the
+ * last chunk.
  *
  * Ownership: fed chunks belong to the decoder. Masked payloads are unmasked in place, in the
  * caller's memory, and returned frames are views of it, so do not reuse a chunk's memory after
@@ -21,7 +23,7 @@ import { ProtocolError, UsageError } from '../../errors.js';
 import { ByteQueue } from '../bytes/byte-queue.js';
 import { maskInPlace } from '../bytes/mask.js';
 import { NEED_DATA, type NeedData } from '../need-data.js';
-import { FastBuffer, LONG_MASK_MIN, maskRange } from './views.js';
+import { FastBuffer, LONG_MASK_MIN, WORD_MASK_MIN, maskRange, unmaskSmall } from './views.js';
 import { isKnownOpcode, type Opcode } from './opcodes.js';
 
 /** One decoded frame. A fresh object per frame, so the caller may keep it. */
@@ -186,7 +188,7 @@ export class FrameDecoder {
     const ab = this.#ab;
     const base = this.#base;
     if (masked && length !== 0) {
-      if (length < WORD_UNMASK) unmaskSmall(c, start, stop);
+      if (length < WORD_MASK_MIN) unmaskSmall(c, start, stop);
       else this.#unmaskWords(c, ab, base, start, stop);
     }
     if (stop === end) this.#releaseChunk();
@@ -342,13 +344,11 @@ export class FrameDecoder {
     const b0 = this.#hdrB0;
     this.#hdrSize = 0;
     if (q.length !== 0) {
-      // Back to the fast path when what is left is the tail of one chunk.
+      // Back to the fast path on what is left. That is usually the tail of one chunk; when the
+      // caller fed several chunks without draining, they are joined once here (each byte is
+      // joined at most once), rather than kept on the slow path frame after frame.
       const rest = q.drain();
-      if (rest.length === 1) {
-        this.#setChunk(rest[0]);
-      } else {
-        for (const r of rest) q.push(r);
-      }
+      this.#setChunk(rest.length === 1 ? rest[0] : Buffer.concat(rest));
     }
     return {
       fin: b0 >= 0x80,
@@ -407,26 +407,4 @@ function readLength64(buf: Uint8Array, at: number): number {
   }
   // Above 2^53 the number is no longer exact; any such length is far above every limit anyway.
   return hi * TWO_POW_32 + lo;
-}
-
-/** Below this many payload bytes a plain byte loop is as fast as the word loop. */
-const WORD_UNMASK = 16;
-
-/** Unmasks `buf[start..stop)` in place with the key in the 4 bytes before `start`, byte by byte. */
-function unmaskSmall(buf: Buffer, start: number, stop: number): void {
-  const k0 = buf[start - 4];
-  const k1 = buf[start - 3];
-  const k2 = buf[start - 2];
-  const k3 = buf[start - 1];
-  let i = start;
-  const end4 = stop - ((stop - start) & 3);
-  for (; i < end4; i += 4) {
-    buf[i] ^= k0;
-    buf[i + 1] ^= k1;
-    buf[i + 2] ^= k2;
-    buf[i + 3] ^= k3;
-  }
-  if (i < stop) buf[i++] ^= k0;
-  if (i < stop) buf[i++] ^= k1;
-  if (i < stop) buf[i] ^= k2;
 }

@@ -36,7 +36,11 @@ export interface EncodeFrameOptions {
   /** RSV1: set on the first frame of a permessage-deflate compressed message only. */
   rsv1?: boolean;
   payload: Uint8Array;
-  /** 4-byte masking key: required on client frames, absent on server frames. */
+  /**
+   * 4-byte masking key: required on client frames, absent on server frames. It is read during
+   * the call only, so one 4-byte buffer refilled from a random pool before each frame will do
+   * (cheaper than a fresh view per frame).
+   */
   maskKey?: Uint8Array;
 }
 

@@ -175,8 +175,9 @@ export class MessageAssembler {
       }
       if (payload.length > this.#maxMessageBytes) this.#tooBig(payload.length);
       if (frame.rsv1) {
-        if (!this.#allowRsv1)
+        if (!this.#allowRsv1) {
           fail('Invalid WebSocket frame: RSV1 must be clear', 'ERR_WS_UNEXPECTED_RSV_1', 1002);
+        }
         if (frame.fin) return { type: 'compressed', opcode, data: [payload] };
         this.#open(opcode, true, payload);
         return undefined;

@@ -20,6 +20,9 @@ export const FastBuffer: new (ab: ArrayBufferLike, byteOffset: number, length: n
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/** Below this many payload bytes a plain byte loop is as fast as the word loop. */
+export const WORD_MASK_MIN = 16;
+
 /** From this many payload bytes on, the 64-bit loop (and its views and BigInt key) pays off. */
 export const LONG_MASK_MIN = 512;
 
@@ -69,7 +72,8 @@ export function maskRange(
   const k32 = wordKey((i - start) & 3, k0, k1, k2, k3);
   if (align === 7 && longs !== null) {
     const k64 = longKey(k32);
-    let l = (base + i) >>> 3;
+    const l0 = (base + i) >>> 3;
+    let l = l0;
     const lEnd = l + ((stop - i) >>> 3);
     const lEnd8 = lEnd - 7;
     for (; l < lEnd8; l += 8) {
@@ -83,9 +87,10 @@ export function maskRange(
       longs[l + 7] ^= k64;
     }
     for (; l < lEnd; l++) longs[l] ^= k64;
-    i = l * 8 - base;
+    i += (l - l0) * 8;
   }
-  let w = (base + i) >>> 2;
+  const w0 = (base + i) >>> 2;
+  let w = w0;
   const wEnd = w + ((stop - i) >>> 2);
   const wEnd4 = wEnd - 3;
   for (; w < wEnd4; w += 4) {
@@ -96,7 +101,7 @@ export function maskRange(
   }
   for (; w < wEnd; w++) words[w] ^= k32;
   // At most three bytes left.
-  for (i = w * 4 - base; i < stop; i++) buf[i] ^= keyByte(i - start, k0, k1, k2, k3);
+  for (i += (w - w0) * 4; i < stop; i++) buf[i] ^= keyByte(i - start, k0, k1, k2, k3);
 }
 
 /**
@@ -141,4 +146,26 @@ export function maskCopyLong(
   }
   for (; s < sEnd; s++, d++) to[d] = from[s] ^ k64;
   for (i += count * 8; i < n; i++) dst[at + i] = src[i] ^ keyByte(i, k0, k1, k2, k3);
+}
+
+/**
+ * Unmasks `buf[start..stop)` in place with the key in the 4 bytes before `start` (where a frame
+ * header keeps it), byte by byte: for payloads below {@link WORD_MASK_MIN} bytes.
+ */
+export function unmaskSmall(buf: Uint8Array, start: number, stop: number): void {
+  const k0 = buf[start - 4];
+  const k1 = buf[start - 3];
+  const k2 = buf[start - 2];
+  const k3 = buf[start - 1];
+  let i = start;
+  const end4 = stop - ((stop - start) & 3);
+  for (; i < end4; i += 4) {
+    buf[i] ^= k0;
+    buf[i + 1] ^= k1;
+    buf[i + 2] ^= k2;
+    buf[i + 3] ^= k3;
+  }
+  if (i < stop) buf[i++] ^= k0;
+  if (i < stop) buf[i++] ^= k1;
+  if (i < stop) buf[i] ^= k2;
 }

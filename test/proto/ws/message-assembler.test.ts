@@ -6,6 +6,7 @@ import {
   type MessageAssemblerOptions,
 } from '../../../src/proto/ws/message-assembler.js';
 import { Opcode } from '../../../src/proto/ws/opcodes.js';
+import { isValidUtf8 } from '../../../src/proto/bytes/utf8.js';
 import { assertProtocolError, assertUsageError, hex, plainEvent } from './helpers.js';
 
 function frame(opcode: number, payload: Buffer | string, fin = true, rsv1 = false): Frame {
@@ -159,6 +160,46 @@ describe('MessageAssembler: protocol errors', () => {
     );
     // Single frame.
     assertFailsAt([frame(Opcode.TEXT, hex('c0af'))], 0, 1007);
+  });
+
+  test('U+FFFD sent as such is valid text', () => {
+    assert.deepEqual(run([frame(Opcode.TEXT, hex('61 efbfbd 62'))]), [
+      { type: 'text', data: 'a\ufffdb' },
+    ]);
+    assert.deepEqual(
+      run([frame(Opcode.TEXT, hex('61 ef'), false), frame(Opcode.CONTINUATION, hex('bfbd'))]),
+      [{ type: 'text', data: 'a\ufffd' }],
+    );
+    assertFailsAt([frame(Opcode.TEXT, hex('efbfbd ff'))], 0, 1007);
+  });
+
+  test('single-frame text is accepted exactly when it is valid UTF-8 (all 1–2 byte inputs, 3–4 byte edges)', () => {
+    const accepts = (bytes: Buffer) => {
+      try {
+        new MessageAssembler().push(frame(Opcode.TEXT, bytes));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const check = (bytes: Buffer) => {
+      if (accepts(bytes) !== isValidUtf8(bytes))
+        assert.fail(`disagree on ${bytes.toString('hex')}`);
+    };
+    for (let a = 0; a < 256; a++) {
+      check(Buffer.from([a]));
+      for (let b = 0; b < 256; b++) check(Buffer.from([a, b]));
+    }
+    // Every lead of 3- and 4-byte sequences with the boundary values of the bytes after it.
+    const edges = [0x00, 0x41, 0x7f, 0x80, 0x81, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xff];
+    for (let lead = 0xe0; lead <= 0xff; lead++) {
+      for (const b of edges) {
+        for (const c of edges) {
+          check(Buffer.from([lead, b, c]));
+          for (const d of edges) check(Buffer.from([0x41, lead, b, c, d, 0x41]));
+        }
+      }
+    }
   });
 
   test('a character split between fragments is fine', () => {

@@ -1,0 +1,233 @@
+/**
+ * What a request handler gets: the request (method, URL, query, headers, peer, streamed body)
+ * and the response methods (status, headers, write, end, stream), plus `detach()`, which turns
+ * the connection into a channel. After a detach every response method throws.
+ */
+import type { HeaderList } from '../proto/http1/headers.js';
+import type { RequestHead } from '../proto/http1/request-head.js';
+import { ConnchanError, UsageError } from '../errors.js';
+import { checkHeader } from './response-head.js';
+import type { ServerConnection } from './connection.js';
+
+/** A response method was called after the connection was detached or the response ended. */
+export class ResponseStateError extends ConnchanError {}
+
+export interface BodyOptions {
+  /** Refuse (413) a body larger than this. Default: the server's maxBodyBytes. */
+  maxBytes?: number;
+}
+
+export class HttpContext {
+  readonly method: string;
+  /** The request target as sent (`/path?query`). */
+  readonly target: string;
+  readonly version: '1.0' | '1.1';
+  readonly headers: HeaderList;
+  /** Client address: the socket peer, or the forwarded client in reverse-proxy mode. */
+  readonly peer: string;
+  /** Name of the driver (listener) the request came in on. */
+  readonly driver: string;
+  /** When the request head was complete (ms since epoch). */
+  readonly startTime: number;
+  /** Free slot for the application; a detached channel keeps it as its client data. */
+  clientData: unknown;
+
+  /** @internal */
+  readonly head: RequestHead;
+  readonly #conn: ServerConnection;
+  #path: string | undefined;
+  #url: URL | undefined;
+  /** @internal response state, read by the connection */
+  statusCode = 200;
+  /** @internal `[name, value, …]` */
+  fields: string[] = [];
+  /** @internal */
+  headersSent = false;
+  /** @internal */
+  finished = false;
+  /** @internal */
+  detached = false;
+  /** @internal -1 until known; the body length the head promised. */
+  contentLength = -1;
+
+  constructor(conn: ServerConnection, head: RequestHead, peer: string, driver: string) {
+    this.#conn = conn;
+    this.head = head;
+    this.method = head.method;
+    this.target = head.target;
+    this.version = head.version;
+    this.headers = head.headers;
+    this.peer = peer;
+    this.driver = driver;
+    this.startTime = Date.now();
+  }
+
+  /** The path without the query. */
+  get path(): string {
+    if (this.#path === undefined) {
+      const q = this.target.indexOf('?');
+      this.#path = q < 0 ? this.target : this.target.slice(0, q);
+    }
+    return this.#path;
+  }
+
+  /** The full URL (scheme and host from the driver and the Host header). */
+  get url(): URL {
+    this.#url ??= new URL(this.target, `${this.#conn.scheme}://${this.headers.get('host') ?? 'localhost'}`);
+    return this.#url;
+  }
+
+  get query(): URLSearchParams {
+    return this.url.searchParams;
+  }
+
+  /** True once the response is complete (or the connection detached). */
+  get done(): boolean {
+    return this.finished || this.detached;
+  }
+
+  // --- request body ------------------------------------------------------------------------
+
+  /**
+   * The request body as it arrives, chunk by chunk (`100 Continue` is sent when the client
+   * asked for it). Bounded by the server's `maxBodyBytes` (413 beyond).
+   *
+   * @example
+   * ```ts
+   * for await (const chunk of ctx.body()) sink.write(chunk);
+   * ```
+   */
+  async *body(options: BodyOptions = {}): AsyncGenerator<Buffer, void, undefined> {
+    this.#assertNotDetached('read the body');
+    for (;;) {
+      const chunk = await this.#conn.pullBody(this, options.maxBytes);
+      if (chunk === null) return;
+      yield chunk;
+    }
+  }
+
+  /** The whole body in one buffer. */
+  async buffer(options: BodyOptions = {}): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const chunk of this.body(options)) parts.push(chunk);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** The whole body as UTF-8 text. */
+  async text(options: BodyOptions = {}): Promise<string> {
+    return (await this.buffer(options)).toString('utf8');
+  }
+
+  async json<T = unknown>(options: BodyOptions = {}): Promise<T> {
+    return JSON.parse(await this.text(options)) as T;
+  }
+
+  // --- response ----------------------------------------------------------------------------
+
+  /** Sets the status (before anything is written). */
+  status(code: number): this {
+    this.#assertCanSetHead();
+    if (!Number.isInteger(code) || code < 100 || code > 999) {
+      throw new UsageError(`invalid status ${code}`, { code: 'ERR_HTTP_INVALID_STATUS' });
+    }
+    this.statusCode = code;
+    return this;
+  }
+
+  /** Adds a response header (several calls with one name give several lines). */
+  header(name: string, value: string | number): this {
+    this.#assertCanSetHead();
+    const v = String(value);
+    checkHeader(name, v);
+    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      this.contentLength = Number(v);
+      return this;
+    }
+    this.fields.push(name, v);
+    return this;
+  }
+
+  /**
+   * Writes part of the body. The first write sends the head: with Content-Length when a
+   * header set it, else chunked (HTTP/1.1) or close-delimited (HTTP/1.0). Returns false when
+   * the send buffer is above its high-water mark: wait for {@link drained} before more.
+   */
+  write(chunk: string | Uint8Array): boolean {
+    this.#assertWritable();
+    return this.#conn.writeBody(this, chunk);
+  }
+
+  /** Resolves when the send buffer has drained below its high-water mark. */
+  drained(): Promise<void> {
+    return this.#conn.drained();
+  }
+
+  /**
+   * Ends the response, with an optional last piece of body. Without earlier writes the body's
+   * length becomes the Content-Length and head and body leave in one write.
+   */
+  end(body?: string | Uint8Array): void {
+    this.#assertWritable();
+    this.#conn.endResponse(this, body);
+  }
+
+  /** Sends a whole response: status, content type and body. */
+  send(body: string | Uint8Array, status = 200, contentType?: string): void {
+    this.status(status);
+    if (contentType !== undefined) this.header('Content-Type', contentType);
+    else if (typeof body === 'string') this.header('Content-Type', 'text/plain; charset=utf-8');
+    this.end(body);
+  }
+
+  /** Sends a JSON response. */
+  sendJson(value: unknown, status = 200): void {
+    this.send(JSON.stringify(value), status, 'application/json; charset=utf-8');
+  }
+
+  /** Streams a body from any (async) iterable, honouring backpressure, then ends. */
+  async stream(source: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<void> {
+    for await (const chunk of source) {
+      if (!this.write(chunk)) await this.drained();
+    }
+    this.end();
+  }
+
+  /**
+   * Detaches the connection from this request: it becomes a channel in the server's table, and
+   * its name is returned. Bytes the server had read past this request go to the channel's read
+   * buffer. Afterwards every response method of this request throws.
+   *
+   * @example
+   * ```ts
+   * server.route('GET', '/stream', (ctx) => {
+   *   const name = ctx.detach();
+   *   write(name, 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n');
+   *   callback(name, (why) => (why === 'w' ? (write(name, 'tick\n'), 1) : 0), 'w');
+   * });
+   * ```
+   */
+  detach(): string {
+    this.#assertNotDetached('detach');
+    return this.#conn.detach(this);
+  }
+
+  #assertNotDetached(what: string): void {
+    if (this.detached) {
+      throw new ResponseStateError(`cannot ${what}: the connection is detached`, { code: 'ERR_HTTP_DETACHED' });
+    }
+  }
+
+  #assertWritable(): void {
+    this.#assertNotDetached('write the response');
+    if (this.finished) {
+      throw new ResponseStateError('cannot write: the response has ended', { code: 'ERR_HTTP_RESPONSE_ENDED' });
+    }
+  }
+
+  #assertCanSetHead(): void {
+    this.#assertWritable();
+    if (this.headersSent) {
+      throw new ResponseStateError('cannot change status or headers: the head was sent', { code: 'ERR_HTTP_HEADERS_SENT' });
+    }
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * The HTTP/1.1 server: drivers (plain TCP and TLS listeners with one code path above them),
+ * routing, limits and timeouts, reverse-proxy mode, and a graceful shutdown that fires the `x`
+ * callbacks of its channels. Each server has its own channel table, named after the server.
+ */
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import type { HeaderList } from '../proto/http1/headers.js';
+import type { RequestParserOptions } from '../proto/http1/request-parser.js';
+import type { ClientTlsOptions } from '../io/dial.js';
+import { ChannelTable } from '../channels/channel-table.js';
+import type { ChannelLimits } from '../channels/channel.js';
+import { UsageError } from '../errors.js';
+import { ServerConnection } from './connection.js';
+import { HttpContext } from './context.js';
+import { Router } from './router.js';
+import { TrustedProxies } from './reverse-proxy.js';
+
+export type Handler = (ctx: HttpContext) => void | Promise<void>;
+
+/** A certificate and its key (PEM). */
+export interface CertificatePair {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+export interface DriverOptions {
+  /** Name shown in channel listings. Default `http` or `https`. */
+  name?: string;
+  host?: string;
+  /** Port; 0 picks a free one. Default 8080 (plain) / 8443 (TLS). */
+  port?: number;
+  /** Serve TLS: the default certificate, and per-host ones for SNI. */
+  tls?: CertificatePair & { sni?: Record<string, CertificatePair> };
+  /**
+   * false: do not listen. The driver then only provides client TLS settings for channels this
+   * server opens (NaviServer's "port 0" configuration).
+   */
+  listen?: boolean;
+  /** Client TLS settings for outgoing connections made through this driver. */
+  client?: ClientTlsOptions;
+}
+
+export interface ServerLimits {
+  /** Connections served at once; more are answered 503 and closed. Default 10 000. */
+  maxConnections: number;
+  /** Largest request body accepted (413 beyond). Default 16 MiB. */
+  maxBodyBytes: number;
+  /** Time allowed for a whole request head, from its first byte (slow loris). Default 10 s. */
+  headerTimeoutMs: number;
+  /** Idle time allowed between requests on a keep-alive connection. Default 5 s. */
+  keepAliveTimeoutMs: number;
+  /** Grace period of a shutdown before what is left is closed. Default 5 s. */
+  shutdownGraceMs: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
+  maxConnections: 10_000,
+  maxBodyBytes: 16 * 1024 * 1024,
+  headerTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  shutdownGraceMs: 5_000,
+});
+
+export interface ServerOptions {
+  /** The server's name: its channel table's name. Default `default`. */
+  name?: string;
+  /** Listeners. Default: one plain driver on 127.0.0.1:8080. */
+  drivers?: DriverOptions[];
+  limits?: Partial<ServerLimits>;
+  /** Header limits of the request parser (431/414 beyond). */
+  parser?: RequestParserOptions;
+  /** Reverse-proxy mode: X-Forwarded-For is believed only from these addresses / CIDR ranges. */
+  trustedProxies?: string[];
+  /** Limits of the channels that detached connections become. */
+  channelLimits?: Partial<ChannelLimits>;
+  /** Called for requests no route matches. Default: 404 (405 when another method matches). */
+  notFound?: Handler;
+  /** Called when a handler throws; default logs it (the client gets a 500). */
+  onError?: (err: unknown, ctx: HttpContext) => void;
+}
+
+/** A driver once listening. */
+export interface BoundDriver {
+  name: string;
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+  /** `http://host:port/` */
+  url: string;
+}
+
+/** What a connection needs from its server. */
+export interface ServerCore {
+  readonly name: string;
+  readonly parserOptions: RequestParserOptions | undefined;
+  readonly maxBodyBytes: number;
+  readonly maxBufferedBytes: number;
+  readonly headerTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly channelLimits: Partial<ChannelLimits> | undefined;
+  readonly closing: boolean;
+  clientAddress(peer: string, headers: HeaderList): string;
+  dispatch(ctx: HttpContext, conn: ServerConnection): void;
+  forget(conn: ServerConnection): void;
+}
+
+/**
+ * @example
+ * ```ts
+ * const server = createServer({ drivers: [{ port: 0 }] });
+ * server.route('GET', '/', (ctx) => ctx.send('hello'));
+ * const [http] = await server.listen();
+ * console.log(http.url);
+ * ```
+ */
+export class HttpServer implements ServerCore {
+  readonly name: string;
+  readonly limits: ServerLimits;
+  readonly parserOptions: RequestParserOptions | undefined;
+  readonly channelLimits: Partial<ChannelLimits> | undefined;
+  readonly maxBufferedBytes: number;
+  readonly #router = new Router<Handler>();
+  readonly #drivers: DriverOptions[];
+  readonly #listeners: NetServer[] = [];
+  readonly #connections = new Set<ServerConnection>();
+  readonly #proxies: TrustedProxies;
+  readonly #notFound: Handler;
+  readonly #onError: (err: unknown, ctx: HttpContext) => void;
+  #bound: BoundDriver[] = [];
+  #closing = false;
+
+  constructor(options: ServerOptions = {}) {
+    this.name = options.name ?? 'default';
+    this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+    this.parserOptions = options.parser;
+    this.channelLimits = options.channelLimits;
+    this.maxBufferedBytes = 64 * 1024 + (options.parser?.maxHeaderBytes ?? 16 * 1024);
+    this.#drivers = options.drivers ?? [{}];
+    this.#proxies = new TrustedProxies(options.trustedProxies ?? []);
+    this.#notFound = options.notFound ?? ((ctx) => this.#defaultNotFound(ctx));
+    this.#onError = options.onError ?? ((err, ctx) => console.error(`connchan: handler for ${ctx.method} ${ctx.path} failed:`, err));
+  }
+
+  get maxBodyBytes(): number {
+    return this.limits.maxBodyBytes;
+  }
+  get headerTimeoutMs(): number {
+    return this.limits.headerTimeoutMs;
+  }
+  get keepAliveTimeoutMs(): number {
+    return this.limits.keepAliveTimeoutMs;
+  }
+  get closing(): boolean {
+    return this.#closing;
+  }
+  /** The server's channel table (detached connections). */
+  get channels(): ChannelTable {
+    return ChannelTable.of(this.name);
+  }
+  /** Listening drivers, after `listen()`. */
+  get drivers(): readonly BoundDriver[] {
+    return this.#bound;
+  }
+  /** Connections currently served over HTTP (detached ones are channels, not counted). */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /**
+   * Adds a route. `method` is an HTTP method or `*`; `pattern` an exact path, a prefix
+   * (`/static/*`) or a glob (`/files/*.txt`).
+   */
+  route(method: string, pattern: string, handler: Handler): this {
+    this.#router.add(method, pattern, handler);
+    return this;
+  }
+
+  get(pattern: string, handler: Handler): this {
+    return this.route('GET', pattern, handler);
+  }
+
+  post(pattern: string, handler: Handler): this {
+    return this.route('POST', pattern, handler);
+  }
+
+  /** Client TLS settings of the driver named `name` (for outgoing channels). */
+  clientTls(name: string): ClientTlsOptions | undefined {
+    return this.#drivers.find((d) => (d.name ?? (d.tls ? 'https' : 'http')) === name)?.client;
+  }
+
+  /** Starts every listening driver; resolves with their bound addresses. */
+  async listen(): Promise<BoundDriver[]> {
+    for (const d of this.#drivers) {
+      if (d.listen === false) continue;
+      this.#bound.push(await this.#listenDriver(d));
+    }
+    return this.#bound;
+  }
+
+  async #listenDriver(d: DriverOptions): Promise<BoundDriver> {
+    const scheme = d.tls ? 'https' : 'http';
+    const name = d.name ?? scheme;
+    const host = d.host ?? '127.0.0.1';
+    const port = d.port ?? (d.tls ? 8443 : 8080);
+    const accept = (socket: Socket | TLSSocket) => this.#accept(socket, name, scheme);
+    let server: NetServer;
+    if (d.tls) {
+      const contexts = new Map<string, SecureContext>();
+      for (const [hostname, pair] of Object.entries(d.tls.sni ?? {})) {
+        contexts.set(hostname.toLowerCase(), createSecureContext({ cert: pair.cert, key: pair.key }));
+      }
+      const fallback = createSecureContext({ cert: d.tls.cert, key: d.tls.key });
+      server = createTlsServer(
+        {
+          cert: d.tls.cert,
+          key: d.tls.key,
+          allowHalfOpen: true,
+          SNICallback: (servername, cb) => cb(null, contexts.get(servername.toLowerCase()) ?? fallback),
+        },
+        accept,
+      );
+      // A failed handshake must not take the server down.
+      server.on('tlsClientError', () => {});
+    } else {
+      server = createNetServer({ allowHalfOpen: true, noDelay: true }, accept);
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, backlog: 1024 }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#listeners.push(server);
+    const bound = (server.address() as AddressInfo).port;
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    return { name, scheme, host, port: bound, url: `${scheme}://${urlHost}:${bound}/` };
+  }
+
+  #accept(socket: Socket | TLSSocket, driver: string, scheme: 'http' | 'https'): void {
+    if (this.#closing) {
+      socket.destroy();
+      return;
+    }
+    if (this.#connections.size >= this.limits.maxConnections) {
+      socket.on('error', () => {});
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.#connections.add(new ServerConnection(this, socket, driver, scheme));
+  }
+
+  clientAddress(peer: string, headers: HeaderList): string {
+    if (this.#proxies.size === 0) return peer;
+    return this.#proxies.clientAddress(peer, headers.get('x-forwarded-for'));
+  }
+
+  dispatch(ctx: HttpContext, conn: ServerConnection): void {
+    const router = this.#router;
+    // HEAD is GET without the body (RFC 9110 §9.3.2): GET routes answer it unless HEAD has its own.
+    const handler =
+      router.match(ctx.method, ctx.path) ??
+      (ctx.method === 'HEAD' ? router.match('GET', ctx.path) : undefined) ??
+      this.#notFound;
+    try {
+      const r = handler(ctx);
+      if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+        (r as Promise<void>).then(
+          () => conn.handlerReturned(ctx),
+          (err: unknown) => this.#failed(conn, ctx, err),
+        );
+        return;
+      }
+      conn.handlerReturned(ctx);
+    } catch (err) {
+      this.#failed(conn, ctx, err);
+    }
+  }
+
+  #failed(conn: ServerConnection, ctx: HttpContext, err: unknown): void {
+    const status = (err as { status?: unknown }).status;
+    if (typeof status !== 'number' || status >= 500) this.#onError(err, ctx);
+    conn.handlerFailed(ctx, err);
+  }
+
+  forget(conn: ServerConnection): void {
+    this.#connections.delete(conn);
+  }
+
+  #defaultNotFound(ctx: HttpContext): void {
+    const allowed = this.#router.allowedMethods(ctx.path);
+    if (allowed.length > 0 && !allowed.includes('*')) {
+      ctx.status(405).header('Allow', allowed.join(', ')).header('Content-Type', 'text/plain').end('method not allowed\n');
+      return;
+    }
+    ctx.status(404).header('Content-Type', 'text/plain').end('not found\n');
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, close idle connections, let running requests finish,
+   * tell every channel with a callback (`x`), then after the grace period close what is left.
+   */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    const graceMs = options.graceMs ?? this.limits.shutdownGraceMs;
+    // Stops accepting at once. Not awaited: net.Server's close callback waits for every
+    // connection it ever accepted, detached channels included, which we close ourselves below.
+    for (const listener of this.#listeners) listener.close();
+    for (const conn of [...this.#connections]) conn.shutdown();
+    const table = this.channels;
+    await Promise.all([...table.channels()].map((c) => c.notifyShutdown()));
+    const deadline = Date.now() + graceMs;
+    while ((this.#connections.size > 0 || table.size > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const conn of [...this.#connections]) conn.destroy();
+    for (const entry of [...table.entries()]) entry.close();
+  }
+}
+
+/** Creates an HTTP/1.1 server (not yet listening: call `listen()`). */
+export function createServer(options: ServerOptions = {}): HttpServer {
+  if (options.drivers?.length === 0) {
+    throw new UsageError('a server needs at least one driver', { code: 'ERR_SERVER_NO_DRIVER' });
+  }
+  return new HttpServer(options);
+}
