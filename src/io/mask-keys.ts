@@ -7,9 +7,11 @@ import { randomFillSync } from 'node:crypto';
 const POOL_BYTES = 8 * 1024;
 const pool = Buffer.allocUnsafe(POOL_BYTES);
 let offset = POOL_BYTES;
+/** One key buffer, refilled per call: cheaper than a new view per frame. */
+const key = Buffer.allocUnsafe(4);
 
 /**
- * Returns 4 fresh random bytes. The view is only valid until the pool refills: use it for the
+ * Returns 4 fresh random bytes in a shared buffer that the next call overwrites: use it for the
  * frame at hand (the frame encoder copies it into the header), do not keep it.
  *
  * @example
@@ -22,7 +24,10 @@ export function nextMaskKey(): Buffer {
     randomFillSync(pool);
     offset = 0;
   }
-  const key = pool.subarray(offset, offset + 4);
+  key[0] = pool[offset];
+  key[1] = pool[offset + 1];
+  key[2] = pool[offset + 2];
+  key[3] = pool[offset + 3];
   offset += 4;
   return key;
 }

@@ -51,7 +51,6 @@ export class ServerConnection {
   #bodyWaiter: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #timerKind = T_NONE;
-  #requests = 0;
   readonly #onData = (chunk: Buffer) => this.#receive(chunk);
   readonly #onEnd = () => this.#receiveEof();
   readonly #onClose = () => this.#closed();
@@ -154,7 +153,6 @@ export class ServerConnection {
 
   #startRequest(head: RequestHead): void {
     this.#clearTimer();
-    this.#requests++;
     this.#keepAlive = head.keepAlive && !this.#core.closing;
     this.#bodyDone = false;
     this.#bodyBytes = 0;
