@@ -218,6 +218,18 @@ export class Channel {
   }
 
   /**
+   * Puts bytes back in front of the unread input, e.g. what a parser read past the end of a
+   * response head, so that the next `read` returns them first.
+   */
+  unread(chunks: readonly Buffer[]): void {
+    if (chunks.length === 0) return;
+    const rest = this.#recv.drain();
+    for (const c of chunks) this.#recv.push(c);
+    for (const c of rest) this.#recv.push(c);
+    this.#wake();
+  }
+
+  /**
    * Writes bytes. Unbuffered (the default) accepts as much as fits under the send-buffer bound
    * and returns that count, which may be less than the length: the caller writes the rest later
    * (e.g. from a `w` callback). Buffered accepts all or throws when the bound would be exceeded.

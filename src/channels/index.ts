@@ -25,5 +25,7 @@ export { connectChannel } from './connect.js';
 export type { ConnectOptions } from './connect.js';
 export { listenChannel } from './listen.js';
 export type { Listener, ListenOptions, AcceptFn } from './listen.js';
-export { list, status, exists, close, destroy, callback, read, write, connect, listen, channel } from './verbs.js';
+export { openChannel, readResponseHead } from './open-url.js';
+export type { OpenOptions } from './open-url.js';
+export { list, status, exists, close, destroy, callback, read, write, connect, listen, open, channel } from './verbs.js';
 export type { ServerOption, ReadOptions } from './verbs.js';

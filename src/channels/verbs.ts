@@ -20,6 +20,7 @@ import {
 import type { CallbackCondition, CallbackOptions, ChannelCallbackFn } from './channel-callback.js';
 import { readWsFrame, type WsReadOptions, type WsReadResult } from './ws-frame-reader.js';
 import { connectChannel, type ConnectOptions } from './connect.js';
+import { openChannel, type OpenOptions } from './open-url.js';
 import { listenChannel, type AcceptFn, type Listener, type ListenOptions } from './listen.js';
 
 export interface ServerOption {
@@ -132,4 +133,9 @@ export function listen(
 ): Promise<Listener> {
   const fn: AcceptFn = (chan) => accept(chan.name);
   return listenChannel(host, port, fn, options);
+}
+
+/** Opens a channel to an http(s) URL, sends the request, and returns the channel's name. */
+export async function open(url: string | URL, options: OpenOptions = {}): Promise<string> {
+  return (await openChannel(url, options)).name;
 }
