@@ -2,7 +2,9 @@
 export interface Comparison {
   group: string;
   name: string;
-  unit: 'ops/s' | 'MB/s';
+  unit: 'ops/s' | 'MB/s' | 'req/s';
+  /** `wrk`: ids are `script:kind` servers under bench/servers, loaded by wrk; else worker cases. */
+  kind?: 'worker' | 'wrk';
   ours: string;
   peers: { label: string; id: string; env?: Record<string, string> }[];
   target?: number;
@@ -47,3 +49,32 @@ export const comparisons: Comparison[] = [
     peers: [{ label: 'llhttp (node:http)', id: 'http-llhttp-pipelined' }],
   },
 ];
+
+comparisons.push(
+  {
+    group: 'Channels',
+    name: 'detached channel write, plain',
+    unit: 'MB/s',
+    ours: 'chanwrite-ours-plain',
+    peers: [{ label: 'raw net.Socket', id: 'chanwrite-raw-plain' }],
+    target: 0.9,
+  },
+  {
+    group: 'Channels',
+    name: 'detached channel write, TLS',
+    unit: 'MB/s',
+    ours: 'chanwrite-ours-tls',
+    peers: [{ label: 'raw TLSSocket', id: 'chanwrite-raw-tls' }],
+    target: 0.9,
+  },
+);
+
+comparisons.push({
+  group: 'HTTP/1.1 server',
+  name: 'keep-alive GET / hello world (wrk -c32)',
+  unit: 'req/s',
+  kind: 'wrk',
+  ours: 'hello:connchan',
+  peers: [{ label: 'node:http', id: 'hello:node' }],
+  target: 1.5,
+});

@@ -7,7 +7,8 @@ export interface BatchResult {
   ops: number;
   bytes: number;
 }
-export type BenchCase = () => BatchResult;
+/** One batch of work; async cases (sockets) return a promise. */
+export type BenchCase = () => BatchResult | Promise<BatchResult>;
 export type BenchCaseFactory = () => BenchCase | Promise<BenchCase>;
 
 export interface Measurement {
@@ -17,16 +18,16 @@ export interface Measurement {
   opsPerCpuSec: number;
 }
 
-export function measure(run: BenchCase, { warmupMs = 300, durationMs = 1000 } = {}): Measurement {
+export async function measure(run: BenchCase, { warmupMs = 300, durationMs = 1000 } = {}): Promise<Measurement> {
   const warmEnd = performance.now() + warmupMs;
-  while (performance.now() < warmEnd) run();
+  while (performance.now() < warmEnd) await run();
   let ops = 0;
   let bytes = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < durationMs) {
-    const r = run();
+    const r = await run();
     ops += r.ops;
     bytes += r.bytes;
     t = performance.now();

@@ -3,8 +3,9 @@
 import { measure, type BenchCaseFactory } from './harness.js';
 import { frameCases } from './cases/frames.js';
 import { httpParseCases } from './cases/http-parse.js';
+import { channelWriteCases } from './cases/channel-write.js';
 
-const registry: Record<string, BenchCaseFactory> = { ...frameCases, ...httpParseCases };
+const registry: Record<string, BenchCaseFactory> = { ...frameCases, ...httpParseCases, ...channelWriteCases };
 
 const id = process.argv[2];
 const factory = registry[id];
@@ -14,4 +15,5 @@ if (!factory) {
 }
 const run = await factory();
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 1000);
-console.log(JSON.stringify(measure(run, { durationMs })));
+console.log(JSON.stringify(await measure(run, { durationMs })));
+process.exit(0);

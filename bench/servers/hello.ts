@@ -23,3 +23,4 @@ if (kind === 'connchan') {
   console.error('usage: hello.ts connchan|node');
   process.exit(2);
 }
+process.on('SIGINT', () => process.exit(0));

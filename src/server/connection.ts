@@ -49,8 +49,14 @@ export class ServerConnection {
   #pumping = false;
   #paused = false;
   #bodyWaiter: (() => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  /**
+   * When the current timeout (idle or header) expires, 0 for none. No timer per connection:
+   * the server sweeps its connections a few times a second (see HttpServer), so a request
+   * costs one Date.now() instead of a timer re-arm.
+   */
+  #deadline = 0;
   #timerKind = T_NONE;
+  readonly #remoteAddress: string;
   readonly #onData = (chunk: Buffer) => this.#receive(chunk);
   readonly #onEnd = () => this.#receiveEof();
   readonly #onClose = () => this.#closed();
@@ -62,6 +68,8 @@ export class ServerConnection {
     this.#driver = driver;
     this.scheme = scheme;
     this.#parser = new RequestParser(core.parserOptions);
+    // Read once: the getter asks the kernel every time.
+    this.#remoteAddress = socket.remoteAddress ?? '';
     socket.setNoDelay(true);
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
@@ -157,7 +165,7 @@ export class ServerConnection {
     this.#bodyDone = false;
     this.#bodyBytes = 0;
     this.#continueSent = false;
-    const peer = this.#core.clientAddress(this.socket.remoteAddress ?? '', head.headers);
+    const peer = this.#core.clientAddress(this.#remoteAddress, head.headers);
     const ctx = new HttpContext(this, head, peer, this.#driver);
     this.#ctx = ctx;
     this.#state = S_HANDLING;
@@ -402,23 +410,22 @@ export class ServerConnection {
 
   #setTimer(kind: number): void {
     const ms = kind === T_IDLE ? this.#core.keepAliveTimeoutMs : this.#core.headerTimeoutMs;
-    if (this.#timer !== undefined && this.#timerKind === kind) {
-      this.#timer.refresh();
-      return;
-    }
-    this.#clearTimer();
     this.#timerKind = kind;
-    this.#timer = setTimeout(() => this.#timeout(), ms);
+    this.#deadline = Date.now() + ms;
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#deadline = 0;
     this.#timerKind = T_NONE;
   }
 
+  /** Called by the server's sweep: acts on an expired idle or header timeout. */
+  checkDeadline(now: number): void {
+    if (this.#deadline !== 0 && now >= this.#deadline) this.#timeout();
+  }
+
   #timeout(): void {
-    this.#timer = undefined;
+    this.#deadline = 0;
     if (this.#state !== S_HEAD) return;
     if (this.#timerKind === T_HEADER) {
       // Slow loris: the head did not arrive in time.

@@ -175,7 +175,7 @@ export class HttpContext {
   send(body: string | Uint8Array, status = 200, contentType?: string): void {
     this.status(status);
     if (contentType !== undefined) this.header('Content-Type', contentType);
-    else if (typeof body === 'string') this.header('Content-Type', 'text/plain; charset=utf-8');
+    else if (typeof body === 'string') this.fields.push('Content-Type', 'text/plain; charset=utf-8');
     this.end(body);
   }
 

@@ -50,14 +50,17 @@ export function routeKind(pattern: string): RouteKind {
  * ```
  */
 export class Router<H> {
-  readonly #exact = new Map<string, H>();
+  /** path → method → handler: two look-ups, no string built per request. */
+  readonly #exact = new Map<string, Map<string, H>>();
   readonly #patterns: PatternRoute<H>[] = [];
 
   add(method: string, pattern: string, handler: H): void {
     const kind = routeKind(pattern);
     const m = method === ANY ? ANY : method.toUpperCase();
     if (kind === 'exact') {
-      this.#exact.set(`${m} ${pattern}`, handler);
+      let byMethod = this.#exact.get(pattern);
+      if (!byMethod) this.#exact.set(pattern, (byMethod = new Map()));
+      byMethod.set(m, handler);
       return;
     }
     const route: PatternRoute<H> = { method: m, pattern, kind, handler };
@@ -69,8 +72,11 @@ export class Router<H> {
 
   /** The handler for a method and a path (without the query), or undefined. */
   match(method: string, path: string): H | undefined {
-    const exact = this.#exact.get(`${method} ${path}`) ?? this.#exact.get(`${ANY} ${path}`);
-    if (exact !== undefined) return exact;
+    const byMethod = this.#exact.get(path);
+    if (byMethod !== undefined) {
+      const exact = byMethod.get(method) ?? byMethod.get(ANY);
+      if (exact !== undefined) return exact;
+    }
     for (const r of this.#patterns) {
       if (r.method !== method && r.method !== ANY) continue;
       if (r.kind === 'prefix') {
@@ -86,10 +92,7 @@ export class Router<H> {
   /** Whether some route has this path for another method (for 405 answers). */
   allowedMethods(path: string): string[] {
     const out = new Set<string>();
-    for (const key of this.#exact.keys()) {
-      const sp = key.indexOf(' ');
-      if (key.slice(sp + 1) === path) out.add(key.slice(0, sp));
-    }
+    for (const m of this.#exact.get(path)?.keys() ?? []) out.add(m);
     for (const r of this.#patterns) {
       const hit = r.kind === 'prefix'
         ? path === r.pattern.slice(0, -2) || path.startsWith(r.pattern.slice(0, -1))

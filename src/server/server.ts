@@ -130,6 +130,7 @@ export class HttpServer implements ServerCore {
   readonly #onError: (err: unknown, ctx: HttpContext) => void;
   #bound: BoundDriver[] = [];
   #closing = false;
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: ServerOptions = {}) {
     this.name = options.name ?? 'default';
@@ -192,6 +193,7 @@ export class HttpServer implements ServerCore {
 
   /** Starts every listening driver; resolves with their bound addresses. */
   async listen(): Promise<BoundDriver[]> {
+    this.#startSweeper();
     for (const d of this.#drivers) {
       if (d.listen === false) continue;
       this.#bound.push(await this.#listenDriver(d));
@@ -237,6 +239,20 @@ export class HttpServer implements ServerCore {
     const bound = (server.address() as AddressInfo).port;
     const urlHost = host.includes(':') ? `[${host}]` : host;
     return { name, scheme, host, port: bound, url: `${scheme}://${urlHost}:${bound}/` };
+  }
+
+  /**
+   * One interval checks every connection's idle and header deadline, at a quarter of the
+   * shorter timeout (10 ms to 1 s): cheaper than a timer per connection re-armed per request.
+   */
+  #startSweeper(): void {
+    if (this.#sweeper) return;
+    const every = Math.max(10, Math.min(1000, this.limits.headerTimeoutMs / 4, this.limits.keepAliveTimeoutMs / 4));
+    this.#sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const conn of this.#connections) conn.checkDeadline(now);
+    }, every);
+    this.#sweeper.unref();
   }
 
   #accept(socket: Socket | TLSSocket, driver: string, scheme: 'http' | 'https'): void {
@@ -318,6 +334,7 @@ export class HttpServer implements ServerCore {
     }
     for (const conn of [...this.#connections]) conn.destroy();
     for (const entry of [...table.entries()]) entry.close();
+    clearInterval(this.#sweeper);
   }
 }
 

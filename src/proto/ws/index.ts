@@ -35,3 +35,34 @@ export type {
 } from './message-assembler.js';
 export { WsReceiver } from './receiver.js';
 export type { WsReceiverOptions } from './receiver.js';
+export {
+  headerGetter,
+  headerGetterFromRaw,
+  validateClientRequest,
+  selectSubprotocol,
+  buildAcceptResponse,
+  buildRejectResponse,
+  buildClientRequest,
+  validateServerResponse,
+} from './handshake.js';
+export type {
+  HeaderGetter,
+  HeaderFields,
+  ClientRequestHead,
+  ClientRequestInfo,
+  ServerResponseHead,
+  ClientOffer,
+  ServerResponseInfo,
+} from './handshake.js';
+export { parseExtensions, formatExtensions, isToken } from './extension-header.js';
+export type { ExtensionOffer, ExtensionParam } from './extension-header.js';
+export {
+  PERMESSAGE_DEFLATE,
+  negotiatePerMessageDeflate,
+  buildPerMessageDeflateOffer,
+  acceptPerMessageDeflateResponse,
+} from './permessage-deflate-params.js';
+export type {
+  PerMessageDeflateOptions,
+  PerMessageDeflateAgreement,
+} from './permessage-deflate-params.js';

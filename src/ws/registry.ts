@@ -1,0 +1,78 @@
+/**
+ * The process-wide index of live WebSockets by socket handle (their channel's name), which
+ * tcllib's commands take as `sock`, and the library's log level (`loglevel`).
+ */
+import { UsageError } from '../errors.js';
+import type { WebSocketConnection } from './connection.js';
+
+const bySock = new Map<string, WebSocketConnection>();
+
+/** @internal called by a connection when it starts and when it is gone. */
+export function register(conn: WebSocketConnection): void {
+  bySock.set(conn.name, conn);
+}
+
+/** @internal */
+export function unregister(conn: WebSocketConnection): void {
+  if (bySock.get(conn.name) === conn) bySock.delete(conn.name);
+}
+
+/** Every live WebSocket, in creation order. */
+export function connections(): IterableIterator<WebSocketConnection> {
+  return bySock.values();
+}
+
+/**
+ * The connection a handle names: the connection itself, or its socket handle (channel name).
+ *
+ * @throws UsageError `ERR_WS_UNKNOWN_SOCKET` when no live WebSocket has that name.
+ * @example
+ * ```ts
+ * lookup('conn3').send('text', 'hi');
+ * ```
+ */
+export function lookup(sock: string | WebSocketConnection): WebSocketConnection {
+  if (typeof sock !== 'string') return sock;
+  const conn = bySock.get(sock);
+  if (conn === undefined) {
+    throw new UsageError(`${JSON.stringify(sock)} is not a known WebSocket`, {
+      code: 'ERR_WS_UNKNOWN_SOCKET',
+    });
+  }
+  return conn;
+}
+
+/** The log levels of the tcllib manual, least to most severe. */
+export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+let level: LogLevel = 'error';
+
+/**
+ * Sets or queries the library's log level (tcllib `loglevel`, default `error`). Messages at or
+ * above the level go to `console.error` (warn and error) or `console.log` (the others).
+ *
+ * @example
+ * ```ts
+ * loglevel('debug');
+ * loglevel(); // 'debug'
+ * ```
+ */
+export function loglevel(newLevel?: LogLevel): LogLevel {
+  if (newLevel !== undefined) {
+    if (!LOG_LEVELS.includes(newLevel)) {
+      throw new UsageError(`log level must be one of ${LOG_LEVELS.join(', ')}, not ${newLevel}`, {
+        code: 'ERR_INVALID_OPTION',
+      });
+    }
+    level = newLevel;
+  }
+  return level;
+}
+
+/** @internal logs `message` when `at` is at or above the current level. */
+export function log(at: LogLevel, message: string): void {
+  if (LOG_LEVELS.indexOf(at) < LOG_LEVELS.indexOf(level)) return;
+  if (at === 'warn' || at === 'error') console.error(`connchan ws [${at}] ${message}`);
+  else console.log(`connchan ws [${at}] ${message}`);
+}
