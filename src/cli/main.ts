@@ -1,9 +1,27 @@
 /**
- * The `connchan` command line: `connchan serve` starts the demo server on its embedded
- * defaults. More subcommands (`get`, `ws`, `channels`) arrive with their capabilities.
+ * The `connchan` command line. `connchan serve` runs the demo server on its embedded defaults.
  */
-import { Command } from 'commander';
-import { serve, DEFAULT_SERVE_OPTIONS } from './serve.js';
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { serve, DEFAULT_SERVE_OPTIONS, type ServeOptions } from './serve.js';
+
+interface ServeFlags {
+  host: string;
+  httpPort: string;
+  httpsPort: string;
+  tls: boolean;
+  cert?: string;
+  key?: string;
+  dataDir: string;
+  maxConnections: string;
+  trustedProxy: string[];
+  logLevel: ServeOptions['logLevel'];
+  config?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -12,14 +30,41 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('serve')
-    .description('run the demo server')
+    .description('run the demo server (HTTP and HTTPS, channel dashboard, echo, chat)')
     .option('--host <host>', 'address to listen on', DEFAULT_SERVE_OPTIONS.host)
-    .option('--port <port>', 'HTTP port (0 picks a free one)', String(DEFAULT_SERVE_OPTIONS.port))
-    .action(async (opts: { host: string; port: string }) => {
-      const server = await serve({ host: opts.host, port: Number(opts.port) });
-      console.log(`connchan serving on ${server.url}`);
+    .option('--http-port <port>', 'HTTP port (0 picks a free one)', String(DEFAULT_SERVE_OPTIONS.httpPort))
+    .option('--https-port <port>', 'HTTPS port (0 picks a free one)', String(DEFAULT_SERVE_OPTIONS.httpsPort))
+    .option('--no-tls', 'serve plain HTTP only')
+    .option('--cert <file>', 'TLS certificate (PEM); default: a self-signed one in the data directory')
+    .option('--key <file>', 'TLS private key (PEM)')
+    .option('--data-dir <dir>', 'where the self-signed certificate is kept', DEFAULT_SERVE_OPTIONS.dataDir)
+    .option('--max-connections <n>', 'connections served at once', String(DEFAULT_SERVE_OPTIONS.maxConnections))
+    .option('--trusted-proxy <addr>', 'reverse-proxy mode: trust X-Forwarded-For from this IP or CIDR (repeatable)', collect, [])
+    .addOption(new Option('--log-level <level>', 'logging').choices(['silent', 'info', 'debug']).default('info'))
+    .option('--config <file>', 'JSON file with any of the options above (flags win)')
+    .action(async (flags: ServeFlags, cmd: Command) => {
+      const fromFile: Partial<ServeOptions> = flags.config ? (JSON.parse(readFileSync(flags.config, 'utf8')) as Partial<ServeOptions>) : {};
+      const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+      const options: Partial<ServeOptions> = { ...fromFile };
+      if (given('host') || !fromFile.host) options.host = flags.host;
+      if (given('httpPort') || fromFile.httpPort === undefined) options.httpPort = Number(flags.httpPort);
+      if (given('httpsPort') || fromFile.httpsPort === undefined) options.httpsPort = Number(flags.httpsPort);
+      if (given('tls') || fromFile.tls === undefined) options.tls = flags.tls;
+      if (flags.cert) options.certFile = flags.cert;
+      if (flags.key) options.keyFile = flags.key;
+      if (given('dataDir') || !fromFile.dataDir) options.dataDir = flags.dataDir;
+      if (given('maxConnections') || fromFile.maxConnections === undefined) options.maxConnections = Number(flags.maxConnections);
+      if (flags.trustedProxy.length > 0) options.trustedProxies = flags.trustedProxy;
+      if (given('logLevel') || !fromFile.logLevel) options.logLevel = flags.logLevel;
+      const running = await serve(options);
+      if (options.logLevel !== 'silent') {
+        console.log('connchan serve: the demo application is up');
+        for (const url of running.urls) console.log(`  ${url}`);
+        if (running.certPath) console.log(`  HTTPS uses ${running.certPath} (self-signed unless you gave --cert)`);
+        console.log('  Ctrl-C stops it.');
+      }
       const stop = () => {
-        void server.close().then(() => process.exit(0));
+        void running.close().then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

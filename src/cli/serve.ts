@@ -1,48 +1,85 @@
 /**
- * `connchan serve`: the demo application. For now it answers `GET /` with a page; the channel
- * server, WebSocket endpoints and the dashboard replace this as they land.
+ * `connchan serve`: the demo server on embedded defaults: HTTP on 127.0.0.1:8080 and HTTPS on
+ * 127.0.0.1:8443 with a self-signed certificate made on first start and kept in the data
+ * directory. Every endpoint is served on both.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type DriverOptions, type HttpServer } from '../server/index.js';
+import { ensureSelfSignedCertificate } from './certificate.js';
+import { addHttpRoutes } from './demo/routes.js';
+import { addPageRoutes } from './demo/page.js';
 
 export interface ServeOptions {
   host: string;
-  port: number;
+  /** HTTP port; 0 picks a free one. */
+  httpPort: number;
+  /** HTTPS port; 0 picks a free one. */
+  httpsPort: number;
+  /** Serve HTTPS too. */
+  tls: boolean;
+  /** PEM files; default: a self-signed certificate in `dataDir`. */
+  certFile?: string;
+  keyFile?: string;
+  dataDir: string;
+  maxConnections: number;
+  trustedProxies: string[];
+  logLevel: 'silent' | 'info' | 'debug';
 }
 
 export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = Object.freeze({
   host: '127.0.0.1',
-  port: 8080,
+  httpPort: 8080,
+  httpsPort: 8443,
+  tls: true,
+  dataDir: join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'connchan'),
+  maxConnections: 10_000,
+  trustedProxies: [],
+  logLevel: 'info',
 });
 
 export interface RunningServer {
-  url: string;
-  close(): Promise<void>;
+  server: HttpServer;
+  /** `http://…/` first, then `https://…/` when TLS is on. */
+  urls: string[];
+  /** The certificate file used for HTTPS (to trust it in a browser). */
+  certPath?: string;
+  close(graceMs?: number): Promise<void>;
 }
 
-const PAGE = `<!doctype html>
-<html><head><meta charset="utf-8"><title>connchan</title></head>
-<body><h1>connchan</h1><p>Long-lived network connections for Node.js.</p></body></html>
-`;
-
 export async function serve(options: Partial<ServeOptions> = {}): Promise<RunningServer> {
-  const { host, port } = { ...DEFAULT_SERVE_OPTIONS, ...options };
-  const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(PAGE);
-      return;
+  const o: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...options };
+  const drivers: DriverOptions[] = [{ name: 'http', host: o.host, port: o.httpPort }];
+  let certPath: string | undefined;
+  if (o.tls) {
+    const { readFileSync } = await import('node:fs');
+    let pair: { cert: string; key: string };
+    if (o.certFile && o.keyFile) {
+      pair = { cert: readFileSync(o.certFile, 'utf8'), key: readFileSync(o.keyFile, 'utf8') };
+      certPath = o.certFile;
+    } else {
+      const made = await ensureSelfSignedCertificate(o.dataDir, ['localhost', o.host]);
+      pair = made;
+      certPath = made.certPath;
     }
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('not found\n');
+    drivers.push({ name: 'https', host: o.host, port: o.httpsPort, tls: pair });
+  }
+  const server = createServer({
+    name: 'connchan-demo',
+    drivers,
+    limits: { maxConnections: o.maxConnections },
+    trustedProxies: o.trustedProxies,
+    onError: (err, ctx) => {
+      if (o.logLevel !== 'silent') console.error(`connchan: ${ctx.method} ${ctx.path} failed:`, err);
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const addr = server.address() as AddressInfo;
+  addPageRoutes(server);
+  addHttpRoutes(server);
+  const bound = await server.listen();
   return {
-    url: `http://${host}:${addr.port}/`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    server,
+    urls: bound.map((d) => d.url),
+    certPath,
+    close: (graceMs = 2000) => server.close({ graceMs }),
   };
 }

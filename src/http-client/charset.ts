@@ -2,6 +2,7 @@
  * Text bodies: charset from Content-Type, binary detection as the 2.9 manual says, conversion
  * to a JS string (latin1 and utf-8 natively, other IANA names through TextDecoder).
  */
+import { TextDecoder } from 'node:util';
 import { normalizeEncoding } from './config.js';
 
 /**

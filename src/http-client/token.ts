@@ -5,7 +5,9 @@
  */
 import { UsageError } from '../errors.js';
 import { reasonPhrase as standardReason } from '../proto/http1/status-codes.js';
+import type { HeaderList } from '../proto/http1/headers.js';
 import { decodeText } from './charset.js';
+import { parseHeadFields } from './request-head.js';
 
 /** `status`: '' while running, then ok / eof / error / timeout / reset (or reset's `why`). */
 export type HttpStatus = '' | 'ok' | 'eof' | 'error' | 'timeout' | 'reset' | (string & {});
@@ -31,8 +33,27 @@ export class HttpToken {
   ncode = 0;
   /** Reason phrase as received. */
   reason = '';
+  /** @internal the response header list, turned into `meta` pairs on first use */
+  headerList: HeaderList | undefined = undefined;
+  #meta: [string, string][] | undefined;
   /** Response header fields as `[name, value]` pairs in arrival order (`meta`). */
-  meta: [string, string][] = [];
+  get meta(): [string, string][] {
+    if (this.#meta === undefined) {
+      const h = this.headerList;
+      const out: [string, string][] = [];
+      if (h) for (let i = 0; i < h.size; i++) out.push([h.nameAt(i), h.valueAt(i)]);
+      this.#meta = out;
+    }
+    return this.#meta;
+  }
+  set meta(pairs: [string, string][]) {
+    this.#meta = pairs;
+  }
+  /** @internal */
+  setResponseHeaders(h: HeaderList | undefined): void {
+    this.headerList = h;
+    this.#meta = undefined;
+  }
   /** Content-Type (`text/html` when absent, as the 2.9 manual). */
   type = '';
   /** Charset from Content-Type, or the configured default. */
@@ -55,8 +76,8 @@ export class HttpToken {
   posterror = '';
   /** Request line sent. */
   requestLine = '';
-  /** Request header fields sent. */
-  requestHeaders: [string, string][] = [];
+  /** @internal the request head as sent (latin1) */
+  requestHead = '';
   /** Bytes of request body to send, and sent (2.10's totalPost/currentPost). */
   querylength = 0;
   queryoffset = 0;
@@ -75,6 +96,11 @@ export class HttpToken {
   upgradeData: Buffer[] | undefined = undefined;
   /** Arbitrary data for the caller. */
   clientData: unknown = undefined;
+
+  /** Request header fields sent. */
+  get requestHeaders(): [string, string][] {
+    return parseHeadFields(this.requestHead);
+  }
 
   #bytes: Buffer | undefined;
   #text: string | undefined;
@@ -115,7 +141,8 @@ export class HttpToken {
     this.#cleaned = true;
     this.#bytes = undefined;
     this.#text = undefined;
-    this.meta = [];
+    this.#meta = [];
+    this.headerList = undefined;
     this.upgradeData = undefined;
   }
 

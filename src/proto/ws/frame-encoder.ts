@@ -11,6 +11,7 @@ import { Buffer } from 'node:buffer';
 import { UsageError } from '../../errors.js';
 import { isZeroKey } from '../bytes/mask.js';
 import { FastBuffer, maskCopyLong, maskRange } from './views.js';
+import { WASM_MASK_MIN, wasmMaskCopy } from './wasm-mask.js';
 import { isKnownOpcode, type Opcode } from './opcodes.js';
 
 /** Largest payload a control frame may carry (RFC 6455 §5.5). */
@@ -194,13 +195,20 @@ function maskIntoSlab(src: Uint8Array, key: Uint8Array, at: number): void {
 }
 
 /**
- * Masks a large payload into fresh memory of its own, placed at an offset congruent to the
- * payload's own offset modulo 8 so that one 64-bit pass both copies and masks. `headerSize`
+ * Masks a large payload into fresh memory of its own: with WebAssembly SIMD when available,
+ * else placed at an offset congruent to the payload's own offset modulo 8 so that one 64-bit
+ * pass both copies and masks. `headerSize`
  * bytes are left before the payload for a header. Returns the memory and where the frame (the
  * header, then the payload) starts in it.
  */
 function maskedCopy(payload: Uint8Array, key: Uint8Array, headerSize: number): [Buffer, number] {
   const n = payload.length;
+  if (wasmMaskCopy !== null && n >= WASM_MASK_MIN) {
+    // SIMD through a scratch page: no alignment to arrange, ~2–3× the 64-bit JS loop.
+    const out = Buffer.allocUnsafeSlow(headerSize + n);
+    wasmMaskCopy(payload, 0, out, headerSize, n, key[0], key[1], key[2], key[3]);
+    return [out, 0];
+  }
   const lead = (payload.byteOffset - headerSize) & 7;
   const at = lead + headerSize;
   const out = Buffer.allocUnsafeSlow(at + n);

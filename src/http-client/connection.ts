@@ -1,0 +1,271 @@
+/**
+ * One client connection: a channel (listed with the others), one reused ResponseParser, and the
+ * exchanges written on it in order (`inflight`; the head one reads). Tcl's rules (anchors §3):
+ *
+ * ```
+ *   send ──▶ inflight (read strictly in order) ──'end'──▶ next, or IDLE
+ *   'response' with Connection: close ──▶ CLOSING: no more writes; after it ends, the
+ *        unanswered ones behind it are replayed once on a new connection (ReplayIfClose)
+ *   EOF/error ──▶ DEAD: the head gets what the parser can still give (close-delimited body,
+ *        else eof/error); the unanswered ones are replayed once if the connection had been
+ *        used before (ReplayIfDead: GET/HEAD; POST only with repost), else end with eof
+ *   IDLE + 'end' or stray bytes ──▶ DEAD silently (CheckEof): no request is ever written to a
+ *        socket the server is known to have closed; no timer hop per reuse
+ * ```
+ */
+import type { Transport } from '../io/dial.js';
+import type { Channel } from '../channels/channel.js';
+import { ResponseParser } from '../proto/http1/response-parser.js';
+import { NEED_DATA, PAUSED } from '../proto/need-data.js';
+import { ConnchanError } from '../errors.js';
+import type { Exchange } from './exchange.js';
+import { sendBody } from './upload.js';
+
+/** What a connection tells its owner (the pool, or nobody for a one-shot connection). */
+export interface ConnectionOwner {
+  /** The connection can take more requests (idle, or pipelining became possible). */
+  ready(conn: Connection): void;
+  /** The connection is gone; `replay` lists exchanges to write again, in order. */
+  gone(conn: Connection, replay: Exchange[]): void;
+}
+
+export class Connection {
+  readonly channel: Channel;
+  readonly socket: Transport;
+  readonly inflight: Exchange[] = [];
+  /** Responses completed on it. */
+  completed = 0;
+  /** A response head has shown the server keeps the connection (pipelining allowed). */
+  keepAliveKnown = false;
+  /** No more requests may be written (Connection: close sent or received). */
+  closing = false;
+  dead = false;
+  /** 101 / CONNECT: the socket belongs to the token now. */
+  upgraded = false;
+  readonly #parser = new ResponseParser();
+  readonly #owner: ConnectionOwner | undefined;
+  readonly #idleMs: number;
+  #idleTimer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(channel: Channel, owner: ConnectionOwner | undefined, idleMs: number) {
+    this.channel = channel;
+    this.socket = channel.socket;
+    this.#owner = owner;
+    this.#idleMs = idleMs;
+    const s = this.socket;
+    s.on('end', () => this.#onEnd());
+    s.on('error', (err: Error) => this.#die(err));
+    s.on('close', () => this.#die(undefined));
+    channel.takeOver((chunk) => this.#onData(chunk));
+  }
+
+  get idle(): boolean {
+    return this.inflight.length === 0;
+  }
+
+  /** May `ex` be written now (idle, or pipelined behind GET/HEADs of a keep-alive connection)? */
+  canTake(ex: Exchange, pipeline: boolean, depth: number): boolean {
+    if (this.closing || this.dead) return false;
+    const n = this.inflight.length;
+    if (n === 0) return true;
+    return (
+      pipeline &&
+      ex.idempotent &&
+      this.keepAliveKnown &&
+      n < depth &&
+      this.inflight[0].idempotent &&
+      this.inflight[n - 1].idempotent
+    );
+  }
+
+  /** Writes `ex` (head, and body unless it must wait for 100-continue) and queues its response. */
+  send(ex: Exchange): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    ex.conn = this;
+    ex.firstOnConn = this.completed === 0 && this.inflight.length === 0;
+    ex.token.stage = 'sent';
+    if (!ex.persistent) this.closing = true;
+    this.#parser.expectResponse(ex.method);
+    this.inflight.push(ex);
+    if (this.inflight.length === 1) ex.startTimer();
+    const body = ex.body;
+    const ch = this.channel;
+    if (body === undefined) {
+      ch.write(ex.head, { buffered: true });
+      return;
+    }
+    ex.uploaded = false;
+    const t = ex.token;
+    if (body.kind === 'bytes' && !ex.expectContinue && !ex.o.queryprogress && body.length <= 1 << 20) {
+      this.socket.cork();
+      ch.write(ex.head, { buffered: true });
+      ch.write(body.data, { buffered: true });
+      this.socket.uncork();
+      t.queryoffset = body.length;
+      ex.uploaded = true;
+      return;
+    }
+    ch.write(ex.head, { buffered: true });
+    void this.#upload(ex);
+  }
+
+  async #upload(ex: Exchange): Promise<void> {
+    try {
+      if (ex.expectContinue) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ex.host.config.expectContinueTimeoutMs);
+          ex.continueWaiter = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        ex.continueWaiter = undefined;
+        // A final answer came instead of 100: the body is not sent, and the server may still
+        // expect it, so the connection cannot carry another request.
+        if (ex.done || ex.token.stage === 'body' || this.dead) {
+          this.closing = true;
+          return;
+        }
+      }
+      await sendBody(ex, this.socket, (b) => this.channel.write(b, { buffered: true }));
+      ex.uploaded = true;
+    } catch (err) {
+      ex.token.posterror ||= (err as Error).message;
+      this.closing = true;
+      // Read what the server may still have answered; a half-sent body cannot be finished.
+      if (!this.dead) this.socket.end();
+    }
+  }
+
+  /** Ends the connection because `ex` was reset or timed out; the others are replayed. */
+  kill(ex: Exchange): void {
+    const i = this.inflight.indexOf(ex);
+    if (i >= 0) this.inflight.splice(i, 1);
+    this.#die(undefined, true);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.upgraded) {
+      this.inflight.length = 0;
+      return;
+    }
+    const parser = this.#parser;
+    try {
+      parser.feed(chunk);
+      this.#pump();
+    } catch (err) {
+      this.#die(err as Error);
+    }
+  }
+
+  #pump(): void {
+    const parser = this.#parser;
+    for (let ev = parser.next(); ev !== NEED_DATA; ev = parser.next()) {
+      if (ev === PAUSED) return;
+      const ex = this.inflight[0];
+      switch (ev.type) {
+        case 'data':
+          ex.onData(ev.data);
+          break;
+        case 'response': {
+          if (!ev.head.keepAlive) this.closing = true;
+          ex.onHead(ev.head);
+          if (!this.keepAliveKnown && !this.closing) {
+            this.keepAliveKnown = true;
+            this.#owner?.ready(this);
+          }
+          break;
+        }
+        case 'end':
+          this.inflight.shift();
+          this.completed++;
+          ex.onEnd(ev.trailers);
+          if (this.closing) {
+            if (this.inflight.length === 0 || !this.dead) this.#die(undefined, true);
+            return;
+          }
+          if (this.inflight.length > 0) this.inflight[0].startTimer();
+          else this.#goIdle();
+          break;
+        case 'informational':
+          ex.onInformational(ev.status);
+          break;
+        case 'upgrade':
+          this.inflight.shift();
+          this.upgraded = true;
+          this.closing = true;
+          ex.onHead(ev.head);
+          ex.token.upgradeData = parser.takeUnparsed();
+          ex.token.upgradeChannel = this.channel;
+          this.#leave([]);
+          ex.finish('ok');
+          return;
+        case 'eof':
+          throw new ConnchanError('the server closed the connection', { code: 'ERR_HTTP_CLIENT_EOF' });
+      }
+    }
+  }
+
+  #goIdle(): void {
+    this.#owner?.ready(this);
+    if (this.inflight.length === 0 && !this.dead) {
+      if (this.#idleTimer) this.#idleTimer.refresh();
+      else {
+        this.#idleTimer = setTimeout(() => this.inflight.length === 0 && this.#die(undefined, true), this.#idleMs);
+        this.#idleTimer.unref();
+      }
+    }
+  }
+
+  #onEnd(): void {
+    if (this.dead || this.upgraded) return;
+    // The server finished: a close-delimited body ends here; anything else unanswered is lost.
+    try {
+      this.#parser.feedEof();
+      this.#pump();
+    } catch (err) {
+      const head = this.inflight[0];
+      if (head !== undefined && head.responded) {
+        this.#die(err as Error);
+        return;
+      }
+    }
+    this.#die(undefined);
+  }
+
+  /**
+   * The connection is over. `local`: we closed it (reset, timeout, Connection: close, idle).
+   * The head exchange, if its response had started, ends with eof/error; the others are
+   * replayed when allowed.
+   */
+  #die(err: Error | undefined, local = false): void {
+    if (this.dead || this.upgraded) return;
+    this.dead = true;
+    this.closing = true;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    const replay: Exchange[] = [];
+    const reused = this.completed > 0;
+    for (const ex of this.inflight) {
+      if (ex.done) continue;
+      if (ex.responded) {
+        ex.finish('eof', err ?? new ConnchanError('the connection closed in the middle of the response', { code: 'ERR_HTTP_CLIENT_EOF' }));
+      } else if ((local || reused || !ex.firstOnConn) && ex.replayable) {
+        ex.retries++;
+        ex.conn = undefined;
+        replay.push(ex);
+      } else if (err !== undefined && !ex.token.posterror) {
+        ex.finish('error', err);
+      } else {
+        ex.finish('eof', new ConnchanError('the server closed the connection without replying', { code: 'ERR_HTTP_CLIENT_EOF' }));
+      }
+    }
+    this.inflight.length = 0;
+    this.channel.destroy();
+    this.#leave(replay);
+  }
+
+  #leave(replay: Exchange[]): void {
+    this.dead = true;
+    this.#owner?.gone(this, replay);
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * One request/response on the wire: the token's state while it runs. Its connection calls
+ * `onHead`/`onData`/`onEnd` in response order; the pool and the connection decide when it is
+ * written and whether it is replayed. Body bytes are collected and joined once at the end; with
+ * `zip`, gzip/deflate bodies are inflated in one call (or on the fly into a `channel`).
+ */
+import { createGunzip, createInflate, createInflateRaw, gunzip, inflate, inflateRaw } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import type { ResponseHead } from '../proto/http1/response-head.js';
+import type { HeaderList } from '../proto/http1/headers.js';
+import type { Transport } from '../io/dial.js';
+import type { HttpConfig } from './config.js';
+import type { CheckedOptions } from './options.js';
+import type { HttpToken } from './token.js';
+import type { RequestUrl } from './url.js';
+import { charsetOf, isTextType } from './charset.js';
+import type { Connection } from './connection.js';
+import type { RequestBody } from './upload.js';
+
+/** What an exchange needs from its client. */
+export interface ExchangeHost {
+  readonly config: HttpConfig;
+  /** The exchange is over (its token's status is set): settle, or follow a redirect. */
+  finished(ex: Exchange): void;
+  /** Take a queued exchange out of its pool (reset/timeout before it was written). */
+  unqueue(ex: Exchange): void;
+}
+
+/** How the exchange connects: the pool key and a function opening the socket. */
+export interface Route {
+  key: string;
+  open: (signal?: AbortSignal) => Promise<Transport>;
+  /** Scheme of the channel listed (http, https). */
+  driver: string;
+}
+
+export class Exchange {
+  readonly token: HttpToken;
+  readonly host: ExchangeHost;
+  readonly o: CheckedOptions;
+  readonly url: RequestUrl;
+  readonly method: string;
+  readonly route: Route;
+  /** The head as bytes, written with one write (with a small body if there is one). */
+  readonly head: Buffer;
+  readonly body: RequestBody | undefined;
+  /** Uses the persistent connection of its origin. */
+  readonly persistent: boolean;
+  /** GET/HEAD without a body: may be pipelined and replayed. */
+  readonly idempotent: boolean;
+  readonly expectContinue: boolean;
+  retries = 0;
+  conn: Connection | undefined = undefined;
+  /** The first request on a fresh connection (not replayed if the server closes without answer). */
+  firstOnConn = false;
+  /** A response head (final or 1xx) arrived for it. */
+  responded = false;
+  /** The body was fully written (or there is none). */
+  uploaded = true;
+  done = false;
+  continueWaiter: (() => void) | undefined = undefined;
+  #timer: NodeJS.Timeout | undefined = undefined;
+  #chunks: Buffer[] = [];
+  #inflater: Transform | undefined = undefined;
+  #decode = '';
+  #onAbort: (() => void) | undefined = undefined;
+  #channelPaused = false;
+
+  constructor(init: {
+    token: HttpToken;
+    host: ExchangeHost;
+    options: CheckedOptions;
+    url: RequestUrl;
+    method: string;
+    route: Route;
+    head: string;
+    body: RequestBody | undefined;
+    persistent: boolean;
+    expectContinue: boolean;
+  }) {
+    this.token = init.token;
+    this.host = init.host;
+    this.o = init.options;
+    this.url = init.url;
+    this.method = init.method;
+    this.route = init.route;
+    this.head = Buffer.from(init.head, 'latin1');
+    this.body = init.body;
+    this.persistent = init.persistent;
+    this.expectContinue = init.expectContinue;
+    this.idempotent = init.body === undefined && (init.method === 'GET' || init.method === 'HEAD');
+    const signal = this.o.signal;
+    if (signal) {
+      this.#onAbort = () => this.abort('reset', 'aborted by signal');
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+  }
+
+  /** May be written again on a new connection after a silent close (GET/HEAD, POST with repost). */
+  get replayable(): boolean {
+    return this.retries === 0 && (this.idempotent || this.host.config.repost);
+  }
+
+  /**
+   * Starts the `timeout` clock: when the request leaves the queue (dial starts, or it is
+   * written to an idle connection) or, pipelined, when its response is next in line.
+   */
+  startTimer(): void {
+    const ms = this.o.timeoutMs;
+    if (ms > 0 && this.#timer === undefined && !this.done) {
+      this.#timer = setTimeout(() => this.abort('timeout', `timeout after ${ms} ms`), ms);
+    }
+  }
+
+  /** Ends the exchange with `why` (reset, timeout, …), closing its connection if it is on one. */
+  abort(why: string, message = ''): void {
+    if (this.done) return;
+    const conn = this.conn;
+    if (conn !== undefined) conn.kill(this);
+    else this.host.unqueue(this);
+    this.finish(why, message ? new Error(message) : undefined);
+  }
+
+  onInformational(status: number): void {
+    this.responded = true;
+    if (status === 100) this.continueWaiter?.();
+  }
+
+  onHead(head: ResponseHead): void {
+    this.responded = true;
+    const t = this.token;
+    const cfg = this.host.config;
+    t.stage = 'body';
+    t.ncode = head.status;
+    t.reason = head.reason;
+    t.http = `HTTP/${head.version} ${head.status}${head.reason ? ' ' + head.reason : ''}`;
+    t.setResponseHeaders(head.headers);
+    const h = head.headers;
+    t.type = h.get('content-type') ?? 'text/html';
+    t.charset = charsetOf(t.type) ?? cfg.defaultCharset;
+    t.coding = h.get('content-encoding') ?? '';
+    t.transferEncoding = h.get('transfer-encoding') ?? '';
+    t.connectionResponse = h.get('connection') ?? '';
+    t.totalsize = head.contentLength ?? 0;
+    const coding = t.coding.toLowerCase();
+    const zipped = /^(x-)?gzip$|^deflate$/.test(coding);
+    this.#decode = zipped && cfg.zip && !this.o.handler ? coding.replace('x-', '') : '';
+    t.binary =
+      this.o.binary === true || !isTextType(t.type) || (coding !== '' && coding !== 'identity' && this.#decode === '');
+    const jar = cfg.cookiejar;
+    if (jar) for (const v of h.getAll('set-cookie')) jar.storeCookie(v, t.url);
+    const ch = this.o.channel;
+    if (ch && this.#decode && !this.o.handler && head.bodyKind !== 'none') {
+      const z = this.#decode === 'gzip' ? createGunzip() : createInflate();
+      z.on('data', (d: Buffer) => this.#toChannel(d));
+      z.on('error', (err) => this.finish('error', err));
+      this.#inflater = z;
+    }
+  }
+
+  onData(data: Buffer): void {
+    const t = this.token;
+    const before = t.currentsize;
+    const o = this.o;
+    if (o.handler) {
+      const n = o.handler(data, t);
+      t.currentsize += typeof n === 'number' ? n : data.length;
+    } else {
+      t.currentsize += data.length;
+      if (this.#inflater) this.#inflater.write(data);
+      else if (o.channel) this.#toChannel(data);
+      else this.#chunks.push(data);
+    }
+    const progress = o.progress;
+    if (progress) {
+      const bs = o.blocksize;
+      for (let cur = Math.min(before + bs, t.currentsize); ; cur = Math.min(cur + bs, t.currentsize)) {
+        progress(t, t.totalsize, cur);
+        if (cur >= t.currentsize) break;
+      }
+    }
+  }
+
+  #toChannel(data: Buffer): void {
+    const ch = this.o.channel;
+    if (ch && !ch.write(data) && !this.#channelPaused && this.conn) {
+      // The sink is slow: stop reading the socket until it drains.
+      this.#channelPaused = true;
+      const sock = this.conn.socket;
+      sock.pause();
+      ch.once('drain', () => {
+        this.#channelPaused = false;
+        sock.resume();
+      });
+    }
+  }
+
+  onEnd(trailers: HeaderList | undefined): void {
+    const t = this.token;
+    if (trailers) t.trailers = pairs(trailers);
+    if (!this.uploaded) {
+      t.posterror = `the server answered before the request body was sent (${t.queryoffset} of ${t.querylength} bytes)`;
+    }
+    const z = this.#inflater;
+    if (z) {
+      z.once('end', () => this.finish('ok'));
+      z.end();
+      z.resume();
+      return;
+    }
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    if (this.#decode === '' || bytes.length === 0 || this.o.channel) {
+      t.setBody(bytes);
+      this.finish('ok');
+      return;
+    }
+    const done = (err: Error | null, out: Buffer) => {
+      if (err) return this.finish('error', err);
+      t.setBody(out);
+      this.finish('ok');
+    };
+    if (this.#decode === 'gzip') gunzip(bytes, done);
+    // deflate is meant to be zlib-wrapped; some servers send raw deflate (Tcl 2.10 tries both).
+    else inflate(bytes, (err, out) => (err ? inflateRaw(bytes, done) : done(null, out)));
+  }
+
+  /** Ends the exchange (idempotent). `status` ok/eof/error/timeout/reset or reset's why. */
+  finish(status: string, err?: Error): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#onAbort) this.o.signal?.removeEventListener('abort', this.#onAbort);
+    this.#inflater?.destroy();
+    const t = this.token;
+    t.status = status;
+    t.stage = 'complete';
+    if (err) {
+      t.errorObject = err;
+      t.error = err.message;
+    }
+    this.host.finished(this);
+  }
+}
+
+function pairs(h: HeaderList): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < h.size; i++) out.push([h.nameAt(i), h.valueAt(i)]);
+  return out;
+}

@@ -1,0 +1,793 @@
+/**
+ * One WebSocket over one channel, either role: a {@link WsReceiver} fed straight from the
+ * channel (`takeOver`), frames written with `channel.write`, automatic pongs, the closing
+ * handshake with a bounded wait, keep-alive pings, permessage-deflate, and bounded send
+ * buffering. Events go to the tcllib-style handler, to EventEmitter listeners and to an async
+ * iterator, each only when present.
+ *
+ * ```
+ *   CONNECTING ──start()──▶ CONNECTED ──close() / peer's close / failure──▶ CLOSING ──TCP gone──▶ CLOSED
+ *        └───────────────────────────────TCP gone──────────────────────────────────────────────┘
+ * ```
+ * Hot path (small uncompressed messages): one `feed`/`next` loop per chunk, one event object
+ * per message from the receiver, a handler call; sending encodes header and payload into one
+ * buffer (`encodeFrameMerged`) with a reused options object and writes it once. Compressed
+ * messages go through an ordered queue: later sends wait behind them, and later received events
+ * wait behind an inflating message, so order is kept both ways.
+ */
+import { Buffer } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import type { Channel } from '../channels/channel.js';
+import { extendStatus, type ChannelStatus } from '../channels/channel-table.js';
+import { ConnchanError, ProtocolError, UsageError } from '../errors.js';
+import { PerMessageDeflate } from '../io/deflate.js';
+import { nextMaskKey } from '../io/mask-keys.js';
+import { parseTimeValue } from '../io/time-value.js';
+import { isValidUtf8 } from '../proto/bytes/utf8.js';
+import { NEED_DATA } from '../proto/need-data.js';
+import { defaultCloseReason, encodeClosePayload } from '../proto/ws/close-codes.js';
+import { encodeFrame, encodeFrameMerged } from '../proto/ws/frame-encoder.js';
+import type { WsCompressedEvent, WsEvent } from '../proto/ws/message-assembler.js';
+import { Opcode } from '../proto/ws/opcodes.js';
+import type { PerMessageDeflateAgreement } from '../proto/ws/permessage-deflate-params.js';
+import { WsReceiver } from '../proto/ws/receiver.js';
+import { EventQueue } from './event-queue.js';
+import { OutQueue } from './out-queue.js';
+import { log, register, unregister } from './registry.js';
+import type {
+  WsCloseInfo,
+  WsConnectionEvent,
+  WsConnectionOptions,
+  WsEventType,
+  WsHandler,
+  WsState,
+} from './types.js';
+
+/** What creates a connection passes in (the handshake's outcome and the options). */
+export interface WsConnectionInit extends WsConnectionOptions {
+  channel: Channel;
+  role: 'server' | 'client';
+  handler?: WsHandler | undefined;
+  /** The agreed subprotocol. */
+  protocol?: string | undefined;
+  /** The agreed `Sec-WebSocket-Extensions` value ('' for none). */
+  extensions?: string | undefined;
+  /** The agreed permessage-deflate parameters, when compression was negotiated. */
+  deflate?: PerMessageDeflateAgreement | undefined;
+  /** The host name a client connected to (reported by `conninfo peername` and matched by `find`). */
+  hostname?: string | undefined;
+  /** The request path. */
+  path?: string | undefined;
+}
+
+type LooseHandler = (sock: string, type: string, msg: unknown) => void;
+
+const EMPTY = Buffer.alloc(0);
+/** Frames up to this size are written as one buffer (header and payload copied together). */
+const MERGE_MAX = 16 * 1024;
+const DEFAULT_MAX_MESSAGE = 100 * 1024 * 1024;
+const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
+const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
+/** A client waits this long for the server to end TCP after the close frames were exchanged. */
+const CLIENT_LINGER_MS = 1000;
+/** Received events held behind an inflating message before reading pauses. */
+const INFLATE_BACKLOG = 64;
+
+// One options object for every frame encoded: the encoder reads it during the call only.
+const FRAME: {
+  opcode: Opcode;
+  fin: boolean;
+  rsv1: boolean;
+  payload: Uint8Array;
+  maskKey: Uint8Array | undefined;
+} = { opcode: Opcode.TEXT, fin: true, rsv1: false, payload: EMPTY, maskKey: undefined };
+
+const NAMED_OPCODES: Readonly<Record<string, number>> = {
+  text: Opcode.TEXT,
+  binary: Opcode.BINARY,
+  ping: Opcode.PING,
+  pong: Opcode.PONG,
+  close: Opcode.CLOSE,
+  continuation: Opcode.CONTINUATION,
+};
+
+/**
+ * A live WebSocket. Made by `upgrade`, `takeover`, `open` or `handleNodeUpgrade`, never with
+ * `new` by applications. Its `name` is the socket handle the tcllib-style functions take.
+ *
+ * @example
+ * ```ts
+ * const conn = await open('ws://127.0.0.1:8080/chat');
+ * conn.on('text', (msg) => console.log(msg));
+ * conn.send('text', 'hello');
+ * for await (const ev of conn) if (ev.type === 'text') console.log(ev.data);
+ * ```
+ */
+export class WebSocketConnection extends EventEmitter implements AsyncIterable<WsConnectionEvent> {
+  /** The socket handle: the channel's name (`conn7`). */
+  readonly name: string;
+  readonly role: 'server' | 'client';
+  readonly channel: Channel;
+  /** The agreed subprotocol, or '' for none. */
+  readonly protocol: string;
+  /** The agreed extensions as sent in the handshake, or ''. */
+  readonly extensions: string;
+  readonly hostname: string | undefined;
+  readonly path: string | undefined;
+
+  #state: WsState = 'CONNECTING';
+  #handler: LooseHandler | undefined;
+  readonly #receiver: WsReceiver;
+  readonly #pmd: PerMessageDeflate | undefined;
+  readonly #client: boolean;
+  readonly #maxBuffered: number;
+  readonly #closeTimeoutMs: number;
+  readonly #out: OutQueue;
+  #iter: EventQueue | undefined;
+  #messagesIn = 0;
+  #messagesOut = 0;
+  /** Opcode of the fragmented message being sent, or -1. */
+  #fragOpcode = -1;
+  #fragCompressed = false;
+  #closeSent = false;
+  #closeReceived: { code: number; reason: string } | undefined;
+  /** Set when we failed the connection (protocol error, overflow, timeout). */
+  #failCode: number | undefined;
+  #failReason = '';
+  #closeTimer: NodeJS.Timeout | undefined;
+  #keepaliveMs = 0;
+  #keepaliveTimer: NodeJS.Timeout | undefined;
+  #pingPayload: Buffer = EMPTY;
+  #awaitingPong = false;
+  #rx = false;
+  /** Events received while a compressed message inflates, in order; undefined when none waits. */
+  #inQueue: WsEvent[] | undefined;
+  #inflatingOpcode: number = Opcode.BINARY;
+  #pausedInflate = false;
+  #pausedIter = false;
+  #drainWaiters: (() => void)[] = [];
+  #closedPromise: Promise<WsCloseInfo> | undefined;
+  #resolveClosed: ((info: WsCloseInfo) => void) | undefined;
+  #closeInfo: WsCloseInfo | undefined;
+
+  /** @internal use `upgrade`, `takeover`, `open` or `handleNodeUpgrade`. */
+  constructor(init: WsConnectionInit) {
+    super();
+    const channel = init.channel;
+    this.channel = channel;
+    this.name = channel.name;
+    this.role = init.role;
+    this.#client = init.role === 'client';
+    this.#handler = init.handler as LooseHandler | undefined;
+    this.protocol = init.protocol ?? '';
+    this.extensions = init.extensions ?? '';
+    this.hostname = init.hostname;
+    this.path = init.path;
+    const maxMessageBytes = init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE;
+    this.#receiver = new WsReceiver({
+      role: init.role,
+      maxPayloadBytes: maxMessageBytes,
+      maxMessageBytes,
+      allowRsv1: init.deflate !== undefined,
+    });
+    if (init.deflate !== undefined) {
+      this.#pmd = new PerMessageDeflate(init.deflate, init.role, {
+        maxMessageBytes,
+        threshold: init.deflateThreshold,
+      });
+    }
+    this.#maxBuffered = init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
+    this.#closeTimeoutMs =
+      init.closeTimeout === undefined
+        ? DEFAULT_CLOSE_TIMEOUT_MS
+        : parseTimeValue(init.closeTimeout, 'closeTimeout');
+    this.#out = new OutQueue();
+    // The connection enforces its own bound (maxBufferedBytes); the channel must never cut a frame.
+    channel.limits.maxSendBufferBytes = Number.MAX_SAFE_INTEGER;
+    const socket = channel.socket;
+    socket.on('close', this.#onSocketClose);
+    socket.on('drain', this.#onDrain);
+    this.configure({
+      keepalive: init.keepalive ?? (this.#client ? 0 : 30),
+      ping: init.ping ?? EMPTY,
+    });
+    extendStatus(channel, () => this.#status() as Partial<ChannelStatus>);
+    register(this);
+  }
+
+  /** @internal Delivers `connect` and starts reading (after the creator has had the object). */
+  start(): void {
+    queueMicrotask(() => {
+      if (this.#state !== 'CONNECTING') return;
+      this.#state = 'CONNECTED';
+      this.#deliver('connect', undefined);
+      if (this.#state === 'CONNECTED' || this.#state === 'CLOSING') {
+        this.channel.takeOver(this.#onData);
+      }
+      this.#armKeepalive();
+    });
+  }
+
+  /** CONNECTING, CONNECTED, CLOSING or CLOSED. */
+  get state(): WsState {
+    return this.#state;
+  }
+
+  /** The handler given at creation (tcllib `conninfo sock handler`). */
+  get handler(): WsHandler | undefined {
+    return this.#handler as WsHandler | undefined;
+  }
+
+  /** Bytes accepted by `send` that have not yet been handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.channel.sendBuffer + this.#out.bytes;
+  }
+
+  /** Whole messages received and sent so far. */
+  get messagesIn(): number {
+    return this.#messagesIn;
+  }
+  get messagesOut(): number {
+    return this.#messagesOut;
+  }
+
+  /** True when permessage-deflate was negotiated. */
+  get compressed(): boolean {
+    return this.#pmd !== undefined;
+  }
+
+  /**
+   * Sends a message, a fragment or a control frame (tcllib `send`). `type` is `text`, `binary`,
+   * `ping`, `pong` (any case) or an opcode number; with `final` false the message goes on in
+   * later calls of the same type (sent as continuation frames) until one with `final` true.
+   * Returns the bytes written (for a compressed message: the bytes accepted before compressing),
+   * or -1 when nothing could be sent (closing, closed, I/O error, or over `maxBufferedBytes`).
+   *
+   * @throws UsageError `ERR_WS_NOT_CONNECTED` before the handshake completed,
+   *   `ERR_WS_INVALID_TYPE` for an unknown type or a fragment of another type, and the frame
+   *   encoder's errors (a control payload over 125 bytes).
+   * @example
+   * ```ts
+   * conn.send('text', 'hello');
+   * conn.send('binary', part1, false);
+   * conn.send('binary', part2);
+   * ```
+   */
+  send(type: string | number, msg?: string | Uint8Array, final = true): number {
+    const opcode = toOpcode(type);
+    if (this.#state === 'CONNECTING') {
+      throw new UsageError(`WebSocket ${this.name} is not connected yet`, {
+        code: 'ERR_WS_NOT_CONNECTED',
+      });
+    }
+    if (opcode === Opcode.CLOSE) {
+      this.close(1000, typeof msg === 'string' ? msg : undefined);
+      return 0;
+    }
+    if (this.#closeSent || this.#state === 'CLOSED') return -1;
+    const payload =
+      msg === undefined ? EMPTY : typeof msg === 'string' ? Buffer.from(msg) : toBuffer(msg);
+    if (opcode >= 0x8) return this.#writeControl(opcode, payload);
+    let wire = opcode;
+    let compress = false;
+    if (this.#fragOpcode !== -1) {
+      if (opcode !== this.#fragOpcode && opcode !== Opcode.CONTINUATION) {
+        throw badType(`a ${opcodeName(opcode)} fragment in the middle of a fragmented message`);
+      }
+      wire = Opcode.CONTINUATION;
+      compress = this.#fragCompressed;
+    } else {
+      if (opcode === Opcode.CONTINUATION) throw badType('a continuation with no message to continue');
+      compress = this.#pmd !== undefined && this.#pmd.isCompressible(payload.length);
+      this.#fragCompressed = compress;
+    }
+    this.#fragOpcode = final ? -1 : this.#fragOpcode === -1 ? opcode : this.#fragOpcode;
+    if (this.bufferedAmount + payload.length > this.#maxBuffered) {
+      this.#overflow(payload.length);
+      return -1;
+    }
+    if (final) this.#messagesOut++;
+    if (compress || this.#out.busy) {
+      this.#out.push(wire, final, payload, compress);
+      this.#pump();
+      return payload.length;
+    }
+    return this.#writeFrame(wire, final, false, payload);
+  }
+
+  /**
+   * Starts the closing handshake (tcllib `close`): sends a close frame with `code` (default
+   * 1000) and `reason` (default: the manual's text for the code, cut to 123 bytes), then waits
+   * up to `closeTimeout` for the peer's close before cutting the connection. Codes 1005, 1006 and
+   * 1015 cannot be sent: they close the TCP connection at once, without a close frame.
+   *
+   * @throws UsageError `ERR_WS_INVALID_CLOSE_CODE` for a code that may not be sent.
+   * @example
+   * ```ts
+   * conn.close(4000, 'bye');
+   * ```
+   */
+  close(code = 1000, reason?: string): void {
+    if (this.#state === 'CLOSED') return;
+    if (code === 1005 || code === 1006 || code === 1015 || this.#state === 'CONNECTING') {
+      this.terminate();
+      return;
+    }
+    if (this.#closeSent) return;
+    const payload = encodeClosePayload(code, reason ?? defaultCloseReason(code));
+    this.#sendClose(payload);
+  }
+
+  /** Cuts the connection at once, without a closing handshake. */
+  terminate(): void {
+    if (this.#state === 'CLOSED') return;
+    const already = this.channel.socket.destroyed;
+    this.channel.destroy();
+    // A socket destroyed earlier may have said 'close' already (or says it before we look again).
+    if (already) queueMicrotask(this.#onSocketClose);
+  }
+
+  /** Sends a ping (at most 125 bytes). Returns the bytes written or -1. */
+  ping(data: string | Uint8Array = EMPTY): number {
+    return this.send(Opcode.PING, data);
+  }
+
+  /**
+   * Changes keep-alive settings (tcllib `configure -keepalive N -ping text`). `keepalive` is in
+   * seconds (or a time string such as `"250ms"`); 0 or less turns pings off. A peer that sends
+   * nothing (no pong, no data) for a whole interval after a ping gets a `timeout` event and is
+   * closed (close frame 1001, then the TCP connection; the local `disconnect` reports 1006).
+   *
+   * @example
+   * ```ts
+   * conn.configure({ keepalive: 10, ping: 'are you there?' });
+   * ```
+   */
+  configure(options: { keepalive?: number | string; ping?: string | Uint8Array }): void {
+    if (options.ping !== undefined) {
+      const p = typeof options.ping === 'string' ? Buffer.from(options.ping) : toBuffer(options.ping);
+      if (p.length > 125) {
+        throw new UsageError('a ping payload holds at most 125 bytes', {
+          code: 'ERR_INVALID_OPTION',
+        });
+      }
+      this.#pingPayload = p;
+    }
+    if (options.keepalive !== undefined) {
+      const k = options.keepalive;
+      this.#keepaliveMs =
+        typeof k === 'number' ? (k > 0 ? k * 1000 : 0) : parseTimeValue(k, 'keepalive');
+      this.#armKeepalive();
+    }
+  }
+
+  /** The keep-alive interval in ms (0: off) and ping payload. */
+  get keepalive(): { intervalMs: number; ping: Buffer } {
+    return { intervalMs: this.#keepaliveMs, ping: this.#pingPayload };
+  }
+
+  /**
+   * Resolves when the send buffer is below its high-water mark and no compressed message waits
+   * (at once when it already is, or when the connection is closed).
+   */
+  drained(): Promise<void> {
+    if (this.#isDrained()) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** Resolves with the close information once the connection is closed. */
+  closed(): Promise<WsCloseInfo> {
+    if (this.#closeInfo !== undefined) return Promise.resolve(this.#closeInfo);
+    this.#closedPromise ??= new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    return this.#closedPromise;
+  }
+
+  /**
+   * Every event from now on, in order, ending after `disconnect`. One iterator at a time; while
+   * it lags more than 1024 events behind, reading from the socket pauses.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<WsConnectionEvent> {
+    if (this.#iter !== undefined) {
+      throw new UsageError('this WebSocket already has an iterator', { code: 'ERR_WS_ITERATOR' });
+    }
+    const q = new EventQueue(() => {
+      this.#pausedIter = false;
+      this.#resumeIfFree();
+    });
+    if (this.#state === 'CLOSED') q.end();
+    else this.#iter = q;
+    return q;
+  }
+
+  // --- receiving -----------------------------------------------------------------------------
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.#rx = true;
+    if (this.#failCode !== undefined) return;
+    const r = this.#receiver;
+    r.feed(chunk);
+    try {
+      for (let ev = r.next(); ev !== NEED_DATA; ev = r.next()) {
+        if (this.#inQueue !== undefined) this.#queueIn(ev);
+        else this.#dispatch(ev);
+        if (this.#failCode !== undefined) return;
+      }
+    } catch (err) {
+      this.#fail(err);
+    }
+  };
+
+  #queueIn(ev: WsEvent): void {
+    const q = this.#inQueue as WsEvent[];
+    q.push(ev);
+    if (q.length >= INFLATE_BACKLOG && !this.#pausedInflate) {
+      this.#pausedInflate = true;
+      this.channel.socket.pause();
+    }
+  }
+
+  #dispatch(ev: WsEvent): void {
+    switch (ev.type) {
+      case 'text':
+        this.#messagesIn++;
+        this.#deliver('text', ev.data);
+        return;
+      case 'binary':
+        this.#messagesIn++;
+        this.#deliver('binary', ev.data);
+        return;
+      case 'compressed':
+        this.#inflate(ev);
+        return;
+      case 'ping':
+        if (!this.#closeSent) this.#writeControl(Opcode.PONG, ev.data);
+        this.#deliver('ping', ev.data);
+        return;
+      case 'pong':
+        this.#awaitingPong = false;
+        this.#deliver('pong', ev.data);
+        return;
+      case 'close':
+        this.#onPeerClose(ev.code, ev.reason);
+        return;
+    }
+  }
+
+  #inflate(ev: WsCompressedEvent): void {
+    this.#inQueue = [];
+    this.#inflatingOpcode = ev.opcode;
+    (this.#pmd as PerMessageDeflate).decompress(ev.data, true).then(this.#onInflated, this.#fail);
+  }
+
+  readonly #onInflated = (data: Buffer): void => {
+    if (this.#failCode !== undefined || this.#state === 'CLOSED') return;
+    this.#messagesIn++;
+    if (this.#inflatingOpcode === Opcode.TEXT) {
+      const text = data.toString();
+      if (text.includes('\ufffd') && !isValidUtf8(data)) {
+        this.#fail(
+          new ProtocolError('Invalid WebSocket frame: invalid UTF-8 sequence', {
+            code: 'ERR_WS_INVALID_UTF8',
+            closeCode: 1007,
+          }),
+        );
+        return;
+      }
+      this.#deliver('text', text);
+    } else {
+      this.#deliver('binary', data);
+    }
+    const q = this.#inQueue as WsEvent[];
+    this.#inQueue = undefined;
+    for (let i = 0; i < q.length; i++) {
+      if (this.#failCode !== undefined) return;
+      if (this.#inQueue !== undefined) {
+        for (let j = i; j < q.length; j++) (this.#inQueue as WsEvent[]).push(q[j]);
+        return;
+      }
+      this.#dispatch(q[i]);
+    }
+    if (this.#inQueue === undefined && this.#pausedInflate) {
+      this.#pausedInflate = false;
+      this.#resumeIfFree();
+    }
+  };
+
+  #resumeIfFree(): void {
+    if (!this.#pausedInflate && !this.#pausedIter && this.#state !== 'CLOSED') {
+      this.channel.socket.resume();
+    }
+  }
+
+  #onPeerClose(code: number, reason: string): void {
+    this.#closeReceived = { code, reason };
+    this.#deliver('close', { code, reason, wasClean: this.#closeSent });
+    if (!this.#closeSent) {
+      // Echo the peer's code (RFC 6455 §5.5.1); a close without a code is answered without one.
+      this.#sendClose(code === 1005 ? EMPTY : encodeClosePayload(code));
+    } else {
+      this.#closeHandshakeDone();
+    }
+  }
+
+  /** Both close frames are out: the server ends TCP, the client gives it a moment to. */
+  #closeHandshakeDone(): void {
+    if (!this.#client) {
+      this.#endChannel();
+      return;
+    }
+    this.#armCloseTimer(CLIENT_LINGER_MS);
+  }
+
+  // --- sending ---------------------------------------------------------------------------------
+
+  #writeControl(opcode: number, payload: Buffer): number {
+    if (payload.length > 125) {
+      throw new UsageError(`a control frame holds at most 125 bytes, not ${payload.length}`, {
+        code: 'ERR_WS_CONTROL_TOO_LONG',
+      });
+    }
+    return this.#writeFrame(opcode, true, false, payload);
+  }
+
+  #writeFrame(opcode: number, fin: boolean, rsv1: boolean, payload: Uint8Array): number {
+    const f = FRAME;
+    f.opcode = opcode as Opcode;
+    f.fin = fin;
+    f.rsv1 = rsv1;
+    f.payload = payload;
+    f.maskKey = this.#client ? nextMaskKey() : undefined;
+    const channel = this.channel;
+    try {
+      if (payload.length <= MERGE_MAX || this.#client) {
+        const buf = encodeFrameMerged(f);
+        f.payload = EMPTY;
+        channel.write(buf);
+        return buf.length;
+      }
+      const [head, body] = encodeFrame(f);
+      f.payload = EMPTY;
+      const socket = channel.socket;
+      socket.cork();
+      channel.write(head);
+      channel.write(body);
+      socket.uncork();
+      return head.length + body.length;
+    } catch (err) {
+      f.payload = EMPTY;
+      if (err instanceof UsageError) throw err;
+      log('info', `${this.name}: send failed: ${String(err)}`);
+      return -1;
+    }
+  }
+
+  /** Writes what waits in the out queue, compressing where asked, in order. */
+  #pump(): void {
+    const out = this.#out;
+    if (out.pumping) return;
+    out.pumping = true;
+    void this.#pumpLoop();
+  }
+
+  async #pumpLoop(): Promise<void> {
+    const out = this.#out;
+    try {
+      while (out.length > 0) {
+        const item = out.peek();
+        let payload: Uint8Array = item.payload;
+        let rsv1 = false;
+        if (item.compress) {
+          payload = await (this.#pmd as PerMessageDeflate).compress(item.payload, item.fin);
+          rsv1 = item.opcode !== Opcode.CONTINUATION;
+        }
+        out.shift();
+        if (this.#state === 'CLOSED') return;
+        this.#writeFrame(item.opcode, item.fin, rsv1, payload);
+      }
+      const close = out.pendingClose;
+      if (close !== undefined) {
+        out.pendingClose = undefined;
+        this.#writeClose(close);
+      }
+    } catch (err) {
+      if (this.#state !== 'CLOSED') this.#fail(err);
+    } finally {
+      out.pumping = false;
+      if (this.#isDrained()) this.#onDrain();
+    }
+  }
+
+  #sendClose(payload: Buffer): void {
+    this.#closeSent = true;
+    if (this.#state === 'CONNECTED') this.#state = 'CLOSING';
+    this.#stopKeepalive();
+    if (this.#out.busy) {
+      this.#out.pendingClose = payload;
+      this.#pump();
+    } else {
+      this.#writeClose(payload);
+    }
+  }
+
+  #writeClose(payload: Buffer): void {
+    this.#writeFrame(Opcode.CLOSE, true, false, payload);
+    if (this.#failCode !== undefined) this.#endChannel();
+    else if (this.#closeReceived !== undefined) this.#closeHandshakeDone();
+    else this.#armCloseTimer(this.#closeTimeoutMs);
+  }
+
+  #overflow(wanted: number): void {
+    const err = new ConnchanError(
+      `WebSocket ${this.name}: send buffer over maxBufferedBytes (${this.#maxBuffered} bytes; ` +
+        `${this.bufferedAmount} queued, ${wanted} more asked): the peer reads too slowly`,
+      { code: 'ERR_WS_BUFFER_OVERFLOW' },
+    );
+    this.#out.clear();
+    this.#failWith(1008, 'send buffer limit exceeded', err);
+  }
+
+  // --- failures, timers, the end ---------------------------------------------------------------
+
+  /** Fails the connection: `error` event, close frame with the error's code, TCP closed. */
+  readonly #fail = (err: unknown): void => {
+    const code = err instanceof ProtocolError && err.closeCode !== undefined ? err.closeCode : 1011;
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.#failWith(code, error.message, error);
+  };
+
+  #failWith(code: number, reason: string, error: Error): void {
+    if (this.#failCode !== undefined || this.#state === 'CLOSED') return;
+    this.#failCode = code;
+    this.#failReason = reason;
+    log('notice', `${this.name}: failing with ${code}: ${error.message}`);
+    this.#deliver('error', error);
+    if (this.#closeSent) {
+      this.#endChannel();
+      return;
+    }
+    this.#closeSent = true;
+    if (this.#state === 'CONNECTED') this.#state = 'CLOSING';
+    this.#stopKeepalive();
+    this.#out.clear();
+    this.#writeClose(encodeClosePayload(code, reason));
+  }
+
+  #endChannel(): void {
+    if (!this.channel.closed) this.channel.close();
+    // channel.close() waits (closeWaitMs) for queued bytes, then destroys the socket.
+  }
+
+  #armCloseTimer(ms: number): void {
+    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
+    this.#closeTimer = setTimeout(() => this.terminate(), ms);
+    this.#closeTimer.unref();
+  }
+
+  #armKeepalive(): void {
+    this.#stopKeepalive();
+    if (this.#keepaliveMs <= 0 || this.#state !== 'CONNECTED') return;
+    this.#awaitingPong = false;
+    this.#keepaliveTimer = setInterval(this.#tick, this.#keepaliveMs);
+    this.#keepaliveTimer.unref();
+  }
+
+  #stopKeepalive(): void {
+    if (this.#keepaliveTimer !== undefined) clearInterval(this.#keepaliveTimer);
+    this.#keepaliveTimer = undefined;
+  }
+
+  readonly #tick = (): void => {
+    if (this.#state !== 'CONNECTED') return;
+    if (this.#awaitingPong && !this.#rx) {
+      this.#deliver('timeout', undefined);
+      this.#failWith(
+        1001,
+        'keep-alive timeout',
+        new ConnchanError(`WebSocket ${this.name}: no answer to a keep-alive ping`, {
+          code: 'ERR_WS_KEEPALIVE_TIMEOUT',
+        }),
+      );
+      return;
+    }
+    this.#rx = false;
+    this.#awaitingPong = true;
+    this.#writeControl(Opcode.PING, this.#pingPayload);
+  };
+
+  #isDrained(): boolean {
+    return (
+      this.#state === 'CLOSED' || (!this.#out.busy && !this.channel.socket.writableNeedDrain)
+    );
+  }
+
+  readonly #onDrain = (): void => {
+    if (!this.#isDrained()) return;
+    const waiters = this.#drainWaiters;
+    if (waiters.length > 0) {
+      this.#drainWaiters = [];
+      for (const w of waiters) w();
+    }
+    if (this.listenerCount('drain') > 0) this.emit('drain');
+  };
+
+  readonly #onSocketClose = (): void => {
+    if (this.#state === 'CLOSED') return;
+    this.#state = 'CLOSED';
+    this.#stopKeepalive();
+    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
+    this.#pmd?.close();
+    this.#out.clear();
+    unregister(this);
+    const rcv = this.#closeReceived;
+    const info: WsCloseInfo =
+      rcv !== undefined
+        ? { code: rcv.code, reason: rcv.reason, wasClean: this.#closeSent && this.#failCode === undefined }
+        : { code: 1006, reason: this.#failReason, wasClean: false };
+    this.#closeInfo = info;
+    this.#deliver('disconnect', info);
+    this.#iter?.end();
+    this.#onDrain();
+    this.#resolveClosed?.(info);
+    if (!this.channel.gone) this.channel.destroy();
+  };
+
+  #deliver<T extends WsEventType>(type: T, data: unknown): void {
+    const h = this.#handler;
+    if (h !== undefined) {
+      try {
+        h(this.name, type, data);
+      } catch (err) {
+        log('error', `${this.name}: handler failed on ${type}: ${String(err)}`);
+        if (this.listenerCount('handlerError') > 0) this.emit('handlerError', err);
+      }
+    }
+    const iter = this.#iter;
+    if (iter !== undefined && !iter.push({ type, data } as WsConnectionEvent) && !this.#pausedIter) {
+      this.#pausedIter = true;
+      this.channel.socket.pause();
+    }
+    if (this.listenerCount(type) > 0) this.emit(type, data);
+  }
+
+  #status(): Record<string, unknown> {
+    return {
+      framebuffer: this.#receiver.bufferedBytes,
+      fragments: this.#receiver.fragmentBytes,
+      websocket: true,
+      wsState: this.#state,
+      wsRole: this.role,
+      protocol: this.protocol,
+      extensions: this.extensions,
+      messagesIn: this.#messagesIn,
+      messagesOut: this.#messagesOut,
+      bufferedAmount: this.bufferedAmount,
+      keepaliveMs: this.#keepaliveMs,
+    };
+  }
+}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function badType(what: string): UsageError {
+  return new UsageError(`cannot send ${what}`, { code: 'ERR_WS_INVALID_TYPE' });
+}
+
+function opcodeName(opcode: number): string {
+  for (const [name, value] of Object.entries(NAMED_OPCODES)) if (value === opcode) return name;
+  return `opcode ${opcode}`;
+}
+
+/** `text`/`binary`/`ping`/`pong`/`close` (any case) or an opcode number → the opcode. */
+export function toOpcode(type: string | number): number {
+  if (typeof type === 'number') {
+    if (type === 0 || type === 1 || type === 2 || type === 8 || type === 9 || type === 10) return type;
+    throw badType(`opcode ${type} (known: 0, 1, 2, 8, 9, 10)`);
+  }
+  const op = NAMED_OPCODES[type.toLowerCase()];
+  if (op === undefined) throw badType(`type ${JSON.stringify(type)} (text, binary, ping, pong)`);
+  return op;
+}

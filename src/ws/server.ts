@@ -1,0 +1,244 @@
+/**
+ * Server side of the tcllib manual on our HTTP server: `server` registers a server as
+ * WebSocket-capable, `live` declares endpoints (path glob, handler, protocol glob), `test` checks
+ * a request against them and keeps a temporary context, `upgrade` answers `101` and starts the
+ * connection, `reject` answers anything else. `live` also routes its path on the server, so the
+ * common case needs no handler of one's own.
+ */
+import type { HttpContext } from '../server/context.js';
+import type { HttpServer } from '../server/server.js';
+import { findChannel } from '../channels/channel-table.js';
+import { ProtocolError, UsageError } from '../errors.js';
+import {
+  validateClientRequest,
+  type ClientRequestInfo,
+  type HeaderFields,
+} from '../proto/ws/handshake.js';
+import { acceptOnChannel, type WsServerEndpointOptions } from './accept.js';
+import type { WebSocketConnection } from './connection.js';
+import { globMatch } from './glob.js';
+import type { WsHandler } from './types.js';
+
+interface LiveEndpoint {
+  pathGlob: string;
+  protocolGlob: string;
+  handler: WsHandler;
+  options: WsServerEndpointOptions;
+}
+
+interface WsServerState {
+  options: WsServerEndpointOptions;
+  lives: LiveEndpoint[];
+  routed: Set<string>;
+}
+
+/** What `test` found: the request's handshake facts and the endpoint it goes to, or why not. */
+interface PendingUpgrade {
+  server: WsServerState;
+  info?: ClientRequestInfo;
+  live?: LiveEndpoint;
+  protocol?: string | undefined;
+  path: string;
+  error?: ProtocolError;
+}
+
+const servers = new Map<string, WsServerState>();
+const pending = new WeakMap<HttpContext, PendingUpgrade>();
+
+function stateOf(server: HttpServer | string): WsServerState {
+  const name = typeof server === 'string' ? server : server.name;
+  const st = servers.get(name);
+  if (st === undefined) {
+    throw new UsageError(`server ${JSON.stringify(name)} is not a WebSocket server (call server() first)`, {
+      code: 'ERR_WS_NOT_A_SERVER',
+    });
+  }
+  return st;
+}
+
+/**
+ * Registers `http` as a WebSocket server (tcllib `server`), with defaults for its endpoints.
+ * Calling it again replaces the defaults and keeps the endpoints.
+ *
+ * @example
+ * ```ts
+ * const http = createServer({ drivers: [{ port: 8080 }] });
+ * server(http, { keepalive: 20 });
+ * live(http, '/chat', (sock, type, msg) => { if (type === 'text') send(sock, 'text', msg); });
+ * await http.listen();
+ * ```
+ */
+export function server(http: HttpServer, options: WsServerEndpointOptions = {}): HttpServer {
+  const st = servers.get(http.name);
+  if (st !== undefined) st.options = options;
+  else servers.set(http.name, { options, lives: [], routed: new Set() });
+  return http;
+}
+
+/**
+ * Declares an endpoint (tcllib `live`): requests for a path matching `pathGlob` offering a
+ * protocol matching `protocolGlob` (default `*`: any protocol, or none) become WebSockets whose
+ * events go to `handler`. Also routes `GET pathGlob` on the server to an automatic test/upgrade,
+ * answering a failed handshake with 400, 405 or 426.
+ *
+ * @example
+ * ```ts
+ * live(http, '/chat/*', chatHandler, 'chat.v[12]');
+ * ```
+ */
+export function live(
+  http: HttpServer,
+  pathGlob: string,
+  handler: WsHandler,
+  protocolGlob = '*',
+  options: WsServerEndpointOptions = {},
+): void {
+  if (!servers.has(http.name)) server(http);
+  const st = stateOf(http);
+  st.lives.push({ pathGlob, protocolGlob, handler, options });
+  if (!st.routed.has(pathGlob)) {
+    st.routed.add(pathGlob);
+    http.route('GET', pathGlob, (ctx) => {
+      if (test(http, ctx)) upgrade(ctx);
+      else reject(ctx);
+    });
+  }
+}
+
+/** The endpoints declared with {@link live} on a server. */
+export function lives(http: HttpServer | string): { pathGlob: string; protocolGlob: string }[] {
+  return stateOf(http).lives.map(({ pathGlob, protocolGlob }) => ({ pathGlob, protocolGlob }));
+}
+
+/**
+ * Tells whether a request is a WebSocket opening for a live endpoint of `http` (tcllib
+ * `test`), and keeps what it found with the request (the temporary context) for
+ * {@link upgrade} or {@link reject}. `path` defaults to the request's path; `headers` (a
+ * record of extra or replacing header values) lets a caller test what it rewrote.
+ *
+ * @example
+ * ```ts
+ * http.get('/ws', (ctx) => {
+ *   if (!test(http, ctx) || ctx.headers.get('origin') !== 'https://app.example') return reject(ctx, 403);
+ *   upgrade(ctx);
+ * });
+ * ```
+ */
+export function test(
+  http: HttpServer | string,
+  ctx: HttpContext,
+  options: { path?: string; headers?: Readonly<Record<string, string>> } = {},
+): boolean {
+  const st = stateOf(http);
+  const path = options.path ?? ctx.path;
+  const extra = options.headers;
+  const getHeader = (name: string): string | undefined => {
+    if (extra !== undefined) {
+      for (const k of Object.keys(extra)) if (k.toLowerCase() === name) return extra[k];
+    }
+    return ctx.headers.get(name);
+  };
+  let info: ClientRequestInfo;
+  try {
+    info = validateClientRequest({ method: ctx.method, httpVersion: ctx.version, getHeader });
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    pending.set(ctx, { server: st, path, error: err });
+    return false;
+  }
+  let pathMatched = false;
+  for (const l of st.lives) {
+    if (!globMatch(l.pathGlob, path)) continue;
+    pathMatched = true;
+    let protocol: string | undefined;
+    if (info.protocols.length === 0) {
+      if (l.protocolGlob !== '*') continue;
+    } else {
+      protocol = info.protocols.find((p) => globMatch(l.protocolGlob, p));
+      if (protocol === undefined) continue;
+    }
+    pending.set(ctx, { server: st, info, live: l, protocol, path });
+    return true;
+  }
+  const error = pathMatched
+    ? new ProtocolError(
+        `WebSocket upgrade refused: no endpoint at ${path} speaks ${info.protocols.length ? info.protocols.join(', ') : 'without a subprotocol'}`,
+        { code: 'ERR_WS_HANDSHAKE_PROTOCOL', status: 400 },
+      )
+    : new ProtocolError(`WebSocket upgrade refused: no live endpoint at ${path}`, {
+        code: 'ERR_WS_NO_LIVE_PATH',
+        status: 404,
+      });
+  pending.set(ctx, { server: st, path, error });
+  return false;
+}
+
+/**
+ * Completes an opening that {@link test} accepted (tcllib `upgrade`): detaches the connection
+ * into a channel of the server's table, answers `101` (with the chosen subprotocol, the agreed
+ * permessage-deflate parameters and `options.headers`) and starts the WebSocket, whose events
+ * go to the endpoint's handler (or `options.handler`). `connect` is delivered first.
+ *
+ * @throws UsageError `ERR_WS_NOT_TESTED` without a successful `test`; the `ProtocolError` that
+ *   made `test` fail (with its `status`) when it failed.
+ * @example
+ * ```ts
+ * if (test(http, ctx)) upgrade(ctx, { headers: { 'Set-Cookie': 'session=1' } });
+ * ```
+ */
+export function upgrade(
+  ctx: HttpContext,
+  options: WsServerEndpointOptions & { handler?: WsHandler } = {},
+): WebSocketConnection {
+  const p = pending.get(ctx);
+  if (p === undefined) {
+    throw new UsageError('upgrade() needs a request that test() accepted', {
+      code: 'ERR_WS_NOT_TESTED',
+    });
+  }
+  if (p.error !== undefined) throw p.error;
+  pending.delete(ctx);
+  const live = p.live as LiveEndpoint;
+  const channel = findChannel(ctx.detach());
+  return acceptOnChannel({
+    ...p.server.options,
+    ...live.options,
+    ...options,
+    channel,
+    info: p.info as ClientRequestInfo,
+    handler: options.handler ?? live.handler,
+    protocol: p.protocol,
+    path: p.path,
+  });
+}
+
+/**
+ * Refuses an opening with any status, headers and body. Without a status it answers what made
+ * {@link test} fail (400, 404, 405 or 426 with `Sec-WebSocket-Version: 13`), else 403.
+ *
+ * @example
+ * ```ts
+ * reject(ctx, 401, { headers: { 'WWW-Authenticate': 'Bearer' }, body: 'token required\n' });
+ * ```
+ */
+export function reject(
+  ctx: HttpContext,
+  status?: number,
+  options: { headers?: HeaderFields; body?: string | Uint8Array } = {},
+): void {
+  const p = pending.get(ctx);
+  pending.delete(ctx);
+  const err = p?.error;
+  const code = status ?? err?.status ?? 403;
+  ctx.status(code);
+  const fields: Record<string, string | readonly string[]> = { ...err?.headers, ...options.headers };
+  let typed = false;
+  for (const [name, value] of Object.entries(fields)) {
+    if (name.toLowerCase() === 'content-type') typed = true;
+    for (const v of typeof value === 'string' ? [value] : value) ctx.header(name, v);
+  }
+  if (!typed) ctx.header('Content-Type', 'text/plain; charset=utf-8');
+  const body =
+    options.body ?? (status === undefined && err !== undefined ? `${err.message}\n` : `${code}\n`);
+  ctx.end(body);
+}
