@@ -46,6 +46,7 @@ export class Connection {
   readonly #owner: ConnectionOwner | undefined;
   readonly #idleMs: number;
   #idleTimer: NodeJS.Timeout | undefined = undefined;
+  #upgradeSink: Buffer[] | undefined = undefined;
 
   constructor(channel: Channel, owner: ConnectionOwner | undefined, idleMs: number) {
     this.channel = channel;
@@ -146,7 +147,8 @@ export class Connection {
 
   #onData(chunk: Buffer): void {
     if (this.upgraded) {
-      this.inflight.length = 0;
+      // Until the new owner calls channel.takeOver, the bytes wait in token.upgradeData.
+      this.#upgradeSink?.push(chunk);
       return;
     }
     const parser = this.#parser;
@@ -181,7 +183,7 @@ export class Connection {
           this.completed++;
           ex.onEnd(ev.trailers);
           if (this.closing) {
-            if (this.inflight.length === 0 || !this.dead) this.#die(undefined, true);
+            this.#die(undefined, true);
             return;
           }
           if (this.inflight.length > 0) this.inflight[0].startTimer();
@@ -195,7 +197,7 @@ export class Connection {
           this.upgraded = true;
           this.closing = true;
           ex.onHead(ev.head);
-          ex.token.upgradeData = parser.takeUnparsed();
+          this.#upgradeSink = ex.token.upgradeData = parser.takeUnparsed();
           ex.token.upgradeChannel = this.channel;
           this.#leave([]);
           ex.finish('ok');

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { reasonPhrase as standardReason } from '../proto/http1/status-codes.js';
+import type { Channel } from '../channels/channel.js';
 import type { HeaderList } from '../proto/http1/headers.js';
 import { decodeText } from './charset.js';
 import { parseHeadFields } from './request-head.js';
@@ -94,6 +95,8 @@ export class HttpToken {
   stage = 'created';
   /** After a 101 (or 2xx to CONNECT): the socket's bytes that came after the head. */
   upgradeData: Buffer[] | undefined = undefined;
+  /** After a 101: the connection's channel, for the new protocol (call its takeOver). */
+  upgradeChannel: Channel | undefined = undefined;
   /** Arbitrary data for the caller. */
   clientData: unknown = undefined;
 

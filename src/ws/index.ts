@@ -1,0 +1,29 @@
+/**
+ * RFC 6455 WebSockets on channels: every command of the tcllib `websocket` manual (`open`,
+ * `send`, `server`, `live`, `test`, `upgrade`, `takeover`, `conninfo`, `find`, `configure`,
+ * `loglevel`, `close`), a node:http adapter, and a browser-compatible `WebSocket` class.
+ * See docs/websocket.md.
+ *
+ * @module
+ */
+export { WebSocketConnection, toOpcode } from './connection.js';
+export type { WsConnectionInit } from './connection.js';
+export type {
+  WsState,
+  WsCloseInfo,
+  WsConnectionEvent,
+  WsEventType,
+  WsEventData,
+  WsHandler,
+  WsHandlerArgs,
+  WsConnectionOptions,
+} from './types.js';
+export type { WsServerEndpointOptions } from './accept.js';
+export { server, live, lives, test, upgrade, reject } from './server.js';
+export { open } from './client.js';
+export type { WsOpenOptions } from './client.js';
+export { send, close, conninfo, find, configure, takeover, shutdown } from './api.js';
+export type { WsSocket, ConninfoWhat, TakeoverOptions } from './api.js';
+export { loglevel, lookup, connections, LOG_LEVELS } from './registry.js';
+export type { LogLevel } from './registry.js';
+export { globMatch } from './glob.js';
