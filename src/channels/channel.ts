@@ -104,7 +104,8 @@ export class Channel {
   #timer: NodeJS.Timeout | undefined;
   #dispatchScheduled = false;
   #progress = 0;
-  #onGone: ((channel: Channel) => void) | undefined;
+  #onGone: ((channel: Channel) => void)[] = [];
+  #writeTap: ((bytes: Uint8Array, accepted: number) => void) | undefined;
 
   constructor(init: ChannelInit) {
     this.name = init.name;
@@ -180,9 +181,10 @@ export class Channel {
     return this.#callback ? formatWhen(this.#callback.when) : '';
   }
 
-  /** Called once when the channel leaves the table (closed, destroyed, or its peer vanished). */
+  /** Adds a function called once when the channel leaves the table (closed, destroyed, or its peer finished). */
   onGone(fn: (channel: Channel) => void): void {
-    this.#onGone = fn;
+    if (this.#gone) fn(this);
+    else this.#onGone.push(fn);
   }
 
   /**
@@ -255,10 +257,17 @@ export class Channel {
       n = Math.max(0, room);
       if (n === 0) return 0;
     }
-    this.#socket.write(n === len ? bytes : bytes.subarray(0, n));
+    const out = n === len ? bytes : bytes.subarray(0, n);
+    this.#socket.write(out);
     this.#accepted += n;
     this.#progress++;
+    this.#writeTap?.(out, n);
     return n;
+  }
+
+  /** Sees every write (for `debug`); undefined removes it. */
+  setWriteTap(tap: ((bytes: Uint8Array, accepted: number) => void) | undefined): void {
+    this.#writeTap = tap;
   }
 
   /**
@@ -366,9 +375,9 @@ export class Channel {
     waiter?.();
     if (this.#gone) return;
     this.#gone = true;
-    const fn = this.#onGone;
-    this.#onGone = undefined;
-    fn?.(this);
+    const fns = this.#onGone;
+    this.#onGone = [];
+    for (const fn of fns) fn(this);
   }
 
   /**

@@ -27,6 +27,8 @@ export interface OpenOptions extends ClientTlsOptions {
   version?: '1.0' | '1.1';
   /** Server name for SNI and certificate checks (ns_connchan's -hostname). */
   hostname?: string;
+  /** Connect to this Unix-domain socket; the URL still gives Host and path (ns_connchan's -unix_socket). */
+  unixSocket?: string;
   server?: string;
   driver?: string;
   limits?: Partial<ChannelLimits>;
@@ -66,6 +68,7 @@ export async function openChannel(url: string | URL, options: OpenOptions = {}):
     port,
     timeoutMs,
     signal: options.signal,
+    unixSocket: options.unixSocket,
     tls: secure ? { ...options, servername: options.hostname ?? options.servername } : undefined,
   });
   const channel = ChannelTable.of(options.server).create({

@@ -21,6 +21,7 @@ import type { CallbackCondition, CallbackOptions, ChannelCallbackFn } from './ch
 import { readWsFrame, type WsReadOptions, type WsReadResult } from './ws-frame-reader.js';
 import { connectChannel, type ConnectOptions } from './connect.js';
 import { openChannel, type OpenOptions } from './open-url.js';
+import { setDebugLevel } from './debug.js';
 import { listenChannel, type AcceptFn, type Listener, type ListenOptions } from './listen.js';
 
 export interface ServerOption {
@@ -138,4 +139,12 @@ export function listen(
 /** Opens a channel to an http(s) URL, sends the request, and returns the channel's name. */
 export async function open(url: string | URL, options: OpenOptions = {}): Promise<string> {
   return (await openChannel(url, options)).name;
+}
+
+/**
+ * Sets the debug level of a channel (0 off, 1 log sends, 2 also copy sent bytes to a file) and
+ * returns the previous one; without `level`, only returns it.
+ */
+export function debug(name: string, level?: number, options: ServerOption = {}): number {
+  return setDebugLevel(findChannel(name, options.server), level);
 }

@@ -95,8 +95,7 @@ export class Pool implements ConnectionOwner {
         });
         const conn = new Connection(channel, this, this.#host.idleTimeoutMs);
         this.conns.push(conn);
-        if (ex.done) channel.destroy();
-        else conn.send(ex);
+        if (!ex.done) conn.send(ex);
         this.dispatch();
       },
       (err: Error) => {

@@ -139,6 +139,20 @@ export class HttpToken {
     this.#text = undefined;
   }
 
+  /** @internal clears the response before following a redirect */
+  resetResponse(): void {
+    this.status = '';
+    this.http = '';
+    this.ncode = 0;
+    this.reason = '';
+    this.setResponseHeaders(undefined);
+    this.type = this.charset = this.coding = this.transferEncoding = this.connectionResponse = '';
+    this.totalsize = this.currentsize = this.querylength = this.queryoffset = 0;
+    this.binary = false;
+    this.trailers = [];
+    this.setBody(undefined);
+  }
+
   /** @internal */
   markCleaned(): void {
     this.#cleaned = true;

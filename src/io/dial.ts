@@ -31,6 +31,8 @@ export interface DialOptions {
   timeoutMs?: number;
   /** Local address to connect from (Tcl http's `-myaddr`). */
   localAddress?: string;
+  /** Connect to this Unix-domain socket instead of host:port (host still names the server for TLS and Host). */
+  unixSocket?: string;
   signal?: AbortSignal;
 }
 
@@ -52,7 +54,9 @@ export function dial(options: DialOptions): Promise<Transport> {
     let socket: Transport;
     const tlsOpts = options.tls === true ? {} : options.tls || undefined;
     // Half-open allowed: the channel layer decides when our side ends (see Channel.halfOpen).
-    const tcp = netConnect({ host, port, localAddress, allowHalfOpen: true });
+    const tcp = options.unixSocket
+      ? netConnect({ path: options.unixSocket, allowHalfOpen: true })
+      : netConnect({ host, port, localAddress, allowHalfOpen: true });
     if (tlsOpts) {
       const servername = tlsOpts.servername ?? (isIP(host) === 0 ? host : undefined);
       // TLS over our own TCP socket, so that localAddress applies; the handshake starts once
@@ -100,7 +104,7 @@ export function dial(options: DialOptions): Promise<Transport> {
     if (socket !== tcp) tcp.once('error', onError);
     const onReady = () => {
       cleanup();
-      socket.setNoDelay(true);
+      if (!options.unixSocket) socket.setNoDelay(true);
       resolve(socket);
     };
     socket.once('error', onError);

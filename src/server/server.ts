@@ -31,6 +31,8 @@ export interface DriverOptions {
   host?: string;
   /** Port; 0 picks a free one. Default 8080 (plain) / 8443 (TLS). */
   port?: number;
+  /** Listen on this Unix-domain socket path instead of host:port. */
+  path?: string;
   /** Serve TLS: the default certificate, and per-host ones for SNI. */
   tls?: CertificatePair & { sni?: Record<string, CertificatePair> };
   /**
@@ -230,12 +232,14 @@ export class HttpServer implements ServerCore {
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host, port, backlog: 1024 }, () => {
+      const where = d.path !== undefined ? { path: d.path } : { host, port };
+      server.listen({ ...where, backlog: 1024 }, () => {
         server.off('error', reject);
         resolve();
       });
     });
     this.#listeners.push(server);
+    if (d.path !== undefined) return { name, scheme, host: d.path, port: 0, url: `${scheme}+unix://${encodeURIComponent(d.path)}/` };
     const bound = (server.address() as AddressInfo).port;
     const urlHost = host.includes(':') ? `[${host}]` : host;
     return { name, scheme, host, port: bound, url: `${scheme}://${urlHost}:${bound}/` };

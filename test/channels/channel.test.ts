@@ -360,3 +360,62 @@ describe('connect, listen and errors', () => {
     }
   });
 });
+
+describe('timeouts, errors and debug', () => {
+  test('receiveTimeout set with a callback applies to later reads; sendTimeout bounds flush', async () => {
+    const pair = await channelPair();
+    try {
+      callback(pair.server.name, () => KEEP, 'r', { receiveTimeout: '40ms', sendTimeout: '60ms' });
+      const t0 = Date.now();
+      await assert.rejects(read(pair.server.name), (e: unknown) => e instanceof TimeoutError && e.code === 'ERR_CHAN_RECV_TIMEOUT');
+      assert.ok(Date.now() - t0 >= 35 && Date.now() - t0 < 1500);
+      // The client stops reading: fill the send buffer, then flush must time out.
+      pair.client.socket.pause();
+      const big = Buffer.alloc(8 * 1024 * 1024);
+      pair.server.write(big, { buffered: true });
+      await assert.rejects(pair.server.flush(), (e: unknown) => e instanceof TimeoutError && e.code === 'ERR_CHAN_SEND_TIMEOUT');
+    } finally {
+      await pair.close();
+    }
+  });
+
+  test('e fires when the connection fails, and the error is in status', async () => {
+    const pair = await channelPair();
+    try {
+      const reasons: string[] = [];
+      callback(pair.server.name, (why) => { reasons.push(why); return why === 'e' ? CANCEL : KEEP; }, 'e');
+      // A reset from the peer: destroy with unread data pending makes the kernel send RST.
+      pair.server.write(Buffer.alloc(1024));
+      pair.client.socket.resetAndDestroy();
+      await until(() => reasons.includes('e'), 'e callback');
+      assert.equal(exists(pair.server.name), false);
+    } finally {
+      await pair.close();
+    }
+  });
+
+  test('debug level 2 copies every byte sent to a file and returns the previous level', async () => {
+    const { debug, debugFile } = await import('../../src/channels/index.js');
+    const { readFileSync } = await import('node:fs');
+    const pair = await channelPair();
+    const log = console.debug;
+    const lines: string[] = [];
+    console.debug = (m: string) => lines.push(m);
+    try {
+      assert.equal(debug(pair.server.name), 0);
+      assert.equal(debug(pair.server.name, 2), 0);
+      pair.server.write('first ');
+      pair.server.write('second');
+      assert.equal(debug(pair.server.name), 2);
+      const file = debugFile(pair.server);
+      assert.ok(file);
+      assert.equal(readFileSync(file, 'utf8'), 'first second');
+      assert.equal(lines.length, 2);
+      assert.match(lines[0], /send 6 bytes/);
+      assert.throws(() => debug(pair.server.name, 3), /debug level must be 0, 1 or 2/);
+    } finally {
+      console.debug = log;
+      await pair.close();
+    }
+  });
+});

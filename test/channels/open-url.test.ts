@@ -46,3 +46,22 @@ test('wsencode produces the reference vectors', () => {
   assert.throws(() => wsencode('x', { opcode: 'ping', fin: false }), /fragment/i);
   assert.throws(() => wsencode('x', { opcode: 'bogus' as 'text' }), /must be continue, text, binary, close, ping, or pong/);
 });
+
+test('open over a Unix-domain socket, to a server listening on one', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const path = join(mkdtempSync(join(tmpdir(), 'connchan-unix-')), 'http.sock');
+  const server = createServer({ name: 'unix-test', drivers: [{ path }] });
+  server.get('/u', (ctx) => ctx.send(`unix host=${ctx.headers.get('host')}`));
+  await server.listen();
+  try {
+    const chan = await openChannel('http://app.local/u', { unixSocket: path });
+    const head = await readResponseHead(chan);
+    assert.equal(head.status, 200);
+    assert.equal((await readExactly(chan, Number(head.headers.get('content-length')))).toString(), 'unix host=app.local');
+    chan.close();
+  } finally {
+    await server.close({ graceMs: 50 });
+  }
+});

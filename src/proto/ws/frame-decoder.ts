@@ -24,6 +24,7 @@ import { ByteQueue } from '../bytes/byte-queue.js';
 import { maskInPlace } from '../bytes/mask.js';
 import { NEED_DATA, type NeedData } from '../need-data.js';
 import { FastBuffer, LONG_MASK_MIN, WORD_MASK_MIN, maskRange, unmaskSmall } from './views.js';
+import { WASM_MASK_MIN, wasmMaskCopy } from './wasm-mask.js';
 import { isKnownOpcode, type Opcode } from './opcodes.js';
 
 /** One decoded frame. A fresh object per frame, so the caller may keep it. */
@@ -189,7 +190,9 @@ export class FrameDecoder {
     const base = this.#base;
     if (masked && length !== 0) {
       if (length < WORD_MASK_MIN) unmaskSmall(c, start, stop);
-      else this.#unmaskWords(c, ab, base, start, stop);
+      else if (length >= WASM_MASK_MIN && wasmMaskCopy !== null) {
+        wasmMaskCopy(c, start, c, start, length, c[start - 4], c[start - 3], c[start - 2], c[start - 1]);
+      } else this.#unmaskWords(c, ab, base, start, stop);
     }
     if (stop === end) this.#releaseChunk();
     else this.#pos = stop;

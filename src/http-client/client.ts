@@ -1,0 +1,396 @@
+/**
+ * `HttpClient`: a config (the manual's `http::config`) with its own connection pools, and
+ * `geturl`. The module's default client (see `geturl.ts`) is the manual's global one.
+ */
+import { ConnchanError, UsageError } from '../errors.js';
+import { connectTunnel, ProxyRefusedError } from '../io/proxy/http-connect.js';
+import type { Transport } from '../io/dial.js';
+import { applyConfig, DEFAULT_HTTP_CONFIG, proxyFor, type HttpConfig } from './config.js';
+import { Exchange, type ExchangeHost, type Route } from './exchange.js';
+import { checkOptions, type CheckedOptions, type GeturlOptions } from './options.js';
+import { Pool, type PoolHost } from './pool.js';
+import { formatQueryWith, quoteString } from './query.js';
+import { buildHead } from './request-head.js';
+import { HttpToken, responseHeaderValue } from './token.js';
+import { takeRegisteredError, transportFor } from './transports.js';
+import { querychannelSize, type RequestBody } from './upload.js';
+import { parseRequestUrl, type RequestUrl } from './url.js';
+
+const active = new WeakMap<HttpToken, Exchange>();
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * An HTTP/1.1 client with its own config and persistent connections.
+ *
+ * @example
+ * ```ts
+ * const client = new HttpClient({ keepalive: true, pipeline: true });
+ * const token = await client.geturl('http://127.0.0.1:8080/');
+ * console.log(token.ncode, token.body);
+ * client.close();
+ * ```
+ */
+export class HttpClient implements ExchangeHost {
+  readonly config: HttpConfig;
+  readonly #pools = new Map<string, Pool>();
+  readonly #poolHost: PoolHost;
+  readonly #oneShotHost: PoolHost;
+
+  constructor(config: Partial<HttpConfig> = {}) {
+    this.config = { ...DEFAULT_HTTP_CONFIG, proxynot: [] };
+    applyConfig(this.config, config);
+    const cfg = this.config;
+    const pools = this.#pools;
+    const connectFailed = (ex: Exchange, err: Error) => this.#connectFailed(ex, err);
+    this.#poolHost = {
+      get pipeline() {
+        return cfg.pipeline;
+      },
+      get maxConnections() {
+        return cfg.maxConnectionsPerOrigin;
+      },
+      get maxPipelineDepth() {
+        return cfg.maxPipelineDepth;
+      },
+      get idleTimeoutMs() {
+        return cfg.idleTimeoutMs;
+      },
+      get server() {
+        return cfg.server;
+      },
+      connectFailed,
+      empty: () => {},
+    };
+    this.#oneShotHost = {
+      pipeline: false,
+      maxConnections: 1,
+      maxPipelineDepth: 1,
+      get idleTimeoutMs() {
+        return cfg.idleTimeoutMs;
+      },
+      get server() {
+        return cfg.server;
+      },
+      connectFailed,
+      empty: (key) => pools.delete(key),
+    };
+  }
+
+  /**
+   * `http::config`: with no argument the whole config, with a key its value, with an object
+   * the changes to apply (checked first; unknown keys throw).
+   *
+   * @example
+   * ```ts
+   * client.configure({ pipeline: false });
+   * client.configure('useragent'); // 'connchan-http/1.0 …'
+   * ```
+   */
+  configure(): HttpConfig;
+  configure<K extends keyof HttpConfig>(key: K): HttpConfig[K];
+  configure(changes: Partial<HttpConfig>): HttpConfig;
+  configure(arg?: keyof HttpConfig | Partial<HttpConfig>): unknown {
+    if (arg === undefined) return { ...this.config, proxynot: [...this.config.proxynot] };
+    if (typeof arg === 'string') {
+      if (!(arg in this.config)) {
+        throw new UsageError(`unknown config option "${arg}"`, { code: 'ERR_HTTP_CLIENT_INVALID_OPTION' });
+      }
+      return this.config[arg];
+    }
+    applyConfig(this.config, arg);
+    return this.configure();
+  }
+
+  /**
+   * `http::geturl`. Without `command`: a promise of the finished token (rejected when the
+   * status is `error`: connect errors, protocol errors). With `command`: the token at once, and
+   * `command(token)` when done (errors then show as status `error`). Invalid options or URL
+   * throw at once in both forms.
+   *
+   * @example
+   * ```ts
+   * const t = await client.geturl('http://example.org/', { timeout: 5000 });
+   * client.geturl('http://example.org/', { command: (t) => console.log(t.status) });
+   * ```
+   */
+  geturl(url: string, options: GeturlOptions & { command: (token: HttpToken) => void }): HttpToken;
+  geturl(url: string, options?: GeturlOptions): Promise<HttpToken>;
+  geturl(url: string, options: GeturlOptions = {}): HttpToken | Promise<HttpToken> {
+    const o = checkOptions(options);
+    const token = new HttpToken(url);
+    this.#start(token, url, o, undefined, false);
+    if (o.command) return token;
+    return token.done.then((t) => (t.status === 'error' ? Promise.reject(t.errorObject) : t));
+  }
+
+  /**
+   * `http::formatQuery` with this client's urlencoding.
+   *
+   * @example
+   * ```ts
+   * client.formatQuery('a', '1', 'b', 'x y'); // 'a=1&b=x%20y'
+   * ```
+   */
+  formatQuery(...args: string[] | [Iterable<readonly [string, string]> | Readonly<Record<string, string>>]): string {
+    return formatQueryWith(this.config.urlencoding, args);
+  }
+
+  /**
+   * `http::quoteString` with this client's urlencoding.
+   *
+   * @example
+   * ```ts
+   * client.quoteString('a b'); // 'a%20b'
+   * ```
+   */
+  quoteString(value: string): string {
+    return quoteString(value, this.config.urlencoding);
+  }
+
+  /**
+   * Closes every connection of this client; queued requests end with status `reset`.
+   *
+   * @example
+   * ```ts
+   * client.close();
+   * ```
+   */
+  close(): void {
+    for (const pool of [...this.#pools.values()]) {
+      for (const ex of pool.queue.splice(0)) ex.finish('reset');
+      for (const c of [...pool.conns]) c.channel.destroy();
+    }
+    this.#pools.clear();
+  }
+
+  /** Open persistent connections (for tests and status pages). */
+  get connectionCount(): number {
+    let n = 0;
+    for (const p of this.#pools.values()) n += p.conns.length;
+    return n;
+  }
+
+  #start(token: HttpToken, url: string, o: CheckedOptions, method0: string | undefined, dropBody: boolean): void {
+    const cfg = this.config;
+    const u = parseRequestUrl(url, o.strict, (s) => transportFor(s)?.port);
+    const transport = transportFor(u.scheme);
+    if (transport === undefined) {
+      throw new UsageError(`no transport for ${u.scheme}`, { code: 'ERR_HTTP_CLIENT_UNSUPPORTED_SCHEME' });
+    }
+    const hasBody = !dropBody && (o.query !== undefined || o.querychannel !== undefined || o.body !== undefined);
+    const method = method0 ?? o.method ?? (o.validate ? 'HEAD' : hasBody ? 'POST' : 'GET');
+    const version = o.protocol ?? '1.1';
+    const userConn = o.headerPairs.find(([k]) => k.toLowerCase() === 'connection')?.[1] ?? '';
+    const persistent =
+      (o.keepalive ?? cfg.keepalive) &&
+      version === '1.1' &&
+      !(cfg.postfresh && method === 'POST') &&
+      !/upgrade/i.test(userConn);
+    const givenLength = o.headerPairs.find(([k]) => k.toLowerCase() === 'content-length')?.[1];
+    const launch = (body: RequestBody | undefined) => {
+      active.set(token, this.#exchange(token, u, o, method, version, persistent, body, transport.secure, transport.connect));
+    };
+    if (!hasBody) return launch(undefined);
+    if (o.query !== undefined) {
+      const data = typeof o.query === 'string' ? Buffer.from(o.query) : Buffer.from(o.query.buffer, o.query.byteOffset, o.query.length);
+      return launch({ kind: 'bytes', data, length: data.length });
+    }
+    if (o.body !== undefined) {
+      return launch({ kind: 'stream', source: o.body, length: givenLength === undefined ? (version === '1.0' ? fail10() : -1) : Number(givenLength) });
+    }
+    const qc = o.querychannel as NonNullable<typeof o.querychannel>;
+    querychannelSize(qc, givenLength).then(
+      (length) => launch({ kind: 'stream', source: qc, length }),
+      (err: Error) => {
+        token.status = 'error';
+        token.error = err.message;
+        token.errorObject = err;
+        this.#settle(token, o);
+      },
+    );
+  }
+
+  #exchange(
+    token: HttpToken,
+    u: RequestUrl,
+    o: CheckedOptions,
+    method: string,
+    version: '1.0' | '1.1',
+    persistent: boolean,
+    body: RequestBody | undefined,
+    secure: boolean,
+    connect: (typeof transportFor extends (s: string) => infer T ? NonNullable<T> : never)['connect'],
+  ): Exchange {
+    const cfg = this.config;
+    const extra: [string, string][] = [];
+    const jar = cfg.cookiejar;
+    if (jar) {
+      const c = jar.getCookies(u.scheme, u.host, u.target.split('?')[0]);
+      if (c) extra.push(['Cookie', c]);
+    }
+    const proxy = proxyFor(cfg, u.host);
+    let target = u.target;
+    let route: Route;
+    const timeoutMs = cfg.connectTimeoutMs;
+    if (proxy === undefined) {
+      const localAddress = o.myaddr;
+      route = {
+        key: `${u.scheme}://${u.host}:${u.port}/${localAddress ?? ''}`,
+        driver: u.scheme,
+        open: (signal) => connect({ host: u.host, port: u.port, timeoutMs, localAddress, signal, tls: cfg.tls }),
+      };
+      token.proxyUsed = 'none';
+    } else if (!secure) {
+      // Absolute-form through the proxy; proxy connections are not shared between hosts.
+      target = u.href;
+      if (cfg.proxyauth) extra.push(['Proxy-Authorization', cfg.proxyauth]);
+      const [ph, pp] = proxy;
+      route = {
+        key: `proxy ${ph}:${pp} ${u.host}:${u.port}`,
+        driver: u.scheme,
+        open: (signal) =>
+          (transportFor('http')?.connect ?? connect)({ host: ph, port: pp, timeoutMs, localAddress: o.myaddr, signal }),
+      };
+      token.proxyUsed = 'HttpProxy';
+    } else {
+      const [ph, pp] = proxy;
+      route = {
+        key: `tunnel ${ph}:${pp} ${u.host}:${u.port}`,
+        driver: u.scheme,
+        open: (signal): Promise<Transport> =>
+          connectTunnel({
+            proxy: { host: ph, port: pp, authorization: cfg.proxyauth || undefined },
+            host: u.host,
+            port: u.port,
+            tls: cfg.tls ?? true,
+            timeoutMs,
+            signal,
+          }),
+      };
+      token.proxyUsed = 'SecureProxy';
+    }
+    const expectContinue =
+      body !== undefined &&
+      version === '1.1' &&
+      (o.expectContinue ?? (cfg.expectContinueBytes > 0 && (body.length < 0 || body.length >= cfg.expectContinueBytes)));
+    if (expectContinue) extra.push(['Expect', '100-continue']);
+    const { head, connection } = buildHead({
+      method,
+      target,
+      version,
+      authority: u.authority,
+      useragent: cfg.useragent,
+      accept: cfg.accept,
+      acceptEncoding: cfg.zip && !o.handler ? 'gzip,deflate' : '',
+      keepAlive: persistent,
+      user: o.headerPairs,
+      extra,
+      contentType: o.type ?? 'application/x-www-form-urlencoded',
+      contentLength: body?.length,
+    });
+    token.method = method;
+    token.url = u.href;
+    token.requestHead = head;
+    token.requestLine = head.slice(0, head.indexOf('\r\n'));
+    token.connectionRequest = connection;
+    token.querylength = body !== undefined && body.length > 0 ? body.length : 0;
+    const ex = new Exchange({ token, host: this, options: o, url: u, method, route, head, body, persistent, expectContinue });
+    const key = persistent ? route.key : `${route.key} #${token.id}.${token.redirects.length}`;
+    let pool = this.#pools.get(key);
+    if (pool === undefined) {
+      pool = new Pool(key, persistent ? this.#poolHost : this.#oneShotHost);
+      this.#pools.set(key, pool);
+    }
+    pool.enqueue(ex);
+    return ex;
+  }
+
+  #connectFailed(ex: Exchange, err: Error): void {
+    const t = ex.token;
+    if (err instanceof ProxyRefusedError) {
+      // Tcl 2.10: the proxy's refusal is the caller's response.
+      t.proxyUsed = 'SecureProxyFailed';
+      t.ncode = err.status;
+      t.reason = err.reason;
+      t.http = `HTTP/1.1 ${err.status} ${err.reason}`;
+      t.meta = err.headers;
+      t.type = responseHeaderValue(t, 'content-type') || 'text/html';
+      ex.finish('ok');
+      return;
+    }
+    const msg = takeRegisteredError(`${ex.url.host}:${ex.url.port}`);
+    ex.finish('error', msg ? new ConnchanError(msg, { code: 'ERR_HTTP_CLIENT_TRANSPORT', cause: err }) : err);
+  }
+
+  /** @internal */
+  finished(ex: Exchange): void {
+    const t = ex.token;
+    const o = ex.o;
+    if (active.get(t) === ex) active.delete(t);
+    if (t.status === 'ok' && REDIRECTS.has(t.ncode) && t.redirects.length < o.maxRedirects) {
+      const loc = responseHeaderValue(t, 'location');
+      const streamed = ex.body !== undefined && ex.body.kind === 'stream';
+      const toGet = t.ncode === 303 || ((t.ncode === 301 || t.ncode === 302) && ex.method === 'POST');
+      if (loc && (toGet || !streamed)) {
+        let next: string;
+        try {
+          next = new URL(loc, ex.url.href).href;
+        } catch {
+          return this.#settle(t, o);
+        }
+        t.redirects.push(next);
+        t.resetResponse();
+        try {
+          this.#start(t, next, o, toGet ? (ex.method === 'HEAD' ? 'HEAD' : 'GET') : ex.method, toGet);
+        } catch (err) {
+          t.status = 'error';
+          t.errorObject = err as Error;
+          t.error = (err as Error).message;
+          this.#settle(t, o);
+        }
+        return;
+      }
+    }
+    this.#settle(t, o);
+  }
+
+  /** @internal */
+  unqueue(ex: Exchange): void {
+    for (const pool of this.#pools.values()) if (pool.remove(ex)) return;
+  }
+
+  #settle(t: HttpToken, o: CheckedOptions): void {
+    t.resolveDone(t);
+    const cmd = o.command;
+    if (cmd) {
+      try {
+        cmd(t);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+}
+
+function fail10(): never {
+  throw new UsageError('a streamed body without Content-Length needs HTTP/1.1 (chunked)', {
+    code: 'ERR_HTTP_CLIENT_INVALID_OPTION',
+  });
+}
+
+/**
+ * `http::reset token ?why?`: ends a running transaction with status `why` (default `reset`)
+ * and calls its command. Its connection is closed; other requests on it are replayed.
+ *
+ * @example
+ * ```ts
+ * const t = geturl(url, { command: done });
+ * reset(t);
+ * ```
+ */
+export function reset(token: HttpToken, why = 'reset'): void {
+  const ex = active.get(token);
+  if (ex !== undefined) ex.abort(why);
+}
