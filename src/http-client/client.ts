@@ -12,7 +12,7 @@ import { Pool, type PoolHost } from './pool.js';
 import { formatQueryWith, quoteString } from './query.js';
 import { buildHead } from './request-head.js';
 import { HttpToken, responseHeaderValue } from './token.js';
-import { takeRegisteredError, transportFor } from './transports.js';
+import { takeRegisteredError, transportFor, type TransportConnect } from './transports.js';
 import { querychannelSize, type RequestBody } from './upload.js';
 import { parseRequestUrl, type RequestUrl } from './url.js';
 
@@ -219,7 +219,7 @@ export class HttpClient implements ExchangeHost {
     persistent: boolean,
     body: RequestBody | undefined,
     secure: boolean,
-    connect: (typeof transportFor extends (s: string) => infer T ? NonNullable<T> : never)['connect'],
+    connect: TransportConnect,
   ): Exchange {
     const cfg = this.config;
     const extra: [string, string][] = [];

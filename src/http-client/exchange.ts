@@ -4,7 +4,7 @@
  * written and whether it is replayed. Body bytes are collected and joined once at the end; with
  * `zip`, gzip/deflate bodies are inflated in one call (or on the fly into a `channel`).
  */
-import { createGunzip, createInflate, createInflateRaw, gunzip, inflate, inflateRaw } from 'node:zlib';
+import { createGunzip, createInflate, gunzip, inflate, inflateRaw } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import type { ResponseHead } from '../proto/http1/response-head.js';
 import type { HeaderList } from '../proto/http1/headers.js';

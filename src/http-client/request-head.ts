@@ -106,7 +106,6 @@ export function buildHead(spec: HeadSpec): { head: string; connection: string } 
 }
 
 function clean(v: string): string {
-  // eslint-disable-next-line no-control-regex
   return /[\r\n\0]/.test(v) ? v.replace(/[\r\n\0]/g, '') : v;
 }
 

@@ -96,6 +96,7 @@ export class ServerConnection {
   // --- input ------------------------------------------------------------------------------
 
   #receive(chunk: Buffer): void {
+    if (this.#state === S_CLOSED) return; // closing: late bytes are dropped
     this.#parser.feed(chunk);
     if (this.#state === S_HEAD) {
       if (this.#timerKind === T_IDLE) this.#setTimer(T_HEADER);
@@ -115,6 +116,7 @@ export class ServerConnection {
   }
 
   #receiveEof(): void {
+    if (this.#state === S_CLOSED) return;
     this.#parser.feedEof();
     if (this.#state === S_HANDLING) {
       const waiter = this.#bodyWaiter;

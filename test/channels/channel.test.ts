@@ -77,9 +77,9 @@ for (const tls of [false, true]) {
   });
 }
 
-describe('callbacks', () => {
+for (const tls of [false, true]) describe(`callbacks over ${tls ? 'TLS' : 'plain TCP'}`, () => {
   test('r fires on data; reading EOF and returning 0 removes the channel', async () => {
-    const pair = await channelPair();
+    const pair = await channelPair({ tls });
     try {
       const name = pair.server.name;
       const reasons: CallbackReason[] = [];
@@ -102,7 +102,7 @@ describe('callbacks', () => {
   });
 
   test('2 suspends: no events until a callback is registered again', async () => {
-    const pair = await channelPair();
+    const pair = await channelPair({ tls });
     try {
       const name = pair.server.name;
       let calls = 0;
@@ -123,7 +123,7 @@ describe('callbacks', () => {
   });
 
   test('t fires after the timeout and, kept, fires again (no silent unregistering)', async () => {
-    const pair = await channelPair();
+    const pair = await channelPair({ tls });
     try {
       const times: number[] = [];
       const t0 = Date.now();
@@ -139,7 +139,7 @@ describe('callbacks', () => {
   });
 
   test('a thrown error counts as 0 and closes the channel', async () => {
-    const pair = await channelPair();
+    const pair = await channelPair({ tls });
     const warn = console.warn;
     const warnings: string[] = [];
     console.warn = (m: string) => warnings.push(m);
@@ -157,7 +157,7 @@ describe('callbacks', () => {
   });
 
   test('w fires while writable: a detached streaming delivery', async () => {
-    const pair = await channelPair();
+    const pair = await channelPair({ tls });
     try {
       let chunks = 0;
       const chunk = Buffer.alloc(64 * 1024, 0x61);
@@ -176,7 +176,7 @@ describe('callbacks', () => {
   });
 
   test('x fires on shutdown notification', async () => {
-    const pair = await channelPair();
+    const pair = await channelPair({ tls });
     try {
       const reasons: string[] = [];
       callback(pair.server.name, (why) => { reasons.push(why); return KEEP; }, 'r');
@@ -189,7 +189,7 @@ describe('callbacks', () => {
 
   test('invalid when specifications are refused with the reference message', () => {
     assert.throws(() => callback('nope', () => KEEP, 'r'), ChannelNotFoundError);
-    return channelPair().then(async (pair) => {
+    return channelPair({ tls }).then(async (pair) => {
       try {
         for (const bad of ['', 'rq', 'rwexr']) {
           assert.throws(() => callback(pair.server.name, () => KEEP, bad), /invalid when specification: ".*": should be one\/more of r, w, e, or x/);

@@ -67,6 +67,12 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 100 * 1024 * 1024;
 
 const TWO_POW_32 = 0x100000000;
 
+/**
+ * A frame whose payload straddles chunks gets memory for its whole declared length up front,
+ * up to this size; a larger one gets this much and grows as its bytes arrive.
+ */
+const PREALLOCATE_MAX_BYTES = 8 * 1024 * 1024;
+
 const EMPTY_AB = new ArrayBuffer(0);
 const EMPTY_WORDS = new Int32Array(EMPTY_AB);
 
@@ -104,8 +110,19 @@ export class FrameDecoder {
   #longs: BigInt64Array | null = null;
   #wordsAb: ArrayBufferLike = EMPTY_AB;
 
-  /** Slow path: bytes of a frame that straddles chunks, and whatever follows it. */
+  /**
+   * Slow path: the header of a frame that straddles chunks while it is incomplete, and bytes
+   * that arrived after the current frame's payload.
+   */
   readonly #queue = new ByteQueue();
+  /**
+   * The payload of a frame that straddles chunks, allocated once its header is known: each
+   * chunk that arrives is copied (and unmasked) straight into it, so a large frame costs one
+   * copy and one unmask pass, not a queue and a concatenation.
+   */
+  #payload: Buffer | null = null;
+  /** Payload bytes already in #payload. */
+  #filled = 0;
   /** Size of the header parsed and consumed on the slow path; 0 when there is none. */
   #hdrSize = 0;
   #hdrB0 = 0;
@@ -141,6 +158,11 @@ export class FrameDecoder {
       this.#releaseChunk();
       this.#queue.push(current.subarray(this.#pos));
       this.#queue.push(buf);
+    } else if (this.#payload !== null && this.#queue.length === 0) {
+      // A frame's payload is arriving: copy it straight into place. Nothing is returned from
+      // here; next() hands the frame out once it is whole.
+      const took = this.#fill(buf, 0);
+      if (took < buf.length) this.#queue.push(took === 0 ? buf : buf.subarray(took));
     } else if (this.#hdrSize !== 0 || this.#queue.length !== 0) {
       this.#queue.push(buf);
     } else {
@@ -191,7 +213,17 @@ export class FrameDecoder {
     if (masked && length !== 0) {
       if (length < WORD_MASK_MIN) unmaskSmall(c, start, stop);
       else if (length >= WASM_MASK_MIN && wasmMaskCopy !== null) {
-        wasmMaskCopy(c, start, c, start, length, c[start - 4], c[start - 3], c[start - 2], c[start - 1]);
+        wasmMaskCopy(
+          c,
+          start,
+          c,
+          start,
+          length,
+          c[start - 4],
+          c[start - 3],
+          c[start - 2],
+          c[start - 1],
+        );
       } else this.#unmaskWords(c, ab, base, start, stop);
     }
     if (stop === end) this.#releaseChunk();
@@ -249,7 +281,9 @@ export class FrameDecoder {
    */
   get bufferedBytes(): number {
     const c = this.#chunk;
-    return (c === null ? 0 : c.length - this.#pos) + this.#queue.length + this.#hdrSize;
+    return (
+      (c === null ? 0 : c.length - this.#pos) + this.#queue.length + this.#hdrSize + this.#filled
+    );
   }
 
   /**
@@ -271,7 +305,7 @@ export class FrameDecoder {
       opcode: (this.#hdrB0 & 0x0f) as Opcode,
       fin: this.#hdrB0 >= 0x80,
       length,
-      received: Math.min(this.#queue.length, length),
+      received: Math.min(this.#filled + this.#queue.length, length),
     };
   }
 
@@ -317,33 +351,117 @@ export class FrameDecoder {
       this.#hdrB0 = b0;
       this.#hdrLength = length;
       this.#hdrMasked = masked;
+      if (q.length >= length) return this.#finish(this.#unmaskQueued(q.consume(length)));
+      // The payload is still arriving: give it its memory now (the length is within the limit).
+      this.#payload = Buffer.allocUnsafe(Math.min(length, PREALLOCATE_MAX_BYTES));
+      this.#filled = 0;
     }
     const length = this.#hdrLength;
-    if (q.length < length) return NEED_DATA;
-    const payload = q.consume(length);
-    const masked = this.#hdrMasked;
-    if (masked && length !== 0) {
-      const key = this.#key;
-      if (length < LONG_MASK_MIN) maskInPlace(payload, key, 0);
-      else {
-        // A large payload: views over its memory cost little next to the 64-bit loop they allow.
-        const ab = payload.buffer;
-        const words = new Int32Array(ab, 0, ab.byteLength >>> 2);
-        const longs = new BigInt64Array(ab, 0, ab.byteLength >>> 3);
-        maskRange(
-          payload,
-          payload.byteOffset,
-          words,
-          longs,
-          0,
-          length,
-          key[0],
-          key[1],
-          key[2],
-          key[3],
-        );
+    if (this.#filled < length && q.length !== 0) this.#fillFromQueue(q);
+    if (this.#filled < length) return NEED_DATA;
+    const payload = this.#payload as Buffer;
+    this.#payload = null;
+    this.#filled = 0;
+    return this.#finish(payload);
+  }
+
+  /** Unmasks (when masked) a whole payload taken from the queue, in place. */
+  #unmaskQueued(payload: Buffer): Buffer {
+    const length = payload.length;
+    if (!this.#hdrMasked || length === 0) return payload;
+    const key = this.#key;
+    if (length >= WASM_MASK_MIN && wasmMaskCopy !== null) {
+      wasmMaskCopy(payload, 0, payload, 0, length, key[0], key[1], key[2], key[3]);
+    } else if (length < LONG_MASK_MIN) maskInPlace(payload, key, 0);
+    else {
+      // A large payload: views over its memory cost little next to the 64-bit loop they allow.
+      const ab = payload.buffer;
+      const words = new Int32Array(ab, 0, ab.byteLength >>> 2);
+      const longs = new BigInt64Array(ab, 0, ab.byteLength >>> 3);
+      maskRange(
+        payload,
+        payload.byteOffset,
+        words,
+        longs,
+        0,
+        length,
+        key[0],
+        key[1],
+        key[2],
+        key[3],
+      );
+    }
+    return payload;
+  }
+
+  /** Moves queued bytes into #payload, putting back what lies beyond it. */
+  #fillFromQueue(q: ByteQueue): void {
+    const rest = q.drain();
+    let i = 0;
+    while (i < rest.length) {
+      const c = rest[i++];
+      const took = this.#fill(c, 0);
+      if (took < c.length) {
+        q.push(c.subarray(took));
+        break;
       }
     }
+    while (i < rest.length) q.push(rest[i++]);
+  }
+
+  /**
+   * Copies as much of `src[from…]` as the pending payload still needs into #payload, unmasking
+   * as it copies (the key phase follows the payload position), and returns how many bytes it
+   * took.
+   */
+  #fill(src: Buffer, from: number): number {
+    const length = this.#hdrLength;
+    const filled = this.#filled;
+    const avail = src.length - from;
+    const take = avail < length - filled ? avail : length - filled;
+    if (take === 0) return 0;
+    let payload = this.#payload as Buffer;
+    if (filled + take > payload.length) payload = this.#grow(filled + take);
+    if (this.#hdrMasked && take >= WASM_MASK_MIN && wasmMaskCopy !== null) {
+      const key = this.#key;
+      const p = filled & 3;
+      wasmMaskCopy(
+        src,
+        from,
+        payload,
+        filled,
+        take,
+        key[p],
+        key[(p + 1) & 3],
+        key[(p + 2) & 3],
+        key[(p + 3) & 3],
+      );
+    } else {
+      src.copy(payload, filled, from, from + take);
+      if (this.#hdrMasked)
+        maskInPlace(payload.subarray(filled, filled + take), this.#key, filled & 3);
+    }
+    this.#filled = filled + take;
+    return take;
+  }
+
+  /**
+   * Enlarges #payload to hold at least `need` bytes. Only frames declared larger than
+   * {@link PREALLOCATE_MAX_BYTES} get here: their memory grows by doubling as bytes actually
+   * arrive (amortised O(n)), so a header that lies about a huge length costs little.
+   */
+  #grow(need: number): Buffer {
+    const old = this.#payload as Buffer;
+    const size = Math.min(this.#hdrLength, Math.max(need, old.length * 2));
+    const payload = Buffer.allocUnsafe(size);
+    old.copy(payload, 0, 0, this.#filled);
+    this.#payload = payload;
+    return payload;
+  }
+
+  /** Returns the frame of the pending header with `payload`, and goes back to the fast path. */
+  #finish(payload: Buffer): Frame {
+    const q = this.#queue;
     const b0 = this.#hdrB0;
     this.#hdrSize = 0;
     if (q.length !== 0) {
@@ -358,7 +476,7 @@ export class FrameDecoder {
       rsv1: (b0 & 0x40) !== 0,
       opcode: (b0 & 0x0f) as Opcode,
       payload,
-      masked,
+      masked: this.#hdrMasked,
     };
   }
 
