@@ -96,6 +96,8 @@ export class Channel {
   #paused = false;
   #lastSendError = '';
   #lastRecvError = '';
+  /** The connection's failure, if it failed: reads past the buffered bytes report it. */
+  #error: NodeJS.ErrnoException | undefined;
   #receiveTimeoutMs: number;
   #sendTimeoutMs = 0;
   #readWaiter: (() => void) | undefined;
@@ -193,9 +195,14 @@ export class Channel {
    */
   async read(options: { maxBytes?: number; timeoutMs?: number } = {}): Promise<Buffer> {
     this.#assertOpen('read');
+    if (this.#readWaiter) {
+      // Two readers would race for the same bytes, and one would take "nothing" for EOF.
+      throw new ChannelStateError(this.name, 'a read is already pending', 'ERR_CHAN_READ_PENDING');
+    }
     if (this.#recv.length === 0 && !this.#eof) {
       await this.#waitReadable(options.timeoutMs ?? this.#receiveTimeoutMs);
     }
+    if (this.#recv.length === 0 && this.#error) throw new ChannelIoError(this.name, 'receive', this.#error);
     return this.takeBuffered(options.maxBytes);
   }
 
@@ -431,6 +438,7 @@ export class Channel {
     } else {
       this.#lastRecvError = errno;
     }
+    this.#error = err;
     this.#eof = true;
     const cb = this.#callback;
     if (cb && cb.when.has('e') && !cb.suspended) void this.#invoke(cb, 'e');
@@ -569,9 +577,4 @@ export class Channel {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
-}
-
-/** Turns an I/O error into the typed error for the direction it broke. */
-export function channelIoError(name: string, op: 'send' | 'receive', err: NodeJS.ErrnoException): ChannelIoError {
-  return new ChannelIoError(name, op, err);
 }

@@ -31,7 +31,7 @@ export function quoteString(value: string, urlencoding = 'utf-8'): string {
     bytes = Buffer.from(text, 'latin1');
   } else {
     const enc = normalizeEncoding(urlencoding);
-    if (enc === 'latin1' && /[^\u0000-\u00ff]/.test(text)) {
+    if (enc === 'latin1' && /[\u0100-\uffff]/.test(text)) {
       throw new UsageError(`cannot encode ${JSON.stringify(value)} in ${urlencoding}`, {
         code: 'ERR_HTTP_CLIENT_ENCODING',
       });

@@ -8,6 +8,7 @@ import {
   SUSPEND,
   ChannelNotFoundError,
   ChannelStateError,
+  ChannelIoError,
   callback,
   close,
   connect,
@@ -202,10 +203,11 @@ for (const tls of [false, true]) describe(`callbacks over ${tls ? 'TLS' : 'plain
 });
 
 describe('reading and writing', () => {
-  test('read waits for data, and times out with a typed error', async () => {
+  test('read waits for data, and times out with a typed error; a second concurrent read is refused', async () => {
     const pair = await channelPair();
     try {
       const pending = pair.server.read({ timeoutMs: 2000 });
+      await assert.rejects(pair.server.read(), (e: unknown) => e instanceof ChannelStateError && e.code === 'ERR_CHAN_READ_PENDING');
       setTimeout(() => pair.client.write('late'), 20);
       assert.equal((await pending).toString(), 'late');
       await assert.rejects(pair.server.read({ timeoutMs: 30 }), (err: unknown) => err instanceof TimeoutError && err.code === 'ERR_CHAN_RECV_TIMEOUT');
@@ -290,6 +292,18 @@ describe('reading and writing', () => {
     await until(() => !exists(name), 'entry removed after the peer closed');
     await pair.close();
   });
+});
+
+test('a read after the connection was reset reports the error, not EOF', async () => {
+  const pair = await channelPair();
+  try {
+    const pending = pair.server.read({ timeoutMs: 2000 });
+    pair.server.write(Buffer.alloc(1024));
+    pair.client.socket.resetAndDestroy();
+    await assert.rejects(pending, (e: unknown) => e instanceof ChannelIoError && e.errno === 'ECONNRESET');
+  } finally {
+    await pair.close();
+  }
 });
 
 describe('connect, listen and errors', () => {
@@ -389,6 +403,7 @@ describe('timeouts, errors and debug', () => {
       pair.client.socket.resetAndDestroy();
       await until(() => reasons.includes('e'), 'e callback');
       assert.equal(exists(pair.server.name), false);
+      assert.equal(pair.server.lastReceiveError, 'ECONNRESET');
     } finally {
       await pair.close();
     }
