@@ -1,12 +1,25 @@
 /** The side-by-side comparisons `npm run bench` runs, with the targets from the issues. */
+export interface Side {
+  label: string;
+  /** A worker case id (bench/cases), or `script:kind` of a server under bench/servers. */
+  id: string;
+  env?: Record<string, string>;
+}
+
 export interface Comparison {
   group: string;
   name: string;
-  unit: 'ops/s' | 'MB/s' | 'req/s';
-  /** `wrk`: ids are `script:kind` servers under bench/servers, loaded by wrk; else worker cases. */
-  kind?: 'worker' | 'wrk';
+  unit: 'ops/s' | 'MB/s' | 'req/s' | 'msg/s' | 'B/conn';
+  /**
+   * worker: micro-benchmark cases; wrk: HTTP server under wrk; wsecho / wshandshake / wsmemory:
+   * WebSocket server under bench/load/wsload.c.
+   */
+  kind?: 'worker' | 'wrk' | 'wsecho' | 'wshandshake' | 'wsmemory';
+  /** wsecho: [connections, messages in flight each, message bytes]; wshandshake: [concurrency]; wsmemory: [connections]. */
+  load?: number[];
   ours: string;
-  peers: { label: string; id: string; env?: Record<string, string> }[];
+  peers: Side[];
+  /** Ratio to reach (≥; for wsmemory ≤, lower is better). */
   target?: number;
 }
 
@@ -78,3 +91,48 @@ comparisons.push({
   peers: [{ label: 'node:http', id: 'hello:node' }],
   target: 1.5,
 });
+
+const WS_PLAIN = { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' };
+const wsServers: Side[] = [
+  { label: 'ws', id: 'ws-echo:ws', env: WS_PLAIN },
+  { label: 'ws+bufferutil+utf-8-validate', id: 'ws-echo:ws' },
+];
+
+comparisons.push(
+  ...([
+    ['64 B', 64, 4, 64, 16],
+    ['16 KiB', 16 * 1024, 3, 16, 4],
+    ['1 MiB', 1024 * 1024, 3, 4, 2],
+  ] as const).map(
+    ([label, size, target, conns, inflight]): Comparison => ({
+      group: 'WebSocket server',
+      name: `echo ${label} (${conns} connections × ${inflight} in flight)`,
+      unit: size >= 16 * 1024 ? 'MB/s' : 'msg/s',
+      kind: 'wsecho',
+      load: [conns, inflight, size],
+      ours: 'ws-echo:connchan',
+      peers: wsServers,
+      target,
+    }),
+  ),
+  {
+    group: 'WebSocket server',
+    name: 'opening handshakes (16 at once)',
+    unit: 'ops/s',
+    kind: 'wshandshake',
+    load: [16],
+    ours: 'ws-echo:connchan',
+    peers: wsServers,
+    target: 2,
+  },
+  {
+    group: 'WebSocket server',
+    name: 'memory per idle connection (10,000 connections, rss)',
+    unit: 'B/conn',
+    kind: 'wsmemory',
+    load: [10_000],
+    ours: 'ws-echo:connchan',
+    peers: [wsServers[0]],
+    target: 0.5,
+  },
+);

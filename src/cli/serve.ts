@@ -9,6 +9,8 @@ import { createServer, type DriverOptions, type HttpServer } from '../server/ind
 import { ensureSelfSignedCertificate } from './certificate.js';
 import { addHttpRoutes } from './demo/routes.js';
 import { addPageRoutes } from './demo/page.js';
+import { addWebSocketRoutes } from './demo/websockets.js';
+import { shutdown as shutdownWebSockets } from '../ws/index.js';
 
 export interface ServeOptions {
   host: string;
@@ -75,11 +77,17 @@ export async function serve(options: Partial<ServeOptions> = {}): Promise<Runnin
   });
   addPageRoutes(server);
   addHttpRoutes(server);
+  const sockets = addWebSocketRoutes(server);
   const bound = await server.listen();
   return {
     server,
     urls: bound.map((d) => d.url),
     certPath,
-    close: (graceMs = 2000) => server.close({ graceMs }),
+    close: async (graceMs = 2000) => {
+      sockets.stop();
+      // WebSockets get a proper close (1001 "going away") before the server closes the rest.
+      await shutdownWebSockets({ server: server.name, code: 1001, deadlineMs: graceMs });
+      await server.close({ graceMs });
+    },
   };
 }

@@ -18,7 +18,9 @@ export function isTextType(type: string): boolean {
   const t = type.split(';', 1)[0].trim().toLowerCase();
   return (
     t.startsWith('text/') ||
-    /^application\/(?:json|xml|javascript|ecmascript|x-www-form-urlencoded|[\w.+-]+\+(?:xml|json))$/.test(t)
+    /^application\/(?:json|xml|javascript|ecmascript|x-www-form-urlencoded|[\w.+-]+\+(?:xml|json))$/.test(
+      t,
+    )
   );
 }
 

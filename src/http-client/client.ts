@@ -3,21 +3,24 @@
  * `geturl`. The module's default client (see `geturl.ts`) is the manual's global one.
  */
 import { ConnchanError, UsageError } from '../errors.js';
-import { connectTunnel, ProxyRefusedError } from '../io/proxy/http-connect.js';
-import type { Transport } from '../io/dial.js';
+import { ProxyRefusedError } from '../io/proxy/http-connect.js';
 import { applyConfig, DEFAULT_HTTP_CONFIG, proxyFor, type HttpConfig } from './config.js';
-import { Exchange, type ExchangeHost, type Route } from './exchange.js';
+import { Exchange, type ExchangeHost } from './exchange.js';
+import { makeRoute, type CachedRoute } from './route.js';
 import { checkOptions, type CheckedOptions, type GeturlOptions } from './options.js';
 import { Pool, type PoolHost } from './pool.js';
 import { formatQueryWith, quoteString } from './query.js';
 import { buildHead } from './request-head.js';
-import { HttpToken, responseHeaderValue } from './token.js';
-import { takeRegisteredError, transportFor, type TransportConnect } from './transports.js';
+import { HttpToken } from './token.js';
+import { nextHop, proxyRefusal } from './redirect.js';
+import {
+  registryGeneration,
+  takeRegisteredError,
+  transportFor,
+  type TransportEntry,
+} from './transports.js';
 import { querychannelSize, type RequestBody } from './upload.js';
 import { parseRequestUrl, type RequestUrl } from './url.js';
-
-const active = new WeakMap<HttpToken, Exchange>();
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * An HTTP/1.1 client with its own config and persistent connections.
@@ -33,6 +36,9 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export class HttpClient implements ExchangeHost {
   readonly config: HttpConfig;
   readonly #pools = new Map<string, Pool>();
+  readonly #routes = new Map<string, CachedRoute>();
+  readonly #urls = new Map<string, RequestUrl>();
+  #urlsGeneration = -1;
   readonly #poolHost: PoolHost;
   readonly #oneShotHost: PoolHost;
 
@@ -93,7 +99,9 @@ export class HttpClient implements ExchangeHost {
     if (arg === undefined) return { ...this.config, proxynot: [...this.config.proxynot] };
     if (typeof arg === 'string') {
       if (!(arg in this.config)) {
-        throw new UsageError(`unknown config option "${arg}"`, { code: 'ERR_HTTP_CLIENT_INVALID_OPTION' });
+        throw new UsageError(`unknown config option "${arg}"`, {
+          code: 'ERR_HTTP_CLIENT_INVALID_OPTION',
+        });
       }
       return this.config[arg];
     }
@@ -120,7 +128,9 @@ export class HttpClient implements ExchangeHost {
     const token = new HttpToken(url);
     this.#start(token, url, o, undefined, false);
     if (o.command) return token;
-    return token.done.then((t) => (t.status === 'error' ? Promise.reject(t.errorObject) : t));
+    return new Promise((resolve, reject) =>
+      token.onSettled((t) => (t.status === 'error' ? reject(t.errorObject) : resolve(t))),
+    );
   }
 
   /**
@@ -131,7 +141,9 @@ export class HttpClient implements ExchangeHost {
    * client.formatQuery('a', '1', 'b', 'x y'); // 'a=1&b=x%20y'
    * ```
    */
-  formatQuery(...args: string[] | [Iterable<readonly [string, string]> | Readonly<Record<string, string>>]): string {
+  formatQuery(
+    ...args: string[] | [Iterable<readonly [string, string]> | Readonly<Record<string, string>>]
+  ): string {
     return formatQueryWith(this.config.urlencoding, args);
   }
 
@@ -158,7 +170,11 @@ export class HttpClient implements ExchangeHost {
   close(): void {
     for (const pool of [...this.#pools.values()]) {
       for (const ex of pool.queue.splice(0)) ex.finish('reset');
-      for (const c of [...pool.conns]) c.channel.destroy();
+      for (const c of [...pool.conns]) {
+        // Finished first, so that closing the connection replays nothing.
+        for (const ex of c.inflight) ex.finish('reset');
+        c.channel.destroy();
+      }
     }
     this.#pools.clear();
   }
@@ -170,14 +186,33 @@ export class HttpClient implements ExchangeHost {
     return n;
   }
 
-  #start(token: HttpToken, url: string, o: CheckedOptions, method0: string | undefined, dropBody: boolean): void {
+  #start(
+    token: HttpToken,
+    url: string,
+    o: CheckedOptions,
+    method0: string | undefined,
+    dropBody: boolean,
+  ): void {
     const cfg = this.config;
-    const u = parseRequestUrl(url, o.strict, (s) => transportFor(s)?.port);
+    const cacheKey = o.strict ? url : ' ' + url;
+    if (this.#urlsGeneration !== registryGeneration()) {
+      this.#urls.clear();
+      this.#urlsGeneration = registryGeneration();
+    }
+    let u = this.#urls.get(cacheKey);
+    if (u === undefined) {
+      u = parseRequestUrl(url, o.strict, defaultPort);
+      if (this.#urls.size > 1000) this.#urls.clear();
+      this.#urls.set(cacheKey, u);
+    }
     const transport = transportFor(u.scheme);
     if (transport === undefined) {
-      throw new UsageError(`no transport for ${u.scheme}`, { code: 'ERR_HTTP_CLIENT_UNSUPPORTED_SCHEME' });
+      throw new UsageError(`no transport for ${u.scheme}`, {
+        code: 'ERR_HTTP_CLIENT_UNSUPPORTED_SCHEME',
+      });
     }
-    const hasBody = !dropBody && (o.query !== undefined || o.querychannel !== undefined || o.body !== undefined);
+    const hasBody =
+      !dropBody && (o.query !== undefined || o.querychannel !== undefined || o.body !== undefined);
     const method = method0 ?? o.method ?? (o.validate ? 'HEAD' : hasBody ? 'POST' : 'GET');
     const version = o.protocol ?? '1.1';
     const userConn = o.headerPairs.find(([k]) => k.toLowerCase() === 'connection')?.[1] ?? '';
@@ -187,16 +222,36 @@ export class HttpClient implements ExchangeHost {
       !(cfg.postfresh && method === 'POST') &&
       !/upgrade/i.test(userConn);
     const givenLength = o.headerPairs.find(([k]) => k.toLowerCase() === 'content-length')?.[1];
+    if (!hasBody) {
+      token.exchange = this.#exchange(
+        token,
+        u,
+        o,
+        method,
+        version,
+        persistent,
+        undefined,
+        transport,
+      );
+      return;
+    }
     const launch = (body: RequestBody | undefined) => {
-      active.set(token, this.#exchange(token, u, o, method, version, persistent, body, transport.secure, transport.connect));
+      token.exchange = this.#exchange(token, u, o, method, version, persistent, body, transport);
     };
-    if (!hasBody) return launch(undefined);
     if (o.query !== undefined) {
-      const data = typeof o.query === 'string' ? Buffer.from(o.query) : Buffer.from(o.query.buffer, o.query.byteOffset, o.query.length);
+      const data =
+        typeof o.query === 'string'
+          ? Buffer.from(o.query)
+          : Buffer.from(o.query.buffer, o.query.byteOffset, o.query.length);
       return launch({ kind: 'bytes', data, length: data.length });
     }
     if (o.body !== undefined) {
-      return launch({ kind: 'stream', source: o.body, length: givenLength === undefined ? (version === '1.0' ? fail10() : -1) : Number(givenLength) });
+      return launch({
+        kind: 'stream',
+        source: o.body,
+        length:
+          givenLength === undefined ? (version === '1.0' ? fail10() : -1) : Number(givenLength),
+      });
     }
     const qc = o.querychannel as NonNullable<typeof o.querychannel>;
     querychannelSize(qc, givenLength).then(
@@ -218,8 +273,7 @@ export class HttpClient implements ExchangeHost {
     version: '1.0' | '1.1',
     persistent: boolean,
     body: RequestBody | undefined,
-    secure: boolean,
-    connect: TransportConnect,
+    transport: TransportEntry,
   ): Exchange {
     const cfg = this.config;
     const extra: [string, string][] = [];
@@ -229,50 +283,30 @@ export class HttpClient implements ExchangeHost {
       if (c) extra.push(['Cookie', c]);
     }
     const proxy = proxyFor(cfg, u.host);
+    const secure = transport.secure;
     let target = u.target;
-    let route: Route;
-    const timeoutMs = cfg.connectTimeoutMs;
-    if (proxy === undefined) {
-      const localAddress = o.myaddr;
-      route = {
-        key: `${u.scheme}://${u.host}:${u.port}/${localAddress ?? ''}`,
-        driver: u.scheme,
-        open: (signal) => connect({ host: u.host, port: u.port, timeoutMs, localAddress, signal, tls: cfg.tls }),
-      };
-      token.proxyUsed = 'none';
-    } else if (!secure) {
-      // Absolute-form through the proxy; proxy connections are not shared between hosts.
+    if (proxy !== undefined && !secure) {
+      // Absolute-form through the proxy.
       target = u.href;
       if (cfg.proxyauth) extra.push(['Proxy-Authorization', cfg.proxyauth]);
-      const [ph, pp] = proxy;
-      route = {
-        key: `proxy ${ph}:${pp} ${u.host}:${u.port}`,
-        driver: u.scheme,
-        open: (signal) =>
-          (transportFor('http')?.connect ?? connect)({ host: ph, port: pp, timeoutMs, localAddress: o.myaddr, signal }),
-      };
-      token.proxyUsed = 'HttpProxy';
-    } else {
-      const [ph, pp] = proxy;
-      route = {
-        key: `tunnel ${ph}:${pp} ${u.host}:${u.port}`,
-        driver: u.scheme,
-        open: (signal): Promise<Transport> =>
-          connectTunnel({
-            proxy: { host: ph, port: pp, authorization: cfg.proxyauth || undefined },
-            host: u.host,
-            port: u.port,
-            tls: cfg.tls ?? true,
-            timeoutMs,
-            signal,
-          }),
-      };
-      token.proxyUsed = 'SecureProxy';
+    }
+    token.proxyUsed = proxy === undefined ? 'none' : secure ? 'SecureProxy' : 'HttpProxy';
+    const routeKey =
+      proxy === undefined
+        ? `${u.scheme}://${u.host}:${u.port}/${o.myaddr ?? ''}`
+        : `${secure ? 'tunnel' : 'proxy'} ${proxy[0]}:${proxy[1]} ${u.scheme}://${u.host}:${u.port}/${o.myaddr ?? ''}`;
+    let route = this.#routes.get(routeKey);
+    if (route === undefined || route.transport !== transport) {
+      route = makeRoute(routeKey, u, proxy, transport, o.myaddr, cfg);
+      if (this.#routes.size > 1000) this.#routes.clear();
+      this.#routes.set(routeKey, route);
     }
     const expectContinue =
       body !== undefined &&
       version === '1.1' &&
-      (o.expectContinue ?? (cfg.expectContinueBytes > 0 && (body.length < 0 || body.length >= cfg.expectContinueBytes)));
+      (o.expectContinue ??
+        (cfg.expectContinueBytes > 0 &&
+          (body.length < 0 || body.length >= cfg.expectContinueBytes)));
     if (expectContinue) extra.push(['Expect', '100-continue']);
     const { head, connection } = buildHead({
       method,
@@ -294,7 +328,18 @@ export class HttpClient implements ExchangeHost {
     token.requestLine = head.slice(0, head.indexOf('\r\n'));
     token.connectionRequest = connection;
     token.querylength = body !== undefined && body.length > 0 ? body.length : 0;
-    const ex = new Exchange({ token, host: this, options: o, url: u, method, route, head, body, persistent, expectContinue });
+    const ex = new Exchange({
+      token,
+      host: this,
+      options: o,
+      url: u,
+      method,
+      route,
+      head,
+      body,
+      persistent,
+      expectContinue,
+    });
     const key = persistent ? route.key : `${route.key} #${token.id}.${token.redirects.length}`;
     let pool = this.#pools.get(key);
     if (pool === undefined) {
@@ -302,54 +347,42 @@ export class HttpClient implements ExchangeHost {
       this.#pools.set(key, pool);
     }
     pool.enqueue(ex);
+    if (o.signal?.aborted) ex.abort('reset', 'aborted by signal');
     return ex;
   }
 
   #connectFailed(ex: Exchange, err: Error): void {
     const t = ex.token;
     if (err instanceof ProxyRefusedError) {
-      // Tcl 2.10: the proxy's refusal is the caller's response.
-      t.proxyUsed = 'SecureProxyFailed';
-      t.ncode = err.status;
-      t.reason = err.reason;
-      t.http = `HTTP/1.1 ${err.status} ${err.reason}`;
-      t.meta = err.headers;
-      t.type = responseHeaderValue(t, 'content-type') || 'text/html';
+      proxyRefusal(t, err);
       ex.finish('ok');
       return;
     }
     const msg = takeRegisteredError(`${ex.url.host}:${ex.url.port}`);
-    ex.finish('error', msg ? new ConnchanError(msg, { code: 'ERR_HTTP_CLIENT_TRANSPORT', cause: err }) : err);
+    ex.finish(
+      'error',
+      msg ? new ConnchanError(msg, { code: 'ERR_HTTP_CLIENT_TRANSPORT', cause: err }) : err,
+    );
   }
 
   /** @internal */
   finished(ex: Exchange): void {
     const t = ex.token;
     const o = ex.o;
-    if (active.get(t) === ex) active.delete(t);
-    if (t.status === 'ok' && REDIRECTS.has(t.ncode) && t.redirects.length < o.maxRedirects) {
-      const loc = responseHeaderValue(t, 'location');
-      const streamed = ex.body !== undefined && ex.body.kind === 'stream';
-      const toGet = t.ncode === 303 || ((t.ncode === 301 || t.ncode === 302) && ex.method === 'POST');
-      if (loc && (toGet || !streamed)) {
-        let next: string;
-        try {
-          next = new URL(loc, ex.url.href).href;
-        } catch {
-          return this.#settle(t, o);
-        }
-        t.redirects.push(next);
-        t.resetResponse();
-        try {
-          this.#start(t, next, o, toGet ? (ex.method === 'HEAD' ? 'HEAD' : 'GET') : ex.method, toGet);
-        } catch (err) {
-          t.status = 'error';
-          t.errorObject = err as Error;
-          t.error = (err as Error).message;
-          this.#settle(t, o);
-        }
-        return;
+    if (t.exchange === ex) t.exchange = undefined;
+    const next = nextHop(ex);
+    if (next !== undefined) {
+      t.redirects.push(next.url);
+      t.resetResponse();
+      try {
+        this.#start(t, next.url, o, next.method, next.dropBody);
+      } catch (err) {
+        t.status = 'error';
+        t.errorObject = err as Error;
+        t.error = (err as Error).message;
+        this.#settle(t, o);
       }
+      return;
     }
     this.#settle(t, o);
   }
@@ -360,7 +393,7 @@ export class HttpClient implements ExchangeHost {
   }
 
   #settle(t: HttpToken, o: CheckedOptions): void {
-    t.resolveDone(t);
+    t.resolveDone();
     const cmd = o.command;
     if (cmd) {
       try {
@@ -372,6 +405,10 @@ export class HttpClient implements ExchangeHost {
       }
     }
   }
+}
+
+function defaultPort(scheme: string): number | undefined {
+  return transportFor(scheme)?.port;
 }
 
 function fail10(): never {
@@ -391,6 +428,6 @@ function fail10(): never {
  * ```
  */
 export function reset(token: HttpToken, why = 'reset'): void {
-  const ex = active.get(token);
+  const ex = token.exchange as Exchange | undefined;
   if (ex !== undefined) ex.abort(why);
 }

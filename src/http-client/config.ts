@@ -98,7 +98,10 @@ export const DEFAULT_HTTP_CONFIG: Readonly<HttpConfig> = Object.freeze({
 type Check = (v: unknown) => boolean;
 const isBool: Check = (v) => typeof v === 'boolean';
 const isStr: Check = (v) => typeof v === 'string';
-const isCount = (min: number): Check => (v) => Number.isSafeInteger(v) && (v as number) >= min;
+const isCount =
+  (min: number): Check =>
+  (v) =>
+    Number.isSafeInteger(v) && (v as number) >= min;
 const isOptFn: Check = (v) => v === undefined || typeof v === 'function';
 
 const CHECKS: Record<keyof HttpConfig, [Check, string]> = {
@@ -109,12 +112,23 @@ const CHECKS: Record<keyof HttpConfig, [Check, string]> = {
   proxyport: [(v) => isCount(0)(v) && (v as number) < 65536, 'a port number'],
   proxyfilter: [isOptFn, 'a function or undefined'],
   repost: [isBool, 'a boolean'],
-  urlencoding: [(v) => v === '' || (isStr(v) && Buffer.isEncoding(normalizeEncoding(v as string))), "'utf-8', 'iso8859-1' or ''"],
+  urlencoding: [
+    (v) => v === '' || (isStr(v) && Buffer.isEncoding(normalizeEncoding(v as string))),
+    "'utf-8', 'iso8859-1' or ''",
+  ],
   useragent: [isStr, 'a string'],
   zip: [isBool, 'a boolean'],
   proxyauth: [isStr, 'a string'],
   proxynot: [(v) => Array.isArray(v) && v.every(isStr), 'an array of host globs'],
-  cookiejar: [(v) => v === undefined || (typeof v === 'object' && v !== null && typeof (v as CookieJar).getCookies === 'function' && typeof (v as CookieJar).storeCookie === 'function'), 'an object with getCookies and storeCookie'],
+  cookiejar: [
+    (v) =>
+      v === undefined ||
+      (typeof v === 'object' &&
+        v !== null &&
+        typeof (v as CookieJar).getCookies === 'function' &&
+        typeof (v as CookieJar).storeCookie === 'function'),
+    'an object with getCookies and storeCookie',
+  ],
   defaultCharset: [isStr, 'a charset name'],
   keepalive: [isBool, 'a boolean'],
   maxConnectionsPerOrigin: [isCount(1), 'an integer ≥ 1'],
@@ -123,7 +137,10 @@ const CHECKS: Record<keyof HttpConfig, [Check, string]> = {
   idleTimeoutMs: [isCount(1), 'a number of ms ≥ 1'],
   expectContinueBytes: [isCount(0), 'a number of bytes ≥ 0'],
   expectContinueTimeoutMs: [isCount(0), 'a number of ms ≥ 0'],
-  tls: [(v) => v === undefined || (typeof v === 'object' && v !== null), 'TLS options or undefined'],
+  tls: [
+    (v) => v === undefined || (typeof v === 'object' && v !== null),
+    'TLS options or undefined',
+  ],
   server: [isStr, 'a server name'],
 };
 
@@ -167,7 +184,12 @@ export function applyConfig(target: HttpConfig, changes: Partial<HttpConfig>): v
 /** Glob match as Tcl's `string match` for host names (`*`, `?`), case-insensitive. */
 export function globMatch(glob: string, s: string): boolean {
   const re = new RegExp(
-    '^' + glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$',
+    '^' +
+      glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
     'i',
   );
   return re.test(s);

@@ -97,7 +97,12 @@ export class Connection {
     }
     ex.uploaded = false;
     const t = ex.token;
-    if (body.kind === 'bytes' && !ex.expectContinue && !ex.o.queryprogress && body.length <= 1 << 20) {
+    if (
+      body.kind === 'bytes' &&
+      !ex.expectContinue &&
+      !ex.o.queryprogress &&
+      body.length <= 1 << 20
+    ) {
       this.socket.cork();
       ch.write(ex.head, { buffered: true });
       ch.write(body.data, { buffered: true });
@@ -181,6 +186,8 @@ export class Connection {
         case 'end':
           this.inflight.shift();
           this.completed++;
+          // An answer before the whole body was sent: the rest of the body cannot follow.
+          if (!ex.uploaded) this.closing = true;
           ex.onEnd(ev.trailers);
           if (this.closing) {
             this.#die(undefined, true);
@@ -203,7 +210,9 @@ export class Connection {
           ex.finish('ok');
           return;
         case 'eof':
-          throw new ConnchanError('the server closed the connection', { code: 'ERR_HTTP_CLIENT_EOF' });
+          throw new ConnchanError('the server closed the connection', {
+            code: 'ERR_HTTP_CLIENT_EOF',
+          });
       }
     }
   }
@@ -213,7 +222,10 @@ export class Connection {
     if (this.inflight.length === 0 && !this.dead) {
       if (this.#idleTimer) this.#idleTimer.refresh();
       else {
-        this.#idleTimer = setTimeout(() => this.inflight.length === 0 && this.#die(undefined, true), this.#idleMs);
+        this.#idleTimer = setTimeout(
+          () => this.inflight.length === 0 && this.#die(undefined, true),
+          this.#idleMs,
+        );
         this.#idleTimer.unref();
       }
     }
@@ -250,7 +262,13 @@ export class Connection {
     for (const ex of this.inflight) {
       if (ex.done) continue;
       if (ex.responded) {
-        ex.finish('eof', err ?? new ConnchanError('the connection closed in the middle of the response', { code: 'ERR_HTTP_CLIENT_EOF' }));
+        ex.finish(
+          'eof',
+          err ??
+            new ConnchanError('the connection closed in the middle of the response', {
+              code: 'ERR_HTTP_CLIENT_EOF',
+            }),
+        );
       } else if ((local || reused || !ex.firstOnConn) && ex.replayable) {
         ex.retries++;
         ex.conn = undefined;
@@ -258,7 +276,12 @@ export class Connection {
       } else if (err !== undefined && !ex.token.posterror) {
         ex.finish('error', err);
       } else {
-        ex.finish('eof', new ConnchanError('the server closed the connection without replying', { code: 'ERR_HTTP_CLIENT_EOF' }));
+        ex.finish(
+          'eof',
+          new ConnchanError('the server closed the connection without replying', {
+            code: 'ERR_HTTP_CLIENT_EOF',
+          }),
+        );
       }
     }
     this.inflight.length = 0;

@@ -61,6 +61,9 @@ export class Exchange {
   continueWaiter: (() => void) | undefined = undefined;
   #timer: NodeJS.Timeout | undefined = undefined;
   #chunks: Buffer[] = [];
+  /** With a known large Content-Length: the body is copied here as it comes (no chunk list). */
+  #buf: Buffer | undefined = undefined;
+  #off = 0;
   #inflater: Transform | undefined = undefined;
   #decode = '';
   #onAbort: (() => void) | undefined = undefined;
@@ -128,6 +131,8 @@ export class Exchange {
 
   onHead(head: ResponseHead): void {
     this.responded = true;
+    // A final answer instead of 100 Continue: stop waiting to send the body.
+    this.continueWaiter?.();
     const t = this.token;
     const cfg = this.host.config;
     t.stage = 'body';
@@ -137,7 +142,13 @@ export class Exchange {
     t.setResponseHeaders(head.headers);
     const h = head.headers;
     t.type = h.get('content-type') ?? 'text/html';
-    t.charset = charsetOf(t.type) ?? cfg.defaultCharset;
+    let info = typeInfo.get(t.type);
+    if (info === undefined) {
+      info = { text: isTextType(t.type), charset: charsetOf(t.type) };
+      if (typeInfo.size > 200) typeInfo.clear();
+      typeInfo.set(t.type, info);
+    }
+    t.charset = info.charset ?? cfg.defaultCharset;
     t.coding = h.get('content-encoding') ?? '';
     t.transferEncoding = h.get('transfer-encoding') ?? '';
     t.connectionResponse = h.get('connection') ?? '';
@@ -146,9 +157,25 @@ export class Exchange {
     const zipped = /^(x-)?gzip$|^deflate$/.test(coding);
     this.#decode = zipped && cfg.zip && !this.o.handler ? coding.replace('x-', '') : '';
     t.binary =
-      this.o.binary === true || !isTextType(t.type) || (coding !== '' && coding !== 'identity' && this.#decode === '');
+      this.o.binary === true ||
+      !info.text ||
+      (coding !== '' && coding !== 'identity' && this.#decode === '');
     const jar = cfg.cookiejar;
     if (jar) for (const v of h.getAll('set-cookie')) jar.storeCookie(v, t.url);
+    const len = head.contentLength;
+    if (
+      head.bodyKind === 'length' &&
+      len !== undefined &&
+      len >= PREALLOC_BYTES &&
+      len <= MAX_PREALLOC_BYTES &&
+      !this.o.channel &&
+      !this.o.handler
+    ) {
+      // Received chunks then die young instead of being kept until the end (GC).
+      this.#buf = Buffer.allocUnsafe(len);
+      this.#off = 0;
+    }
+    this.o.onHead?.(t);
     const ch = this.o.channel;
     if (ch && this.#decode && !this.o.handler && head.bodyKind !== 'none') {
       const z = this.#decode === 'gzip' ? createGunzip() : createInflate();
@@ -169,12 +196,17 @@ export class Exchange {
       t.currentsize += data.length;
       if (this.#inflater) this.#inflater.write(data);
       else if (o.channel) this.#toChannel(data);
+      else if (this.#buf !== undefined) this.#off += data.copy(this.#buf, this.#off);
       else this.#chunks.push(data);
     }
     const progress = o.progress;
     if (progress) {
       const bs = o.blocksize;
-      for (let cur = Math.min(before + bs, t.currentsize); ; cur = Math.min(cur + bs, t.currentsize)) {
+      for (
+        let cur = Math.min(before + bs, t.currentsize);
+        ;
+        cur = Math.min(cur + bs, t.currentsize)
+      ) {
         progress(t, t.totalsize, cur);
         if (cur >= t.currentsize) break;
       }
@@ -210,20 +242,43 @@ export class Exchange {
     }
     const chunks = this.#chunks;
     this.#chunks = [];
-    const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    const pre = this.#buf;
+    this.#buf = undefined;
+    const bytes =
+      pre !== undefined
+        ? pre.subarray(0, this.#off)
+        : chunks.length === 1
+          ? chunks[0]
+          : Buffer.concat(chunks);
     if (this.#decode === '' || bytes.length === 0 || this.o.channel) {
-      t.setBody(bytes);
+      this.#setBody(bytes);
       this.finish('ok');
       return;
     }
     const done = (err: Error | null, out: Buffer) => {
       if (err) return this.finish('error', err);
-      t.setBody(out);
+      this.#setBody(out);
       this.finish('ok');
     };
     if (this.#decode === 'gzip') gunzip(bytes, done);
     // deflate is meant to be zlib-wrapped; some servers send raw deflate (Tcl 2.10 tries both).
     else inflate(bytes, (err, out) => (err ? inflateRaw(bytes, done) : done(null, out)));
+  }
+
+  #setBody(bytes: Buffer): void {
+    const t = this.token;
+    t.setBody(bytes);
+    // Tcl 2.10 -guesstype: an octet-stream that is an XML document is read as XML.
+    if (this.o.guesstype && /^application\/octet-stream\b/i.test(t.type)) {
+      const m = /^<\?xml[^>]*?(?:encoding\s*=\s*["']([-\w.:]+)["'])?[^>]*\?>/.exec(
+        bytes.subarray(0, 200).toString('latin1'),
+      );
+      if (m) {
+        t.type = 'application/xml';
+        t.charset = (m[1] ?? 'utf-8').toLowerCase();
+        t.binary = this.o.binary === true;
+      }
+    }
   }
 
   /** Ends the exchange (idempotent). `status` ok/eof/error/timeout/reset or reset's why. */
@@ -243,6 +298,12 @@ export class Exchange {
     this.host.finished(this);
   }
 }
+
+const PREALLOC_BYTES = 256 * 1024;
+const MAX_PREALLOC_BYTES = 1024 * 1024 * 1024;
+
+/** Content-Type → text or binary, and charset: servers send few distinct values. */
+const typeInfo = new Map<string, { text: boolean; charset: string | undefined }>();
 
 function pairs(h: HeaderList): [string, string][] {
   const out: [string, string][] = [];

@@ -20,10 +20,16 @@ export const defaultClient = new HttpClient();
  * console.log(t.ncode, t.body);
  * ```
  */
-export function geturl(url: string, options: GeturlOptions & { command: (token: HttpToken) => void }): HttpToken;
+export function geturl(
+  url: string,
+  options: GeturlOptions & { command: (token: HttpToken) => void },
+): HttpToken;
 export function geturl(url: string, options?: GeturlOptions): Promise<HttpToken>;
 export function geturl(url: string, options?: GeturlOptions): HttpToken | Promise<HttpToken> {
-  return defaultClient.geturl(url, options as GeturlOptions & { command: (token: HttpToken) => void });
+  return defaultClient.geturl(
+    url,
+    options as GeturlOptions & { command: (token: HttpToken) => void },
+  );
 }
 
 /**

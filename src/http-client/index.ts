@@ -6,10 +6,15 @@
  */
 export { HttpClient, reset } from './client.js';
 export { defaultClient, geturl, config, formatQuery, quoteString } from './geturl.js';
-export { DEFAULT_HTTP_CONFIG, type HttpConfig, type CookieJar, type ProxyFilter } from './config.js';
-export type { GeturlOptions, HeadersOption } from './options.js';
 export {
-  HttpToken,
+  DEFAULT_HTTP_CONFIG,
+  type HttpConfig,
+  type CookieJar,
+  type ProxyFilter,
+} from './config.js';
+export type { GeturlOptions, HeadersOption } from './options.js';
+export { HttpToken, type HttpStatus, type ProxyUsed } from './token.js';
+export {
   status,
   size,
   code,
@@ -23,10 +28,8 @@ export {
   responseHeaderValue,
   responseInfo,
   reasonPhrase,
-  type HttpStatus,
-  type ProxyUsed,
   type ResponseInfo,
-} from './token.js';
+} from './accessors.js';
 export {
   register,
   unregister,
@@ -37,3 +40,4 @@ export {
   type TransportEntry,
 } from './transports.js';
 export { isTextType, charsetOf } from './charset.js';
+export { geturlStream, type StreamedResponse } from './stream.js';

@@ -61,6 +61,8 @@ export interface GeturlOptions {
   followRedirects?: boolean | number;
   /** Send `Expect: 100-continue` before the body (default: by config expectContinueBytes). */
   expectContinue?: boolean;
+  /** Called when the response head has arrived, before the body (status, meta, type are set). */
+  onHead?: (token: HttpToken) => void;
   /** (2.10) If the type is application/octet-stream and the body is an XML document, treat as XML. */
   guesstype?: boolean;
 }
@@ -91,7 +93,10 @@ const CHECKS: Record<keyof GeturlOptions, [Check, string]> = {
   handler: [fn, 'a function'],
   headers: [(v) => typeof v === 'object' && v !== null, 'a list of pairs or a record'],
   keepalive: [bool, 'a boolean'],
-  method: [(v) => typeof v === 'string' && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(v), 'a method token'],
+  method: [
+    (v) => typeof v === 'string' && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(v),
+    'a method token',
+  ],
   myaddr: [(v) => typeof v === 'string', 'an address'],
   progress: [fn, 'a function'],
   protocol: [(v) => v === '1.0' || v === '1.1', "'1.0' or '1.1'"],
@@ -104,10 +109,14 @@ const CHECKS: Record<keyof GeturlOptions, [Check, string]> = {
   type: [(v) => typeof v === 'string', 'a MIME type'],
   validate: [bool, 'a boolean'],
   signal: [(v) => v instanceof AbortSignal, 'an AbortSignal'],
-  body: [(v) => typeof (v as AsyncIterable<unknown>)?.[Symbol.asyncIterator] === 'function', 'an async iterable'],
+  body: [
+    (v) => typeof (v as AsyncIterable<unknown>)?.[Symbol.asyncIterator] === 'function',
+    'an async iterable',
+  ],
   followRedirects: [(v) => bool(v) || Number.isSafeInteger(v), 'a boolean or a count'],
   expectContinue: [bool, 'a boolean'],
   guesstype: [bool, 'a boolean'],
+  onHead: [fn, 'a function'],
 };
 
 /**
@@ -148,7 +157,8 @@ function headerPairs(h: HeadersOption | undefined): [string, string][] {
   if (Array.isArray(h)) {
     if (h.length > 0 && typeof h[0] === 'string') {
       const flat = h as readonly string[];
-      if (flat.length % 2 !== 0) throw bad('headers must be an even-length list of names and values');
+      if (flat.length % 2 !== 0)
+        throw bad('headers must be an even-length list of names and values');
       for (let i = 0; i < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
     } else {
       for (const p of h as readonly (readonly [string, string])[]) out.push([p[0], String(p[1])]);

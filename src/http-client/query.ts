@@ -37,7 +37,9 @@ export function quoteString(value: string, urlencoding = 'utf-8'): string {
       });
     }
     if (!Buffer.isEncoding(enc)) {
-      throw new UsageError(`unknown urlencoding "${urlencoding}"`, { code: 'ERR_HTTP_CLIENT_ENCODING' });
+      throw new UsageError(`unknown urlencoding "${urlencoding}"`, {
+        code: 'ERR_HTTP_CLIENT_ENCODING',
+      });
     }
     bytes = Buffer.from(text, enc);
   }
@@ -63,10 +65,7 @@ export function formatQuery(
 }
 
 /** {@link formatQuery} with an explicit urlencoding (what a client's config uses). */
-export function formatQueryWith(
-  urlencoding: string,
-  args: readonly unknown[],
-): string {
+export function formatQueryWith(urlencoding: string, args: readonly unknown[]): string {
   let pairs: Iterable<readonly [string, string]>;
   if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null) {
     const a = args[0] as Iterable<readonly [string, string]> | Record<string, string>;
@@ -82,6 +81,7 @@ export function formatQueryWith(
     pairs = list;
   }
   const parts: string[] = [];
-  for (const [k, v] of pairs) parts.push(`${quoteString(k, urlencoding)}=${quoteString(v, urlencoding)}`);
+  for (const [k, v] of pairs)
+    parts.push(`${quoteString(k, urlencoding)}=${quoteString(v, urlencoding)}`);
   return parts.join('&');
 }

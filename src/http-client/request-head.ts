@@ -57,7 +57,9 @@ export function buildHead(spec: HeadSpec): { head: string; connection: string } 
   let ae = spec.acceptEncoding;
   let ctype = spec.contentType;
   let clen: string | undefined =
-    spec.contentLength === undefined || spec.contentLength < 0 ? undefined : String(spec.contentLength);
+    spec.contentLength === undefined || spec.contentLength < 0
+      ? undefined
+      : String(spec.contentLength);
   let te = spec.contentLength === -1 ? 'chunked' : undefined;
   let conn = spec.keepAlive ? 'keep-alive' : 'close';
   let rest = '';

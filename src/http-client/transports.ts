@@ -30,9 +30,22 @@ export interface TransportEntry {
 }
 
 const plain: TransportConnect = (o) =>
-  dial({ host: o.host, port: o.port, timeoutMs: o.timeoutMs, localAddress: o.localAddress, signal: o.signal });
+  dial({
+    host: o.host,
+    port: o.port,
+    timeoutMs: o.timeoutMs,
+    localAddress: o.localAddress,
+    signal: o.signal,
+  });
 const secure: TransportConnect = (o) =>
-  dial({ host: o.host, port: o.port, tls: o.tls ?? true, timeoutMs: o.timeoutMs, localAddress: o.localAddress, signal: o.signal });
+  dial({
+    host: o.host,
+    port: o.port,
+    tls: o.tls ?? true,
+    timeoutMs: o.timeoutMs,
+    localAddress: o.localAddress,
+    signal: o.signal,
+  });
 
 const DEFAULTS: TransportEntry[] = [
   { scheme: 'http', port: 80, connect: plain, secure: false },
@@ -40,6 +53,12 @@ const DEFAULTS: TransportEntry[] = [
 ];
 const registry = new Map<string, TransportEntry>(DEFAULTS.map((e) => [e.scheme, e]));
 const errors = new Map<string, string>();
+let generation = 0;
+
+/** Changes whenever a scheme is registered or unregistered (caches of parsed URLs check it). */
+export function registryGeneration(): number {
+  return generation;
+}
 
 /**
  * Registers (or replaces) the transport for `scheme` with its default port. Returns the entry.
@@ -59,11 +78,14 @@ export function register(
     throw new UsageError(`invalid scheme "${scheme}"`, { code: 'ERR_HTTP_CLIENT_INVALID_OPTION' });
   }
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError(`invalid default port ${port}`, { code: 'ERR_HTTP_CLIENT_INVALID_OPTION' });
+    throw new UsageError(`invalid default port ${port}`, {
+      code: 'ERR_HTTP_CLIENT_INVALID_OPTION',
+    });
   }
   const s = scheme.toLowerCase();
   const entry = { scheme: s, port, connect, secure: options.secure ?? s === 'https' };
   registry.set(s, entry);
+  generation++;
   return entry;
 }
 
@@ -80,9 +102,12 @@ export function unregister(scheme: string): TransportEntry {
   const s = scheme.toLowerCase();
   const entry = registry.get(s);
   if (entry === undefined) {
-    throw new UsageError(`"${scheme}" is not registered`, { code: 'ERR_HTTP_CLIENT_NOT_REGISTERED' });
+    throw new UsageError(`"${scheme}" is not registered`, {
+      code: 'ERR_HTTP_CLIENT_NOT_REGISTERED',
+    });
   }
   registry.delete(s);
+  generation++;
   return entry;
 }
 

@@ -25,11 +25,16 @@ export type RequestBody =
  * await querychannelSize(createReadStream('f.bin'), undefined); // the file's size
  * ```
  */
-export async function querychannelSize(source: Readable, given: string | undefined): Promise<number> {
+export async function querychannelSize(
+  source: Readable,
+  given: string | undefined,
+): Promise<number> {
   if (given !== undefined) {
     const n = Number(given);
     if (Number.isSafeInteger(n) && n >= 0) return n;
-    throw new UsageError(`invalid Content-Length header "${given}"`, { code: 'ERR_HTTP_CLIENT_INVALID_OPTION' });
+    throw new UsageError(`invalid Content-Length header "${given}"`, {
+      code: 'ERR_HTTP_CLIENT_INVALID_OPTION',
+    });
   }
   const path = (source as Readable & { path?: unknown }).path;
   if (typeof path === 'string' || Buffer.isBuffer(path)) {
@@ -53,7 +58,11 @@ export async function querychannelSize(source: Readable, given: string | undefin
  * await sendBody(ex, socket, (b) => channel.write(b, { buffered: true }));
  * ```
  */
-export async function sendBody(ex: Exchange, socket: Transport, write: (b: Buffer) => void): Promise<void> {
+export async function sendBody(
+  ex: Exchange,
+  socket: Transport,
+  write: (b: Buffer) => void,
+): Promise<void> {
   const body = ex.body;
   if (body === undefined) return;
   const t = ex.token;
@@ -62,7 +71,8 @@ export async function sendBody(ex: Exchange, socket: Transport, write: (b: Buffe
   const chunked = body.length < 0;
   const put = async (buf: Buffer) => {
     for (let off = 0; off < buf.length; off += block) {
-      if (ex.done || socket.destroyed) throw new Error('connection closed while sending the request body');
+      if (ex.done || socket.destroyed)
+        throw new Error('connection closed while sending the request body');
       const piece = buf.subarray(off, Math.min(off + block, buf.length));
       if (chunked) for (const b of encodeChunk(piece)) write(b);
       else write(piece);
@@ -74,7 +84,10 @@ export async function sendBody(ex: Exchange, socket: Transport, write: (b: Buffe
   if (body.kind === 'bytes') await put(body.data);
   else {
     for await (const chunk of body.source) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+      const buf =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk)
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
       if (!chunked && t.queryoffset + buf.length > body.length) {
         throw new Error(`querychannel gave more than the ${body.length} bytes announced`);
       }
@@ -82,7 +95,9 @@ export async function sendBody(ex: Exchange, socket: Transport, write: (b: Buffe
     }
     if (chunked) write(lastChunk());
     else if (t.queryoffset < body.length) {
-      throw new Error(`querychannel ended after ${t.queryoffset} of the ${body.length} bytes announced`);
+      throw new Error(
+        `querychannel ended after ${t.queryoffset} of the ${body.length} bytes announced`,
+      );
     }
   }
 }

@@ -52,6 +52,7 @@ export function parseRequestUrl(
     }
     throw invalid(url, 'it is not of the form [scheme://][user@]host[:port][/path][?query]');
   }
+  if (m[1] === undefined && /^[^/?#]*:\/\//.test(url)) throw invalid(url, 'no host');
   const scheme = (m[1] ?? 'http').toLowerCase();
   const userinfo = m[2];
   let host = m[3];
@@ -59,9 +60,12 @@ export function parseRequestUrl(
   let path = m[5] ?? '';
   const port0 = defaultPort(scheme);
   if (port0 === undefined) {
-    throw new UsageError(`unsupported URL scheme "${scheme}" in ${url}: register a transport for it`, {
-      code: 'ERR_HTTP_CLIENT_UNSUPPORTED_SCHEME',
-    });
+    throw new UsageError(
+      `unsupported URL scheme "${scheme}" in ${url}: register a transport for it`,
+      {
+        code: 'ERR_HTTP_CLIENT_UNSUPPORTED_SCHEME',
+      },
+    );
   }
   if (!HOST_OK.test(host)) throw invalid(url, `bad host "${host}"`);
   if (userinfo !== undefined && strict && !USER_OK.test(userinfo)) {
@@ -82,14 +86,23 @@ export function parseRequestUrl(
   host = host.toLowerCase();
   const hostText = host.includes(':') ? `[${host}]` : host;
   const authority = port === port0 ? hostText : `${hostText}:${port}`;
-  return { scheme, host, port, target: path, authority, userinfo, href: `${scheme}://${authority}${path}` };
+  return {
+    scheme,
+    host,
+    port,
+    target: path,
+    authority,
+    userinfo,
+    href: `${scheme}://${authority}${path}`,
+  };
 }
 
 function encodePath(path: string): string {
   return Buffer.from(path, 'utf8')
     .toString('latin1')
-    .replace(/%(?![0-9A-Fa-f]{2})|[^-\w.~!$&'()*+,;=:@/?%]/g, (c) =>
-      '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'),
+    .replace(
+      /%(?![0-9A-Fa-f]{2})|[^-\w.~!$&'()*+,;=:@/?%]/g,
+      (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'),
     );
 }
 

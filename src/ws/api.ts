@@ -29,7 +29,12 @@ export type WsSocket = string | WebSocketConnection;
  * send(sock, 'binary', chunk, false); // a fragment; more follow
  * ```
  */
-export function send(sock: WsSocket, type: string | number, msg?: string | Uint8Array, final = true): number {
+export function send(
+  sock: WsSocket,
+  type: string | number,
+  msg?: string | Uint8Array,
+  final = true,
+): number {
   return lookup(sock).send(type, msg, final);
 }
 
@@ -75,7 +80,10 @@ export type ConninfoWhat =
  * `${conninfo(sock, 'type')} from ${conninfo(sock, 'sockname')} to ${conninfo(sock, 'peername')}`;
  * ```
  */
-export function conninfo(sock: WsSocket, what: ConninfoWhat): string | number | WsHandler | undefined {
+export function conninfo(
+  sock: WsSocket,
+  what: ConninfoWhat,
+): string | number | WsHandler | undefined {
   const c = lookup(sock);
   const s = c.channel.socket;
   switch (what) {
@@ -105,7 +113,9 @@ export function conninfo(sock: WsSocket, what: ConninfoWhat): string | number | 
     case 'sockport':
       return s.localPort ?? 0;
     default:
-      throw new UsageError(`conninfo cannot tell ${JSON.stringify(what)}`, { code: 'ERR_INVALID_OPTION' });
+      throw new UsageError(`conninfo cannot tell ${JSON.stringify(what)}`, {
+        code: 'ERR_INVALID_OPTION',
+      });
   }
 }
 

@@ -147,7 +147,10 @@ export async function open(
       );
     } catch (err) {
       if (head.status !== 101) {
-        throw Object.assign(err as Error, { status: head.status, headers: head.headers.toObject() });
+        throw Object.assign(err as Error, {
+          status: head.status,
+          headers: head.headers.toObject(),
+        });
       }
       throw err;
     }

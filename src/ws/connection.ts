@@ -277,7 +277,8 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       wire = Opcode.CONTINUATION;
       compress = this.#fragCompressed;
     } else {
-      if (opcode === Opcode.CONTINUATION) throw badType('a continuation with no message to continue');
+      if (opcode === Opcode.CONTINUATION)
+        throw badType('a continuation with no message to continue');
       compress = this.#pmd !== undefined && this.#pmd.isCompressible(payload.length);
       this.#fragCompressed = compress;
     }
@@ -345,7 +346,8 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
    */
   configure(options: { keepalive?: number | string; ping?: string | Uint8Array }): void {
     if (options.ping !== undefined) {
-      const p = typeof options.ping === 'string' ? Buffer.from(options.ping) : toBuffer(options.ping);
+      const p =
+        typeof options.ping === 'string' ? Buffer.from(options.ping) : toBuffer(options.ping);
       if (p.length > 125) {
         throw new UsageError('a ping payload holds at most 125 bytes', {
           code: 'ERR_INVALID_OPTION',
@@ -697,9 +699,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   };
 
   #isDrained(): boolean {
-    return (
-      this.#state === 'CLOSED' || (!this.#out.busy && !this.channel.socket.writableNeedDrain)
-    );
+    return this.#state === 'CLOSED' || (!this.#out.busy && !this.channel.socket.writableNeedDrain);
   }
 
   readonly #onDrain = (): void => {
@@ -723,7 +723,11 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     const rcv = this.#closeReceived;
     const info: WsCloseInfo =
       rcv !== undefined
-        ? { code: rcv.code, reason: rcv.reason, wasClean: this.#closeSent && this.#failCode === undefined }
+        ? {
+            code: rcv.code,
+            reason: rcv.reason,
+            wasClean: this.#closeSent && this.#failCode === undefined,
+          }
         : { code: 1006, reason: this.#failReason, wasClean: false };
     this.#closeInfo = info;
     this.#deliver('disconnect', info);
@@ -744,7 +748,11 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       }
     }
     const iter = this.#iter;
-    if (iter !== undefined && !iter.push({ type, data } as WsConnectionEvent) && !this.#pausedIter) {
+    if (
+      iter !== undefined &&
+      !iter.push({ type, data } as WsConnectionEvent) &&
+      !this.#pausedIter
+    ) {
       this.#pausedIter = true;
       this.channel.socket.pause();
     }
@@ -784,7 +792,8 @@ function opcodeName(opcode: number): string {
 /** `text`/`binary`/`ping`/`pong`/`close` (any case) or an opcode number → the opcode. */
 export function toOpcode(type: string | number): number {
   if (typeof type === 'number') {
-    if (type === 0 || type === 1 || type === 2 || type === 8 || type === 9 || type === 10) return type;
+    if (type === 0 || type === 1 || type === 2 || type === 8 || type === 9 || type === 10)
+      return type;
     throw badType(`opcode ${type} (known: 0, 1, 2, 8, 9, 10)`);
   }
   const op = NAMED_OPCODES[type.toLowerCase()];

@@ -27,3 +27,6 @@ export type { WsSocket, ConninfoWhat, TakeoverOptions } from './api.js';
 export { loglevel, lookup, connections, LOG_LEVELS } from './registry.js';
 export type { LogLevel } from './registry.js';
 export { globMatch } from './glob.js';
+export { WebSocket, CloseEvent } from './websocket.js';
+export { handleNodeUpgrade } from './node-adapter.js';
+export type { NodeUpgradeOptions, NodeUpgradeRejection } from './node-adapter.js';

@@ -49,9 +49,12 @@ function stateOf(server: HttpServer | string): WsServerState {
   const name = typeof server === 'string' ? server : server.name;
   const st = servers.get(name);
   if (st === undefined) {
-    throw new UsageError(`server ${JSON.stringify(name)} is not a WebSocket server (call server() first)`, {
-      code: 'ERR_WS_NOT_A_SERVER',
-    });
+    throw new UsageError(
+      `server ${JSON.stringify(name)} is not a WebSocket server (call server() first)`,
+      {
+        code: 'ERR_WS_NOT_A_SERVER',
+      },
+    );
   }
   return st;
 }
@@ -76,8 +79,8 @@ export function server(http: HttpServer, options: WsServerEndpointOptions = {}):
 }
 
 /**
- * Declares an endpoint (tcllib `live`): requests for a path matching `pathGlob` offering a
- * protocol matching `protocolGlob` (default `*`: any protocol, or none) become WebSockets whose
+ * Declares an endpoint (tcllib `live`): requests for a path matching `pathGlob` that offer a
+ * protocol matching `protocolGlob` (default `*`), or no protocol at all, become WebSockets whose
  * events go to `handler`. Also routes `GET pathGlob` on the server to an automatic test/upgrade,
  * answering a failed handshake with 400, 405 or 426.
  *
@@ -151,9 +154,8 @@ export function test(
     if (!globMatch(l.pathGlob, path)) continue;
     pathMatched = true;
     let protocol: string | undefined;
-    if (info.protocols.length === 0) {
-      if (l.protocolGlob !== '*') continue;
-    } else {
+    // As tcllib: a client that offers no subprotocol matches any endpoint of the path.
+    if (info.protocols.length > 0) {
       protocol = info.protocols.find((p) => globMatch(l.protocolGlob, p));
       if (protocol === undefined) continue;
     }
@@ -231,7 +233,10 @@ export function reject(
   const err = p?.error;
   const code = status ?? err?.status ?? 403;
   ctx.status(code);
-  const fields: Record<string, string | readonly string[]> = { ...err?.headers, ...options.headers };
+  const fields: Record<string, string | readonly string[]> = {
+    ...err?.headers,
+    ...options.headers,
+  };
   let typed = false;
   for (const [name, value] of Object.entries(fields)) {
     if (name.toLowerCase() === 'content-type') typed = true;

@@ -17,10 +17,22 @@ import { until } from '../helpers/channel-pair.js';
 import { echo, echoServer, startServer } from './ws-helpers.js';
 
 /** Collects a connection's events; `next(type)` waits for the next of that type. */
-function collect(conn: WebSocketConnection): { events: WsConnectionEvent[]; next: (t: string) => Promise<WsConnectionEvent> } {
+function collect(conn: WebSocketConnection): {
+  events: WsConnectionEvent[];
+  next: (t: string) => Promise<WsConnectionEvent>;
+} {
   const events: WsConnectionEvent[] = [];
   let seen = 0;
-  for (const t of ['text', 'binary', 'ping', 'pong', 'close', 'disconnect', 'error', 'timeout'] as const) {
+  for (const t of [
+    'text',
+    'binary',
+    'ping',
+    'pong',
+    'close',
+    'disconnect',
+    'error',
+    'timeout',
+  ] as const) {
     conn.on(t, (data: unknown) => events.push({ type: t, data } as WsConnectionEvent));
   }
   return {
@@ -39,7 +51,7 @@ describe('client ↔ server round trips', () => {
     const srv = await echoServer();
     const seen: string[] = [];
     try {
-      const conn = await open(`${srv.url}/echo`, (_sock, type) => seen.push(type));
+      const conn = await open(`${srv.url}/echo`, (_sock, type, _msg) => void seen.push(type));
       const ev = collect(conn);
       // open() resolves once connected; the handler has heard 'connect' by then.
       assert.equal(conn.state, 'CONNECTED');
@@ -76,7 +88,7 @@ describe('client ↔ server round trips', () => {
         assert.equal(conn.compressed, deflate);
         const big = randomBytes(1 << 20);
         send(conn, 'binary', big);
-        assert.ok((await ev.next('binary')).data.equals(big));
+        assert.ok(((await ev.next('binary')).data as Buffer).equals(big));
         const text = 'abcdefghij'.repeat(104858);
         send(conn, 'text', text);
         assert.equal((await ev.next('text')).data, text);
@@ -104,7 +116,9 @@ describe('client ↔ server round trips', () => {
       assert.ok(ev.events.some((e) => e.type === 'pong' && e.data.equals(Buffer.from('between'))));
       assert.throws(() => send(conn, 0, 'x'), { code: 'ERR_WS_INVALID_TYPE' });
       assert.throws(() => send(conn, 'nonsense', 'x'), { code: 'ERR_WS_INVALID_TYPE' });
-      assert.throws(() => send(conn, 'ping', Buffer.alloc(126)), { code: 'ERR_WS_CONTROL_TOO_LONG' });
+      assert.throws(() => send(conn, 'ping', Buffer.alloc(126)), {
+        code: 'ERR_WS_CONTROL_TOO_LONG',
+      });
       conn.close();
       await conn.closed();
     } finally {
@@ -136,8 +150,14 @@ describe('client ↔ server round trips', () => {
       b.close(4999, 'é'.repeat(100));
       const info = await b.closed();
       assert.equal(info.code, 4999);
-      await until(() => serverEvents.filter(([t]) => t === 'disconnect').length === 2, 'server disconnect');
-      const closeEv = serverEvents.filter(([t]) => t === 'close').at(-1)?.[1] as { code: number; reason: string };
+      await until(
+        () => serverEvents.filter(([t]) => t === 'disconnect').length === 2,
+        'server disconnect',
+      );
+      const closeEv = serverEvents.filter(([t]) => t === 'close').at(-1)?.[1] as {
+        code: number;
+        reason: string;
+      };
       assert.equal(closeEv.code, 4999);
       assert.equal(Buffer.byteLength(closeEv.reason), 122); // 61 two-byte characters fit in 123 bytes
     } finally {
@@ -149,7 +169,9 @@ describe('client ↔ server round trips', () => {
     const srv = await echoServer({ tls: true });
     const cert = await testCert();
     try {
-      const conn = await open(`wss://localhost:${srv.port}/echo`, undefined, { tls: { ca: cert.cert } });
+      const conn = await open(`wss://localhost:${srv.port}/echo`, undefined, {
+        tls: { ca: cert.cert },
+      });
       const ev = collect(conn);
       await until(() => conn.state === 'CONNECTED', 'connected');
       send(conn, 'text', 'secure');
@@ -196,13 +218,25 @@ describe('client ↔ server round trips', () => {
       live(http, '/p', echo, 'chat.v[12]');
     });
     try {
-      const conn = await open(`${srv.url}/p`, undefined, { protocols: ['chat.v3', 'chat.v2', 'chat.v1'] });
+      const conn = await open(`${srv.url}/p`, undefined, {
+        protocols: ['chat.v3', 'chat.v2', 'chat.v1'],
+      });
       assert.equal(conn.protocol, 'chat.v2');
       conn.close();
       await conn.closed();
-      await assert.rejects(open(`${srv.url}/p`, undefined, { protocols: ['other'] }), (err: Error & { status?: number }) => err.status === 400);
-      await assert.rejects(open(`${srv.url}/p`), (err: Error & { status?: number }) => err.status === 400);
-      await assert.rejects(open(`${srv.url}/nowhere`), (err: Error & { status?: number }) => err.status === 404);
+      await assert.rejects(
+        open(`${srv.url}/p`, undefined, { protocols: ['other'] }),
+        (err: Error & { status?: number }) => err.status === 400,
+      );
+      // As tcllib: a client offering no subprotocol is accepted by any endpoint of the path.
+      const none = await open(`${srv.url}/p`);
+      assert.equal(none.protocol, '');
+      none.close();
+      await none.closed();
+      await assert.rejects(
+        open(`${srv.url}/nowhere`),
+        (err: Error & { status?: number }) => err.status === 404,
+      );
     } finally {
       await srv.close();
     }

@@ -2,7 +2,12 @@
 // handler, and a raw client that speaks hand-made frames and reports what the server sent back.
 import { connect as netConnect, type Socket } from 'node:net';
 import { createServer, type HttpServer, type ServerOptions } from '../../src/server/index.js';
-import { live, server as wsServer, type WsHandler, type WsServerEndpointOptions } from '../../src/ws/index.js';
+import {
+  live,
+  server as wsServer,
+  type WsHandler,
+  type WsServerEndpointOptions,
+} from '../../src/ws/index.js';
 import { send } from '../../src/ws/index.js';
 import { FrameDecoder, type Frame } from '../../src/proto/ws/frame-decoder.js';
 import { encodeFrame, encodeFrameMerged } from '../../src/proto/ws/frame-encoder.js';
@@ -95,22 +100,40 @@ export class RawClient {
       };
       socket.on('data', onData);
       socket.once('error', reject);
-      socket.once('close', () => reject(new Error(`closed before a response: ${buf.toString('latin1')}`)));
+      socket.once('close', () =>
+        reject(new Error(`closed before a response: ${buf.toString('latin1')}`)),
+      );
     });
     return new RawClient(socket, head, rest);
   }
 
   #feed(chunk: Buffer): void {
     this.#decoder.feed(Buffer.from(chunk));
-    for (let f = this.#decoder.next(); f !== NEED_DATA; f = this.#decoder.next()) this.frames.push(f);
+    for (let f = this.#decoder.next(); f !== NEED_DATA; f = this.#decoder.next())
+      this.frames.push(f);
   }
 
   /** Sends one frame, masked with a fixed key (or unmasked when `mask` is false). */
-  frame(opts: { opcode: number; payload?: Buffer | string; fin?: boolean; rsv1?: boolean; mask?: boolean }): void {
-    const payload = typeof opts.payload === 'string' ? Buffer.from(opts.payload) : (opts.payload ?? Buffer.alloc(0));
+  frame(opts: {
+    opcode: number;
+    payload?: Buffer | string;
+    fin?: boolean;
+    rsv1?: boolean;
+    mask?: boolean;
+  }): void {
+    const payload =
+      typeof opts.payload === 'string'
+        ? Buffer.from(opts.payload)
+        : (opts.payload ?? Buffer.alloc(0));
     const maskKey = opts.mask === false ? undefined : Buffer.from([1, 2, 3, 4]);
     this.socket.write(
-      encodeFrameMerged({ opcode: opts.opcode as Opcode, payload, fin: opts.fin ?? true, rsv1: opts.rsv1 ?? false, maskKey }),
+      encodeFrameMerged({
+        opcode: opts.opcode as Opcode,
+        payload,
+        fin: opts.fin ?? true,
+        rsv1: opts.rsv1 ?? false,
+        maskKey,
+      }),
     );
   }
 
@@ -132,7 +155,7 @@ export class RawClient {
     }
     const close = this.frames.find((f) => f.opcode === Opcode.CLOSE);
     if (!close) return 1006;
-    return decodeClosePayload(close.payload).code;
+    return decodeClosePayload(close.payload).code ?? 1005;
   }
 
   /** Waits until `n` frames have arrived. */
@@ -152,7 +175,11 @@ export class RawClient {
 
 /** A masked frame as bytes with any header bits, for the reserved-bits and opcode cases. */
 export function rawFrame(first: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const [h, p] = encodeFrame({ opcode: Opcode.BINARY, payload, maskKey: Buffer.from([9, 8, 7, 6]) });
+  const [h, p] = encodeFrame({
+    opcode: Opcode.BINARY,
+    payload,
+    maskKey: Buffer.from([9, 8, 7, 6]),
+  });
   const out = Buffer.concat([h, p]);
   out[0] = first;
   return out;

@@ -119,6 +119,77 @@ export function scanFieldLines(
   }
 }
 
+/**
+ * Like {@link scanFieldLines}, but records only where each field line starts and ends (at its
+ * CR), two numbers per field, for {@link HeaderList.fromLines}: one search per line. Names are
+ * not measured; a line is only looked at more closely when it may be a framing field (its first
+ * letter, then a colon right after a framing name's length).
+ *
+ * @example
+ * ```ts
+ * const lines: number[] = [];
+ * scanFieldLineBounds('Host: a\r\n\r\n', 0, 11, lines, new FieldScan(), 100, 400); // lines = [0, 7]
+ * ```
+ */
+export function scanFieldLineBounds(
+  s: string,
+  pos: number,
+  end: number,
+  lines: number[],
+  scan: FieldScan,
+  maxCount: number,
+  status: number | undefined,
+): void {
+  const stop = end - 2;
+  while (pos < stop) {
+    // The regex guarantees the line holds no CR before its end.
+    const cr = s.indexOf('\r', pos);
+    if (lines.push(pos, cr) > 2 * maxCount) {
+      throw httpError(
+        HttpErrorCode.TOO_MANY_HEADERS,
+        `more than ${maxCount} header fields`,
+        status === undefined ? undefined : 431,
+      );
+    }
+    if (FRAMING_INITIAL[s.charCodeAt(pos)] === 1) noteFramingLine(s, pos, cr, scan, status);
+    pos = cr + 2;
+  }
+}
+
+/**
+ * A line whose first letter is that of a framing field: if a colon follows the length of the
+ * framing name with that letter, hand it to {@link noteField}, which compares the letters. (A
+ * shorter name puts its colon earlier, where the letters cannot match.)
+ */
+function noteFramingLine(
+  s: string,
+  pos: number,
+  cr: number,
+  scan: FieldScan,
+  status: number | undefined,
+): void {
+  const c = s.charCodeAt(pos) | 0x20;
+  const len =
+    c === 0x68
+      ? 4
+      : c === 0x65
+        ? 6
+        : c === 0x75
+          ? 7
+          : c === 0x74
+            ? 17
+            : s.charCodeAt(pos + 10) === 0x3a
+              ? 10
+              : 14;
+  const colon = pos + len;
+  if (colon >= cr || s.charCodeAt(colon) !== 0x3a) return;
+  let vs = colon + 1;
+  let ve = cr;
+  while (vs < ve && isOws(s.charCodeAt(vs))) vs++;
+  while (ve > vs && isOws(s.charCodeAt(ve - 1))) ve--;
+  noteField(s, pos, len, vs, ve, scan, status);
+}
+
 /** 1 for the first letters of the framing fields (c, e, h, t, u in either case): a cheap filter. */
 const FRAMING_INITIAL = new Uint8Array(128);
 for (const ch of 'cehtuCEHTU') FRAMING_INITIAL[ch.charCodeAt(0)] = 1;

@@ -84,6 +84,11 @@ export class HeaderList implements Iterable<[string, string]> {
   /** Text of a parsed head, and `[nameStart, nameEnd, valueStart, valueEnd, …]` into it. */
   #src = '';
   #offs: number[] | undefined = undefined;
+  /**
+   * Or, for a request head, only `[lineStart, lineEnd, …]` (lineEnd at the CR): the parser's
+   * cheapest record. Lookups by name work on it directly; anything else turns it into #offs.
+   */
+  #lines: number[] | undefined = undefined;
   /** Lower-case names for lookups in #raw, built on the first lookup. */
   #lower: string[] | undefined = undefined;
 
@@ -109,6 +114,23 @@ export class HeaderList implements Iterable<[string, string]> {
     return h;
   }
 
+  /**
+   * Internal to the parsers: a list over `src`, whose field lines start and end (at their CR) at
+   * `lines` (two numbers per field). The lines must have been validated as field lines.
+   *
+   * @example
+   * ```ts
+   * HeaderList.fromLines('Host: a\r\n', [0, 7]).get('host'); // 'a'
+   * ```
+   */
+  static fromLines(src: string, lines: number[]): HeaderList {
+    const h = new HeaderList(NO_FIELDS);
+    h.#raw = undefined;
+    h.#src = src;
+    h.#lines = lines;
+    return h;
+  }
+
   /** The fields as `[name, value, name, value, …]`, in order, names in their original case. */
   get raw(): readonly string[] {
     return this.#fields();
@@ -116,17 +138,29 @@ export class HeaderList implements Iterable<[string, string]> {
 
   /** Number of field lines. */
   get size(): number {
+    if (this.#lines !== undefined) return this.#lines.length >> 1;
     return this.#offs !== undefined ? this.#offs.length >> 2 : (this.#raw as string[]).length >> 1;
   }
 
   /** The name of field line `i` as received. */
   nameAt(i: number): string {
-    const o = this.#offs;
+    const o = this.#offsets();
     return o !== undefined ? this.#src.slice(o[4 * i], o[4 * i + 1]) : this.#fields()[2 * i];
   }
 
   /** The value of field line `i`. */
   valueAt(i: number): string {
+    const l = this.#lines;
+    if (l !== undefined) {
+      // One field of a request head: find its colon and trim, without converting the rest.
+      const src = this.#src;
+      const cr = l[2 * i + 1];
+      let vs = src.indexOf(':', l[2 * i]) + 1;
+      let ve = cr;
+      while (vs < ve && isOws(src.charCodeAt(vs))) vs++;
+      while (ve > vs && isOws(src.charCodeAt(ve - 1))) ve--;
+      return src.slice(vs, ve);
+    }
     const o = this.#offs;
     return o !== undefined
       ? this.#src.slice(o[4 * i + 2], o[4 * i + 3])
@@ -138,6 +172,8 @@ export class HeaderList implements Iterable<[string, string]> {
    * use it for `Set-Cookie`, whose values may not be joined: use {@link getAll}.
    */
   get(name: string): string | undefined {
+    const l = this.#lines;
+    if (l !== undefined) return this.#getLine(l, name);
     let out: string | undefined;
     for (let i = this.#find(name, 0); i >= 0; i = this.#find(name, i + 1)) {
       const v = this.valueAt(i);
@@ -183,6 +219,8 @@ export class HeaderList implements Iterable<[string, string]> {
 
   /** Index of the first field at or after `from` named `name` (any case), or -1. */
   #find(name: string, from: number): number {
+    const l = this.#lines;
+    if (l !== undefined) return this.#findLine(l, name, from);
     const o = this.#offs;
     if (o === undefined) {
       const lower = (this.#lower ??= this.#fields()
@@ -203,14 +241,83 @@ export class HeaderList implements Iterable<[string, string]> {
     return -1;
   }
 
+  /**
+   * #find over #lines: a line is named `name` when a colon follows `name.length` characters
+   * that match it and hold no colon (so the name ends exactly there). No colon is searched for.
+   */
+  #findLine(l: number[], name: string, from: number): number {
+    const src = this.#src;
+    const len = name.length;
+    next: for (let i = 2 * from; i < l.length; i += 2) {
+      const at = l[i];
+      if (src.charCodeAt(at + len) !== COLON || at + len >= l[i + 1]) continue;
+      for (let k = 0; k < len; k++) {
+        const c = src.charCodeAt(at + k);
+        if (c === COLON || lowerCode(c) !== lowerCode(name.charCodeAt(k))) continue next;
+      }
+      return i >> 1;
+    }
+    return -1;
+  }
+
+  /** {@link get} over #lines, in one pass: the colon of a matching line is known. */
+  #getLine(l: number[], name: string): string | undefined {
+    const src = this.#src;
+    const len = name.length;
+    let out: string | undefined;
+    next: for (let i = 0; i < l.length; i += 2) {
+      const at = l[i];
+      const colon = at + len;
+      let ve = l[i + 1];
+      if (colon >= ve || src.charCodeAt(colon) !== COLON) continue;
+      for (let k = 0; k < len; k++) {
+        const c = src.charCodeAt(at + k);
+        if (c === COLON || lowerCode(c) !== lowerCode(name.charCodeAt(k))) continue next;
+      }
+      let vs = colon + 1;
+      while (vs < ve && isOws(src.charCodeAt(vs))) vs++;
+      while (ve > vs && isOws(src.charCodeAt(ve - 1))) ve--;
+      const v = src.slice(vs, ve);
+      out = out === undefined ? v : `${out}, ${v}`;
+    }
+    return out;
+  }
+
+  /** #offs, made from #lines on first use when the list came from {@link fromLines}. */
+  #offsets(): number[] | undefined {
+    const l = this.#lines;
+    if (l === undefined) return this.#offs;
+    const src = this.#src;
+    const o = new Array<number>(l.length * 2);
+    for (let i = 0, j = 0; i < l.length; i += 2, j += 4) {
+      const colon = src.indexOf(':', l[i]);
+      let vs = colon + 1;
+      let ve = l[i + 1];
+      while (vs < ve && isOws(src.charCodeAt(vs))) vs++;
+      while (ve > vs && isOws(src.charCodeAt(ve - 1))) ve--;
+      o[j] = l[i];
+      o[j + 1] = colon;
+      o[j + 2] = vs;
+      o[j + 3] = ve;
+    }
+    this.#lines = undefined;
+    return (this.#offs = o);
+  }
+
   #fields(): string[] {
     if (this.#raw !== undefined) return this.#raw;
-    const o = this.#offs as number[];
+    const o = this.#offsets() as number[];
     const src = this.#src;
     const raw = new Array<string>(o.length >> 1);
     for (let i = 0; i < o.length; i += 2) raw[i >> 1] = src.slice(o[i], o[i + 1]);
     return (this.#raw = raw);
   }
+}
+
+const COLON = 0x3a;
+
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
 }
 
 function lowerName(s: string): string {

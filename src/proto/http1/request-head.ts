@@ -13,7 +13,7 @@ import {
   FIELD_LINES_SRC,
   FieldScan,
   diagnoseFieldLines,
-  scanFieldLines,
+  scanFieldLineBounds,
   transferCodings,
 } from './field-lines.js';
 
@@ -91,7 +91,7 @@ export function parseRequestHead(
 
 /**
  * Builds the head found by {@link matchRequestHead} at `s[start, end)`. Field values are not
- * sliced here: the {@link HeaderList} keeps `s` and offsets into it.
+ * sliced here: the {@link HeaderList} keeps `s` and where its lines start and end.
  *
  * @example
  * ```ts
@@ -122,9 +122,9 @@ export function buildRequestHead(
   }
   const version = minor === 0 ? '1.0' : '1.1';
 
-  const offs: number[] = [];
+  const lines: number[] = [];
   scan.reset();
-  scanFieldLines(s, lineEnd + 2, end, offs, scan, limits.maxHeaderCount, 400);
+  scanFieldLineBounds(s, lineEnd + 2, end, lines, scan, limits.maxHeaderCount, 400);
 
   if (scan.hostCount !== 1 && (scan.hostCount > 1 || version === '1.1')) {
     throw scan.hostCount > 1
@@ -139,7 +139,7 @@ export function buildRequestHead(
     method,
     target,
     version,
-    headers: HeaderList.fromOffsets(s, offs),
+    headers: HeaderList.fromLines(s, lines),
     keepAlive: (conn & CONN_CLOSE) === 0 && (version === '1.1' || (conn & CONN_KEEP_ALIVE) !== 0),
     contentLength: scan.contentLength < 0 ? undefined : scan.contentLength,
     chunked,

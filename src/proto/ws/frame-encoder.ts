@@ -168,6 +168,25 @@ function slabTake(frameSize: number, headerSize: number): number {
   return start;
 }
 
+// Masked frames of medium size are cut, the same way, from a larger pool: making an ArrayBuffer
+// of its own costs a masked 16 KiB frame more than masking it. A frame kept alive keeps its
+// pool (256 KiB) alive; client frames are written and dropped, so pools are short-lived.
+const MEDIUM_POOL_BYTES = 256 * 1024;
+const MEDIUM_MAX_FRAME = 32 * 1024;
+let medium: ArrayBufferLike = new ArrayBuffer(0);
+let mediumUsed = 0;
+
+/** `size` bytes of the medium pool, 8-aligned. */
+function mediumTake(size: number): Buffer {
+  if (mediumUsed + size > medium.byteLength) {
+    medium = Buffer.allocUnsafeSlow(MEDIUM_POOL_BYTES).buffer;
+    mediumUsed = 0;
+  }
+  const out = new FastBuffer(medium, mediumUsed, size);
+  mediumUsed += (size + 7) & ~7;
+  return out;
+}
+
 /** Writes `src` masked with `key` into the slab at the 4-aligned offset `at`. */
 function maskIntoSlab(src: Uint8Array, key: Uint8Array, at: number): void {
   const n = src.length;
@@ -205,7 +224,8 @@ function maskedCopy(payload: Uint8Array, key: Uint8Array, headerSize: number): [
   const n = payload.length;
   if (wasmMaskCopy !== null && n >= WASM_MASK_MIN) {
     // SIMD through a scratch page: no alignment to arrange, ~2–3× the 64-bit JS loop.
-    const out = Buffer.allocUnsafeSlow(headerSize + n);
+    const size = headerSize + n;
+    const out = size <= MEDIUM_MAX_FRAME ? mediumTake(size) : Buffer.allocUnsafeSlow(size);
     wasmMaskCopy(payload, 0, out, headerSize, n, key[0], key[1], key[2], key[3]);
     return [out, 0];
   }

@@ -302,6 +302,57 @@ describe('FrameDecoder: buffers and progress', () => {
     assert.equal(d.bufferedBytes, 0);
   });
 
+  test('a straddling frame is copied into place as it arrives; the fed chunks stay intact', () => {
+    const payload = Buffer.alloc(300000);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + (i >>> 9)) & 0xff;
+    const next = encodeFrameMerged({
+      opcode: Opcode.TEXT,
+      payload: Buffer.from('ok'),
+      maskKey: KEY,
+    });
+    const wire = Buffer.concat([
+      encodeFrameMerged({ opcode: Opcode.BINARY, payload, maskKey: KEY }),
+      next,
+    ]);
+    // Odd cut points, so that every chunk starts at a different key phase.
+    const cuts = [0, 5, 12, 1001, 65547, 65548, 131083, 250001, wire.length];
+    const chunks = cuts.slice(1).map((end, i) => Buffer.from(wire.subarray(cuts[i], end)));
+    const copies = chunks.map((c) => Buffer.from(c));
+    const d = new FrameDecoder(server);
+    const out = [];
+    for (const c of chunks) {
+      d.feed(c);
+      out.push(...drainFrames(d));
+      const p = d.pendingHeader();
+      if (p !== undefined) assert.ok(p.received < p.length && p.received > 0);
+    }
+    assert.equal(out.length, 2);
+    assert.deepEqual(out[0].payload, payload);
+    assert.equal(out[1].payload.toString(), 'ok');
+    // Only the last chunk was read in place (the small frame after the large one).
+    assert.deepEqual(chunks.slice(0, -1), copies.slice(0, -1));
+    assert.equal(d.bufferedBytes, 0);
+  });
+
+  test('a frame declared larger than the preallocation grows as its bytes arrive', () => {
+    const size = 9 * 1024 * 1024 + 3;
+    const payload = Buffer.alloc(size);
+    for (let i = 0; i < size; i += 4096) payload[i] = (i >>> 12) & 0xff;
+    const wire = encodeFrameMerged({ opcode: Opcode.BINARY, payload, maskKey: KEY });
+    const d = new FrameDecoder(server);
+    let frame;
+    for (let at = 0; at < wire.length; at += 1000003) {
+      d.feed(wire.subarray(at, Math.min(wire.length, at + 1000003)));
+      const f = d.next();
+      if (f !== NEED_DATA) frame = f;
+      else assert.equal(d.pendingHeader()?.received, Math.min(at + 1000003, wire.length) - 14);
+    }
+    assert.ok(frame !== undefined);
+    assert.equal(frame.payload.length, size);
+    assert.ok(frame.payload.equals(payload));
+    assert.equal(d.bufferedBytes, 0);
+  });
+
   test('returns to the fast path after a frame that straddled chunks', () => {
     const frames = Array.from({ length: 6 }, (_, i) =>
       encodeFrameMerged({ opcode: Opcode.BINARY, payload: Buffer.alloc(64, i), maskKey: KEY }),

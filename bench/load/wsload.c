@@ -1,0 +1,255 @@
+/*
+ * wsload: a WebSocket load generator in C, so that the load side is never the bottleneck when
+ * Node servers are compared (a Node client saturates before a fast Node server does).
+ *
+ *   wsload echo HOST PORT CONNS INFLIGHT SIZE SECONDS
+ *       CONNS connections, each keeping INFLIGHT binary messages of SIZE bytes in flight:
+ *       every echo that comes back completely is answered with the next message.
+ *   wsload handshake HOST PORT CONCURRENCY SECONDS
+ *       opening handshakes per second: connect, upgrade, read the 101, close; CONCURRENCY at once.
+ *   wsload idle HOST PORT CONNS SECONDS
+ *       opens CONNS WebSockets, prints "ready" once all are open, then holds them for SECONDS.
+ *
+ * Prints one JSON line: {"messages":…, "bytes":…, "seconds":…} (handshake: "handshakes").
+ * Bounded in count and time; loopback only by intent (it takes any host, use 127.0.0.1).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_EVENTS 256
+#define RBUF (256 * 1024)
+
+static const char *REQUEST_FMT =
+    "GET /echo HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+typedef struct {
+  int fd;
+  int upgraded;
+  /* input: bytes of the current frame still to skip, and a small header buffer */
+  unsigned char *rbuf;
+  size_t rlen;
+  /* output: the message to (re)send and how much of the current copy is written */
+  size_t out_off;
+  int pending_sends; /* messages owed to the server (to keep INFLIGHT in flight) */
+} conn_t;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int connect_to(const char *host, int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) { perror("socket"); exit(1); }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  inet_pton(AF_INET, host, &a.sin_addr);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) { perror("connect"); exit(1); }
+  return fd;
+}
+
+static void write_all(int fd, const void *p, size_t n) {
+  const char *c = p;
+  while (n > 0) {
+    ssize_t w = write(fd, c, n);
+    if (w < 0) { if (errno == EINTR || errno == EAGAIN) continue; perror("write"); exit(1); }
+    c += w; n -= (size_t)w;
+  }
+}
+
+/* Reads the 101 answer (blocking); anything after the head is kept as the start of the input. */
+static void handshake(conn_t *c, const char *host, int port) {
+  char req[512];
+  int n = snprintf(req, sizeof req, REQUEST_FMT, host, port);
+  write_all(c->fd, req, (size_t)n);
+  char buf[4096];
+  size_t got = 0;
+  for (;;) {
+    ssize_t r = read(c->fd, buf + got, sizeof buf - 1 - got);
+    if (r <= 0) { fprintf(stderr, "handshake failed (read %zd)\n", r); exit(1); }
+    got += (size_t)r;
+    buf[got] = 0;
+    char *end = strstr(buf, "\r\n\r\n");
+    if (end) {
+      if (strncmp(buf, "HTTP/1.1 101", 12) != 0) { fprintf(stderr, "no 101: %.60s\n", buf); exit(1); }
+      size_t head = (size_t)(end + 4 - buf);
+      c->rlen = got - head;
+      memcpy(c->rbuf, buf + head, c->rlen);
+      c->upgraded = 1;
+      return;
+    }
+  }
+}
+
+/* A masked client binary frame carrying SIZE bytes (mask key 0x12345678). */
+static unsigned char *build_frame(size_t size, size_t *len) {
+  size_t hl = size < 126 ? 2 : size < 65536 ? 4 : 10;
+  unsigned char *f = malloc(hl + 4 + size);
+  f[0] = 0x82;
+  if (size < 126) f[1] = 0x80 | (unsigned char)size;
+  else if (size < 65536) { f[1] = 0x80 | 126; f[2] = size >> 8; f[3] = size & 0xff; }
+  else { f[1] = 0x80 | 127; for (int i = 0; i < 8; i++) f[2 + i] = (unsigned char)((uint64_t)size >> (56 - 8 * i)); }
+  unsigned char key[4] = {0x12, 0x34, 0x56, 0x78};
+  memcpy(f + hl, key, 4);
+  for (size_t i = 0; i < size; i++) f[hl + 4 + i] = (unsigned char)('a' + i % 26) ^ key[i & 3];
+  *len = hl + 4 + size;
+  return f;
+}
+
+/* Consumes whole server frames from c->rbuf; returns how many were complete. */
+static long consume_frames(conn_t *c) {
+  long done = 0;
+  size_t off = 0;
+  for (;;) {
+    size_t avail = c->rlen - off;
+    if (avail < 2) break;
+    unsigned char *p = c->rbuf + off;
+    uint64_t len = p[1] & 0x7f;
+    size_t hl = 2;
+    if (len == 126) { if (avail < 4) break; len = ((uint64_t)p[2] << 8) | p[3]; hl = 4; }
+    else if (len == 127) { if (avail < 10) break; len = 0; for (int i = 0; i < 8; i++) len = (len << 8) | p[2 + i]; hl = 10; }
+    if (avail < hl + len) break;
+    off += hl + len;
+    if ((p[0] & 0x0f) == 0x2 || (p[0] & 0x0f) == 0x1) done++;
+  }
+  memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+  c->rlen -= off;
+  return done;
+}
+
+static int run_echo(const char *host, int port, int conns, int inflight, size_t size, double secs) {
+  size_t flen;
+  unsigned char *frame = build_frame(size, &flen);
+  size_t rbuf_size = RBUF > flen * 2 + 64 ? RBUF : flen * 2 + 64;
+  int ep = epoll_create1(0);
+  conn_t *cs = calloc((size_t)conns, sizeof *cs);
+  for (int i = 0; i < conns; i++) {
+    cs[i].fd = connect_to(host, port);
+    cs[i].rbuf = malloc(rbuf_size);
+    handshake(&cs[i], host, port);
+    fcntl(cs[i].fd, F_SETFL, O_NONBLOCK);
+    cs[i].pending_sends = inflight;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = &cs[i]};
+    epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+  }
+  long messages = 0;
+  double t0 = now_s(), end = t0 + secs;
+  struct epoll_event evs[MAX_EVENTS];
+  while (now_s() < end) {
+    int n = epoll_wait(ep, evs, MAX_EVENTS, 100);
+    for (int i = 0; i < n; i++) {
+      conn_t *c = evs[i].data.ptr;
+      if (evs[i].events & EPOLLIN) {
+        for (;;) {
+          if (c->rlen == rbuf_size) { fprintf(stderr, "input buffer full\n"); exit(1); }
+          ssize_t r = read(c->fd, c->rbuf + c->rlen, rbuf_size - c->rlen);
+          if (r > 0) {
+            c->rlen += (size_t)r;
+            long got = consume_frames(c);
+            messages += got;
+            c->pending_sends += (int)got;
+            continue;
+          }
+          if (r == 0) { fprintf(stderr, "server closed a connection\n"); exit(1); }
+          if (errno == EAGAIN) break;
+          if (errno == EINTR) continue;
+          perror("read"); exit(1);
+        }
+      }
+      /* Send what is owed (edge-triggered: keep writing until EAGAIN or nothing owed). */
+      while (c->pending_sends > 0) {
+        ssize_t w = write(c->fd, frame + c->out_off, flen - c->out_off);
+        if (w < 0) { if (errno == EAGAIN) break; if (errno == EINTR) continue; perror("write"); exit(1); }
+        c->out_off += (size_t)w;
+        if (c->out_off == flen) { c->out_off = 0; c->pending_sends--; }
+      }
+    }
+  }
+  double elapsed = now_s() - t0;
+  printf("{\"messages\":%ld,\"bytes\":%.0f,\"seconds\":%.3f}\n", messages, (double)messages * size, elapsed);
+  return 0;
+}
+
+static int run_handshake(const char *host, int port, int conc, double secs) {
+  /* Simple and sufficient: CONC blocking workers would need threads; instead do them in turn,
+     keeping CONC sockets mid-handshake with a small state machine. */
+  int ep = epoll_create1(0);
+  char req[512];
+  int rl = snprintf(req, sizeof req, REQUEST_FMT, host, port);
+  long done = 0;
+  double t0 = now_s(), end = t0 + secs;
+  int active = 0;
+  struct epoll_event evs[MAX_EVENTS];
+  while (now_s() < end || active > 0) {
+    while (active < conc && now_s() < end) {
+      int fd = connect_to(host, port);
+      write_all(fd, req, (size_t)rl);
+      fcntl(fd, F_SETFL, O_NONBLOCK);
+      struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+      epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+      active++;
+    }
+    int n = epoll_wait(ep, evs, MAX_EVENTS, 100);
+    for (int i = 0; i < n; i++) {
+      char buf[1024];
+      ssize_t r = read(evs[i].data.fd, buf, sizeof buf - 1);
+      if (r < 0 && errno == EAGAIN) continue;
+      if (r > 12 && strncmp(buf, "HTTP/1.1 101", 12) == 0) done++;
+      else if (r > 0) { buf[r] = 0; fprintf(stderr, "unexpected answer: %.80s\n", buf); exit(1); }
+      epoll_ctl(ep, EPOLL_CTL_DEL, evs[i].data.fd, NULL);
+      /* RST instead of FIN-WAIT: thousands of closed sockets must not exhaust ports. */
+      struct linger lg = {1, 0};
+      setsockopt(evs[i].data.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      close(evs[i].data.fd);
+      active--;
+    }
+  }
+  printf("{\"handshakes\":%ld,\"seconds\":%.3f}\n", done, now_s() - t0);
+  return 0;
+}
+
+static int run_idle(const char *host, int port, int conns, double secs) {
+  conn_t c = {0};
+  c.rbuf = malloc(RBUF);
+  int *fds = calloc((size_t)conns, sizeof *fds);
+  for (int i = 0; i < conns; i++) {
+    c.fd = connect_to(host, port);
+    handshake(&c, host, port);
+    fds[i] = c.fd;
+  }
+  printf("ready\n");
+  fflush(stdout);
+  double end = now_s() + secs;
+  while (now_s() < end) usleep(50 * 1000);
+  for (int i = 0; i < conns; i++) close(fds[i]);
+  printf("{\"connections\":%d}\n", conns);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 8 && strcmp(argv[1], "echo") == 0)
+    return run_echo(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), (size_t)atol(argv[6]), atof(argv[7]));
+  if (argc >= 6 && strcmp(argv[1], "handshake") == 0)
+    return run_handshake(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
+  if (argc >= 6 && strcmp(argv[1], "idle") == 0)
+    return run_idle(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
+  fprintf(stderr, "usage: wsload echo HOST PORT CONNS INFLIGHT SIZE SECONDS | handshake HOST PORT CONC SECONDS | idle HOST PORT CONNS SECONDS\n");
+  return 2;
+}

@@ -1,0 +1,140 @@
+/**
+ * Server benchmarks driven by native load generators, so the load side is never the bottleneck:
+ * `wrk` for HTTP and `bench/load/wsload.c` (compiled on first use) for WebSockets. The server
+ * runs pinned to core 0 and the load to core 1; CPU time of the server comes from /proc, so each
+ * figure is also reported per second of server CPU, which is steadier on a shared machine.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import type { Measurement } from './harness.js';
+
+const pinned = existsSync('/usr/bin/taskset');
+const pin = (core: number) => (pinned ? ['/usr/bin/taskset', '-c', String(core)] : []);
+
+export interface RunningBenchServer {
+  port: number;
+  child: ChildProcess;
+  cpuSeconds(): number;
+  /** The server's memory use (it answers SIGUSR2 with a JSON line). */
+  memory(): Promise<{ rss: number; heapUsed: number; external: number; arrayBuffers: number }>;
+  stop(): void;
+}
+
+/** Starts `bench/servers/<script>.ts <kind>` on core 0 and waits for it to print its port. */
+export async function startServer(script: string, kind: string, env: Record<string, string> = {}): Promise<RunningBenchServer> {
+  const argv = [...pin(0), process.execPath, '--expose-gc', '--import', 'tsx', `bench/servers/${script}.ts`, kind];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const lines: string[] = [];
+  let buffered = '';
+  const waiters: (() => void)[] = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    let i: number;
+    while ((i = buffered.indexOf('\n')) >= 0) {
+      lines.push(buffered.slice(0, i));
+      buffered = buffered.slice(i + 1);
+      waiters.splice(0).forEach((w) => w());
+    }
+  });
+  const nextLine = async (): Promise<string> => {
+    while (lines.length === 0) await new Promise<void>((r) => waiters.push(r));
+    return lines.shift()!;
+  };
+  const port = Number(await nextLine());
+  return {
+    port,
+    child,
+    cpuSeconds() {
+      const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100;
+    },
+    async memory() {
+      child.kill('SIGUSR2');
+      return JSON.parse(await nextLine());
+    },
+    stop() {
+      child.kill('SIGINT');
+    },
+  };
+}
+
+export function wrkAvailable(): boolean {
+  return !spawnSync('wrk', ['--version']).error;
+}
+
+/** Requests/s of keep-alive GET / with wrk (1 thread, 32 connections). */
+export function runWrk(port: number, seconds: number): number {
+  const argv = [...pin(1), 'wrk', '-t1', '-c32', `-d${seconds}s`, `http://127.0.0.1:${port}/`];
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
+  if (!m) throw new Error(`wrk failed: ${r.stdout}${r.stderr}`);
+  return Number(m[1]);
+}
+
+let wsloadPath: string | undefined;
+
+/** Compiles bench/load/wsload.c once (needs cc); undefined when no compiler is there. */
+export function wsload(): string | undefined {
+  if (wsloadPath) return wsloadPath;
+  const out = join(mkdtempSync(join(tmpdir(), 'connchan-wsload-')), 'wsload');
+  const r = spawnSync('cc', ['-O2', '-o', out, 'bench/load/wsload.c'], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  wsloadPath = out;
+  return out;
+}
+
+/** Runs wsload and returns its JSON result. */
+export function runWsload(args: (string | number)[]): Record<string, number> {
+  const argv = [...pin(1), wsload()!, ...args.map(String)];
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wsload ${args.join(' ')} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+/** Runs `measureLoad` against a freshly started server and adds the per-CPU-second rate. */
+export async function measureServer(
+  script: string,
+  kind: string,
+  env: Record<string, string>,
+  load: (port: number) => { ops: number; bytes: number; seconds: number },
+  warmup?: (port: number) => void,
+): Promise<Measurement> {
+  const server = await startServer(script, kind, env);
+  try {
+    warmup?.(server.port);
+    const c0 = server.cpuSeconds();
+    const r = load(server.port);
+    const cpu = server.cpuSeconds() - c0;
+    return { opsPerSec: r.ops / r.seconds, mbPerSec: r.bytes / r.seconds / 1e6, opsPerCpuSec: r.ops / Math.max(cpu, 0.01) };
+  } finally {
+    server.stop();
+    await once(server.child, 'exit');
+  }
+}
+
+/** Memory per idle WebSocket: the server's rss and heap growth with `conns` open, divided. */
+export async function measureIdleMemory(script: string, kind: string, env: Record<string, string>, conns: number): Promise<Measurement> {
+  const server = await startServer(script, kind, env);
+  try {
+    const before = await server.memory();
+    const argv = [...pin(1), wsload()!, 'idle', '127.0.0.1', String(server.port), String(conns), '30'];
+    const load = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      load.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      load.once('exit', (code) => reject(new Error(`wsload idle exited with ${code}`)));
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await server.memory();
+    load.kill('SIGKILL');
+    const perConn = (after.rss - before.rss) / conns;
+    const heapPerConn = (after.heapUsed + after.external - before.heapUsed - before.external) / conns;
+    // "ops" is bytes per connection here (lower is better); heap+external in the CPU column slot.
+    return { opsPerSec: perConn, mbPerSec: 0, opsPerCpuSec: heapPerConn };
+  } finally {
+    server.stop();
+    await once(server.child, 'exit');
+  }
+}

@@ -1,0 +1,10 @@
+import { createServer } from './src/server/index.js';
+import { HttpClient } from './src/http-client/index.js';
+const server = createServer({ name: 'bench', drivers: [{ port: 0, host: '127.0.0.1' }] });
+const big = Buffer.alloc(16 * 1024 * 1024, 7);
+server.route('GET', '/big', (ctx) => ctx.send(big, 200, 'application/octet-stream'));
+const [b] = await server.listen();
+const c = new HttpClient({ keepalive: true });
+for (let i = 0; i < 40; i++) await c.geturl(`${b.url}big`);
+c.close();
+await server.close();

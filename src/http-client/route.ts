@@ -1,0 +1,82 @@
+/**
+ * How to reach an origin: directly over its scheme's transport, through an HTTP proxy (the
+ * request then uses the absolute form), or through a CONNECT tunnel for TLS schemes. Routes are
+ * cached per client by key; they read the config when they connect, so changes apply.
+ */
+import { connectTunnel } from '../io/proxy/http-connect.js';
+import type { Transport } from '../io/dial.js';
+import type { HttpConfig } from './config.js';
+import type { Route } from './exchange.js';
+import { transportFor, type TransportEntry } from './transports.js';
+import type { RequestUrl } from './url.js';
+
+/** A route and the transport it was made for (a re-registered scheme makes a new one). */
+export type CachedRoute = Route & { transport: TransportEntry };
+
+/**
+ * The route to `u`, through `proxy` when given.
+ *
+ * @example
+ * ```ts
+ * const route = makeRoute('k', url, undefined, transportFor('http')!, undefined, config);
+ * const socket = await route.open();
+ * ```
+ */
+export function makeRoute(
+  key: string,
+  u: RequestUrl,
+  proxy: readonly [string, number] | undefined,
+  transport: TransportEntry,
+  localAddress: string | undefined,
+  cfg: HttpConfig,
+): CachedRoute {
+  const connect = transport.connect;
+  const driver = u.scheme;
+  if (proxy === undefined) {
+    return {
+      key,
+      driver,
+      transport,
+      open: (signal) =>
+        connect({
+          host: u.host,
+          port: u.port,
+          timeoutMs: cfg.connectTimeoutMs,
+          localAddress,
+          signal,
+          tls: cfg.tls,
+        }),
+    };
+  }
+  const [ph, pp] = proxy;
+  if (!transport.secure) {
+    // Proxy connections are not shared between hosts (the key names the origin).
+    return {
+      key,
+      driver,
+      transport,
+      open: (signal) =>
+        (transportFor('http')?.connect ?? connect)({
+          host: ph,
+          port: pp,
+          timeoutMs: cfg.connectTimeoutMs,
+          localAddress,
+          signal,
+        }),
+    };
+  }
+  return {
+    key,
+    driver,
+    transport,
+    open: (signal): Promise<Transport> =>
+      connectTunnel({
+        proxy: { host: ph, port: pp, authorization: cfg.proxyauth || undefined },
+        host: u.host,
+        port: u.port,
+        tls: cfg.tls ?? true,
+        timeoutMs: cfg.connectTimeoutMs,
+        signal,
+      }),
+  };
+}

@@ -1,0 +1,359 @@
+// HTTPS, transports (register/unregister/registerError), proxies (absolute-form and CONNECT),
+// posterror, Expect: 100-continue, the cookie-jar hook, 101 hand-off, and channel listing.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  createServer as netServer,
+  connect as netConnect,
+  type Server,
+  type Socket,
+} from 'node:net';
+import { createServer, type HttpServer } from '../../src/server/index.js';
+import { ChannelTable } from '../../src/channels/channel-table.js';
+import {
+  HttpClient,
+  register,
+  unregister,
+  registerError,
+  defaultTransport,
+  wait,
+  type CookieJar,
+} from '../../src/http-client/index.js';
+import { dial } from '../../src/io/dial.js';
+import { testCert } from '../helpers/tls.js';
+import { scriptServer } from './script-server.js';
+
+let tlsServer: HttpServer;
+let tlsPort = 0;
+let ca = '';
+
+before(async () => {
+  const cert = await testCert();
+  ca = cert.cert;
+  tlsServer = createServer({
+    name: 'hc-tls',
+    drivers: [{ port: 0, host: '127.0.0.1', tls: cert }],
+  });
+  tlsServer.route('GET', '/secure', (ctx) => ctx.send('secret', 200, 'text/plain'));
+  const [b] = await tlsServer.listen();
+  tlsPort = b.port;
+});
+after(async () => {
+  await tlsServer.close({ graceMs: 100 });
+});
+
+/** A tiny proxy: CONNECT tunnels (407 without the right Proxy-Authorization) and byte-for-byte
+ * forwarding of absolute-form requests to the origin named in the first request line. */
+async function tinyProxy(
+  auth?: string,
+): Promise<{ port: number; lines: string[]; close(): Promise<void> }> {
+  const lines: string[] = [];
+  const sockets = new Set<Socket>();
+  const srv: Server = netServer((client) => {
+    sockets.add(client);
+    client.on('error', () => {});
+    let buf = Buffer.alloc(0);
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      client.off('data', onData);
+      const head = buf.subarray(0, end).toString('latin1');
+      const first = head.split('\r\n')[0];
+      lines.push(first);
+      const [method, target] = first.split(' ');
+      if (auth !== undefined && !head.includes(`Proxy-Authorization: ${auth}`)) {
+        client.end(
+          'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\nContent-Length: 0\r\n\r\n',
+        );
+        return;
+      }
+      if (method === 'CONNECT') {
+        const [h, p] = target.split(':');
+        const up = netConnect(Number(p), h, () => {
+          client.write('HTTP/1.1 200 Connection established\r\n\r\n');
+          const rest = buf.subarray(end + 4);
+          if (rest.length) up.write(rest);
+          client.pipe(up).pipe(client);
+        });
+        up.on('error', () => client.destroy());
+        sockets.add(up);
+      } else {
+        const u = new URL(target);
+        const up = netConnect(Number(u.port), u.hostname, () => {
+          up.write(buf);
+          client.pipe(up).pipe(client);
+        });
+        up.on('data', () => {});
+        up.on('error', () => client.destroy());
+        sockets.add(up);
+        // record later request lines too
+        client.on('data', (d: Buffer) => {
+          const m = /^[A-Z]+ \S+ HTTP\/1\.\d/.exec(d.toString('latin1'));
+          if (m) lines.push(m[0]);
+        });
+      }
+    };
+    client.on('data', onData);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    port: (srv.address() as { port: number }).port,
+    lines,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => r());
+      }),
+  };
+}
+
+describe('https and transports', () => {
+  test('https is registered by default and verifies certificates', async () => {
+    const c = new HttpClient();
+    const url = `https://127.0.0.1:${tlsPort}/secure`;
+    await assert.rejects(c.geturl(url), { code: 'ERR_TLS_HANDSHAKE' });
+    const ok = new HttpClient({ tls: { ca } });
+    const t = await ok.geturl(url);
+    assert.equal(t.body, 'secret');
+    const insecure = new HttpClient({ tls: { insecure: true } });
+    assert.equal((await insecure.geturl(url)).status, 'ok');
+  });
+
+  test('register a scheme with its default port; unregister returns it; registerError gives the message', async () => {
+    const s = await scriptServer();
+    let used = 0;
+    const entry = register('myproto', s.port, (o) => {
+      used++;
+      return dial({ host: o.host, port: o.port, timeoutMs: o.timeoutMs });
+    });
+    assert.equal(entry.port, s.port);
+    const c = new HttpClient();
+    const t = await c.geturl('myproto://127.0.0.1/x');
+    assert.equal(t.body, 'GET /x');
+    assert.equal(used, 1);
+    register('failing', 9, (o) => {
+      registerError(`${o.host}:${o.port}`, 'the failing transport says no');
+      return Promise.reject(new Error('generic'));
+    });
+    await assert.rejects(c.geturl('failing://127.0.0.1/'), /the failing transport says no/);
+    assert.equal(registerError('nobody:1'), '');
+    assert.equal(unregister('myproto').port, s.port);
+    assert.throws(() => unregister('myproto'), { code: 'ERR_HTTP_CLIENT_NOT_REGISTERED' });
+    assert.throws(() => c.geturl('myproto://127.0.0.1/x'), {
+      code: 'ERR_HTTP_CLIENT_UNSUPPORTED_SCHEME',
+    });
+    unregister('failing');
+    const https = unregister('https');
+    assert.throws(() => c.geturl('https://127.0.0.1/'), {
+      code: 'ERR_HTTP_CLIENT_UNSUPPORTED_SCHEME',
+    });
+    register('https', 443, https.connect, { secure: true });
+    assert.equal(defaultTransport('https').port, 443);
+    await s.close();
+  });
+});
+
+describe('proxies', () => {
+  test('http:// through a proxy uses the absolute form, with Proxy-Authorization (proxyauth)', async () => {
+    const origin = await scriptServer();
+    const proxy = await tinyProxy('Basic eDp5');
+    const c = new HttpClient({
+      proxyhost: '127.0.0.1',
+      proxyport: proxy.port,
+      proxyauth: 'Basic eDp5',
+      keepalive: true,
+    });
+    const t = await c.geturl(`${origin.url}/via`);
+    assert.equal(t.status, 'ok');
+    assert.equal(t.body, `GET ${origin.url}/via`);
+    assert.equal(t.proxyUsed, 'HttpProxy');
+    assert.equal(proxy.lines[0], `GET ${origin.url}/via HTTP/1.1`);
+    const direct = new HttpClient({
+      proxyhost: '127.0.0.1',
+      proxyport: proxy.port,
+      proxynot: ['127.0.0.*'],
+    });
+    const d = await direct.geturl(`${origin.url}/direct`);
+    assert.equal(d.body, 'GET /direct');
+    assert.equal(d.proxyUsed, 'none');
+    const f = new HttpClient({
+      proxyfilter: () => ['127.0.0.1', proxy.port],
+      proxyauth: 'Basic eDp5',
+    });
+    assert.equal((await f.geturl(`${origin.url}/filtered`)).body, `GET ${origin.url}/filtered`);
+    c.close();
+    await proxy.close();
+    await origin.close();
+  });
+
+  test('https:// through a proxy uses a CONNECT tunnel; a refusal is handed back as the response', async () => {
+    const proxy = await tinyProxy('Basic eDp5');
+    const c = new HttpClient({
+      proxyhost: '127.0.0.1',
+      proxyport: proxy.port,
+      proxyauth: 'Basic eDp5',
+      tls: { ca },
+    });
+    const t = await c.geturl(`https://127.0.0.1:${tlsPort}/secure`);
+    assert.equal(t.body, 'secret');
+    assert.equal(t.proxyUsed, 'SecureProxy');
+    assert.equal(proxy.lines[0], `CONNECT 127.0.0.1:${tlsPort} HTTP/1.1`);
+    const noAuth = new HttpClient({ proxyhost: '127.0.0.1', proxyport: proxy.port, tls: { ca } });
+    const r = await noAuth.geturl(`https://127.0.0.1:${tlsPort}/secure`);
+    assert.equal(r.status, 'ok');
+    assert.equal(r.ncode, 407);
+    assert.equal(r.proxyUsed, 'SecureProxyFailed');
+    assert.ok(r.meta.some(([k]) => k === 'Proxy-Authenticate'));
+    await proxy.close();
+  });
+});
+
+describe('uploads, cookies, upgrade, channels', () => {
+  test('posterror: the server answers before the upload is done; status ok', async () => {
+    const s = netServer((sock) => {
+      let seen = '';
+      sock.on('error', () => {});
+      sock.on('data', (d) => {
+        if (seen.includes('\r\n\r\n')) return;
+        seen += d.toString('latin1');
+        if (seen.includes('\r\n\r\n'))
+          sock.end('HTTP/1.1 413 Too Big\r\nContent-Length: 7\r\nConnection: close\r\n\r\ntoo big');
+      });
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as { port: number }).port;
+    const big = Buffer.alloc(8 * 1024 * 1024, 1);
+    const c = new HttpClient();
+    const t = c.geturl(`http://127.0.0.1:${port}/up`, {
+      query: big,
+      queryprogress: () => {},
+      command: () => {},
+    });
+    await wait(t);
+    assert.equal(t.ncode, 413);
+    assert.equal(t.status, 'ok');
+    assert.equal(t.body, 'too big');
+    assert.notEqual(t.posterror, '');
+    assert.ok(t.queryoffset < big.length);
+    await new Promise((r) => s.close(r));
+  });
+
+  test('Expect: 100-continue: waits for 100 (or a final answer) before the body', async () => {
+    const raw = netServer((sock) => {
+      let buf = '';
+      sock.on('data', (d) => {
+        buf += d.toString('latin1');
+        if (buf.includes('\r\n\r\n') && !buf.includes('#sent100')) {
+          const head = buf.slice(0, buf.indexOf('\r\n\r\n'));
+          if (/Expect: 100-continue/i.test(head) && !buf.slice(buf.indexOf('\r\n\r\n') + 4)) {
+            buf += '#sent100';
+            if (head.includes('/refuse'))
+              sock.end(
+                'HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+              );
+            else sock.write('HTTP/1.1 100 Continue\r\n\r\n');
+          }
+        }
+        const m = /Content-Length: (\d+)/i.exec(buf);
+        const bodyStart = buf.indexOf('\r\n\r\n') + 4;
+        const body = buf.slice(bodyStart).replace('#sent100', '');
+        if (m && body.length >= Number(m[1]))
+          sock.end(
+            `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+          );
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const port = (raw.address() as { port: number }).port;
+    const c = new HttpClient({ expectContinueBytes: 10 });
+    const t = await c.geturl(`http://127.0.0.1:${port}/ok`, { query: 'x'.repeat(100) });
+    assert.equal(t.body, 'x'.repeat(100));
+    assert.ok(t.requestHeaders.some(([k, v]) => k === 'Expect' && v === '100-continue'));
+    const small = await c.geturl(`http://127.0.0.1:${port}/ok`, { query: 'x' });
+    assert.ok(
+      !small.requestHeaders.some(([k]) => k === 'Expect'),
+      'below the threshold: no Expect',
+    );
+    const refused = await c.geturl(`http://127.0.0.1:${port}/refuse`, { query: 'y'.repeat(100) });
+    assert.equal(refused.ncode, 417);
+    assert.equal(refused.queryoffset, 0, 'the body was never sent');
+    await new Promise((r) => raw.close(r));
+  });
+
+  test('cookiejar hook: asked before the request, told of every Set-Cookie', async () => {
+    const s = await scriptServer(() => ({ headers: { 'Set-Cookie': 'a=1; Path=/' } }));
+    const stored: [string, string][] = [];
+    const jar: CookieJar = {
+      getCookies: (scheme, host, path) => (path === '/c' ? `sid=${scheme}-${host}` : undefined),
+      storeCookie: (v, url) => stored.push([v, url]),
+    };
+    const c = new HttpClient({ cookiejar: jar });
+    await c.geturl(`${s.url}/c?x=1`);
+    assert.equal(s.log[0].headers.find(([k]) => k === 'Cookie')?.[1], 'sid=http-127.0.0.1');
+    assert.deepEqual(stored, [['a=1; Path=/', `${s.url}/c?x=1`]]);
+    await s.close();
+  });
+
+  test('101 Switching Protocols: the token gets the channel and the bytes after the head', async () => {
+    const s = await scriptServer(() => ({
+      raw: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\nhello',
+    }));
+    const c = new HttpClient({ keepalive: true });
+    const t = await c.geturl(`${s.url}/up`, { headers: { Connection: 'Upgrade', Upgrade: 'x' } });
+    assert.equal(t.ncode, 101);
+    assert.equal(t.connectionRequest, 'Upgrade, close');
+    assert.ok(t.upgradeChannel);
+    assert.equal(Buffer.concat(t.upgradeData ?? []).toString(), 'hello');
+    t.upgradeChannel.destroy();
+    await s.close();
+  });
+
+  test('client connections are channels listed in the table of the configured server', async () => {
+    const s = await scriptServer();
+    const c = new HttpClient({ keepalive: true, server: 'hc-list' });
+    await c.geturl(`${s.url}/x`);
+    const list = ChannelTable.of('hc-list').list();
+    assert.equal(list.length, 1);
+    assert.equal(list[0].driver, 'http');
+    c.close();
+    assert.equal(ChannelTable.of('hc-list').list().length, 0);
+    await s.close();
+  });
+
+  test('connectTimeoutMs covers the TLS handshake: a server that never answers it', async () => {
+    const silent = netServer((sock) => sock.on('error', () => {}));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    const c = new HttpClient({ connectTimeoutMs: 100 });
+    const t0 = Date.now();
+    await assert.rejects(c.geturl(`https://127.0.0.1:${port}/`), { code: 'ERR_CONNECT_TIMEOUT' });
+    assert.ok(Date.now() - t0 < 1000);
+    await new Promise((r) => silent.close(r));
+  });
+
+  test('maxPipelineDepth bounds the requests written ahead', async () => {
+    const s = await scriptServer(() => ({ delayMs: 10 }));
+    const c = new HttpClient({ keepalive: true, maxPipelineDepth: 3 });
+    const tokens = Array.from({ length: 12 }, (_, i) =>
+      c.geturl(`${s.url}/r${i}`, { command: () => {} }),
+    );
+    await Promise.all(tokens.map((t) => wait(t)));
+    assert.ok(tokens.every((t, i) => t.body === `GET /r${i}`));
+    assert.equal(s.maxInFlight, 3);
+    c.close();
+    await s.close();
+  });
+
+  test('expectContinue option: without a 100 the body goes after expectContinueTimeoutMs', async () => {
+    const s = await scriptServer();
+    const c = new HttpClient({ expectContinueTimeoutMs: 150 });
+    const t0 = Date.now();
+    const t = await c.geturl(`${s.url}/p`, { query: 'hello', expectContinue: true });
+    assert.ok(Date.now() - t0 >= 140, 'waited for the 100');
+    assert.equal(t.body, 'POST /p');
+    assert.equal(s.log[0].body, 'hello');
+    assert.equal(s.log[0].headers.find(([k]) => k === 'Expect')?.[1], '100-continue');
+    await s.close();
+  });
+});

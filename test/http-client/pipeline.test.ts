@@ -1,0 +1,246 @@
+// The keep-alive / pipelining / POST rules (anchors §3) as a matrix in the spirit of Tcl's
+// httpPipeline.test: mixes of GET/HEAD/POST × keepalive × pipeline × postfresh × repost,
+// against servers that answer normally, say Connection: close mid-pipeline, close idle
+// connections, or drop a request on a reused connection.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  HttpClient,
+  wait,
+  type HttpToken,
+  type GeturlOptions,
+} from '../../src/http-client/index.js';
+import { scriptServer, type Script } from './script-server.js';
+import { delay } from '../helpers/channel-pair.js';
+
+type Kind = 'GET' | 'HEAD' | 'POST';
+const settings: { keepalive: boolean; pipeline: boolean; postfresh: boolean; repost: boolean }[] =
+  [];
+for (const keepalive of [false, true])
+  for (const pipeline of [false, true])
+    for (const postfresh of [false, true])
+      for (const repost of [false, true]) settings.push({ keepalive, pipeline, postfresh, repost });
+
+function opts(kind: Kind, i: number): GeturlOptions {
+  if (kind === 'HEAD') return { validate: true };
+  if (kind === 'POST') return { query: `n=${i}` };
+  return {};
+}
+
+/** Issues all requests at once (command form, as Tcl's tests do) and waits for all. */
+async function burst(
+  client: HttpClient,
+  url: string,
+  kinds: Kind[],
+  extra: GeturlOptions = {},
+): Promise<HttpToken[]> {
+  const tokens = kinds.map((k, i) =>
+    client.geturl(`${url}/r${i}`, { ...opts(k, i), ...extra, command: () => {} }),
+  );
+  await Promise.all(tokens.map((t) => wait(t)));
+  return tokens;
+}
+
+function checkAnswers(tokens: HttpToken[], kinds: Kind[]): void {
+  tokens.forEach((t, i) => {
+    assert.equal(t.status, 'ok', `request ${i} (${kinds[i]}): ${t.status} ${t.error}`);
+    assert.equal(t.ncode, 200);
+    assert.equal(
+      t.body,
+      kinds[i] === 'HEAD' ? '' : `${kinds[i]} /r${i}`,
+      `request ${i} got its own response`,
+    );
+  });
+}
+
+const MIXES: Kind[][] = [
+  ['GET', 'GET', 'GET', 'GET'],
+  ['GET', 'HEAD', 'POST', 'GET', 'GET'],
+  ['POST', 'GET', 'POST', 'HEAD'],
+  ['HEAD', 'POST', 'POST', 'GET'],
+];
+
+describe('pipelining matrix', () => {
+  for (const s of settings) {
+    const name = `keepalive=${+s.keepalive} pipeline=${+s.pipeline} postfresh=${+s.postfresh} repost=${+s.repost}`;
+
+    test(`${name}: mixes against a normal server, ordering and POST rules`, async () => {
+      const server = await scriptServer(() => ({ delayMs: 15 }));
+      const client = new HttpClient({
+        pipeline: s.pipeline,
+        postfresh: s.postfresh,
+        repost: s.repost,
+      });
+      try {
+        for (const mix of MIXES) {
+          const before = server.log.length;
+          const conns0 = server.connections;
+          const tokens = await burst(client, server.url, mix, { keepalive: s.keepalive });
+          checkAnswers(tokens, mix);
+          const seen = server.log.slice(before);
+          assert.equal(seen.length, mix.length, 'each request sent once');
+          // POSTs are never pipelined: nothing else was unanswered on their connection.
+          for (const r of seen)
+            if (r.method === 'POST')
+              assert.equal(r.inFlight, 1, 'POST waited for earlier responses');
+          // Requests are answered in the order they were issued when they share a connection.
+          const newConns = server.connections - conns0;
+          const posts = mix.filter((k) => k === 'POST').length;
+          if (!s.keepalive) assert.equal(newConns, mix.length, 'one connection per request');
+          else if (s.postfresh)
+            assert.ok(newConns <= 1 + posts + 1 && newConns >= posts, `connections: ${newConns}`);
+          else assert.ok(newConns <= 1, `one persistent connection (${newConns} new)`);
+        }
+        if (s.keepalive && s.pipeline) assert.ok(server.maxInFlight >= 2, 'GETs were pipelined');
+        if (!s.pipeline || !s.keepalive) assert.equal(server.maxInFlight, 1, 'nothing pipelined');
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+
+    test(`${name}: Connection: close mid-pipeline replays the unanswered requests`, async () => {
+      let closed = false;
+      const script: Script = (req) => {
+        if (!closed && req.target === '/r1') {
+          closed = true;
+          return { close: true, delayMs: 10 };
+        }
+        return { delayMs: 10 };
+      };
+      const server = await scriptServer(script);
+      const client = new HttpClient({
+        pipeline: s.pipeline,
+        postfresh: s.postfresh,
+        repost: s.repost,
+      });
+      try {
+        const mix: Kind[] = ['GET', 'GET', 'GET', 'HEAD', 'GET'];
+        const tokens = await burst(client, server.url, mix, { keepalive: s.keepalive });
+        checkAnswers(tokens, mix);
+        if (s.keepalive) assert.ok(server.connections >= 2, 'a new connection after the close');
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+
+    test(`${name}: a request dropped on a reused connection is replayed (POST only with repost)`, async () => {
+      // The server "times out" the connection just as the second request on it arrives.
+      const server = await scriptServer((req) =>
+        req.nthOnConn === 1 && req.conn === 0 ? { drop: true } : {},
+      );
+      const client = new HttpClient({
+        pipeline: s.pipeline,
+        postfresh: s.postfresh,
+        repost: s.repost,
+      });
+      try {
+        const first = await client.geturl(`${server.url}/r0`, { keepalive: s.keepalive });
+        assert.equal(first.status, 'ok');
+        const get = await client.geturl(`${server.url}/r1`, { keepalive: s.keepalive });
+        assert.equal(get.status, 'ok', 'GET replayed silently');
+        assert.equal(get.body, 'GET /r1');
+        const server2 = await scriptServer((req) =>
+          req.nthOnConn === 1 && req.conn === 0 ? { drop: true } : {},
+        );
+        const c2 = new HttpClient({
+          pipeline: s.pipeline,
+          postfresh: s.postfresh,
+          repost: s.repost,
+        });
+        await c2.geturl(`${server2.url}/r0`, { keepalive: s.keepalive });
+        const post = await c2.geturl(`${server2.url}/r1`, { keepalive: s.keepalive, query: 'x=1' });
+        const reused = s.keepalive && !s.postfresh;
+        if (!reused || s.repost) {
+          assert.equal(post.status, 'ok', `POST: ${post.error}`);
+          assert.equal(post.body, 'POST /r1');
+        } else {
+          assert.equal(post.status, 'eof', 'POST not replayed without repost');
+          assert.equal(server2.log.filter((r) => r.method === 'POST').length, 1, 'sent once');
+        }
+        c2.close();
+        await server2.close();
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+  }
+});
+
+describe('idle connections', () => {
+  test('a connection the server closed while idle is noticed: the next request goes on a new one', async () => {
+    const server = await scriptServer(() => ({}), { idleCloseMs: 50 });
+    const client = new HttpClient({ keepalive: true });
+    try {
+      assert.equal((await client.geturl(`${server.url}/r0`)).status, 'ok');
+      assert.equal(client.connectionCount, 1);
+      await delay(150);
+      assert.equal(client.connectionCount, 0, 'dropped on the server FIN, no request needed');
+      const t = await client.geturl(`${server.url}/r1`, { query: 'a' });
+      assert.equal(t.status, 'ok', 'a POST is safe: it never touched the dead socket');
+      assert.equal(server.connections, 2);
+      assert.equal(server.log.length, 2, 'nothing was sent twice');
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  test('idleTimeoutMs closes our idle connections', async () => {
+    const server = await scriptServer();
+    const client = new HttpClient({ keepalive: true, idleTimeoutMs: 50 });
+    await client.geturl(`${server.url}/a`);
+    assert.equal(client.connectionCount, 1);
+    await delay(120);
+    assert.equal(client.connectionCount, 0);
+    client.close();
+    await server.close();
+  });
+
+  test('maxConnectionsPerOrigin: more than one connection per origin when configured', async () => {
+    const server = await scriptServer(() => ({ delayMs: 30 }));
+    const client = new HttpClient({ keepalive: true, pipeline: false, maxConnectionsPerOrigin: 4 });
+    const mix: Kind[] = ['GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'GET', 'GET'];
+    const tokens = await burst(client, server.url, mix);
+    checkAnswers(tokens, mix);
+    assert.equal(server.connections, 4);
+    client.close();
+    await server.close();
+  });
+
+  test('a timeout in the middle of a pipeline: the others are replayed on a new connection', async () => {
+    const server = await scriptServer((req) =>
+      req.target === '/r1' && req.conn === 0 ? { delayMs: 400 } : { delayMs: 5 },
+    );
+    const client = new HttpClient({ keepalive: true });
+    const tokens = ['/r0', '/r1', '/r2', '/r3'].map((p) =>
+      client.geturl(`${server.url}${p}`, { timeout: p === '/r1' ? 100 : 2000, command: () => {} }),
+    );
+    await Promise.all(tokens.map((t) => wait(t)));
+    assert.deepEqual(
+      tokens.map((t) => t.status),
+      ['ok', 'timeout', 'ok', 'ok'],
+    );
+    assert.equal(tokens[3].body, 'GET /r3');
+    client.close();
+    await server.close();
+  });
+
+  test('the timeout of a queued request starts when it leaves the queue, not when queued', async () => {
+    const server = await scriptServer(() => ({ delayMs: 80 }));
+    const client = new HttpClient({ keepalive: true, pipeline: false });
+    const tokens = [0, 1, 2].map((i) =>
+      client.geturl(`${server.url}/r${i}`, { timeout: 150, command: () => {} }),
+    );
+    await Promise.all(tokens.map((t) => wait(t)));
+    assert.deepEqual(
+      tokens.map((t) => t.status),
+      ['ok', 'ok', 'ok'],
+      'each had 150 ms of its own (total 240 ms)',
+    );
+    client.close();
+    await server.close();
+  });
+});
