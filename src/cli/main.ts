@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { serve, DEFAULT_SERVE_OPTIONS, type ServeOptions } from './serve.js';
+import { runWsCommand, type WsCommandOptions } from './ws-command.js';
 
 interface ServeFlags {
   host: string;
@@ -68,6 +69,24 @@ export async function main(argv: string[]): Promise<void> {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('ws')
+    .description('an interactive WebSocket client (like wscat): prints what arrives, sends each line typed')
+    .argument('<url>', 'ws:// or wss:// URL')
+    .option('-p, --protocol <name>', 'subprotocol to offer (repeatable)', collect, [])
+    .option('-H, --header <line>', 'extra request header "Name: value" (repeatable)', collect, [])
+    .option('-x, --execute <message>', 'send this message, wait for the answers, and exit (repeatable)', collect, [])
+    .option('-w, --wait <ms>', 'with --execute: longest wait for the answers', '5000')
+    .addOption(new Option('--binary <how>', 'show binary messages as').choices(['hex', 'length']).default('hex'))
+    .option('--ca <file>', 'trust this CA certificate (PEM) for wss://')
+    .option('-k, --insecure', 'do not verify the server certificate')
+    .option('--no-deflate', 'do not offer permessage-deflate')
+    .option('-o, --origin <origin>', 'Origin header')
+    .addHelpText('after', '\nCommands while connected: /ping [text], /close [code] [reason], /binary HEX, /quit')
+    .action(async (url: string, flags: WsCommandOptions) => {
+      process.exitCode = await runWsCommand(url, flags);
     });
 
   await program.parseAsync(argv);
