@@ -108,6 +108,7 @@ export class Channel {
   #progress = 0;
   #onGone: ((channel: Channel) => void)[] = [];
   #writeTap: ((bytes: Uint8Array, accepted: number) => void) | undefined;
+  #shutdownHooks: (() => void | Promise<void>)[] = [];
 
   constructor(init: ChannelInit) {
     this.name = init.name;
@@ -340,11 +341,20 @@ export class Channel {
     this.#resumeIfRoom();
   }
 
-  /** Fires the `x` (shutdown) reason; resolves when the callback has answered. */
+  /**
+   * Adds a function run when the channel's server shuts down, before the grace period: how a
+   * protocol on the channel says goodbye (a WebSocket closes with 1001).
+   */
+  onShutdown(fn: () => void | Promise<void>): void {
+    this.#shutdownHooks.push(fn);
+  }
+
+  /** The server is shutting down: runs the shutdown hooks and fires the `x` reason. */
   async notifyShutdown(): Promise<void> {
+    if (this.#closed) return;
+    await Promise.all(this.#shutdownHooks.map((fn) => fn()));
     const cb = this.#callback;
-    if (!cb || this.#closed) return;
-    await this.#invoke(cb, 'x');
+    if (cb && !this.#closed) await this.#invoke(cb, 'x');
   }
 
   /**

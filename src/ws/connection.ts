@@ -297,6 +297,40 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   }
 
   /**
+   * @internal Writes frames encoded once for many connections (see `broadcast`). Returns the
+   * bytes written, or -1 when skipped: closing, in the middle of a fragmented send, or over
+   * `maxBufferedBytes` (then, with `closeOnOverflow`, the connection is also closed with 1008).
+   * Waits behind queued compressed messages by falling back to `send`.
+   */
+  sendEncoded(
+    frames: readonly Buffer[],
+    size: number,
+    fallback: { type: number; msg: Buffer },
+    closeOnOverflow: boolean,
+  ): number {
+    if (this.#state !== 'CONNECTED' || this.#closeSent || this.#fragOpcode !== -1) return -1;
+    if (this.bufferedAmount + size > this.#maxBuffered) {
+      if (closeOnOverflow) this.#overflow(size);
+      return -1;
+    }
+    if (this.#out.busy || this.#client) return this.send(fallback.type, fallback.msg);
+    this.#messagesOut++;
+    const channel = this.channel;
+    try {
+      if (frames.length === 1) {
+        channel.write(frames[0]);
+      } else {
+        channel.socket.cork();
+        for (const f of frames) channel.write(f);
+        channel.socket.uncork();
+      }
+      return size;
+    } catch {
+      return -1;
+    }
+  }
+
+  /**
    * Starts the closing handshake (tcllib `close`): sends a close frame with `code` (default
    * 1000) and `reason` (default: the manual's text for the code, cut to 123 bytes), then waits
    * up to `closeTimeout` for the peer's close before cutting the connection. Codes 1005, 1006 and
@@ -410,14 +444,19 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     if (this.#failCode !== undefined) return;
     const r = this.#receiver;
     r.feed(chunk);
+    // Everything the handlers send while this chunk is processed leaves in one write (writev).
+    const socket = this.channel.socket;
+    socket.cork();
     try {
       for (let ev = r.next(); ev !== NEED_DATA; ev = r.next()) {
         if (this.#inQueue !== undefined) this.#queueIn(ev);
         else this.#dispatch(ev);
-        if (this.#failCode !== undefined) return;
+        if (this.#failCode !== undefined) break;
       }
     } catch (err) {
       this.#fail(err);
+    } finally {
+      socket.uncork();
     }
   };
 

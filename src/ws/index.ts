@@ -30,3 +30,5 @@ export { globMatch } from './glob.js';
 export { WebSocket, CloseEvent } from './websocket.js';
 export { handleNodeUpgrade } from './node-adapter.js';
 export type { NodeUpgradeOptions, NodeUpgradeRejection } from './node-adapter.js';
+export { broadcast } from './broadcast.js';
+export type { BroadcastResult } from './broadcast.js';

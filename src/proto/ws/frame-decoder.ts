@@ -10,13 +10,17 @@
  * no frame straddles two chunks the decoder reads headers straight out of the fed chunk with
  * plain indexing, unmasks in place a word at a time through typed-array views made once per
  * chunk (not per frame), and returns a view of the chunk: no copy, no queue, one frame object of
- * one fixed shape. Only a frame that straddles chunks goes through a {@link ByteQueue} (and
- * `maskInPlace`); once it is out, the decoder returns to the fast path on what is left of the
- * last chunk.
+ * one fixed shape. Large payloads are unmasked with WebAssembly SIMD (`wasm-mask.ts`) where it
+ * is faster. A frame that straddles chunks has its header gathered in a {@link ByteQueue}; its
+ * payload gets memory of its own as soon as the header is known, and every later chunk is
+ * copied straight into it, unmasked as it is copied (one copy, one unmask pass, nothing
+ * concatenated at the end). Once it is out, the decoder returns to the fast path on what is
+ * left of the last chunk.
  *
  * Ownership: fed chunks belong to the decoder. Masked payloads are unmasked in place, in the
  * caller's memory, and returned frames are views of it, so do not reuse a chunk's memory after
- * feeding it. A frame pins the chunk it was cut from until the frame is dropped.
+ * feeding it. A frame pins the chunk it was cut from until the frame is dropped. (A payload that
+ * spans chunks is a copy, and the chunks it was copied from are left as they were.)
  */
 import { Buffer, constants as bufferConstants } from 'node:buffer';
 import { ProtocolError, UsageError } from '../../errors.js';
@@ -24,7 +28,7 @@ import { ByteQueue } from '../bytes/byte-queue.js';
 import { maskInPlace } from '../bytes/mask.js';
 import { NEED_DATA, type NeedData } from '../need-data.js';
 import { FastBuffer, LONG_MASK_MIN, WORD_MASK_MIN, maskRange, unmaskSmall } from './views.js';
-import { WASM_MASK_MIN, wasmMaskCopy } from './wasm-mask.js';
+import { WASM_INPLACE_MASK_MIN, WASM_MASK_MIN, wasmMaskCopy } from './wasm-mask.js';
 import { isKnownOpcode, type Opcode } from './opcodes.js';
 
 /** One decoded frame. A fresh object per frame, so the caller may keep it. */
@@ -212,7 +216,7 @@ export class FrameDecoder {
     const base = this.#base;
     if (masked && length !== 0) {
       if (length < WORD_MASK_MIN) unmaskSmall(c, start, stop);
-      else if (length >= WASM_MASK_MIN && wasmMaskCopy !== null) {
+      else if (length >= WASM_INPLACE_MASK_MIN && wasmMaskCopy !== null) {
         wasmMaskCopy(
           c,
           start,
@@ -370,7 +374,7 @@ export class FrameDecoder {
     const length = payload.length;
     if (!this.#hdrMasked || length === 0) return payload;
     const key = this.#key;
-    if (length >= WASM_MASK_MIN && wasmMaskCopy !== null) {
+    if (length >= WASM_INPLACE_MASK_MIN && wasmMaskCopy !== null) {
       wasmMaskCopy(payload, 0, payload, 0, length, key[0], key[1], key[2], key[3]);
     } else if (length < LONG_MASK_MIN) maskInPlace(payload, key, 0);
     else {

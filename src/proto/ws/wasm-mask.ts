@@ -99,18 +99,25 @@ function maskCopySimd(
   // Blocks are multiples of 4 bytes long, so every block starts at key phase 0.
   for (let done = 0; done < n; done += BLOCK) {
     const take = n - done < BLOCK ? n - done : BLOCK;
-    mem.set(src.subarray(srcStart + done, srcStart + done + take), 0);
+    // Plain Uint8Array views: cheaper to make than Buffer#subarray (which goes through species).
+    mem.set(new Uint8Array(src.buffer, src.byteOffset + srcStart + done, take), 0);
     // The bytes past `take` up to the next multiple of 64 are scratch garbage, never copied out.
     x(0, (take + 63) & ~63, key);
-    dst.set(take === BLOCK ? mem : mem.subarray(0, take), dstStart + done);
+    dst.set(take === BLOCK ? mem : new Uint8Array(mem.buffer, 0, take), dstStart + done);
   }
 }
 
 /**
  * {@link maskCopySimd} when WebAssembly SIMD is available, else null. For payloads of at least
- * {@link WASM_MASK_MIN} bytes.
+ * {@link WASM_MASK_MIN} bytes ({@link WASM_INPLACE_MASK_MIN} in place).
  */
 export const wasmMaskCopy: typeof maskCopySimd | null = page === null ? null : maskCopySimd;
 
-/** From this many bytes on, {@link wasmMaskCopy} beats the JS loops. */
+/** From this many bytes on, {@link wasmMaskCopy} beats copying and then masking in JS. */
 export const WASM_MASK_MIN = 1024;
+
+/**
+ * From this many bytes on, {@link wasmMaskCopy} in place (two copies and the XOR) beats the
+ * 64-bit JS loop in place (measured: 0.9× at 4 KiB, 1.1× at 8 KiB and above).
+ */
+export const WASM_INPLACE_MASK_MIN = 8192;
