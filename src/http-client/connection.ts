@@ -81,7 +81,7 @@ export class Connection {
 
   /** Writes `ex` (head, and body unless it must wait for 100-continue) and queues its response. */
   send(ex: Exchange): void {
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    if (this.inflight.length === 0) this.socket.ref();
     ex.conn = this;
     ex.firstOnConn = this.completed === 0 && this.inflight.length === 0;
     ex.token.stage = 'sent';
@@ -220,10 +220,12 @@ export class Connection {
   #goIdle(): void {
     this.#owner?.ready(this);
     if (this.inflight.length === 0 && !this.dead) {
+      // An idle connection does not keep the process alive (as Node's agent and undici).
+      this.socket.unref();
       if (this.#idleTimer) this.#idleTimer.refresh();
       else {
         this.#idleTimer = setTimeout(
-          () => this.inflight.length === 0 && this.#die(undefined, true),
+          () => this.inflight.length === 0 && !this.dead && this.#die(undefined, true),
           this.#idleMs,
         );
         this.#idleTimer.unref();

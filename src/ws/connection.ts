@@ -33,7 +33,7 @@ import type { PerMessageDeflateAgreement } from '../proto/ws/permessage-deflate-
 import { WsReceiver } from '../proto/ws/receiver.js';
 import { EventQueue } from './event-queue.js';
 import { OutQueue } from './out-queue.js';
-import { log, register, unregister } from './registry.js';
+import { connections, log, register, unregister } from './registry.js';
 import type {
   WsCloseInfo,
   WsConnectionEvent,
@@ -192,6 +192,9 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       ping: init.ping ?? EMPTY,
     });
     extendStatus(channel, () => this.#status() as Partial<ChannelStatus>);
+    // The server's graceful shutdown tells channels through their callback ('x'): answer it
+    // with a closing handshake (1001), which the server then awaits up to its grace period.
+    if (!channel.closed) channel.setCallback(websocket, 'x');
     register(this);
   }
 
@@ -771,7 +774,9 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     this.#closeInfo = info;
     this.#deliver('disconnect', info);
     this.#iter?.end();
-    this.#onDrain();
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
     this.#resolveClosed?.(info);
     if (!this.channel.gone) this.channel.destroy();
   };
@@ -813,6 +818,16 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       keepaliveMs: this.#keepaliveMs,
     };
   }
+}
+
+/** The channel callback of every WebSocket (shown by `list`): a server shutdown closes with 1001. */
+function websocket(reason: string, name: string): number {
+  if (reason === 'x') {
+    for (const c of connections()) {
+      if (c.name === name) c.close(1001);
+    }
+  }
+  return 1; // KEEP: the channel stays until the closing handshake is over
 }
 
 function toBuffer(data: Uint8Array): Buffer {

@@ -322,13 +322,18 @@ describe('uploads, cookies, upgrade, channels', () => {
   });
 
   test('connectTimeoutMs covers the TLS handshake: a server that never answers it', async () => {
-    const silent = netServer((sock) => sock.on('error', () => {}));
+    const held = new Set<import('node:net').Socket>();
+    const silent = netServer((sock) => {
+      held.add(sock);
+      sock.on('error', () => {});
+    });
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as { port: number }).port;
     const c = new HttpClient({ connectTimeoutMs: 100 });
     const t0 = Date.now();
     await assert.rejects(c.geturl(`https://127.0.0.1:${port}/`), { code: 'ERR_CONNECT_TIMEOUT' });
     assert.ok(Date.now() - t0 < 1000);
+    for (const sock of held) sock.destroy();
     await new Promise((r) => silent.close(r));
   });
 

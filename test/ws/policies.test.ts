@@ -297,3 +297,15 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+describe('server shutdown', () => {
+  test("the HTTP server's close() closes its WebSockets with 1001 and awaits the handshakes", async () => {
+    const srv = await echoServer();
+    const a = await open(`${srv.url}/echo`);
+    const t0 = Date.now();
+    await srv.http.close({ graceMs: 3000 });
+    assert.ok(Date.now() - t0 < 2000, 'did not wait for the grace period');
+    assert.deepEqual(await a.closed(), { code: 1001, reason: 'Endpoint going away', wasClean: true });
+    assert.equal(list({ server: srv.http.name }).length, 0);
+  });
+});
