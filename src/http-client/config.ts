@@ -144,7 +144,14 @@ const CHECKS: Record<keyof HttpConfig, [Check, string]> = {
   server: [isStr, 'a server name'],
 };
 
-/** Maps Tcl encoding names (`iso8859-1`, `utf-8`) to Node's Buffer encodings. */
+/**
+ * Maps Tcl encoding names (`iso8859-1`, `utf-8`) to Node's Buffer encodings.
+ *
+ * @example
+ * ```ts
+ * normalizeEncoding('iso8859-1'); // 'latin1'
+ * ```
+ */
 export function normalizeEncoding(name: string): string {
   const n = name.toLowerCase().replace(/[_\s]/g, '-');
   if (n === 'utf-8' || n === 'utf8') return 'utf8';
@@ -181,7 +188,14 @@ export function applyConfig(target: HttpConfig, changes: Partial<HttpConfig>): v
   if (changes.proxynot) target.proxynot = [...changes.proxynot];
 }
 
-/** Glob match as Tcl's `string match` for host names (`*`, `?`), case-insensitive. */
+/**
+ * Glob match as Tcl's `string match` for host names (`*`, `?`), case-insensitive.
+ *
+ * @example
+ * ```ts
+ * globMatch('*.example.org', 'www.Example.org'); // true
+ * ```
+ */
 export function globMatch(glob: string, s: string): boolean {
   const re = new RegExp(
     '^' +

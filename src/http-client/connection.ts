@@ -89,6 +89,15 @@ export class Connection {
     this.#parser.expectResponse(ex.method);
     this.inflight.push(ex);
     if (this.inflight.length === 1) ex.startTimer();
+    try {
+      this.#write(ex);
+    } catch (err) {
+      // A socket found dead at the first write: the same rules as a close before the answer.
+      this.#die(err as Error);
+    }
+  }
+
+  #write(ex: Exchange): void {
     const body = ex.body;
     const ch = this.channel;
     if (body === undefined) {
@@ -190,11 +199,11 @@ export class Connection {
           if (!ex.uploaded) this.closing = true;
           ex.onEnd(ev.trailers);
           if (this.closing) {
-            this.#die(undefined, true);
+            this.#die(undefined, true, true);
             return;
           }
           if (this.inflight.length > 0) this.inflight[0].startTimer();
-          else this.#goIdle();
+          else this.park();
           break;
         case 'informational':
           ex.onInformational(ev.status);
@@ -217,7 +226,8 @@ export class Connection {
     }
   }
 
-  #goIdle(): void {
+  /** The connection has nothing to do: watch it idle (unref'd, idle timer armed). */
+  park(): void {
     this.#owner?.ready(this);
     if (this.inflight.length === 0 && !this.dead) {
       // An idle connection does not keep the process alive (as Node's agent and undici).
@@ -250,11 +260,12 @@ export class Connection {
   }
 
   /**
-   * The connection is over. `local`: we closed it (reset, timeout, Connection: close, idle).
+   * The connection is over. `local`: we closed it (reset, timeout, Connection: close, idle);
+   * `announced`: after a response that said Connection: close.
    * The head exchange, if its response had started, ends with eof/error; the others are
    * replayed when allowed.
    */
-  #die(err: Error | undefined, local = false): void {
+  #die(err: Error | undefined, local = false, announced = false): void {
     if (this.dead || this.upgraded) return;
     this.dead = true;
     this.closing = true;
@@ -271,6 +282,11 @@ export class Connection {
               code: 'ERR_HTTP_CLIENT_EOF',
             }),
         );
+      } else if (announced && (ex.idempotent || ex.host.config.repost)) {
+        // The server said Connection: close before reaching these: they were never processed,
+        // and each round answers at least one request, so replaying them again is safe.
+        ex.conn = undefined;
+        replay.push(ex);
       } else if ((local || reused || !ex.firstOnConn) && ex.replayable) {
         ex.retries++;
         ex.conn = undefined;

@@ -96,6 +96,8 @@ export class Pool implements ConnectionOwner {
         const conn = new Connection(channel, this, this.#host.idleTimeoutMs);
         this.conns.push(conn);
         if (!ex.done) conn.send(ex);
+        else if (!ex.persistent) channel.destroy();
+        else conn.park();
         this.dispatch();
       },
       (err: Error) => {

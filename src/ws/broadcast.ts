@@ -7,7 +7,8 @@
 import { Buffer } from 'node:buffer';
 import { encodeFrame, encodeFrameMerged } from '../proto/ws/frame-encoder.js';
 import type { Opcode } from '../proto/ws/opcodes.js';
-import { toOpcode, type WebSocketConnection } from './connection.js';
+import type { WebSocketConnection } from './connection.js';
+import { toOpcode } from './send-types.js';
 import { lookup } from './registry.js';
 
 /** What {@link broadcast} did. */

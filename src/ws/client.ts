@@ -48,6 +48,8 @@ export interface WsOpenOptions extends WsConnectionOptions {
    * for none. Default: `http_proxy` / `https_proxy` / `no_proxy` from the environment.
    */
   proxy?: string | ProxyAddress | false | undefined;
+  /** Local address to connect from (tcllib/http `-myaddr`); direct connections only. */
+  localAddress?: string | undefined;
   /** Channel table (server name) the connection's channel goes to. Default `default`. */
   server?: string | undefined;
   signal?: AbortSignal | undefined;
@@ -120,7 +122,14 @@ export async function open(
   try {
     socket = proxy
       ? await connectTunnel({ proxy, host, port, tls, timeoutMs, signal: options.signal })
-      : await dial({ host, port, tls, timeoutMs, signal: options.signal });
+      : await dial({
+          host,
+          port,
+          tls,
+          timeoutMs,
+          signal: options.signal,
+          localAddress: options.localAddress,
+        });
   } catch (err) {
     if (err instanceof TimeoutError) throw openTimeout(u, timeoutMs, err);
     throw err;

@@ -21,18 +21,18 @@ import type { Channel } from '../channels/channel.js';
 import { extendStatus, type ChannelStatus } from '../channels/channel-table.js';
 import { ConnchanError, ProtocolError, UsageError } from '../errors.js';
 import { PerMessageDeflate } from '../io/deflate.js';
-import { nextMaskKey } from '../io/mask-keys.js';
 import { parseTimeValue } from '../io/time-value.js';
-import { isValidUtf8 } from '../proto/bytes/utf8.js';
 import { NEED_DATA } from '../proto/need-data.js';
 import { defaultCloseReason, encodeClosePayload } from '../proto/ws/close-codes.js';
-import { encodeFrame, encodeFrameMerged } from '../proto/ws/frame-encoder.js';
-import type { WsCompressedEvent, WsEvent } from '../proto/ws/message-assembler.js';
+import type { WsEvent } from '../proto/ws/message-assembler.js';
 import { Opcode } from '../proto/ws/opcodes.js';
 import type { PerMessageDeflateAgreement } from '../proto/ws/permessage-deflate-params.js';
 import { WsReceiver } from '../proto/ws/receiver.js';
 import { EventQueue } from './event-queue.js';
-import { OutQueue } from './out-queue.js';
+import { FrameWriter } from './frame-writer.js';
+import { InflateOrder } from './inflate-order.js';
+import { Keepalive } from './keepalive.js';
+import { badType, opcodeName, toBuffer, toOpcode } from './send-types.js';
 import { connections, log, register, unregister } from './registry.js';
 import type {
   WsCloseInfo,
@@ -63,33 +63,11 @@ export interface WsConnectionInit extends WsConnectionOptions {
 type LooseHandler = (sock: string, type: string, msg: unknown) => void;
 
 const EMPTY = Buffer.alloc(0);
-/** Frames up to this size are written as one buffer (header and payload copied together). */
-const MERGE_MAX = 16 * 1024;
 const DEFAULT_MAX_MESSAGE = 100 * 1024 * 1024;
 const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
 const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
 /** A client waits this long for the server to end TCP after the close frames were exchanged. */
 const CLIENT_LINGER_MS = 1000;
-/** Received events held behind an inflating message before reading pauses. */
-const INFLATE_BACKLOG = 64;
-
-// One options object for every frame encoded: the encoder reads it during the call only.
-const FRAME: {
-  opcode: Opcode;
-  fin: boolean;
-  rsv1: boolean;
-  payload: Uint8Array;
-  maskKey: Uint8Array | undefined;
-} = { opcode: Opcode.TEXT, fin: true, rsv1: false, payload: EMPTY, maskKey: undefined };
-
-const NAMED_OPCODES: Readonly<Record<string, number>> = {
-  text: Opcode.TEXT,
-  binary: Opcode.BINARY,
-  ping: Opcode.PING,
-  pong: Opcode.PONG,
-  close: Opcode.CLOSE,
-  continuation: Opcode.CONTINUATION,
-};
 
 /**
  * A live WebSocket. Made by `upgrade`, `takeover`, `open` or `handleNodeUpgrade`, never with
@@ -122,7 +100,8 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   readonly #client: boolean;
   readonly #maxBuffered: number;
   readonly #closeTimeoutMs: number;
-  readonly #out: OutQueue;
+  readonly #writer: FrameWriter;
+  readonly #keepalive: Keepalive;
   #iter: EventQueue | undefined;
   #messagesIn = 0;
   #messagesOut = 0;
@@ -135,15 +114,8 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   #failCode: number | undefined;
   #failReason = '';
   #closeTimer: NodeJS.Timeout | undefined;
-  #keepaliveMs = 0;
-  #keepaliveTimer: NodeJS.Timeout | undefined;
-  #pingPayload: Buffer = EMPTY;
-  #awaitingPong = false;
-  #rx = false;
   /** Events received while a compressed message inflates, in order; undefined when none waits. */
-  #inQueue: WsEvent[] | undefined;
-  #inflatingOpcode: number = Opcode.BINARY;
-  #pausedInflate = false;
+  readonly #inflater: InflateOrder | undefined;
   #pausedIter = false;
   #drainWaiters: (() => void)[] = [];
   #closedPromise: Promise<WsCloseInfo> | undefined;
@@ -176,12 +148,36 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
         threshold: init.deflateThreshold,
       });
     }
+    if (this.#pmd !== undefined) {
+      this.#inflater = new InflateOrder(this.#pmd, {
+        dispatch: (ev) => this.#dispatch(ev),
+        message: (type, data) => {
+          this.#messagesIn++;
+          this.#deliver(type, data);
+        },
+        fail: this.#fail,
+        stopped: () => this.#failCode !== undefined || this.#state === 'CLOSED',
+        pause: () => this.channel.socket.pause(),
+        resume: () => this.#resumeIfFree(),
+      });
+    }
     this.#maxBuffered = init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
     this.#closeTimeoutMs =
       init.closeTimeout === undefined
         ? DEFAULT_CLOSE_TIMEOUT_MS
         : parseTimeValue(init.closeTimeout, 'closeTimeout');
-    this.#out = new OutQueue();
+    this.#writer = new FrameWriter(channel, this.#client, this.#pmd, {
+      closed: () => this.#state === 'CLOSED',
+      failed: this.#fail,
+      closeWritten: () => this.#afterCloseWritten(),
+      idle: () => this.#onDrain(),
+      writeFailed: (err) => log('info', `${this.name}: send failed: ${String(err)}`),
+    });
+    this.#keepalive = new Keepalive({
+      active: () => this.#state === 'CONNECTED',
+      ping: (payload) => this.#writer.control(Opcode.PING, payload),
+      timeout: () => this.#keepaliveTimeout(),
+    });
     // The connection enforces its own bound (maxBufferedBytes); the channel must never cut a frame.
     channel.limits.maxSendBufferBytes = Number.MAX_SAFE_INTEGER;
     const socket = channel.socket;
@@ -207,7 +203,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       if (this.#state === 'CONNECTED' || this.#state === 'CLOSING') {
         this.channel.takeOver(this.#onData);
       }
-      this.#armKeepalive();
+      this.#keepalive.start();
     });
   }
 
@@ -223,7 +219,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
 
   /** Bytes accepted by `send` that have not yet been handed to the kernel. */
   get bufferedAmount(): number {
-    return this.channel.sendBuffer + this.#out.bytes;
+    return this.channel.sendBuffer + this.#writer.queuedBytes;
   }
 
   /** Whole messages received and sent so far. */
@@ -270,7 +266,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     if (this.#closeSent || this.#state === 'CLOSED') return -1;
     const payload =
       msg === undefined ? EMPTY : typeof msg === 'string' ? Buffer.from(msg) : toBuffer(msg);
-    if (opcode >= 0x8) return this.#writeControl(opcode, payload);
+    if (opcode >= 0x8) return this.#writer.control(opcode, payload);
     let wire = opcode;
     let compress = false;
     if (this.#fragOpcode !== -1) {
@@ -291,12 +287,11 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       return -1;
     }
     if (final) this.#messagesOut++;
-    if (compress || this.#out.busy) {
-      this.#out.push(wire, final, payload, compress);
-      this.#pump();
+    if (compress || this.#writer.busy) {
+      this.#writer.queue(wire, final, payload, compress);
       return payload.length;
     }
-    return this.#writeFrame(wire, final, false, payload);
+    return this.#writer.write(wire, final, false, payload);
   }
 
   /**
@@ -316,21 +311,9 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       if (closeOnOverflow) this.#overflow(size);
       return -1;
     }
-    if (this.#out.busy || this.#client) return this.send(fallback.type, fallback.msg);
+    if (this.#writer.busy || this.#client) return this.send(fallback.type, fallback.msg);
     this.#messagesOut++;
-    const channel = this.channel;
-    try {
-      if (frames.length === 1) {
-        channel.write(frames[0]);
-      } else {
-        channel.socket.cork();
-        for (const f of frames) channel.write(f);
-        channel.socket.uncork();
-      }
-      return size;
-    } catch {
-      return -1;
-    }
+    return this.#writer.writeEncoded(frames, size);
   }
 
   /**
@@ -390,19 +373,17 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
           code: 'ERR_INVALID_OPTION',
         });
       }
-      this.#pingPayload = p;
+      this.#keepalive.payload = p;
     }
     if (options.keepalive !== undefined) {
       const k = options.keepalive;
-      this.#keepaliveMs =
-        typeof k === 'number' ? (k > 0 ? k * 1000 : 0) : parseTimeValue(k, 'keepalive');
-      this.#armKeepalive();
+      this.#keepalive.set(typeof k === 'number' ? k * 1000 : parseTimeValue(k, 'keepalive'));
     }
   }
 
   /** The keep-alive interval in ms (0: off) and ping payload. */
   get keepalive(): { intervalMs: number; ping: Buffer } {
-    return { intervalMs: this.#keepaliveMs, ping: this.#pingPayload };
+    return { intervalMs: this.#keepalive.intervalMs, ping: this.#keepalive.payload };
   }
 
   /**
@@ -443,7 +424,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   // --- receiving -----------------------------------------------------------------------------
 
   readonly #onData = (chunk: Buffer): void => {
-    this.#rx = true;
+    this.#keepalive.rx = true;
     if (this.#failCode !== undefined) return;
     const r = this.#receiver;
     r.feed(chunk);
@@ -452,7 +433,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     socket.cork();
     try {
       for (let ev = r.next(); ev !== NEED_DATA; ev = r.next()) {
-        if (this.#inQueue !== undefined) this.#queueIn(ev);
+        if (this.#inflater?.waiting) this.#inflater.hold(ev);
         else this.#dispatch(ev);
         if (this.#failCode !== undefined) break;
       }
@@ -462,15 +443,6 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       socket.uncork();
     }
   };
-
-  #queueIn(ev: WsEvent): void {
-    const q = this.#inQueue as WsEvent[];
-    q.push(ev);
-    if (q.length >= INFLATE_BACKLOG && !this.#pausedInflate) {
-      this.#pausedInflate = true;
-      this.channel.socket.pause();
-    }
-  }
 
   #dispatch(ev: WsEvent): void {
     switch (ev.type) {
@@ -483,14 +455,13 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
         this.#deliver('binary', ev.data);
         return;
       case 'compressed':
-        this.#inflate(ev);
+        (this.#inflater as InflateOrder).start(ev);
         return;
       case 'ping':
-        if (!this.#closeSent) this.#writeControl(Opcode.PONG, ev.data);
+        if (!this.#closeSent) this.#writer.control(Opcode.PONG, ev.data);
         this.#deliver('ping', ev.data);
         return;
       case 'pong':
-        this.#awaitingPong = false;
         this.#deliver('pong', ev.data);
         return;
       case 'close':
@@ -499,48 +470,8 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     }
   }
 
-  #inflate(ev: WsCompressedEvent): void {
-    this.#inQueue = [];
-    this.#inflatingOpcode = ev.opcode;
-    (this.#pmd as PerMessageDeflate).decompress(ev.data, true).then(this.#onInflated, this.#fail);
-  }
-
-  readonly #onInflated = (data: Buffer): void => {
-    if (this.#failCode !== undefined || this.#state === 'CLOSED') return;
-    this.#messagesIn++;
-    if (this.#inflatingOpcode === Opcode.TEXT) {
-      const text = data.toString();
-      if (text.includes('\ufffd') && !isValidUtf8(data)) {
-        this.#fail(
-          new ProtocolError('Invalid WebSocket frame: invalid UTF-8 sequence', {
-            code: 'ERR_WS_INVALID_UTF8',
-            closeCode: 1007,
-          }),
-        );
-        return;
-      }
-      this.#deliver('text', text);
-    } else {
-      this.#deliver('binary', data);
-    }
-    const q = this.#inQueue as WsEvent[];
-    this.#inQueue = undefined;
-    for (let i = 0; i < q.length; i++) {
-      if (this.#failCode !== undefined) return;
-      if (this.#inQueue !== undefined) {
-        for (let j = i; j < q.length; j++) (this.#inQueue as WsEvent[]).push(q[j]);
-        return;
-      }
-      this.#dispatch(q[i]);
-    }
-    if (this.#inQueue === undefined && this.#pausedInflate) {
-      this.#pausedInflate = false;
-      this.#resumeIfFree();
-    }
-  };
-
   #resumeIfFree(): void {
-    if (!this.#pausedInflate && !this.#pausedIter && this.#state !== 'CLOSED') {
+    if (!this.#inflater?.paused && !this.#pausedIter && this.#state !== 'CLOSED') {
       this.channel.socket.resume();
     }
   }
@@ -567,96 +498,23 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
 
   // --- sending ---------------------------------------------------------------------------------
 
-  #writeControl(opcode: number, payload: Buffer): number {
-    if (payload.length > 125) {
-      throw new UsageError(`a control frame holds at most 125 bytes, not ${payload.length}`, {
-        code: 'ERR_WS_CONTROL_TOO_LONG',
-      });
-    }
-    return this.#writeFrame(opcode, true, false, payload);
-  }
-
-  #writeFrame(opcode: number, fin: boolean, rsv1: boolean, payload: Uint8Array): number {
-    const f = FRAME;
-    f.opcode = opcode as Opcode;
-    f.fin = fin;
-    f.rsv1 = rsv1;
-    f.payload = payload;
-    f.maskKey = this.#client ? nextMaskKey() : undefined;
-    const channel = this.channel;
-    try {
-      if (payload.length <= MERGE_MAX || this.#client) {
-        const buf = encodeFrameMerged(f);
-        f.payload = EMPTY;
-        channel.write(buf);
-        return buf.length;
-      }
-      const [head, body] = encodeFrame(f);
-      f.payload = EMPTY;
-      const socket = channel.socket;
-      socket.cork();
-      channel.write(head);
-      channel.write(body);
-      socket.uncork();
-      return head.length + body.length;
-    } catch (err) {
-      f.payload = EMPTY;
-      if (err instanceof UsageError) throw err;
-      log('info', `${this.name}: send failed: ${String(err)}`);
-      return -1;
-    }
-  }
-
-  /** Writes what waits in the out queue, compressing where asked, in order. */
-  #pump(): void {
-    const out = this.#out;
-    if (out.pumping) return;
-    out.pumping = true;
-    void this.#pumpLoop();
-  }
-
-  async #pumpLoop(): Promise<void> {
-    const out = this.#out;
-    try {
-      while (out.length > 0) {
-        const item = out.peek();
-        let payload: Uint8Array = item.payload;
-        let rsv1 = false;
-        if (item.compress) {
-          payload = await (this.#pmd as PerMessageDeflate).compress(item.payload, item.fin);
-          rsv1 = item.opcode !== Opcode.CONTINUATION;
-        }
-        out.shift();
-        if (this.#state === 'CLOSED') return;
-        this.#writeFrame(item.opcode, item.fin, rsv1, payload);
-      }
-      const close = out.pendingClose;
-      if (close !== undefined) {
-        out.pendingClose = undefined;
-        this.#writeClose(close);
-      }
-    } catch (err) {
-      if (this.#state !== 'CLOSED') this.#fail(err);
-    } finally {
-      out.pumping = false;
-      if (this.#isDrained()) this.#onDrain();
-    }
-  }
-
   #sendClose(payload: Buffer): void {
     this.#closeSent = true;
     if (this.#state === 'CONNECTED') this.#state = 'CLOSING';
-    this.#stopKeepalive();
-    if (this.#out.busy) {
-      this.#out.pendingClose = payload;
-      this.#pump();
+    this.#keepalive.stop();
+    if (this.#writer.busy) {
+      this.#writer.closeAfterQueue(payload);
     } else {
       this.#writeClose(payload);
     }
   }
 
   #writeClose(payload: Buffer): void {
-    this.#writeFrame(Opcode.CLOSE, true, false, payload);
+    this.#writer.write(Opcode.CLOSE, true, false, payload);
+    this.#afterCloseWritten();
+  }
+
+  #afterCloseWritten(): void {
     if (this.#failCode !== undefined) this.#endChannel();
     else if (this.#closeReceived !== undefined) this.#closeHandshakeDone();
     else this.#armCloseTimer(this.#closeTimeoutMs);
@@ -668,7 +526,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
         `${this.bufferedAmount} queued, ${wanted} more asked): the peer reads too slowly`,
       { code: 'ERR_WS_BUFFER_OVERFLOW' },
     );
-    this.#out.clear();
+    this.#writer.clear();
     this.#failWith(1008, 'send buffer limit exceeded', err);
   }
 
@@ -693,8 +551,8 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     }
     this.#closeSent = true;
     if (this.#state === 'CONNECTED') this.#state = 'CLOSING';
-    this.#stopKeepalive();
-    this.#out.clear();
+    this.#keepalive.stop();
+    this.#writer.clear();
     this.#writeClose(encodeClosePayload(code, reason));
   }
 
@@ -709,39 +567,21 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     this.#closeTimer.unref();
   }
 
-  #armKeepalive(): void {
-    this.#stopKeepalive();
-    if (this.#keepaliveMs <= 0 || this.#state !== 'CONNECTED') return;
-    this.#awaitingPong = false;
-    this.#keepaliveTimer = setInterval(this.#tick, this.#keepaliveMs);
-    this.#keepaliveTimer.unref();
+  #keepaliveTimeout(): void {
+    this.#deliver('timeout', undefined);
+    this.#failWith(
+      1001,
+      'keep-alive timeout',
+      new ConnchanError(`WebSocket ${this.name}: no answer to a keep-alive ping`, {
+        code: 'ERR_WS_KEEPALIVE_TIMEOUT',
+      }),
+    );
   }
-
-  #stopKeepalive(): void {
-    if (this.#keepaliveTimer !== undefined) clearInterval(this.#keepaliveTimer);
-    this.#keepaliveTimer = undefined;
-  }
-
-  readonly #tick = (): void => {
-    if (this.#state !== 'CONNECTED') return;
-    if (this.#awaitingPong && !this.#rx) {
-      this.#deliver('timeout', undefined);
-      this.#failWith(
-        1001,
-        'keep-alive timeout',
-        new ConnchanError(`WebSocket ${this.name}: no answer to a keep-alive ping`, {
-          code: 'ERR_WS_KEEPALIVE_TIMEOUT',
-        }),
-      );
-      return;
-    }
-    this.#rx = false;
-    this.#awaitingPong = true;
-    this.#writeControl(Opcode.PING, this.#pingPayload);
-  };
 
   #isDrained(): boolean {
-    return this.#state === 'CLOSED' || (!this.#out.busy && !this.channel.socket.writableNeedDrain);
+    return (
+      this.#state === 'CLOSED' || (!this.#writer.busy && !this.channel.socket.writableNeedDrain)
+    );
   }
 
   readonly #onDrain = (): void => {
@@ -757,10 +597,10 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   readonly #onSocketClose = (): void => {
     if (this.#state === 'CLOSED') return;
     this.#state = 'CLOSED';
-    this.#stopKeepalive();
+    this.#keepalive.stop();
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     this.#pmd?.close();
-    this.#out.clear();
+    this.#writer.clear();
     unregister(this);
     const rcv = this.#closeReceived;
     const info: WsCloseInfo =
@@ -815,7 +655,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       messagesIn: this.#messagesIn,
       messagesOut: this.#messagesOut,
       bufferedAmount: this.bufferedAmount,
-      keepaliveMs: this.#keepaliveMs,
+      keepaliveMs: this.#keepalive.intervalMs,
     };
   }
 }
@@ -828,29 +668,4 @@ function websocket(reason: string, name: string): number {
     }
   }
   return 1; // KEEP: the channel stays until the closing handshake is over
-}
-
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
-function badType(what: string): UsageError {
-  return new UsageError(`cannot send ${what}`, { code: 'ERR_WS_INVALID_TYPE' });
-}
-
-function opcodeName(opcode: number): string {
-  for (const [name, value] of Object.entries(NAMED_OPCODES)) if (value === opcode) return name;
-  return `opcode ${opcode}`;
-}
-
-/** `text`/`binary`/`ping`/`pong`/`close` (any case) or an opcode number → the opcode. */
-export function toOpcode(type: string | number): number {
-  if (typeof type === 'number') {
-    if (type === 0 || type === 1 || type === 2 || type === 8 || type === 9 || type === 10)
-      return type;
-    throw badType(`opcode ${type} (known: 0, 1, 2, 8, 9, 10)`);
-  }
-  const op = NAMED_OPCODES[type.toLowerCase()];
-  if (op === undefined) throw badType(`type ${JSON.stringify(type)} (text, binary, ping, pong)`);
-  return op;
 }

@@ -6,7 +6,8 @@
  *
  * @module
  */
-export { WebSocketConnection, toOpcode } from './connection.js';
+export { WebSocketConnection } from './connection.js';
+export { toOpcode } from './send-types.js';
 export type { WsConnectionInit } from './connection.js';
 export type {
   WsState,
@@ -32,3 +33,5 @@ export { handleNodeUpgrade } from './node-adapter.js';
 export type { NodeUpgradeOptions, NodeUpgradeRejection } from './node-adapter.js';
 export { broadcast } from './broadcast.js';
 export type { BroadcastResult } from './broadcast.js';
+export { openReconnecting, ReconnectingWebSocket } from './reconnect.js';
+export type { ReconnectOptions } from './reconnect.js';

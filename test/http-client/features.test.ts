@@ -333,6 +333,10 @@ describe('uploads, cookies, upgrade, channels', () => {
     const t0 = Date.now();
     await assert.rejects(c.geturl(`https://127.0.0.1:${port}/`), { code: 'ERR_CONNECT_TIMEOUT' });
     assert.ok(Date.now() - t0 < 1000);
+    const c2 = new HttpClient({ connectTimeoutMs: 300 });
+    const t = await c2.geturl(`https://127.0.0.1:${port}/`, { timeout: 50 });
+    assert.equal(t.status, 'timeout', 'the geturl timeout covers connecting too');
+    await new Promise((r) => setTimeout(r, 350));
     for (const sock of held) sock.destroy();
     await new Promise((r) => silent.close(r));
   });

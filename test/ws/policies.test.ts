@@ -6,6 +6,7 @@ import { connect as netConnect } from 'node:net';
 import { list, status } from '../../src/channels/index.js';
 import { Opcode } from '../../src/proto/ws/opcodes.js';
 import {
+  close,
   configure,
   connections,
   conninfo,
@@ -305,7 +306,42 @@ describe('server shutdown', () => {
     const t0 = Date.now();
     await srv.http.close({ graceMs: 3000 });
     assert.ok(Date.now() - t0 < 2000, 'did not wait for the grace period');
-    assert.deepEqual(await a.closed(), { code: 1001, reason: 'Endpoint going away', wasClean: true });
+    assert.deepEqual(await a.closed(), {
+      code: 1001,
+      reason: 'Endpoint going away',
+      wasClean: true,
+    });
     assert.equal(list({ server: srv.http.name }).length, 0);
+  });
+});
+
+describe('closing handshake bounds', () => {
+  test('a peer that never answers our close frame is cut after closeTimeout', async () => {
+    let info: unknown;
+    let sock = '';
+    const srv = await startServer((http) =>
+      live(
+        http,
+        '/t',
+        (s, type, msg) => {
+          if (type === 'connect') sock = s;
+          if (type === 'disconnect') info = msg;
+        },
+        '*',
+        { closeTimeout: '100ms' },
+      ),
+    );
+    try {
+      const raw = await RawClient.connect(srv.port, '/t');
+      await until(() => sock !== '', 'connected');
+      const t0 = Date.now();
+      close(sock, 4000, 'answer me');
+      assert.equal(await raw.closeCode(3000), 4000);
+      assert.ok(Date.now() - t0 < 1500, `cut after ${Date.now() - t0} ms`);
+      await until(() => info !== undefined, 'disconnect');
+      assert.deepEqual(info, { code: 1006, reason: '', wasClean: false });
+    } finally {
+      await srv.close();
+    }
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * Keep-alive pings (tcllib `-keepalive` / `-ping`): a ping every interval; a peer that sent
+ * nothing at all (no pong, no data) during a whole interval after a ping has timed out.
+ */
+import { Buffer } from 'node:buffer';
+
+/** What the keep-alive needs from its connection. */
+export interface KeepaliveHooks {
+  /** Still connected (pings only go out on a CONNECTED socket). */
+  active(): boolean;
+  ping(payload: Buffer): void;
+  timeout(): void;
+}
+
+export class Keepalive {
+  /** Set by the connection on every received chunk: any traffic is a sign of life. */
+  rx = false;
+  /** Payload of the pings. */
+  payload: Buffer = Buffer.alloc(0);
+  #ms = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #awaiting = false;
+  readonly #hooks: KeepaliveHooks;
+
+  constructor(hooks: KeepaliveHooks) {
+    this.#hooks = hooks;
+  }
+
+  /** The interval in ms; 0 when off. */
+  get intervalMs(): number {
+    return this.#ms;
+  }
+
+  /** Sets the interval (≤ 0: off) and restarts the timer. */
+  set(ms: number): void {
+    this.#ms = ms > 0 ? ms : 0;
+    this.start();
+  }
+
+  start(): void {
+    this.stop();
+    if (this.#ms <= 0 || !this.#hooks.active()) return;
+    this.#awaiting = false;
+    this.#timer = setInterval(this.#tick, this.#ms);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  readonly #tick = (): void => {
+    if (!this.#hooks.active()) return;
+    if (this.#awaiting && !this.rx) {
+      this.stop();
+      this.#hooks.timeout();
+      return;
+    }
+    this.rx = false;
+    this.#awaiting = true;
+    this.#hooks.ping(this.payload);
+  };
+}
