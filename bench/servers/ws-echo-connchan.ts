@@ -12,7 +12,7 @@ export async function startConnchanEcho(): Promise<number> {
       if (type === 'text' || type === 'binary') send(sock, type, msg);
     },
     '*',
-    { perMessageDeflate: false, keepalive: 0 },
+    { deflate: false, keepalive: 0 },
   );
   const [d] = await http.listen();
   return d.port;

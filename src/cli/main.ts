@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { serve, DEFAULT_SERVE_OPTIONS, type ServeOptions } from './serve.js';
 import { runWsCommand, type WsCommandOptions } from './ws-command.js';
+import { runGetCommand, type GetCommandOptions } from './get-command.js';
 
 interface ServeFlags {
   host: string;
@@ -69,6 +70,28 @@ export async function main(argv: string[]): Promise<void> {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('get')
+    .description('an HTTP/1.1 request (like curl): prints the body or saves it, with a progress bar on a terminal')
+    .argument('<url>', 'http:// or https:// URL')
+    .option('-X, --request <method>', 'method (default GET, or POST with a body)')
+    .option('-H, --header <line>', 'request header "Name: value" (repeatable)', collect, [])
+    .option('-d, --data <text>', 'request body')
+    .option('--data-file <file>', 'request body from a file (streamed)')
+    .option('-o, --output <file>', 'write the body to a file')
+    .option('--keepalive', 'ask for a persistent connection')
+    .option('--proxy <host:port>', 'HTTP proxy (CONNECT for https)')
+    .option('-L, --location [max]', 'follow redirects (at most max, default 10)')
+    .option('-v, --verbose', 'print the request and response heads to stderr')
+    .option('--ca <file>', 'trust this CA certificate (PEM) for https')
+    .option('-k, --insecure', 'do not verify the server certificate')
+    .option('--timeout <time>', 'give up after this long (e.g. 5s, 500ms)')
+    .option('-f, --fail', 'exit with 22 on an HTTP status of 400 or more')
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .action(async (url: string, flags: GetCommandOptions) => {
+      process.exitCode = await runGetCommand(url, flags);
     });
 
   program
