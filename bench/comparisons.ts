@@ -4,6 +4,8 @@ export interface Side {
   /** A worker case id (bench/cases), or `script:kind` of a server under bench/servers. */
   id: string;
   env?: Record<string, string>;
+  /** Ratio to reach against this peer (instead of the comparison's `target`). */
+  target?: number;
 }
 
 export interface Comparison {
@@ -12,9 +14,10 @@ export interface Comparison {
   unit: 'ops/s' | 'MB/s' | 'req/s' | 'msg/s' | 'B/conn';
   /**
    * worker: micro-benchmark cases; wrk: HTTP server under wrk; wsecho / wshandshake / wsmemory:
-   * WebSocket server under bench/load/wsload.c.
+   * WebSocket server under bench/load/wsload.c; nginx: worker cases (HTTP clients) against a
+   * local nginx on core 0 (bench/nginx.ts), its port in BENCH_NGINX_PORT.
    */
-  kind?: 'worker' | 'wrk' | 'wsecho' | 'wshandshake' | 'wsmemory';
+  kind?: 'worker' | 'wrk' | 'wsecho' | 'wshandshake' | 'wsmemory' | 'nginx';
   /** wsecho: [connections, messages in flight each, message bytes]; wshandshake: [concurrency]; wsmemory: [connections]. */
   load?: number[];
   ours: string;
@@ -135,4 +138,33 @@ comparisons.push(
     peers: [wsServers[0]],
     target: 0.5,
   },
+);
+
+// Issue 5: the HTTP client against a local nginx, side by side with undici, fetch and node:http.
+const hcPeers = (scenario: string, undiciTarget?: number, fetchTarget?: number, withNode = true): Side[] => [
+  { label: 'undici Pool', id: `hc-${scenario}-undici`, target: undiciTarget },
+  ...(fetchTarget !== -1 ? [{ label: 'fetch', id: `hc-${scenario}-fetch`, target: fetchTarget }] : []),
+  ...(withNode ? [{ label: 'http.request+Agent', id: `hc-${scenario}-node` }] : []),
+];
+
+comparisons.push(
+  ...(
+    [
+      ['sequential keep-alive GET, small file', 'req/s', 'small', hcPeers('small', 1.2, 3)],
+      ['64 concurrent GETs, small file', 'req/s', 'conc64', hcPeers('conc64', 1.2)],
+      ['pipelined GETs, 16 deep on one connection', 'req/s', 'pipe', hcPeers('pipe', 1.0, -1, false)],
+      ['16 MiB download', 'MB/s', 'big', hcPeers('big', 1.5)],
+      ['gzip-encoded 1 MiB page, decoded', 'MB/s', 'gzip', hcPeers('gzip', 1.5)],
+      ['sequential POSTs of 64 KiB', 'req/s', 'post', hcPeers('post')],
+    ] as const
+  ).map(
+    ([name, unit, scenario, peers]): Comparison => ({
+      group: 'HTTP/1.1 client (against nginx)',
+      name,
+      unit,
+      kind: 'nginx',
+      ours: `hc-${scenario}-connchan`,
+      peers,
+    }),
+  ),
 );

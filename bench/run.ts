@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import type { Measurement } from './harness.js';
 import { comparisons, type Comparison, type Side } from './comparisons.js';
 import { measureIdleMemory, measureServer, runWrk, runWsload, wrkAvailable, wsload } from './server-load.js';
+import { nginxAvailable, startNginx } from './nginx.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const loadSeconds = Number(process.env.BENCH_LOAD_SECONDS ?? 4);
@@ -26,11 +27,12 @@ function runWorkerCase(id: string, env: Record<string, string> = {}): Measuremen
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Measurement;
 }
 
-async function runSide(c: Comparison, side: Side): Promise<Measurement> {
-  const env = side.env ?? {};
+async function runSide(c: Comparison, side: Side, extraEnv: Record<string, string> = {}): Promise<Measurement> {
+  const env = { ...side.env, ...extraEnv };
   const [script, kind] = side.id.split(':');
   switch (c.kind ?? 'worker') {
     case 'worker':
+    case 'nginx':
       return runWorkerCase(side.id, env);
     case 'wrk':
       return measureServer(script, kind, env, (port) => ({ ops: runWrk(port, loadSeconds) * loadSeconds, bytes: 0, seconds: loadSeconds }), (port) => runWrk(port, 1));
@@ -67,8 +69,15 @@ function fmt(x: number): string {
 async function runComparison(c: Comparison): Promise<string[]> {
   const sides: Side[] = [{ label: 'connchan', id: c.ours }, ...c.peers];
   const samples: Measurement[][] = sides.map(() => []);
-  for (let r = 0; r < rounds; r++) {
-    for (const [i, side] of sides.entries()) samples[i].push(await runSide(c, side));
+  // nginx: one server for the whole comparison, on core 0; every side talks to it.
+  const nginx = c.kind === 'nginx' ? await startNginx() : undefined;
+  const extraEnv: Record<string, string> = nginx ? { BENCH_NGINX_PORT: String(nginx.port) } : {};
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const [i, side] of sides.entries()) samples[i].push(await runSide(c, side, extraEnv));
+    }
+  } finally {
+    await nginx?.stop();
   }
   const pick = (m: Measurement) => (c.unit === 'MB/s' ? m.mbPerSec : m.opsPerSec);
   const rates = samples.map((ms) => median(ms.map(pick)));
@@ -78,9 +87,10 @@ async function runComparison(c: Comparison): Promise<string[]> {
     const ratio = rates[0] / rates[i + 1];
     const cpuRatio = cpuRates[0] / cpuRates[i + 1];
     let target = '';
-    if (c.target !== undefined) {
-      const met = lowerIsBetter ? ratio <= c.target : ratio >= c.target;
-      target = `${lowerIsBetter ? '≤' : '≥'}${c.target} ${met ? '✓' : '✗'}`;
+    const goal = peer.target ?? c.target;
+    if (goal !== undefined) {
+      const met = lowerIsBetter ? ratio <= goal : ratio >= goal;
+      target = `${lowerIsBetter ? '≤' : '≥'}${goal} ${met ? '✓' : '✗'}`;
     }
     return `| ${c.name} | ${fmt(rates[0])} ${c.unit} | ${peer.label} | ${fmt(rates[i + 1])} ${c.unit} | **${ratio.toFixed(2)}×** | ${cpuRatio.toFixed(2)}× | ${target} |`;
   });
@@ -89,6 +99,7 @@ async function runComparison(c: Comparison): Promise<string[]> {
 function missingTool(c: Comparison): string | undefined {
   if (c.kind === 'wrk' && !wrkAvailable()) return 'wrk is not installed (apt-get install wrk)';
   if (c.kind?.startsWith('ws') && !wsload()) return 'no C compiler for bench/load/wsload.c';
+  if (c.kind === 'nginx' && !nginxAvailable()) return 'nginx is not installed (apt-get install nginx)';
   return undefined;
 }
 

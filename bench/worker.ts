@@ -4,8 +4,9 @@ import { measure, type BenchCaseFactory } from './harness.js';
 import { frameCases } from './cases/frames.js';
 import { httpParseCases } from './cases/http-parse.js';
 import { channelWriteCases } from './cases/channel-write.js';
+import { httpClientCases } from './cases/http-client.js';
 
-const registry: Record<string, BenchCaseFactory> = { ...frameCases, ...httpParseCases, ...channelWriteCases };
+const registry: Record<string, BenchCaseFactory> = { ...frameCases, ...httpParseCases, ...channelWriteCases, ...httpClientCases };
 
 const id = process.argv[2];
 const factory = registry[id];
