@@ -81,8 +81,8 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   types { text/plain txt; text/html html; application/octet-stream bin; }
+  # No tcp_nopush: with it, nginx keeps the socket corked between pipelined responses.
   sendfile on;
-  tcp_nopush on;
   keepalive_timeout 60s;
   keepalive_requests 100000000;
   client_max_body_size 1m;

@@ -260,9 +260,12 @@ export class Exchange {
       this.#setBody(out);
       this.finish('ok');
     };
-    if (this.#decode === 'gzip') gunzip(bytes, done);
+    // One output buffer sized for the whole body: zlib's default 16 KiB output chunks cost a
+    // thread-pool round trip each (a 1 MiB page decoded 2.5× slower).
+    const opts = { chunkSize: outputChunkSize(bytes, this.#decode === 'gzip') };
+    if (this.#decode === 'gzip') gunzip(bytes, opts, done);
     // deflate is meant to be zlib-wrapped; some servers send raw deflate (Tcl 2.10 tries both).
-    else inflate(bytes, (err, out) => (err ? inflateRaw(bytes, done) : done(null, out)));
+    else inflate(bytes, opts, (err, out) => (err ? inflateRaw(bytes, opts, done) : done(null, out)));
   }
 
   #setBody(bytes: Buffer): void {
@@ -301,6 +304,21 @@ export class Exchange {
 
 const PREALLOC_BYTES = 256 * 1024;
 const MAX_PREALLOC_BYTES = 1024 * 1024 * 1024;
+
+const MIN_INFLATE_CHUNK = 64 * 1024;
+const MAX_INFLATE_CHUNK = 8 * 1024 * 1024;
+
+/**
+ * zlib's output chunk size for inflating `bytes` at once: the decoded size when it is known (a
+ * gzip member ends with it, mod 2^32: ISIZE, RFC 1952), else a guess of 4:1; never more than
+ * deflate can expand (~1032:1), so a lying trailer cannot make us allocate much.
+ */
+function outputChunkSize(bytes: Buffer, gzip: boolean): number {
+  const n = bytes.length;
+  let want = n * 4;
+  if (gzip && n >= 18) want = bytes.readUInt32LE(n - 4) + 1024;
+  return Math.max(MIN_INFLATE_CHUNK, Math.min(want, n * 1032 + 1024, MAX_INFLATE_CHUNK));
+}
 
 /** Content-Type → text or binary, and charset: servers send few distinct values. */
 const typeInfo = new Map<string, { text: boolean; charset: string | undefined }>();

@@ -202,6 +202,8 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       this.#deliver('connect', undefined);
       if (this.#state === 'CONNECTED' || this.#state === 'CLOSING') {
         this.channel.takeOver(this.#onData);
+        // The peer may have finished sending before we took over: nothing more will come.
+        if (this.channel.eof) this.#endChannel();
       }
       this.#keepalive.start();
     });

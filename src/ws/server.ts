@@ -99,9 +99,13 @@ export function live(
   if (!servers.has(http.name)) server(http);
   const st = stateOf(http);
   st.lives.push({ pathGlob, protocolGlob, handler, options });
-  if (!st.routed.has(pathGlob)) {
-    st.routed.add(pathGlob);
-    http.route('GET', pathGlob, (ctx) => {
+  // The router knows `*` and `?` only: a glob with a set (`[12]`) or an escape is routed by
+  // its literal prefix, and `test` does the exact matching (404 for what no endpoint takes).
+  const special = pathGlob.search(/[[\\]/);
+  const route = special < 0 ? pathGlob : `${pathGlob.slice(0, special)}*`;
+  if (!st.routed.has(route)) {
+    st.routed.add(route);
+    http.route('GET', route, (ctx) => {
       if (test(http, ctx)) upgrade(ctx);
       else reject(ctx);
     });

@@ -9,6 +9,9 @@ import { serve } from '../../src/cli/serve.js';
 import { needPeer } from '../helpers/peers.js';
 import { CHROMIUM_CHECK, launchChromium } from '../helpers/browser.js';
 
+// The few DOM names the page functions below use (they run in the browser, not in Node).
+declare const document: { getElementById(id: string): { textContent: string | null } | null };
+
 test('the demo page in Chromium: echo, chat, dashboard, close from the dashboard', { timeout: 60_000 }, async (t) => {
   if (!needPeer(t, 'chromium', CHROMIUM_CHECK)) return;
   const dataDir = mkdtempSync(join(tmpdir(), 'connchan-e2e-'));
@@ -34,7 +37,7 @@ test('the demo page in Chromium: echo, chat, dashboard, close from the dashboard
       await one.fill('#chat-in', 'hello from page one');
       await one.click('#chat-send');
       await two.waitForFunction(() => /: hello from page one/.test(document.getElementById('chat-out')!.textContent!));
-      const chatLine = await two.evaluate(() => document.getElementById('chat-out')!.textContent!.split('\n').find((l) => l.endsWith(': hello from page one'))!);
+      const chatLine = await two.evaluate(() => document.getElementById('chat-out')!.textContent!.split('\n').find((l: string) => l.endsWith(': hello from page one'))!);
       const oneChat = chatLine.split(':')[0];
 
       // The dashboard lists the pages' channels, page one's chat among them.

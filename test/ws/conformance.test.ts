@@ -310,3 +310,25 @@ describe('close frames the server sends', () => {
     assert.match(decodeClosePayload(close!.payload).reason, /UTF-8/);
   });
 });
+
+describe('frames that arrive with the opening request', () => {
+  test('a close frame sent with the request, then FIN: 101, the close echoed, TCP closed', async () => {
+    const { connect } = await import('node:net');
+    const s = connect({ host: '127.0.0.1', port: srv.port });
+    await new Promise((r) => s.once('connect', r));
+    const head =
+      `GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    const hello = rawFrame(0x81, Buffer.from('early'));
+    const close = rawFrame(0x88, Buffer.from([0x03, 0xe8]));
+    s.end(Buffer.concat([Buffer.from(head), hello, close]));
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise((r) => s.once('close', r));
+    const all = Buffer.concat(chunks);
+    const body = all.subarray(all.indexOf('\r\n\r\n') + 4);
+    assert.match(all.toString('latin1'), /^HTTP\/1.1 101 /);
+    // The echo of 'early' (81 05 …), then the close frame echoing 1000 (88 02 03 e8).
+    assert.deepEqual([...body], [0x81, 5, ...Buffer.from('early'), 0x88, 2, 0x03, 0xe8]);
+  });
+});

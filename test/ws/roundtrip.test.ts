@@ -100,6 +100,36 @@ describe('client ↔ server round trips', () => {
     }
   });
 
+  test('compression parameters: no context takeover and small windows both ways', async () => {
+    const srv = await echoServer({
+      ws: { deflate: { clientMaxWindowBits: 10 }, deflateThreshold: 0 },
+    });
+    try {
+      const conn = await open(`${srv.url}/echo`, undefined, {
+        deflate: {
+          serverNoContextTakeover: true,
+          clientNoContextTakeover: true,
+          serverMaxWindowBits: 9,
+        },
+        deflateThreshold: 0,
+      });
+      assert.equal(
+        conn.extensions,
+        'permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=9; client_max_window_bits=10',
+      );
+      const got: string[] = [];
+      conn.on('text', (m: string) => got.push(m));
+      const msgs = ['a', 'repeat repeat repeat', 'repeat repeat repeat', 'x'.repeat(5000), ''];
+      for (const m of msgs) send(conn, 'text', m);
+      await until(() => got.length === msgs.length, 'echoes');
+      assert.deepEqual(got, msgs);
+      conn.close();
+      await conn.closed();
+    } finally {
+      await srv.close();
+    }
+  });
+
   test('fragmented sends arrive as one message; mixing types is refused', async () => {
     const srv = await echoServer();
     try {
@@ -216,6 +246,7 @@ describe('client ↔ server round trips', () => {
   test('subprotocol selection by glob; echo via handler', async () => {
     const srv = await startServer((http) => {
       live(http, '/p', echo, 'chat.v[12]');
+      live(http, '/room[0-9]/ws', echo);
     });
     try {
       const conn = await open(`${srv.url}/p`, undefined, {
@@ -233,6 +264,14 @@ describe('client ↔ server round trips', () => {
       assert.equal(none.protocol, '');
       none.close();
       await none.closed();
+      // Tcl glob sets in paths: routed by prefix, matched exactly by test().
+      const room = await open(`${srv.url}/room7/ws`);
+      room.close();
+      await room.closed();
+      await assert.rejects(
+        open(`${srv.url}/roomX/ws`),
+        (err: Error & { status?: number }) => err.status === 404,
+      );
       await assert.rejects(
         open(`${srv.url}/nowhere`),
         (err: Error & { status?: number }) => err.status === 404,
