@@ -8,7 +8,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
@@ -26,7 +29,8 @@ export default tseslint.config(
             },
             {
               regex: '^(?!node:|\\.)',
-              message: 'src/proto is pure: no packages, and no bare Node built-ins (use node:buffer).',
+              message:
+                'src/proto is pure: no packages, and no bare Node built-ins (use node:buffer).',
             },
             {
               regex: '^\\.\\./\\.\\./(io|channels|server|ws|http-client|cli|cluster)/',

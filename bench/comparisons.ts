@@ -102,22 +102,22 @@ const wsServers: Side[] = [
 ];
 
 comparisons.push(
-  ...([
-    ['64 B', 64, 4, 64, 16],
-    ['16 KiB', 16 * 1024, 3, 16, 4],
-    ['1 MiB', 1024 * 1024, 3, 4, 2],
-  ] as const).map(
-    ([label, size, target, conns, inflight]): Comparison => ({
-      group: 'WebSocket server',
-      name: `echo ${label} (${conns} connections × ${inflight} in flight)`,
-      unit: size >= 16 * 1024 ? 'MB/s' : 'msg/s',
-      kind: 'wsecho',
-      load: [conns, inflight, size],
-      ours: 'ws-echo:connchan',
-      peers: wsServers,
-      target,
-    }),
-  ),
+  ...(
+    [
+      ['64 B', 64, 4, 64, 16],
+      ['16 KiB', 16 * 1024, 3, 16, 4],
+      ['1 MiB', 1024 * 1024, 3, 4, 2],
+    ] as const
+  ).map(([label, size, target, conns, inflight]): Comparison => ({
+    group: 'WebSocket server',
+    name: `echo ${label} (${conns} connections × ${inflight} in flight)`,
+    unit: size >= 16 * 1024 ? 'MB/s' : 'msg/s',
+    kind: 'wsecho',
+    load: [conns, inflight, size],
+    ours: 'ws-echo:connchan',
+    peers: wsServers,
+    target,
+  })),
   {
     group: 'WebSocket server',
     name: 'opening handshakes (16 at once)',
@@ -141,9 +141,16 @@ comparisons.push(
 );
 
 // Issue 5: the HTTP client against a local nginx, side by side with undici, fetch and node:http.
-const hcPeers = (scenario: string, undiciTarget?: number, fetchTarget?: number, withNode = true): Side[] => [
+const hcPeers = (
+  scenario: string,
+  undiciTarget?: number,
+  fetchTarget?: number,
+  withNode = true,
+): Side[] => [
   { label: 'undici Pool', id: `hc-${scenario}-undici`, target: undiciTarget },
-  ...(fetchTarget !== -1 ? [{ label: 'fetch', id: `hc-${scenario}-fetch`, target: fetchTarget }] : []),
+  ...(fetchTarget !== -1
+    ? [{ label: 'fetch', id: `hc-${scenario}-fetch`, target: fetchTarget }]
+    : []),
   ...(withNode ? [{ label: 'http.request+Agent', id: `hc-${scenario}-node` }] : []),
 ];
 
@@ -152,19 +159,22 @@ comparisons.push(
     [
       ['sequential keep-alive GET, small file', 'req/s', 'small', hcPeers('small', 1.2, 3)],
       ['64 concurrent GETs, small file', 'req/s', 'conc64', hcPeers('conc64', 1.2)],
-      ['pipelined GETs, 16 deep on one connection', 'req/s', 'pipe', hcPeers('pipe', 1.0, -1, false)],
+      [
+        'pipelined GETs, 16 deep on one connection',
+        'req/s',
+        'pipe',
+        hcPeers('pipe', 1.0, -1, false),
+      ],
       ['16 MiB download', 'MB/s', 'big', hcPeers('big', 1.5)],
       ['gzip-encoded 1 MiB page, decoded', 'MB/s', 'gzip', hcPeers('gzip', 1.5)],
       ['sequential POSTs of 64 KiB', 'req/s', 'post', hcPeers('post')],
     ] as const
-  ).map(
-    ([name, unit, scenario, peers]): Comparison => ({
-      group: 'HTTP/1.1 client (against nginx)',
-      name,
-      unit,
-      kind: 'nginx',
-      ours: `hc-${scenario}-connchan`,
-      peers,
-    }),
-  ),
+  ).map(([name, unit, scenario, peers]): Comparison => ({
+    group: 'HTTP/1.1 client (against nginx)',
+    name,
+    unit,
+    kind: 'nginx',
+    ours: `hc-${scenario}-connchan`,
+    peers,
+  })),
 );

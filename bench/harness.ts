@@ -18,7 +18,10 @@ export interface Measurement {
   opsPerCpuSec: number;
 }
 
-export async function measure(run: BenchCase, { warmupMs = 300, durationMs = 1000 } = {}): Promise<Measurement> {
+export async function measure(
+  run: BenchCase,
+  { warmupMs = 300, durationMs = 1000 } = {},
+): Promise<Measurement> {
   const warmEnd = performance.now() + warmupMs;
   while (performance.now() < warmEnd) await run();
   let ops = 0;

@@ -44,7 +44,16 @@ async function listening(port: number): Promise<boolean> {
 
 /** The text of /page.html: HTML-like and compressible about 5:1, as real pages are. */
 function page(): string {
-  const words = ['connchan', 'channel', 'request', 'response', 'nginx', 'keep-alive', 'body', 'gzip'];
+  const words = [
+    'connchan',
+    'channel',
+    'request',
+    'response',
+    'nginx',
+    'keep-alive',
+    'body',
+    'gzip',
+  ];
   const rnd = randomBytes(1 << 20);
   let s = '<!doctype html><html><body>\n';
   for (let i = 0; s.length < 1 << 20; i++) {
@@ -83,6 +92,9 @@ http {
   types { text/plain txt; text/html html; application/octet-stream bin; }
   # No tcp_nopush: with it, nginx keeps the socket corked between pipelined responses.
   sendfile on;
+  # The origin must not be the bottleneck: no open()/stat() per request.
+  open_file_cache max=64 valid=600s;
+  open_file_cache_errors on;
   keepalive_timeout 60s;
   keepalive_requests 100000000;
   client_max_body_size 1m;
@@ -107,9 +119,13 @@ http {
 `,
   );
   const argv = [...(existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', '0'] : []), NGINX];
-  const child: ChildProcess = spawn(argv[0], [...argv.slice(1), '-p', dir, '-c', join(dir, 'nginx.conf')], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    argv[0],
+    [...argv.slice(1), '-p', dir, '-c', join(dir, 'nginx.conf')],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   let exited = false;
   child.once('exit', () => (exited = true));
   for (let i = 0; i < 200 && !exited; i++) {

@@ -12,7 +12,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Measurement } from './harness.js';
 import { comparisons, type Comparison, type Side } from './comparisons.js';
-import { measureIdleMemory, measureServer, runWrk, runWsload, wrkAvailable, wsload } from './server-load.js';
+import {
+  measureIdleMemory,
+  measureServer,
+  runWrk,
+  runWsload,
+  wrkAvailable,
+  wsload,
+} from './server-load.js';
 import { nginxAvailable, startNginx } from './nginx.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -22,12 +29,19 @@ const taskset = existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', '1']
 
 function runWorkerCase(id: string, env: Record<string, string> = {}): Measurement {
   const argv = [...taskset, process.execPath, '--import', 'tsx', 'bench/worker.ts', id];
-  const r = spawnSync(argv[0], argv.slice(1), { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const r = spawnSync(argv[0], argv.slice(1), {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`bench case ${id} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Measurement;
 }
 
-async function runSide(c: Comparison, side: Side, extraEnv: Record<string, string> = {}): Promise<Measurement> {
+async function runSide(
+  c: Comparison,
+  side: Side,
+  extraEnv: Record<string, string> = {},
+): Promise<Measurement> {
   const env = { ...side.env, ...extraEnv };
   const [script, kind] = side.id.split(':');
   switch (c.kind ?? 'worker') {
@@ -35,20 +49,42 @@ async function runSide(c: Comparison, side: Side, extraEnv: Record<string, strin
     case 'nginx':
       return runWorkerCase(side.id, env);
     case 'wrk':
-      return measureServer(script, kind, env, (port) => ({ ops: runWrk(port, loadSeconds) * loadSeconds, bytes: 0, seconds: loadSeconds }), (port) => runWrk(port, 1));
+      return measureServer(
+        script,
+        kind,
+        env,
+        (port) => ({
+          ops: runWrk(port, loadSeconds) * loadSeconds,
+          bytes: 0,
+          seconds: loadSeconds,
+        }),
+        (port) => runWrk(port, 1),
+      );
     case 'wsecho': {
       const [conns, inflight, size] = c.load!;
-      return measureServer(script, kind, env, (port) => {
-        const r = runWsload(['echo', '127.0.0.1', port, conns, inflight, size, loadSeconds]);
-        return { ops: r.messages, bytes: r.bytes, seconds: r.seconds };
-      }, (port) => runWsload(['echo', '127.0.0.1', port, conns, inflight, size, 1]));
+      return measureServer(
+        script,
+        kind,
+        env,
+        (port) => {
+          const r = runWsload(['echo', '127.0.0.1', port, conns, inflight, size, loadSeconds]);
+          return { ops: r.messages, bytes: r.bytes, seconds: r.seconds };
+        },
+        (port) => runWsload(['echo', '127.0.0.1', port, conns, inflight, size, 1]),
+      );
     }
     case 'wshandshake': {
       const [concurrency] = c.load!;
-      return measureServer(script, kind, env, (port) => {
-        const r = runWsload(['handshake', '127.0.0.1', port, concurrency, loadSeconds]);
-        return { ops: r.handshakes, bytes: 0, seconds: r.seconds };
-      }, (port) => runWsload(['handshake', '127.0.0.1', port, concurrency, 1]));
+      return measureServer(
+        script,
+        kind,
+        env,
+        (port) => {
+          const r = runWsload(['handshake', '127.0.0.1', port, concurrency, loadSeconds]);
+          return { ops: r.handshakes, bytes: 0, seconds: r.seconds };
+        },
+        (port) => runWsload(['handshake', '127.0.0.1', port, concurrency, 1]),
+      );
     }
     case 'wsmemory':
       return measureIdleMemory(script, kind, env, c.load![0]);
@@ -99,18 +135,23 @@ async function runComparison(c: Comparison): Promise<string[]> {
 function missingTool(c: Comparison): string | undefined {
   if (c.kind === 'wrk' && !wrkAvailable()) return 'wrk is not installed (apt-get install wrk)';
   if (c.kind?.startsWith('ws') && !wsload()) return 'no C compiler for bench/load/wsload.c';
-  if (c.kind === 'nginx' && !nginxAvailable()) return 'nginx is not installed (apt-get install nginx)';
+  if (c.kind === 'nginx' && !nginxAvailable())
+    return 'nginx is not installed (apt-get install nginx)';
   return undefined;
 }
 
-const selected = comparisons.filter((c) => filters.length === 0 || filters.some((f) => `${c.group} ${c.name}`.includes(f)));
+const selected = comparisons.filter(
+  (c) => filters.length === 0 || filters.some((f) => `${c.group} ${c.name}`.includes(f)),
+);
 console.log(`connchan benchmarks: ${rounds} interleaved rounds, median; node ${process.version}`);
 let group = '';
 for (const c of selected) {
   if (c.group !== group) {
     group = c.group;
     console.log(`\n### ${group}\n`);
-    console.log('| benchmark | connchan | peer | peer rate | ratio | ratio per CPU-second | target |');
+    console.log(
+      '| benchmark | connchan | peer | peer rate | ratio | ratio per CPU-second | target |',
+    );
     console.log('|---|---|---|---|---|---|---|');
   }
   const missing = missingTool(c);

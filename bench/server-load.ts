@@ -24,9 +24,24 @@ export interface RunningBenchServer {
 }
 
 /** Starts `bench/servers/<script>.ts <kind>` on core 0 and waits for it to print its port. */
-export async function startServer(script: string, kind: string, env: Record<string, string> = {}): Promise<RunningBenchServer> {
-  const argv = [...pin(0), process.execPath, '--expose-gc', '--import', 'tsx', `bench/servers/${script}.ts`, kind];
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+export async function startServer(
+  script: string,
+  kind: string,
+  env: Record<string, string> = {},
+): Promise<RunningBenchServer> {
+  const argv = [
+    ...pin(0),
+    process.execPath,
+    '--expose-gc',
+    '--import',
+    'tsx',
+    `bench/servers/${script}.ts`,
+    kind,
+  ];
+  const child = spawn(argv[0], argv.slice(1), {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   const lines: string[] = [];
   let buffered = '';
   const waiters: (() => void)[] = [];
@@ -108,7 +123,11 @@ export async function measureServer(
     const c0 = server.cpuSeconds();
     const r = load(server.port);
     const cpu = server.cpuSeconds() - c0;
-    return { opsPerSec: r.ops / r.seconds, mbPerSec: r.bytes / r.seconds / 1e6, opsPerCpuSec: r.ops / Math.max(cpu, 0.01) };
+    return {
+      opsPerSec: r.ops / r.seconds,
+      mbPerSec: r.bytes / r.seconds / 1e6,
+      opsPerCpuSec: r.ops / Math.max(cpu, 0.01),
+    };
   } finally {
     server.stop();
     await once(server.child, 'exit');
@@ -116,11 +135,24 @@ export async function measureServer(
 }
 
 /** Memory per idle WebSocket: the server's rss and heap growth with `conns` open, divided. */
-export async function measureIdleMemory(script: string, kind: string, env: Record<string, string>, conns: number): Promise<Measurement> {
+export async function measureIdleMemory(
+  script: string,
+  kind: string,
+  env: Record<string, string>,
+  conns: number,
+): Promise<Measurement> {
   const server = await startServer(script, kind, env);
   try {
     const before = await server.memory();
-    const argv = [...pin(1), wsload()!, 'idle', '127.0.0.1', String(server.port), String(conns), '30'];
+    const argv = [
+      ...pin(1),
+      wsload()!,
+      'idle',
+      '127.0.0.1',
+      String(server.port),
+      String(conns),
+      '30',
+    ];
     const load = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       load.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
@@ -130,7 +162,8 @@ export async function measureIdleMemory(script: string, kind: string, env: Recor
     const after = await server.memory();
     load.kill('SIGKILL');
     const perConn = (after.rss - before.rss) / conns;
-    const heapPerConn = (after.heapUsed + after.external - before.heapUsed - before.external) / conns;
+    const heapPerConn =
+      (after.heapUsed + after.external - before.heapUsed - before.external) / conns;
     // "ops" is bytes per connection here (lower is better); heap+external in the CPU column slot.
     return { opsPerSec: perConn, mbPerSec: 0, opsPerCpuSec: heapPerConn };
   } finally {

@@ -6,7 +6,12 @@ import { httpParseCases } from './cases/http-parse.js';
 import { channelWriteCases } from './cases/channel-write.js';
 import { httpClientCases } from './cases/http-client.js';
 
-const registry: Record<string, BenchCaseFactory> = { ...frameCases, ...httpParseCases, ...channelWriteCases, ...httpClientCases };
+const registry: Record<string, BenchCaseFactory> = {
+  ...frameCases,
+  ...httpParseCases,
+  ...channelWriteCases,
+  ...httpClientCases,
+};
 
 const id = process.argv[2];
 const factory = registry[id];

@@ -24,5 +24,9 @@ for (const [sub, names] of Object.entries(entries)) {
     }
   }
 }
-console.log(failures === 0 ? 'build check: every entry point loads as ESM and CommonJS' : `build check: ${failures} missing`);
+console.log(
+  failures === 0
+    ? 'build check: every entry point loads as ESM and CommonJS'
+    : `build check: ${failures} missing`,
+);
 process.exit(failures === 0 ? 0 : 1);

@@ -3,7 +3,12 @@
  * client that reads and drops them, against the same loop on the raw net.Socket / TLSSocket.
  * Both sides run in this process, so the reader's cost is the same for both.
  */
-import { connect as netConnect, createServer as createNetServer, type Socket, type AddressInfo } from 'node:net';
+import {
+  connect as netConnect,
+  createServer as createNetServer,
+  type Socket,
+  type AddressInfo,
+} from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import type { BenchCaseFactory, BatchResult } from '../harness.js';
 import { createServer } from '../../src/server/index.js';
@@ -34,7 +39,11 @@ function sink(socket: Socket): (bytes: number) => Promise<void> {
   };
 }
 
-async function writeLoop(write: (b: Buffer) => boolean, drained: () => Promise<void>, received: (n: number) => Promise<void>): Promise<BatchResult> {
+async function writeLoop(
+  write: (b: Buffer) => boolean,
+  drained: () => Promise<void>,
+  received: (n: number) => Promise<void>,
+): Promise<BatchResult> {
   for (let sent = 0; sent < BATCH_BYTES; sent += CHUNK.length) {
     if (!write(CHUNK)) await drained();
   }
@@ -50,7 +59,9 @@ function ours(tls: boolean): BenchCaseFactory {
     const detached = new Promise<Channel>((r) => (resolveChan = r));
     server.get('/', (ctx) => resolveChan(channel(ctx.detach())));
     const [d] = await server.listen();
-    const client: Socket = tls ? tlsConnect({ port: d.port, host: '127.0.0.1', ca: cert!.cert }) : netConnect(d.port, '127.0.0.1');
+    const client: Socket = tls
+      ? tlsConnect({ port: d.port, host: '127.0.0.1', ca: cert!.cert })
+      : netConnect(d.port, '127.0.0.1');
     client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const received = sink(client);
     const chan = await detached;
@@ -69,10 +80,14 @@ function raw(tls: boolean): BenchCaseFactory {
     const cert = tls ? await testCert() : undefined;
     let resolveSock!: (s: Socket) => void;
     const accepted = new Promise<Socket>((r) => (resolveSock = r));
-    const server = tls ? createTlsServer({ cert: cert!.cert, key: cert!.key }, resolveSock) : createNetServer(resolveSock);
+    const server = tls
+      ? createTlsServer({ cert: cert!.cert, key: cert!.key }, resolveSock)
+      : createNetServer(resolveSock);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    const client: Socket = tls ? tlsConnect({ port, host: '127.0.0.1', ca: cert!.cert }) : netConnect(port, '127.0.0.1');
+    const client: Socket = tls
+      ? tlsConnect({ port, host: '127.0.0.1', ca: cert!.cert })
+      : netConnect(port, '127.0.0.1');
     const received = sink(client);
     const sock = await accepted;
     const drained = () => new Promise<void>((r) => sock.once('drain', r));

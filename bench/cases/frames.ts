@@ -41,7 +41,8 @@ function maskedStream(size: number): { chunks: Buffer[]; frames: number } {
   }
   const all = Buffer.concat(parts);
   const chunks: Buffer[] = [];
-  for (let off = 0; off < all.length; off += READ_BYTES) chunks.push(all.subarray(off, off + READ_BYTES));
+  for (let off = 0; off < all.length; off += READ_BYTES)
+    chunks.push(all.subarray(off, off + READ_BYTES));
   return { chunks, frames };
 }
 
@@ -82,7 +83,8 @@ function encodeOurs(size: number): BenchCaseFactory {
     const payload = randomFillSync(Buffer.alloc(size));
     const frames = Math.max(2, Math.floor(BATCH_BYTES / size / 4));
     return () => {
-      for (let i = 0; i < frames; i++) encodeFrame({ opcode: Opcode.BINARY, payload, maskKey: nextMaskKey() });
+      for (let i = 0; i < frames; i++)
+        encodeFrame({ opcode: Opcode.BINARY, payload, maskKey: nextMaskKey() });
       return { ops: frames, bytes: frames * size };
     };
   };

@@ -47,7 +47,14 @@ type One = () => Promise<number>;
 
 /** Runs `one` as the scenario says: in sequence, or all of a batch at once. */
 function batch(s: Scenario, one: One): () => Promise<BatchResult> {
-  const n = s === 'small' ? SEQ_BATCH : s === 'post' ? POST_BATCH : s === 'conc64' || s === 'pipe' ? CONC : 1;
+  const n =
+    s === 'small'
+      ? SEQ_BATCH
+      : s === 'post'
+        ? POST_BATCH
+        : s === 'conc64' || s === 'pipe'
+          ? CONC
+          : 1;
   if (s === 'conc64' || s === 'pipe') {
     return async () => {
       const ps: Promise<number>[] = [];
@@ -94,7 +101,12 @@ function undici(s: Scenario): One {
   const blocking = s !== 'pipe';
   if (s === 'post') {
     return async () => {
-      const r = await pool.request({ path, method: 'POST', body: POST_BODY, headers: { 'content-type': 'application/octet-stream' } });
+      const r = await pool.request({
+        path,
+        method: 'POST',
+        body: POST_BODY,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       const b = Buffer.from(await r.body.arrayBuffer());
       check(r.statusCode === 200, String(r.statusCode));
       return b.length;
@@ -120,7 +132,11 @@ function fetchCase(s: Scenario): One {
   const url = origin() + PATHS[s];
   if (s === 'post') {
     return async () => {
-      const r = await fetch(url, { method: 'POST', body: POST_BODY, headers: { 'content-type': 'application/octet-stream' } });
+      const r = await fetch(url, {
+        method: 'POST',
+        body: POST_BODY,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       return (await r.arrayBuffer()).byteLength;
     };
   }
@@ -139,19 +155,26 @@ function node(s: Scenario): One {
   const path = PATHS[s];
   const method = s === 'post' ? 'POST' : 'GET';
   const headers: Record<string, string | number> =
-    s === 'post' ? { 'content-type': 'application/octet-stream', 'content-length': POST_BODY.length } : s === 'gzip' ? { 'accept-encoding': 'gzip' } : {};
+    s === 'post'
+      ? { 'content-type': 'application/octet-stream', 'content-length': POST_BODY.length }
+      : s === 'gzip'
+        ? { 'accept-encoding': 'gzip' }
+        : {};
   return () =>
     new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path, method, agent, headers }, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-          if (s === 'gzip') gunzipAsync(body).then((b) => resolve(b.length), reject);
-          else resolve(body.length);
-        });
-        res.on('error', reject);
-      });
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path, method, agent, headers },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+            if (s === 'gzip') gunzipAsync(body).then((b) => resolve(b.length), reject);
+            else resolve(body.length);
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(s === 'post' ? POST_BODY : undefined);
     });

@@ -29,7 +29,10 @@ const BROWSER_GET = Buffer.from(
   'latin1',
 );
 
-const PIPELINED = Buffer.from('GET /n HTTP/1.1\r\nHost: localhost:8080\r\nAccept: */*\r\n\r\n'.repeat(16), 'latin1');
+const PIPELINED = Buffer.from(
+  'GET /n HTTP/1.1\r\nHost: localhost:8080\r\nAccept: */*\r\n\r\n'.repeat(16),
+  'latin1',
+);
 
 const ROUNDS = 2000;
 
@@ -51,7 +54,8 @@ function ours(input: Buffer, perInput: number, readHeaders: boolean): BenchCaseF
           if (ev.type === 'request') {
             n++;
             // What a server reads of every request: method, target, Host, keep-alive.
-            if (readHeaders && ev.head.headers.get('host') === undefined) throw new Error('no host');
+            if (readHeaders && ev.head.headers.get('host') === undefined)
+              throw new Error('no host');
           }
         }
       }
@@ -71,13 +75,25 @@ interface LlhttpParser {
 function llhttp(input: Buffer, perInput: number): BenchCaseFactory {
   return () => {
     const { HTTPParser } = require('_http_common') as {
-      HTTPParser: { new (): LlhttpParser; REQUEST: number; kOnHeadersComplete: number; kOnMessageComplete: number; kOnHeaders: number; kOnBody: number; kOnExecute: number };
+      HTTPParser: {
+        new (): LlhttpParser;
+        REQUEST: number;
+        kOnHeadersComplete: number;
+        kOnMessageComplete: number;
+        kOnHeaders: number;
+        kOnBody: number;
+        kOnExecute: number;
+      };
     };
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.REQUEST, {});
     let n = 0;
     parser[HTTPParser.kOnHeadersComplete] = (
-      _versionMajor: number, _versionMinor: number, headers: string[], _method: number, url: string,
+      _versionMajor: number,
+      _versionMinor: number,
+      headers: string[],
+      _method: number,
+      url: string,
     ) => {
       n++;
       if (headers.length === 0 || url.length === 0) throw new Error('no head');

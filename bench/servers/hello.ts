@@ -14,7 +14,10 @@ if (kind === 'connchan') {
   console.log(d.port);
 } else if (kind === 'node') {
   const server = createNodeServer((req, res) => {
-    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': BODY.length });
+    res.writeHead(200, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': BODY.length,
+    });
     res.end(BODY);
   });
   server.keepAliveTimeout = 5000;

@@ -4,7 +4,11 @@ import { createServer } from '../../src/server/index.js';
 import { live, send } from '../../src/ws/index.js';
 
 export async function startConnchanEcho(): Promise<number> {
-  const http = createServer({ name: 'bench-ws', drivers: [{ port: 0 }], limits: { maxConnections: 100_000 } });
+  const http = createServer({
+    name: 'bench-ws',
+    drivers: [{ port: 0 }],
+    limits: { maxConnections: 100_000 },
+  });
   live(
     http,
     '/echo',

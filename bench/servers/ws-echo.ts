@@ -11,13 +11,20 @@ function reportMemoryOnSignal(): void {
   process.on('SIGUSR2', () => {
     globalThis.gc?.();
     const m = process.memoryUsage();
-    process.stdout.write(`${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers })}\n`,
+    );
   });
 }
 
 if (kind === 'ws') {
   const { WebSocketServer } = require('ws') as typeof import('ws');
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 100 * 1024 * 1024 });
+  const wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    perMessageDeflate: false,
+    maxPayload: 100 * 1024 * 1024,
+  });
   wss.on('connection', (sock) => {
     sock.on('message', (data, isBinary) => sock.send(data, { binary: isBinary }));
   });

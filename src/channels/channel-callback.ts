@@ -30,7 +30,10 @@ export type CallbackResult = typeof CANCEL | typeof KEEP | typeof SUSPEND;
  * again. It returns a {@link CallbackResult} (typed as number so that async functions returning
  * the constants infer without casts); anything else counts as CANCEL, with a warning.
  */
-export type ChannelCallbackFn = (reason: CallbackReason, channelName: string) => number | Promise<number>;
+export type ChannelCallbackFn = (
+  reason: CallbackReason,
+  channelName: string,
+) => number | Promise<number>;
 
 export interface CallbackOptions {
   /** Maximum time between two events; when it passes, the callback gets `t`. */
@@ -69,10 +72,15 @@ export class CallbackRegistration {
   /** A call is running (async callbacks): events wait for it. */
   running = false;
 
-  constructor(fn: ChannelCallbackFn, when: string | Iterable<CallbackCondition>, options: CallbackOptions) {
+  constructor(
+    fn: ChannelCallbackFn,
+    when: string | Iterable<CallbackCondition>,
+    options: CallbackOptions,
+  ) {
     this.fn = fn;
     this.when = parseWhen(when);
-    this.timeoutMs = options.timeout === undefined ? undefined : parseTimeValue(options.timeout, 'timeout');
+    this.timeoutMs =
+      options.timeout === undefined ? undefined : parseTimeValue(options.timeout, 'timeout');
   }
 
   /** The name shown by `list`: the function's name, or "anonymous". */

@@ -205,7 +205,11 @@ export function findEntry(name: string, server?: string): TableEntry {
 export function findChannel(name: string, server?: string): Channel {
   const entry = findEntry(name, server);
   if (entry instanceof ListenerEntry) {
-    throw new ChannelStateError(name, 'is a listening socket: only list, status, exists and close apply', 'ERR_CHAN_IS_LISTENER');
+    throw new ChannelStateError(
+      name,
+      'is a listening socket: only list, status, exists and close apply',
+      'ERR_CHAN_IS_LISTENER',
+    );
   }
   return entry;
 }

@@ -203,7 +203,8 @@ export class Channel {
     if (this.#recv.length === 0 && !this.#eof) {
       await this.#waitReadable(options.timeoutMs ?? this.#receiveTimeoutMs);
     }
-    if (this.#recv.length === 0 && this.#error) throw new ChannelIoError(this.name, 'receive', this.#error);
+    if (this.#recv.length === 0 && this.#error)
+      throw new ChannelIoError(this.name, 'receive', this.#error);
     return this.takeBuffered(options.maxBytes);
   }
 
@@ -247,7 +248,11 @@ export class Channel {
   write(data: Uint8Array | string, options: { buffered?: boolean } = {}): number {
     this.#assertOpen('write');
     if (!this.#socket.writable) {
-      throw new ChannelStateError(this.name, 'cannot write: the connection is closed for sending', 'ERR_CHAN_NOT_WRITABLE');
+      throw new ChannelStateError(
+        this.name,
+        'cannot write: the connection is closed for sending',
+        'ERR_CHAN_NOT_WRITABLE',
+      );
     }
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const len = bytes.length;
@@ -310,7 +315,11 @@ export class Channel {
   }
 
   /** Registers (or replaces) the callback. */
-  setCallback(fn: ChannelCallbackFn, when: string | Iterable<CallbackCondition>, options: CallbackOptions = {}): void {
+  setCallback(
+    fn: ChannelCallbackFn,
+    when: string | Iterable<CallbackCondition>,
+    options: CallbackOptions = {},
+  ): void {
     this.#assertOpen('callback');
     const reg = new CallbackRegistration(fn, when, options);
     if (options.receiveTimeout !== undefined) {
@@ -379,7 +388,11 @@ export class Channel {
 
   #assertOpen(op: string): void {
     if (this.#closed) {
-      throw new ChannelStateError(this.name, `cannot ${op}: the channel is closed`, 'ERR_CHAN_CLOSED');
+      throw new ChannelStateError(
+        this.name,
+        `cannot ${op}: the channel is closed`,
+        'ERR_CHAN_CLOSED',
+      );
     }
   }
 
@@ -443,7 +456,11 @@ export class Channel {
   #onError(err: NodeJS.ErrnoException): void {
     const errno = err.code ?? err.message;
     // Node does not say which direction failed; EPIPE and friends come from writes.
-    if (errno === 'EPIPE' || errno === 'ERR_STREAM_WRITE_AFTER_END' || errno === 'ERR_STREAM_DESTROYED') {
+    if (
+      errno === 'EPIPE' ||
+      errno === 'ERR_STREAM_WRITE_AFTER_END' ||
+      errno === 'ERR_STREAM_DESTROYED'
+    ) {
       this.#lastSendError = errno;
     } else {
       this.#lastRecvError = errno;
@@ -483,10 +500,13 @@ export class Channel {
       const timer = setTimeout(() => {
         this.#readWaiter = undefined;
         reject(
-          new TimeoutError(`channel "${this.name}" timeout on receive operation (${timeoutMs} ms)`, {
-            code: 'ERR_CHAN_RECV_TIMEOUT',
-            timeoutMs,
-          }),
+          new TimeoutError(
+            `channel "${this.name}" timeout on receive operation (${timeoutMs} ms)`,
+            {
+              code: 'ERR_CHAN_RECV_TIMEOUT',
+              timeoutMs,
+            },
+          ),
         );
       }, timeoutMs);
       this.#readWaiter = () => {
@@ -535,7 +555,8 @@ export class Channel {
     const before = this.#progress;
     const result = await this.#invoke(cb, reason);
     // Level-triggered, but only while the callback makes progress (see the file comment).
-    if (result === KEEP && this.#callback === cb && this.#progress !== before) this.#scheduleDispatch();
+    if (result === KEEP && this.#callback === cb && this.#progress !== before)
+      this.#scheduleDispatch();
   }
 
   /** Calls the callback with `reason` and applies its answer. */
@@ -546,11 +567,15 @@ export class Channel {
       const value = await cb.fn(reason, this.name);
       const r = toCallbackResult(value);
       if (r === undefined) {
-        console.warn(`connchan: callback ${cb.displayName} of channel ${this.name} returned ${String(value)}; treating it as 0 (cancel)`);
+        console.warn(
+          `connchan: callback ${cb.displayName} of channel ${this.name} returned ${String(value)}; treating it as 0 (cancel)`,
+        );
       }
       result = r ?? CANCEL;
     } catch (err) {
-      console.warn(`connchan: callback ${cb.displayName} of channel ${this.name} failed (${reason}): ${String(err)}; closing the channel`);
+      console.warn(
+        `connchan: callback ${cb.displayName} of channel ${this.name} failed (${reason}): ${String(err)}; closing the channel`,
+      );
       result = CANCEL;
     } finally {
       cb.running = false;

@@ -33,8 +33,13 @@ export interface ConnectOptions {
  * chan.write('PING\r\n');
  * ```
  */
-export async function connectChannel(host: string, port: number, options: ConnectOptions = {}): Promise<Channel> {
-  const timeoutMs = options.timeout === undefined ? 1000 : parseTimeValue(options.timeout, 'timeout');
+export async function connectChannel(
+  host: string,
+  port: number,
+  options: ConnectOptions = {},
+): Promise<Channel> {
+  const timeoutMs =
+    options.timeout === undefined ? 1000 : parseTimeValue(options.timeout, 'timeout');
   const socket = await dial({
     host,
     port,

@@ -34,7 +34,9 @@ export function setDebugLevel(channel: Channel, level?: number): number {
   const previous = state.level;
   if (level === undefined) return previous;
   if (!Number.isInteger(level) || level < 0 || level > 2) {
-    throw new UsageError(`debug level must be 0, 1 or 2, not ${level}`, { code: 'ERR_CHAN_INVALID_DEBUG_LEVEL' });
+    throw new UsageError(`debug level must be 0, 1 or 2, not ${level}`, {
+      code: 'ERR_CHAN_INVALID_DEBUG_LEVEL',
+    });
   }
   if (state.fd !== undefined && level < 2) {
     closeSync(state.fd);
@@ -50,7 +52,9 @@ export function setDebugLevel(channel: Channel, level?: number): number {
     level === 0
       ? undefined
       : (bytes, accepted) => {
-          console.debug(`connchan: channel ${channel.name} send ${accepted} bytes (send buffer ${channel.sendBuffer})`);
+          console.debug(
+            `connchan: channel ${channel.name} send ${accepted} bytes (send buffer ${channel.sendBuffer})`,
+          );
           if (state.fd !== undefined) writeSync(state.fd, bytes);
         },
   );

@@ -27,6 +27,20 @@ export { listenChannel } from './listen.js';
 export type { Listener, ListenOptions, AcceptFn } from './listen.js';
 export { openChannel, readResponseHead } from './open-url.js';
 export type { OpenOptions } from './open-url.js';
-export { list, status, exists, close, destroy, callback, read, write, connect, listen, open, debug, channel } from './verbs.js';
+export {
+  list,
+  status,
+  exists,
+  close,
+  destroy,
+  callback,
+  read,
+  write,
+  connect,
+  listen,
+  open,
+  debug,
+  channel,
+} from './verbs.js';
 export { debugFile } from './debug.js';
 export type { ServerOption, ReadOptions } from './verbs.js';

@@ -45,11 +45,22 @@ export interface Listener {
  * console.log(l.port);
  * ```
  */
-export async function listenChannel(host: string, port: number, accept: AcceptFn, options: ListenOptions = {}): Promise<Listener> {
+export async function listenChannel(
+  host: string,
+  port: number,
+  accept: AcceptFn,
+  options: ListenOptions = {},
+): Promise<Listener> {
   const table = ChannelTable.of(options.server);
   const driver = options.driver ?? (options.tls ? 'https' : 'http');
   const onSocket = (socket: Socket) => {
-    const channel = table.create({ socket, kind: 'accepted', driver, role: 'server', limits: options.limits });
+    const channel = table.create({
+      socket,
+      kind: 'accepted',
+      driver,
+      role: 'server',
+      limits: options.limits,
+    });
     Promise.resolve()
       .then(() => accept(channel))
       .then(
@@ -57,7 +68,9 @@ export async function listenChannel(host: string, port: number, accept: AcceptFn
           if (keep === false) channel.close();
         },
         (err: unknown) => {
-          console.warn(`connchan: accept function of listener ${host}:${port} failed: ${String(err)}`);
+          console.warn(
+            `connchan: accept function of listener ${host}:${port} failed: ${String(err)}`,
+          );
           channel.close();
         },
       );
@@ -75,10 +88,13 @@ export async function listenChannel(host: string, port: number, accept: AcceptFn
   const addr = server.address();
   const bound = typeof addr === 'object' && addr ? addr : { port, address: host };
   const handle = (server as unknown as { _handle?: { fd?: number } })._handle;
-  const entry = table.createListener(`${bound.address}:${bound.port}`, driver, () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-    }),
+  const entry = table.createListener(
+    `${bound.address}:${bound.port}`,
+    driver,
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      }),
   );
   return {
     channel: entry.name,

@@ -48,21 +48,30 @@ export interface OpenOptions extends ClientTlsOptions {
 export async function openChannel(url: string | URL, options: OpenOptions = {}): Promise<Channel> {
   const u = typeof url === 'string' ? new URL(url) : url;
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new UsageError(`cannot open ${u.href}: only http and https URLs`, { code: 'ERR_CHAN_UNSUPPORTED_SCHEME' });
+    throw new UsageError(`cannot open ${u.href}: only http and https URLs`, {
+      code: 'ERR_CHAN_UNSUPPORTED_SCHEME',
+    });
   }
   const secure = u.protocol === 'https:';
   const host = u.hostname.replace(/^\[|\]$/g, '');
   const port = u.port ? Number(u.port) : secure ? 443 : 80;
-  const timeoutMs = options.timeout === undefined ? 1000 : parseTimeValue(options.timeout, 'timeout');
+  const timeoutMs =
+    options.timeout === undefined ? 1000 : parseTimeValue(options.timeout, 'timeout');
   const method = (options.method ?? 'GET').toUpperCase();
   const headers: [string, string][] = [];
   const given = options.headers ? [...headerPairs(options.headers)] : [];
   if (!given.some(([k]) => k.toLowerCase() === 'host')) headers.push(['Host', u.host]);
   headers.push(...given);
   const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
-  if (body && !given.some(([k]) => k.toLowerCase() === 'content-length')) headers.push(['Content-Length', String(body.length)]);
+  if (body && !given.some(([k]) => k.toLowerCase() === 'content-length'))
+    headers.push(['Content-Length', String(body.length)]);
   // Build the head before connecting, so a bad header fails without a connection.
-  const head = writeRequestHead({ method, target: `${u.pathname}${u.search}`, version: options.version ?? '1.0', headers });
+  const head = writeRequestHead({
+    method,
+    target: `${u.pathname}${u.search}`,
+    version: options.version ?? '1.0',
+    headers,
+  });
   const socket = await dial({
     host,
     port,
@@ -98,13 +107,19 @@ function* headerPairs(h: HeaderInit): Iterable<[string, string]> {
  * Reads and parses the response head (skipping 1xx interim responses other than 101) from a
  * channel opened with {@link openChannel}; the body's bytes stay in the channel to be read.
  */
-export async function readResponseHead(channel: Channel, options: { method?: string; timeoutMs?: number } = {}): Promise<ResponseHead> {
+export async function readResponseHead(
+  channel: Channel,
+  options: { method?: string; timeoutMs?: number } = {},
+): Promise<ResponseHead> {
   const parser = new ResponseParser();
   parser.expectResponse(options.method ?? 'GET');
   for (;;) {
     const data = await channel.read({ timeoutMs: options.timeoutMs });
     if (data.length === 0) {
-      throw new ConnchanError(`channel "${channel.name}": connection closed before a response head`, { code: 'ERR_CHAN_NO_RESPONSE' });
+      throw new ConnchanError(
+        `channel "${channel.name}": connection closed before a response head`,
+        { code: 'ERR_CHAN_NO_RESPONSE' },
+      );
     }
     parser.feed(data);
     for (let ev = parser.next(); ev !== NEED_DATA && ev !== PAUSED; ev = parser.next()) {

@@ -93,7 +93,10 @@ export interface ReadOptions extends ServerOption {
 /** Reads what has arrived (waiting if nothing has); an empty buffer means end of input. */
 export function read(name: string, options?: ReadOptions & { websocket?: false }): Promise<Buffer>;
 /** Reads one WebSocket frame and returns ns_connchan's dict. */
-export function read(name: string, options: WsReadOptions & ServerOption & { websocket: true }): Promise<WsReadResult>;
+export function read(
+  name: string,
+  options: WsReadOptions & ServerOption & { websocket: true },
+): Promise<WsReadResult>;
 export function read(
   name: string,
   options: (ReadOptions | (WsReadOptions & ServerOption)) & { websocket?: boolean } = {},
@@ -108,12 +111,20 @@ export function read(
  * when the send buffer is at its bound; `buffered: true` accepts all or throws
  * `ERR_CHAN_SEND_BUFFER_FULL`.
  */
-export function write(name: string, data: Uint8Array | string, options: ServerOption & { buffered?: boolean } = {}): number {
+export function write(
+  name: string,
+  data: Uint8Array | string,
+  options: ServerOption & { buffered?: boolean } = {},
+): number {
   return findChannel(name, options.server).write(data, options);
 }
 
 /** Connects to host:port (TCP or TLS) and returns the new channel's name. */
-export async function connect(host: string, port: number, options: ConnectOptions = {}): Promise<string> {
+export async function connect(
+  host: string,
+  port: number,
+  options: ConnectOptions = {},
+): Promise<string> {
   return (await connectChannel(host, port, options)).name;
 }
 

@@ -62,10 +62,16 @@ const states = new WeakMap<Channel, WsReadState>();
 function stateOf(channel: Channel, options: WsReadOptions): WsReadState {
   let state = states.get(channel);
   if (!state) {
-    state = new WsReadState(options.role ?? channel.role, options.maxMessageBytes ?? 100 * 1024 * 1024);
+    state = new WsReadState(
+      options.role ?? channel.role,
+      options.maxMessageBytes ?? 100 * 1024 * 1024,
+    );
     states.set(channel, state);
     const s = state;
-    extendStatus(channel, () => ({ framebuffer: s.decoder.bufferedBytes, fragments: s.fragmentBytes }));
+    extendStatus(channel, () => ({
+      framebuffer: s.decoder.bufferedBytes,
+      fragments: s.fragmentBytes,
+    }));
   }
   return state;
 }
@@ -80,7 +86,10 @@ function stateOf(channel: Channel, options: WsReadOptions): WsReadState {
  * if (r.frame === 'complete' && r.opcode === Opcode.TEXT) console.log(r.payload!.toString());
  * ```
  */
-export async function readWsFrame(channel: Channel, options: WsReadOptions = {}): Promise<WsReadResult> {
+export async function readWsFrame(
+  channel: Channel,
+  options: WsReadOptions = {},
+): Promise<WsReadResult> {
   const state = stateOf(channel, options);
   let frame = state.decoder.next();
   let bytes = 0;
@@ -98,9 +107,21 @@ export async function readWsFrame(channel: Channel, options: WsReadOptions = {})
   return complete(state, frame, bytes);
 }
 
-function result(state: WsReadState, frame: 'complete' | 'incomplete', bytes: number, eof: boolean): WsReadResult {
+function result(
+  state: WsReadState,
+  frame: 'complete' | 'incomplete',
+  bytes: number,
+  eof: boolean,
+): WsReadResult {
   const unprocessed = state.decoder.bufferedBytes;
-  return { frame, unprocessed, fragments: state.fragmentBytes, haveData: unprocessed > 0, bytes, eof };
+  return {
+    frame,
+    unprocessed,
+    fragments: state.fragmentBytes,
+    haveData: unprocessed > 0,
+    bytes,
+    eof,
+  };
 }
 
 function protocolError(message: string, code: string, closeCode = 1002): never {
@@ -117,14 +138,24 @@ function complete(state: WsReadState, f: Frame, bytes: number): WsReadResult {
   }
   const starting = f.opcode !== Opcode.CONTINUATION;
   if (starting && state.fragments.length > 0) {
-    protocolError('a new data frame arrived inside a fragmented message', 'ERR_WS_EXPECTED_CONTINUATION');
+    protocolError(
+      'a new data frame arrived inside a fragmented message',
+      'ERR_WS_EXPECTED_CONTINUATION',
+    );
   }
   if (!starting && state.fragments.length === 0) {
-    protocolError('a continuation frame arrived without a message to continue', 'ERR_WS_UNEXPECTED_CONTINUATION');
+    protocolError(
+      'a continuation frame arrived without a message to continue',
+      'ERR_WS_UNEXPECTED_CONTINUATION',
+    );
   }
   const opcode = starting ? f.opcode : state.fragmentOpcode;
   if (state.fragmentBytes + f.payload.length > state.maxMessageBytes) {
-    protocolError(`message larger than ${state.maxMessageBytes} bytes`, 'ERR_WS_MESSAGE_TOO_BIG', 1009);
+    protocolError(
+      `message larger than ${state.maxMessageBytes} bytes`,
+      'ERR_WS_MESSAGE_TOO_BIG',
+      1009,
+    );
   }
   if (opcode === Opcode.TEXT && !state.utf8.push(f.payload)) {
     protocolError('text message is not valid UTF-8', 'ERR_WS_INVALID_UTF8', 1007);
@@ -140,7 +171,8 @@ function complete(state: WsReadState, f: Frame, bytes: number): WsReadResult {
     protocolError('text message ends inside a UTF-8 sequence', 'ERR_WS_INVALID_UTF8', 1007);
   }
   r.opcode = opcode;
-  r.payload = state.fragments.length === 0 ? f.payload : Buffer.concat([...state.fragments, f.payload]);
+  r.payload =
+    state.fragments.length === 0 ? f.payload : Buffer.concat([...state.fragments, f.payload]);
   state.fragments = [];
   state.fragmentBytes = 0;
   r.fragments = 0;

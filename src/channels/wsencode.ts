@@ -41,11 +41,15 @@ export interface WsEncodeOptions {
  * ```
  */
 export function wsencode(data: string | Uint8Array, options: WsEncodeOptions = {}): Buffer {
-  const opcode = typeof options.opcode === 'string' ? OPCODES[options.opcode] : (options.opcode ?? Opcode.TEXT);
+  const opcode =
+    typeof options.opcode === 'string' ? OPCODES[options.opcode] : (options.opcode ?? Opcode.TEXT);
   if (opcode === undefined) {
-    throw new UsageError(`bad opcode "${String(options.opcode)}": must be continue, text, binary, close, ping, or pong`, {
-      code: 'ERR_WS_INVALID_OPCODE',
-    });
+    throw new UsageError(
+      `bad opcode "${String(options.opcode)}": must be continue, text, binary, close, ping, or pong`,
+      {
+        code: 'ERR_WS_INVALID_OPCODE',
+      },
+    );
   }
   const asBytes = options.binary || opcode === Opcode.BINARY;
   const payload = typeof data === 'string' ? Buffer.from(data, asBytes ? 'latin1' : 'utf8') : data;

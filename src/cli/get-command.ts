@@ -38,10 +38,17 @@ function headerPairs(lines: string[]): [string, string][] {
   });
 }
 
-export async function runGetCommand(url: string, o: GetCommandOptions, io: CommandIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runGetCommand(
+  url: string,
+  o: GetCommandOptions,
+  io: CommandIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const client = new HttpClient({
     keepalive: o.keepalive ?? false,
-    tls: o.ca || o.insecure ? { ca: o.ca ? readFileSync(o.ca, 'utf8') : undefined, insecure: o.insecure } : undefined,
+    tls:
+      o.ca || o.insecure
+        ? { ca: o.ca ? readFileSync(o.ca, 'utf8') : undefined, insecure: o.insecure }
+        : undefined,
   });
   if (o.proxy) {
     const [host, port] = o.proxy.replace(/^https?:\/\//, '').split(':');
@@ -57,14 +64,20 @@ export async function runGetCommand(url: string, o: GetCommandOptions, io: Comma
   else if (o.dataFile !== undefined) {
     // A file is streamed, not read whole; its size comes from the file system.
     options.querychannel = createReadStream(o.dataFile);
-    options.headers = [...(options.headers as [string, string][]), ['Content-Length', String(statSync(o.dataFile).size)]];
+    options.headers = [
+      ...(options.headers as [string, string][]),
+      ['Content-Length', String(statSync(o.dataFile).size)],
+    ];
   }
   const sink = o.output ? createWriteStream(o.output) : undefined;
   if (sink) options.channel = sink;
   const showBar = (o.progress ?? true) && sink !== undefined && io.stderr.isTTY === true;
   let bar: SingleBar | undefined;
   if (showBar) {
-    bar = new SingleBar({ stream: io.stderr, format: '{bar} {percentage}% {value}/{total} bytes', hideCursor: true }, Presets.shades_classic);
+    bar = new SingleBar(
+      { stream: io.stderr, format: '{bar} {percentage}% {value}/{total} bytes', hideCursor: true },
+      Presets.shades_classic,
+    );
     options.progress = (_t, total, current) => {
       if (!bar!.isActive && total > 0) bar!.start(total, 0);
       if (bar!.isActive) bar!.update(current);

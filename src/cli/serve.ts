@@ -72,7 +72,8 @@ export async function serve(options: Partial<ServeOptions> = {}): Promise<Runnin
     limits: { maxConnections: o.maxConnections },
     trustedProxies: o.trustedProxies,
     onError: (err, ctx) => {
-      if (o.logLevel !== 'silent') console.error(`connchan: ${ctx.method} ${ctx.path} failed:`, err);
+      if (o.logLevel !== 'silent')
+        console.error(`connchan: ${ctx.method} ${ctx.path} failed:`, err);
     },
   });
   addPageRoutes(server);

@@ -37,7 +37,9 @@ function describe(type: string, msg: unknown, binary: 'hex' | 'length'): string 
       return `< ${msg as string}`;
     case 'binary': {
       const b = msg as Buffer;
-      return binary === 'hex' ? `< binary ${b.length} bytes: ${b.subarray(0, 64).toString('hex')}${b.length > 64 ? '…' : ''}` : `< binary ${b.length} bytes`;
+      return binary === 'hex'
+        ? `< binary ${b.length} bytes: ${b.subarray(0, 64).toString('hex')}${b.length > 64 ? '…' : ''}`
+        : `< binary ${b.length} bytes`;
     }
     case 'ping':
       return `< ping ${(msg as Buffer).toString()}`.trimEnd();
@@ -56,7 +58,11 @@ function describe(type: string, msg: unknown, binary: 'hex' | 'length'): string 
   }
 }
 
-export async function runWsCommand(url: string, o: WsCommandOptions, out: (line: string) => void = console.log): Promise<number> {
+export async function runWsCommand(
+  url: string,
+  o: WsCommandOptions,
+  out: (line: string) => void = console.log,
+): Promise<number> {
   const tls: WsOpenOptions['tls'] = {};
   if (o.ca) tls.ca = readFileSync(o.ca, 'utf8');
   if (o.insecure) tls.insecure = true;
@@ -83,7 +89,9 @@ export async function runWsCommand(url: string, o: WsCommandOptions, out: (line:
       origin: o.origin,
     },
   );
-  out(`[connected${ws.protocol ? `, protocol ${ws.protocol}` : ''}${ws.extensions ? `, extensions ${ws.extensions}` : ''}]`);
+  out(
+    `[connected${ws.protocol ? `, protocol ${ws.protocol}` : ''}${ws.extensions ? `, extensions ${ws.extensions}` : ''}]`,
+  );
 
   if (o.execute.length > 0) {
     for (const m of o.execute) ws.send('text', m);
@@ -107,7 +115,8 @@ export async function runWsCommand(url: string, o: WsCommandOptions, out: (line:
     try {
       if (cmd === '/quit') rl.close();
       else if (cmd === '/ping') ws.send('ping', rest.join(' '));
-      else if (cmd === '/close') ws.close(rest[0] ? Number(rest[0]) : 1000, rest.slice(1).join(' ') || undefined);
+      else if (cmd === '/close')
+        ws.close(rest[0] ? Number(rest[0]) : 1000, rest.slice(1).join(' ') || undefined);
       else if (cmd === '/binary') ws.send('binary', Buffer.from(rest.join(''), 'hex'));
       else ws.send('text', line);
     } catch (err) {

@@ -265,7 +265,8 @@ export class Exchange {
     const opts = { chunkSize: outputChunkSize(bytes, this.#decode === 'gzip') };
     if (this.#decode === 'gzip') gunzip(bytes, opts, done);
     // deflate is meant to be zlib-wrapped; some servers send raw deflate (Tcl 2.10 tries both).
-    else inflate(bytes, opts, (err, out) => (err ? inflateRaw(bytes, opts, done) : done(null, out)));
+    else
+      inflate(bytes, opts, (err, out) => (err ? inflateRaw(bytes, opts, done) : done(null, out)));
   }
 
   #setBody(bytes: Buffer): void {

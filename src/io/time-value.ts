@@ -40,9 +40,12 @@ const UNIT_FORM = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-zμµ]+)?$/;
 export function parseTimeValue(value: TimeValue, what = 'time value'): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) {
-      throw new UsageError(`invalid ${what} ${value}: must be a finite number of milliseconds ≥ 0`, {
-        code: 'ERR_INVALID_TIME',
-      });
+      throw new UsageError(
+        `invalid ${what} ${value}: must be a finite number of milliseconds ≥ 0`,
+        {
+          code: 'ERR_INVALID_TIME',
+        },
+      );
     }
     return value;
   }

@@ -173,7 +173,12 @@ export class ServerConnection {
     this.#state = S_HANDLING;
     if (head.contentLength !== undefined && head.contentLength > this.#core.maxBodyBytes) {
       this.#keepAlive = false;
-      ctx.status(413).header('Content-Type', 'text/plain').end(`request body of ${head.contentLength} bytes exceeds the limit of ${this.#core.maxBodyBytes}\n`);
+      ctx
+        .status(413)
+        .header('Content-Type', 'text/plain')
+        .end(
+          `request body of ${head.contentLength} bytes exceeds the limit of ${this.#core.maxBodyBytes}\n`,
+        );
       return;
     }
     this.#core.dispatch(ctx, this);
@@ -289,7 +294,8 @@ export class ServerConnection {
     const noBody = ctx.method === 'HEAD' || bodiless(ctx.statusCode);
     if (!ctx.headersSent) {
       // The common case: head and whole body in one write.
-      const len = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+      const len =
+        body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
       const head = this.#sendHead(ctx, ctx.contentLength >= 0 ? ctx.contentLength : len);
       if (noBody || len === 0) socket.write(head, 'latin1');
       else if (typeof body === 'string') socket.write(head + body);
@@ -299,7 +305,8 @@ export class ServerConnection {
       }
     } else {
       if (body !== undefined) this.writeBody(ctx, body);
-      if (!noBody && ctx.contentLength < 0 && ctx.version === '1.1') socket.write(LAST_CHUNK, 'latin1');
+      if (!noBody && ctx.contentLength < 0 && ctx.version === '1.1')
+        socket.write(LAST_CHUNK, 'latin1');
     }
     ctx.finished = true;
     this.#responseDone(ctx);
@@ -431,7 +438,9 @@ export class ServerConnection {
     if (this.#state !== S_HEAD) return;
     if (this.#timerKind === T_HEADER) {
       // Slow loris: the head did not arrive in time.
-      this.socket.end('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      this.socket.end(
+        'HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      );
       this.#state = S_CLOSED;
       this.#core.forget(this);
       setTimeout(() => this.socket.destroy(), 1000).unref();

@@ -73,7 +73,10 @@ export class HttpContext {
 
   /** The full URL (scheme and host from the driver and the Host header). */
   get url(): URL {
-    this.#url ??= new URL(this.target, `${this.#conn.scheme}://${this.headers.get('host') ?? 'localhost'}`);
+    this.#url ??= new URL(
+      this.target,
+      `${this.#conn.scheme}://${this.headers.get('host') ?? 'localhost'}`,
+    );
     return this.#url;
   }
 
@@ -175,7 +178,8 @@ export class HttpContext {
   send(body: string | Uint8Array, status = 200, contentType?: string): void {
     this.status(status);
     if (contentType !== undefined) this.header('Content-Type', contentType);
-    else if (typeof body === 'string') this.fields.push('Content-Type', 'text/plain; charset=utf-8');
+    else if (typeof body === 'string')
+      this.fields.push('Content-Type', 'text/plain; charset=utf-8');
     this.end(body);
   }
 
@@ -185,7 +189,9 @@ export class HttpContext {
   }
 
   /** Streams a body from any (async) iterable, honouring backpressure, then ends. */
-  async stream(source: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>): Promise<void> {
+  async stream(
+    source: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  ): Promise<void> {
     for await (const chunk of source) {
       if (!this.write(chunk)) await this.drained();
     }
@@ -213,21 +219,27 @@ export class HttpContext {
 
   #assertNotDetached(what: string): void {
     if (this.detached) {
-      throw new ResponseStateError(`cannot ${what}: the connection is detached`, { code: 'ERR_HTTP_DETACHED' });
+      throw new ResponseStateError(`cannot ${what}: the connection is detached`, {
+        code: 'ERR_HTTP_DETACHED',
+      });
     }
   }
 
   #assertWritable(): void {
     this.#assertNotDetached('write the response');
     if (this.finished) {
-      throw new ResponseStateError('cannot write: the response has ended', { code: 'ERR_HTTP_RESPONSE_ENDED' });
+      throw new ResponseStateError('cannot write: the response has ended', {
+        code: 'ERR_HTTP_RESPONSE_ENDED',
+      });
     }
   }
 
   #assertCanSetHead(): void {
     this.#assertWritable();
     if (this.headersSent) {
-      throw new ResponseStateError('cannot change status or headers: the head was sent', { code: 'ERR_HTTP_HEADERS_SENT' });
+      throw new ResponseStateError('cannot change status or headers: the head was sent', {
+        code: 'ERR_HTTP_HEADERS_SENT',
+      });
     }
   }
 }

@@ -4,7 +4,14 @@
  * @module
  */
 export { createServer, HttpServer, DEFAULT_SERVER_LIMITS } from './server.js';
-export type { Handler, ServerOptions, DriverOptions, ServerLimits, BoundDriver, CertificatePair } from './server.js';
+export type {
+  Handler,
+  ServerOptions,
+  DriverOptions,
+  ServerLimits,
+  BoundDriver,
+  CertificatePair,
+} from './server.js';
 export { HttpContext, ResponseStateError } from './context.js';
 export type { BodyOptions } from './context.js';
 export { TrustedProxies } from './reverse-proxy.js';

@@ -24,10 +24,14 @@ const BAD_VALUE = /[\0\r\n]/;
 /** Checks a header a handler sets: a token name and a value without CR, LF or NUL (no injection). */
 export function checkHeader(name: string, value: string): void {
   if (!TOKEN.test(name)) {
-    throw new UsageError(`header name ${JSON.stringify(name)} is not a token`, { code: 'ERR_HTTP_INVALID_HEADER' });
+    throw new UsageError(`header name ${JSON.stringify(name)} is not a token`, {
+      code: 'ERR_HTTP_INVALID_HEADER',
+    });
   }
   if (BAD_VALUE.test(value)) {
-    throw new UsageError(`value of header ${name} holds CR, LF or NUL`, { code: 'ERR_HTTP_INVALID_HEADER' });
+    throw new UsageError(`value of header ${name} holds CR, LF or NUL`, {
+      code: 'ERR_HTTP_INVALID_HEADER',
+    });
   }
 }
 

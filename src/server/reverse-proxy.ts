@@ -14,7 +14,8 @@ export class TrustedProxies {
     for (const entry of entries) {
       const [addr, bits] = entry.split('/');
       const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
-      if (isIP(addr) === 0) throw new TypeError(`trusted proxy "${entry}" is not an IP address or CIDR range`);
+      if (isIP(addr) === 0)
+        throw new TypeError(`trusted proxy "${entry}" is not an IP address or CIDR range`);
       if (bits === undefined) this.#list.addAddress(addr, family);
       else this.#list.addSubnet(addr, Number(bits), family);
     }

@@ -94,9 +94,10 @@ export class Router<H> {
     const out = new Set<string>();
     for (const m of this.#exact.get(path)?.keys() ?? []) out.add(m);
     for (const r of this.#patterns) {
-      const hit = r.kind === 'prefix'
-        ? path === r.pattern.slice(0, -2) || path.startsWith(r.pattern.slice(0, -1))
-        : r.regex!.test(path);
+      const hit =
+        r.kind === 'prefix'
+          ? path === r.pattern.slice(0, -2) || path.startsWith(r.pattern.slice(0, -1))
+          : r.regex!.test(path);
       if (hit) out.add(r.method);
     }
     return [...out];

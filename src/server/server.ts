@@ -4,7 +4,12 @@
  * callbacks of its channels. Each server has its own channel table, named after the server.
  */
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import { createServer as createTlsServer, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import {
+  createServer as createTlsServer,
+  createSecureContext,
+  type SecureContext,
+  type TLSSocket,
+} from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { HeaderList } from '../proto/http1/headers.js';
 import type { RequestParserOptions } from '../proto/http1/request-parser.js';
@@ -143,7 +148,9 @@ export class HttpServer implements ServerCore {
     this.#drivers = options.drivers ?? [{}];
     this.#proxies = new TrustedProxies(options.trustedProxies ?? []);
     this.#notFound = options.notFound ?? ((ctx) => this.#defaultNotFound(ctx));
-    this.#onError = options.onError ?? ((err, ctx) => console.error(`connchan: handler for ${ctx.method} ${ctx.path} failed:`, err));
+    this.#onError =
+      options.onError ??
+      ((err, ctx) => console.error(`connchan: handler for ${ctx.method} ${ctx.path} failed:`, err));
   }
 
   get maxBodyBytes(): number {
@@ -213,7 +220,10 @@ export class HttpServer implements ServerCore {
     if (d.tls) {
       const contexts = new Map<string, SecureContext>();
       for (const [hostname, pair] of Object.entries(d.tls.sni ?? {})) {
-        contexts.set(hostname.toLowerCase(), createSecureContext({ cert: pair.cert, key: pair.key }));
+        contexts.set(
+          hostname.toLowerCase(),
+          createSecureContext({ cert: pair.cert, key: pair.key }),
+        );
       }
       const fallback = createSecureContext({ cert: d.tls.cert, key: d.tls.key });
       server = createTlsServer(
@@ -221,7 +231,8 @@ export class HttpServer implements ServerCore {
           cert: d.tls.cert,
           key: d.tls.key,
           allowHalfOpen: true,
-          SNICallback: (servername, cb) => cb(null, contexts.get(servername.toLowerCase()) ?? fallback),
+          SNICallback: (servername, cb) =>
+            cb(null, contexts.get(servername.toLowerCase()) ?? fallback),
         },
         accept,
       );
@@ -239,7 +250,14 @@ export class HttpServer implements ServerCore {
       });
     });
     this.#listeners.push(server);
-    if (d.path !== undefined) return { name, scheme, host: d.path, port: 0, url: `${scheme}+unix://${encodeURIComponent(d.path)}/` };
+    if (d.path !== undefined)
+      return {
+        name,
+        scheme,
+        host: d.path,
+        port: 0,
+        url: `${scheme}+unix://${encodeURIComponent(d.path)}/`,
+      };
     const bound = (server.address() as AddressInfo).port;
     const urlHost = host.includes(':') ? `[${host}]` : host;
     return { name, scheme, host, port: bound, url: `${scheme}://${urlHost}:${bound}/` };
@@ -251,7 +269,10 @@ export class HttpServer implements ServerCore {
    */
   #startSweeper(): void {
     if (this.#sweeper) return;
-    const every = Math.max(10, Math.min(1000, this.limits.headerTimeoutMs / 4, this.limits.keepAliveTimeoutMs / 4));
+    const every = Math.max(
+      10,
+      Math.min(1000, this.limits.headerTimeoutMs / 4, this.limits.keepAliveTimeoutMs / 4),
+    );
     this.#sweeper = setInterval(() => {
       const now = Date.now();
       for (const conn of this.#connections) conn.checkDeadline(now);
@@ -266,7 +287,9 @@ export class HttpServer implements ServerCore {
     }
     if (this.#connections.size >= this.limits.maxConnections) {
       socket.on('error', () => {});
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      );
       return;
     }
     this.#connections.add(new ServerConnection(this, socket, driver, scheme));
@@ -312,7 +335,11 @@ export class HttpServer implements ServerCore {
   #defaultNotFound(ctx: HttpContext): void {
     const allowed = this.#router.allowedMethods(ctx.path);
     if (allowed.length > 0 && !allowed.includes('*')) {
-      ctx.status(405).header('Allow', allowed.join(', ')).header('Content-Type', 'text/plain').end('method not allowed\n');
+      ctx
+        .status(405)
+        .header('Allow', allowed.join(', '))
+        .header('Content-Type', 'text/plain')
+        .end('method not allowed\n');
       return;
     }
     ctx.status(404).header('Content-Type', 'text/plain').end('not found\n');

@@ -53,7 +53,16 @@ for (const tls of [false, true]) {
         const row = rows.find((r) => r.name === pair.client.name);
         assert.ok(row, 'client channel listed');
         assert.deepEqual(Object.keys(row).sort(), [
-          'callback', 'clientData', 'condition', 'driver', 'name', 'peer', 'received', 'sent', 'start', 'worker',
+          'callback',
+          'clientData',
+          'condition',
+          'driver',
+          'name',
+          'peer',
+          'received',
+          'sent',
+          'start',
+          'worker',
         ]);
         assert.equal(row.peer, '127.0.0.1');
         assert.equal(row.sent, 5);
@@ -66,7 +75,13 @@ for (const tls of [false, true]) {
         assert.equal(st.sendbuffer, 0);
         assert.equal(st.senderror, '');
         assert.equal(st.callback, undefined);
-        callback(pair.server.name, function echoer() { return KEEP; }, 'r');
+        callback(
+          pair.server.name,
+          function echoer() {
+            return KEEP;
+          },
+          'r',
+        );
         const st2 = status(pair.server.name);
         assert.equal(st2.callback, 'echoer');
         assert.equal(st2.condition, 'rx');
@@ -78,139 +93,194 @@ for (const tls of [false, true]) {
   });
 }
 
-for (const tls of [false, true]) describe(`callbacks over ${tls ? 'TLS' : 'plain TCP'}`, () => {
-  test('r fires on data; reading EOF and returning 0 removes the channel', async () => {
-    const pair = await channelPair({ tls });
-    try {
-      const name = pair.server.name;
-      const reasons: CallbackReason[] = [];
-      callback(name, async (why) => {
-        reasons.push(why);
-        const data = await read(name);
-        if (data.length === 0) return CANCEL;
-        write(name, data);
-        return KEEP;
-      }, 'r');
-      pair.client.write('ping');
-      assert.equal((await readExactly(pair.client, 4)).toString(), 'ping');
-      pair.client.socket.end();
-      await until(() => !exists(name), 'server channel to be removed after EOF');
-      assert.ok(reasons.every((r) => r === 'r'));
-      assert.ok(reasons.length >= 2);
-    } finally {
-      await pair.close();
-    }
-  });
-
-  test('2 suspends: no events until a callback is registered again', async () => {
-    const pair = await channelPair({ tls });
-    try {
-      const name = pair.server.name;
-      let calls = 0;
-      callback(name, () => { calls++; return SUSPEND; }, 'r');
-      pair.client.write('a');
-      await until(() => calls === 1, 'first call');
-      pair.client.write('b');
-      await delay(50);
-      assert.equal(calls, 1, 'suspended callback must not fire');
-      assert.equal(status(name).suspended, true);
-      assert.ok(exists(name), 'suspended channel is kept');
-      let data = '';
-      callback(name, async () => { data += (await read(name)).toString(); return KEEP; }, 'r');
-      await until(() => data === 'ab', 're-registered callback reads both bytes');
-    } finally {
-      await pair.close();
-    }
-  });
-
-  test('t fires after the timeout and, kept, fires again (no silent unregistering)', async () => {
-    const pair = await channelPair({ tls });
-    try {
-      const times: number[] = [];
-      const t0 = Date.now();
-      callback(pair.server.name, (why) => { if (why === 't') times.push(Date.now() - t0); return KEEP; }, 'r', { timeout: '40ms' });
-      await until(() => times.length >= 3, 'three timeouts', 2000);
-      assert.ok(times[0] >= 35, `first timeout after ${times[0]} ms`);
-      assert.ok(exists(pair.server.name));
-      callback(pair.server.name, (why) => (why === 't' ? CANCEL : KEEP), 'r', { timeout: 0.03 * 1000 });
-      await until(() => !exists(pair.server.name), 'channel closed by returning 0 on timeout');
-    } finally {
-      await pair.close();
-    }
-  });
-
-  test('a thrown error counts as 0 and closes the channel', async () => {
-    const pair = await channelPair({ tls });
-    const warn = console.warn;
-    const warnings: string[] = [];
-    console.warn = (m: string) => warnings.push(m);
-    try {
-      callback(pair.server.name, () => { throw new Error('boom'); }, 'r');
-      pair.client.write('x');
-      await until(() => !exists(pair.server.name), 'channel closed after exception');
-      assert.match(warnings.join('\n'), /boom/);
-      const eof = await pair.client.read({ timeoutMs: 2000 });
-      assert.equal(eof.length, 0, 'peer sees the connection close');
-    } finally {
-      console.warn = warn;
-      await pair.close();
-    }
-  });
-
-  test('w fires while writable: a detached streaming delivery', async () => {
-    const pair = await channelPair({ tls });
-    try {
-      let chunks = 0;
-      const chunk = Buffer.alloc(64 * 1024, 0x61);
-      callback(pair.server.name, () => {
-        if (chunks === 50) return CANCEL;
-        chunks++;
-        write(pair.server.name, chunk, { buffered: true });
-        return KEEP;
-      }, 'w');
-      const got = await readExactly(pair.client, 50 * chunk.length + 1);
-      assert.equal(got.length, 50 * chunk.length, 'all chunks arrive, then EOF');
-      assert.equal(chunks, 50);
-    } finally {
-      await pair.close();
-    }
-  });
-
-  test('x fires on shutdown notification', async () => {
-    const pair = await channelPair({ tls });
-    try {
-      const reasons: string[] = [];
-      callback(pair.server.name, (why) => { reasons.push(why); return KEEP; }, 'r');
-      await pair.server.notifyShutdown();
-      assert.deepEqual(reasons, ['x']);
-    } finally {
-      await pair.close();
-    }
-  });
-
-  test('invalid when specifications are refused with the reference message', () => {
-    assert.throws(() => callback('nope', () => KEEP, 'r'), ChannelNotFoundError);
-    return channelPair({ tls }).then(async (pair) => {
+for (const tls of [false, true])
+  describe(`callbacks over ${tls ? 'TLS' : 'plain TCP'}`, () => {
+    test('r fires on data; reading EOF and returning 0 removes the channel', async () => {
+      const pair = await channelPair({ tls });
       try {
-        for (const bad of ['', 'rq', 'rwexr']) {
-          assert.throws(() => callback(pair.server.name, () => KEEP, bad), /invalid when specification: ".*": should be one\/more of r, w, e, or x/);
-        }
+        const name = pair.server.name;
+        const reasons: CallbackReason[] = [];
+        callback(
+          name,
+          async (why) => {
+            reasons.push(why);
+            const data = await read(name);
+            if (data.length === 0) return CANCEL;
+            write(name, data);
+            return KEEP;
+          },
+          'r',
+        );
+        pair.client.write('ping');
+        assert.equal((await readExactly(pair.client, 4)).toString(), 'ping');
+        pair.client.socket.end();
+        await until(() => !exists(name), 'server channel to be removed after EOF');
+        assert.ok(reasons.every((r) => r === 'r'));
+        assert.ok(reasons.length >= 2);
       } finally {
         await pair.close();
       }
     });
+
+    test('2 suspends: no events until a callback is registered again', async () => {
+      const pair = await channelPair({ tls });
+      try {
+        const name = pair.server.name;
+        let calls = 0;
+        callback(
+          name,
+          () => {
+            calls++;
+            return SUSPEND;
+          },
+          'r',
+        );
+        pair.client.write('a');
+        await until(() => calls === 1, 'first call');
+        pair.client.write('b');
+        await delay(50);
+        assert.equal(calls, 1, 'suspended callback must not fire');
+        assert.equal(status(name).suspended, true);
+        assert.ok(exists(name), 'suspended channel is kept');
+        let data = '';
+        callback(
+          name,
+          async () => {
+            data += (await read(name)).toString();
+            return KEEP;
+          },
+          'r',
+        );
+        await until(() => data === 'ab', 're-registered callback reads both bytes');
+      } finally {
+        await pair.close();
+      }
+    });
+
+    test('t fires after the timeout and, kept, fires again (no silent unregistering)', async () => {
+      const pair = await channelPair({ tls });
+      try {
+        const times: number[] = [];
+        const t0 = Date.now();
+        callback(
+          pair.server.name,
+          (why) => {
+            if (why === 't') times.push(Date.now() - t0);
+            return KEEP;
+          },
+          'r',
+          { timeout: '40ms' },
+        );
+        await until(() => times.length >= 3, 'three timeouts', 2000);
+        assert.ok(times[0] >= 35, `first timeout after ${times[0]} ms`);
+        assert.ok(exists(pair.server.name));
+        callback(pair.server.name, (why) => (why === 't' ? CANCEL : KEEP), 'r', {
+          timeout: 0.03 * 1000,
+        });
+        await until(() => !exists(pair.server.name), 'channel closed by returning 0 on timeout');
+      } finally {
+        await pair.close();
+      }
+    });
+
+    test('a thrown error counts as 0 and closes the channel', async () => {
+      const pair = await channelPair({ tls });
+      const warn = console.warn;
+      const warnings: string[] = [];
+      console.warn = (m: string) => warnings.push(m);
+      try {
+        callback(
+          pair.server.name,
+          () => {
+            throw new Error('boom');
+          },
+          'r',
+        );
+        pair.client.write('x');
+        await until(() => !exists(pair.server.name), 'channel closed after exception');
+        assert.match(warnings.join('\n'), /boom/);
+        const eof = await pair.client.read({ timeoutMs: 2000 });
+        assert.equal(eof.length, 0, 'peer sees the connection close');
+      } finally {
+        console.warn = warn;
+        await pair.close();
+      }
+    });
+
+    test('w fires while writable: a detached streaming delivery', async () => {
+      const pair = await channelPair({ tls });
+      try {
+        let chunks = 0;
+        const chunk = Buffer.alloc(64 * 1024, 0x61);
+        callback(
+          pair.server.name,
+          () => {
+            if (chunks === 50) return CANCEL;
+            chunks++;
+            write(pair.server.name, chunk, { buffered: true });
+            return KEEP;
+          },
+          'w',
+        );
+        const got = await readExactly(pair.client, 50 * chunk.length + 1);
+        assert.equal(got.length, 50 * chunk.length, 'all chunks arrive, then EOF');
+        assert.equal(chunks, 50);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    test('x fires on shutdown notification', async () => {
+      const pair = await channelPair({ tls });
+      try {
+        const reasons: string[] = [];
+        callback(
+          pair.server.name,
+          (why) => {
+            reasons.push(why);
+            return KEEP;
+          },
+          'r',
+        );
+        await pair.server.notifyShutdown();
+        assert.deepEqual(reasons, ['x']);
+      } finally {
+        await pair.close();
+      }
+    });
+
+    test('invalid when specifications are refused with the reference message', () => {
+      assert.throws(() => callback('nope', () => KEEP, 'r'), ChannelNotFoundError);
+      return channelPair({ tls }).then(async (pair) => {
+        try {
+          for (const bad of ['', 'rq', 'rwexr']) {
+            assert.throws(
+              () => callback(pair.server.name, () => KEEP, bad),
+              /invalid when specification: ".*": should be one\/more of r, w, e, or x/,
+            );
+          }
+        } finally {
+          await pair.close();
+        }
+      });
+    });
   });
-});
 
 describe('reading and writing', () => {
   test('read waits for data, and times out with a typed error; a second concurrent read is refused', async () => {
     const pair = await channelPair();
     try {
       const pending = pair.server.read({ timeoutMs: 2000 });
-      await assert.rejects(pair.server.read(), (e: unknown) => e instanceof ChannelStateError && e.code === 'ERR_CHAN_READ_PENDING');
+      await assert.rejects(
+        pair.server.read(),
+        (e: unknown) => e instanceof ChannelStateError && e.code === 'ERR_CHAN_READ_PENDING',
+      );
       setTimeout(() => pair.client.write('late'), 20);
       assert.equal((await pending).toString(), 'late');
-      await assert.rejects(pair.server.read({ timeoutMs: 30 }), (err: unknown) => err instanceof TimeoutError && err.code === 'ERR_CHAN_RECV_TIMEOUT');
+      await assert.rejects(
+        pair.server.read({ timeoutMs: 30 }),
+        (err: unknown) => err instanceof TimeoutError && err.code === 'ERR_CHAN_RECV_TIMEOUT',
+      );
     } finally {
       await pair.close();
     }
@@ -222,7 +292,13 @@ describe('reading and writing', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const sock = netConnect((srv.address() as AddressInfo).port, '127.0.0.1');
     await new Promise((r) => sock.once('connect', r));
-    const chan = ChannelTable.of().create({ socket: sock, kind: 'adopted', driver: 'http', role: 'client', initialData: [Buffer.from('head-')] });
+    const chan = ChannelTable.of().create({
+      socket: sock,
+      kind: 'adopted',
+      driver: 'http',
+      role: 'client',
+      initialData: [Buffer.from('head-')],
+    });
     try {
       assert.equal((await readExactly(chan, 9)).toString(), 'head-tail');
     } finally {
@@ -235,7 +311,14 @@ describe('reading and writing', () => {
     // A raw peer that does not read, so the server channel's send buffer fills up.
     const limit = 256 * 1024;
     let accepted!: import('../../src/channels/channel.js').Channel;
-    const l = await listenChannel('127.0.0.1', 0, (c) => { accepted = c; }, { limits: { maxSendBufferBytes: limit } });
+    const l = await listenChannel(
+      '127.0.0.1',
+      0,
+      (c) => {
+        accepted = c;
+      },
+      { limits: { maxSendBufferBytes: limit } },
+    );
     const peer = netConnect(l.port, '127.0.0.1');
     peer.pause();
     try {
@@ -250,13 +333,21 @@ describe('reading and writing', () => {
           full = err;
         }
       }
-      assert.ok(full instanceof ChannelStateError && full.code === 'ERR_CHAN_SEND_BUFFER_FULL', 'buffered write refused at the bound');
-      assert.ok(accepted.sendBuffer > 0 && accepted.sendBuffer <= limit, `sendbuffer ${accepted.sendBuffer} within bound`);
+      assert.ok(
+        full instanceof ChannelStateError && full.code === 'ERR_CHAN_SEND_BUFFER_FULL',
+        'buffered write refused at the bound',
+      );
+      assert.ok(
+        accepted.sendBuffer > 0 && accepted.sendBuffer <= limit,
+        `sendbuffer ${accepted.sendBuffer} within bound`,
+      );
       const partial = accepted.write(chunk);
       assert.ok(partial < chunk.length, `unbuffered write accepted ${partial} < ${chunk.length}`);
       written += partial;
       let received = 0;
-      peer.on('data', (d: Buffer) => { received += d.length; });
+      peer.on('data', (d: Buffer) => {
+        received += d.length;
+      });
       peer.resume();
       await accepted.flush(5000);
       assert.equal(accepted.sendBuffer, 0);
@@ -278,7 +369,10 @@ describe('reading and writing', () => {
       assert.equal(exists(name), false, 'closed channel leaves the table at once');
       const got = await readExactly(pair.client, big.length + 1);
       assert.equal(got.length, big.length, 'every byte arrives, then EOF');
-      assert.throws(() => pair.server.write('x'), (e: unknown) => e instanceof ChannelStateError && e.code === 'ERR_CHAN_CLOSED');
+      assert.throws(
+        () => pair.server.write('x'),
+        (e: unknown) => e instanceof ChannelStateError && e.code === 'ERR_CHAN_CLOSED',
+      );
       assert.throws(() => write(name, 'x'), ChannelNotFoundError);
     } finally {
       await pair.close();
@@ -300,7 +394,10 @@ test('a read after the connection was reset reports the error, not EOF', async (
     const pending = pair.server.read({ timeoutMs: 2000 });
     pair.server.write(Buffer.alloc(1024));
     pair.client.socket.resetAndDestroy();
-    await assert.rejects(pending, (e: unknown) => e instanceof ChannelIoError && e.errno === 'ECONNRESET');
+    await assert.rejects(
+      pending,
+      (e: unknown) => e instanceof ChannelIoError && e.errno === 'ECONNRESET',
+    );
   } finally {
     await pair.close();
   }
@@ -313,13 +410,19 @@ describe('connect, listen and errors', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const port = (srv.address() as AddressInfo).port;
     await new Promise<void>((r) => srv.close(() => r()));
-    await assert.rejects(connect('127.0.0.1', port), (e: unknown) => e instanceof ConnectError && e.code === 'ERR_CONNECT_REFUSED');
+    await assert.rejects(
+      connect('127.0.0.1', port),
+      (e: unknown) => e instanceof ConnectError && e.code === 'ERR_CONNECT_REFUSED',
+    );
 
     const cert = await testCert();
     const tlsSrv = createTlsServer({ cert: cert.cert, key: cert.key });
     await new Promise<void>((r) => tlsSrv.listen(0, '127.0.0.1', r));
     const tlsPort = (tlsSrv.address() as AddressInfo).port;
-    await assert.rejects(connect('127.0.0.1', tlsPort, { tls: true }), (e: unknown) => e instanceof ConnectError && e.code === 'ERR_TLS_HANDSHAKE');
+    await assert.rejects(
+      connect('127.0.0.1', tlsPort, { tls: true }),
+      (e: unknown) => e instanceof ConnectError && e.code === 'ERR_TLS_HANDSHAKE',
+    );
     const ok = await connect('127.0.0.1', tlsPort, { tls: { insecure: true } });
     close(ok);
     tlsSrv.close();
@@ -328,7 +431,10 @@ describe('connect, listen and errors', () => {
     const mute = createNetServer(() => {});
     await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
     const t0 = Date.now();
-    await assert.rejects(connect('127.0.0.1', (mute.address() as AddressInfo).port, { tls: true, timeout: '150ms' }), (e: unknown) => e instanceof TimeoutError && e.code === 'ERR_CONNECT_TIMEOUT');
+    await assert.rejects(
+      connect('127.0.0.1', (mute.address() as AddressInfo).port, { tls: true, timeout: '150ms' }),
+      (e: unknown) => e instanceof TimeoutError && e.code === 'ERR_CONNECT_TIMEOUT',
+    );
     assert.ok(Date.now() - t0 >= 140);
     mute.close();
     assert.equal(list().length, before, 'no entries left behind');
@@ -352,14 +458,17 @@ describe('connect, listen and errors', () => {
       second.write('still here');
       first.destroy();
       second.destroy();
-      assert.throws(() => channelByName(l.channel), (e: unknown) => e instanceof ChannelStateError && e.code === 'ERR_CHAN_IS_LISTENER');
+      assert.throws(
+        () => channelByName(l.channel),
+        (e: unknown) => e instanceof ChannelStateError && e.code === 'ERR_CHAN_IS_LISTENER',
+      );
     } finally {
       close(l.channel);
     }
     assert.equal(exists(l.channel), false);
   });
 
-  test('tables are per server; {server} narrows look-ups and can close another server\'s channels', async () => {
+  test("tables are per server; {server} narrows look-ups and can close another server's channels", async () => {
     const a = await channelPair({ server: 'srv-a' });
     try {
       assert.ok(list({ server: 'srv-a' }).some((r) => r.name === a.server.name));
@@ -381,13 +490,19 @@ describe('timeouts, errors and debug', () => {
     try {
       callback(pair.server.name, () => KEEP, 'r', { receiveTimeout: '40ms', sendTimeout: '60ms' });
       const t0 = Date.now();
-      await assert.rejects(read(pair.server.name), (e: unknown) => e instanceof TimeoutError && e.code === 'ERR_CHAN_RECV_TIMEOUT');
+      await assert.rejects(
+        read(pair.server.name),
+        (e: unknown) => e instanceof TimeoutError && e.code === 'ERR_CHAN_RECV_TIMEOUT',
+      );
       assert.ok(Date.now() - t0 >= 35 && Date.now() - t0 < 1500);
       // The client stops reading: fill the send buffer, then flush must time out.
       pair.client.socket.pause();
       const big = Buffer.alloc(8 * 1024 * 1024);
       pair.server.write(big, { buffered: true });
-      await assert.rejects(pair.server.flush(), (e: unknown) => e instanceof TimeoutError && e.code === 'ERR_CHAN_SEND_TIMEOUT');
+      await assert.rejects(
+        pair.server.flush(),
+        (e: unknown) => e instanceof TimeoutError && e.code === 'ERR_CHAN_SEND_TIMEOUT',
+      );
     } finally {
       await pair.close();
     }
@@ -397,7 +512,14 @@ describe('timeouts, errors and debug', () => {
     const pair = await channelPair();
     try {
       const reasons: string[] = [];
-      callback(pair.server.name, (why) => { reasons.push(why); return why === 'e' ? CANCEL : KEEP; }, 'e');
+      callback(
+        pair.server.name,
+        (why) => {
+          reasons.push(why);
+          return why === 'e' ? CANCEL : KEEP;
+        },
+        'e',
+      );
       // A reset from the peer: destroy with unread data pending makes the kernel send RST.
       pair.server.write(Buffer.alloc(1024));
       pair.client.socket.resetAndDestroy();

@@ -1,14 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from '../../src/server/index.js';
-import { open, openChannel, readResponseHead, channel, wsencode } from '../../src/channels/index.js';
+import {
+  open,
+  openChannel,
+  readResponseHead,
+  channel,
+  wsencode,
+} from '../../src/channels/index.js';
 import { testCert } from '../helpers/tls.js';
 import { readExactly } from '../helpers/channel-pair.js';
 
 test('open sends Host, no fragment, and the response is read from the channel (plain and TLS)', async () => {
   const cert = await testCert();
-  const server = createServer({ name: 'open-test', drivers: [{ port: 0 }, { port: 0, tls: cert }] });
-  server.route('*', '/echo-head', (ctx) => ctx.send(`${ctx.method} ${ctx.target} host=${ctx.headers.get('host')} v=${ctx.version}`));
+  const server = createServer({
+    name: 'open-test',
+    drivers: [{ port: 0 }, { port: 0, tls: cert }],
+  });
+  server.route('*', '/echo-head', (ctx) =>
+    ctx.send(`${ctx.method} ${ctx.target} host=${ctx.headers.get('host')} v=${ctx.version}`),
+  );
   server.post('/body', async (ctx) => ctx.send(`got ${await ctx.text()}`));
   const [plain, secure] = await server.listen();
   try {
@@ -22,7 +33,11 @@ test('open sends Host, no fragment, and the response is read from the channel (p
       assert.equal(body, `GET /echo-head?x=1 host=127.0.0.1:${d.port} v=1.0`);
       chan.close();
     }
-    const chan = await openChannel(`${plain.url}body`, { method: 'POST', body: 'data', version: '1.1' });
+    const chan = await openChannel(`${plain.url}body`, {
+      method: 'POST',
+      body: 'data',
+      version: '1.1',
+    });
     const head = await readResponseHead(chan, { method: 'POST' });
     assert.equal(head.status, 200);
     assert.equal((await readExactly(chan, 8)).toString(), 'got data');
@@ -34,7 +49,10 @@ test('open sends Host, no fragment, and the response is read from the channel (p
 
 test('wsencode produces the reference vectors', () => {
   assert.equal(wsencode('Hello Wörld').toString('hex'), '810c48656c6c6f2057c3b6726c64');
-  assert.equal(wsencode('Hello World', { fin: false, opcode: 'binary' }).toString('hex'), '020b48656c6c6f20576f726c64');
+  assert.equal(
+    wsencode('Hello World', { fin: false, opcode: 'binary' }).toString('hex'),
+    '020b48656c6c6f20576f726c64',
+  );
   assert.equal(wsencode('x'.repeat(126)).subarray(0, 4).toString('hex'), '817e007e');
   assert.equal(wsencode('x'.repeat(65536)).subarray(0, 10).toString('hex'), '817f0000000000010000');
   assert.equal(wsencode('', { opcode: 'close' }).toString('hex'), '8800');
@@ -44,7 +62,10 @@ test('wsencode produces the reference vectors', () => {
   assert.equal(Buffer.from(masked.subarray(6).map((b, i) => b ^ key[i % 4])).toString(), 'abc');
   assert.throws(() => wsencode('x'.repeat(126), { opcode: 'ping' }), /125/);
   assert.throws(() => wsencode('x', { opcode: 'ping', fin: false }), /fragment/i);
-  assert.throws(() => wsencode('x', { opcode: 'bogus' as 'text' }), /must be continue, text, binary, close, ping, or pong/);
+  assert.throws(
+    () => wsencode('x', { opcode: 'bogus' as 'text' }),
+    /must be continue, text, binary, close, ping, or pong/,
+  );
 });
 
 test('open over a Unix-domain socket, to a server listening on one', async () => {
@@ -59,7 +80,10 @@ test('open over a Unix-domain socket, to a server listening on one', async () =>
     const chan = await openChannel('http://app.local/u', { unixSocket: path });
     const head = await readResponseHead(chan);
     assert.equal(head.status, 200);
-    assert.equal((await readExactly(chan, Number(head.headers.get('content-length')))).toString(), 'unix host=app.local');
+    assert.equal(
+      (await readExactly(chan, Number(head.headers.get('content-length')))).toString(),
+      'unix host=app.local',
+    );
     chan.close();
   } finally {
     await server.close({ graceMs: 50 });

@@ -27,7 +27,9 @@ for (const tls of [false, true]) {
       assert.equal(r.haveData, false);
 
       // Two frames in one read: the second is parsed from leftovers (haveData) without reading.
-      pair.client.write(Buffer.concat([wsencode('a', { mask: true }), wsencode('b', { mask: true })]));
+      pair.client.write(
+        Buffer.concat([wsencode('a', { mask: true }), wsencode('b', { mask: true })]),
+      );
       await delay(30);
       r = await read(name, { websocket: true });
       assert.equal(r.payload?.toString(), 'a');
@@ -57,7 +59,10 @@ for (const tls of [false, true]) {
 
       // A client frame without a mask breaks the protocol: 1002.
       pair.client.write(wsencode('bad'));
-      await assert.rejects(read(name, { websocket: true }), (e: unknown) => e instanceof ProtocolError && e.closeCode === 1002);
+      await assert.rejects(
+        read(name, { websocket: true }),
+        (e: unknown) => e instanceof ProtocolError && e.closeCode === 1002,
+      );
     } finally {
       await pair.close();
     }
@@ -71,7 +76,10 @@ test('read({websocket}) rejects invalid UTF-8 text with 1007 and reports EOF', a
     const r = await read(pair.server.name, { websocket: true });
     assert.equal(r.fin, false);
     pair.client.write(wsencode(Buffer.from([0xff]), { mask: true, opcode: 'continue' }));
-    await assert.rejects(read(pair.server.name, { websocket: true }), (e: unknown) => e instanceof ProtocolError && e.closeCode === 1007);
+    await assert.rejects(
+      read(pair.server.name, { websocket: true }),
+      (e: unknown) => e instanceof ProtocolError && e.closeCode === 1007,
+    );
     const other = await channelPair();
     other.client.socket.end();
     const eof = await read(other.server.name, { websocket: true });

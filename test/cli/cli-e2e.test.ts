@@ -9,16 +9,32 @@ import { Agent, fetch as undiciFetch } from 'undici';
 
 test('connchan serve starts, prints its URLs, answers on HTTP and HTTPS, and stops on SIGTERM', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'connchan-cli-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', '--http-port', '0', '--https-port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/run.ts',
+      'serve',
+      '--http-port',
+      '0',
+      '--https-port',
+      '0',
+      '--data-dir',
+      dataDir,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   try {
     const deadline = Date.now() + 15_000;
     while (!/Ctrl-C/.test(out)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not start: ${out}`);
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`serve did not start: ${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const urls = [...out.matchAll(/(https?:\/\/127\.0\.0\.1:\d+\/)/g)].map((m) => m[1]);

@@ -12,14 +12,22 @@ test('serve answers on HTTP and HTTPS with the page, /channels, POST /echo and /
   const running = await serve({ httpPort: 0, httpsPort: 0, dataDir, logLevel: 'silent' });
   try {
     assert.equal(running.urls.length, 2);
-    assert.ok(running.certPath && existsSync(running.certPath), 'self-signed certificate kept in the data dir');
+    assert.ok(
+      running.certPath && existsSync(running.certPath),
+      'self-signed certificate kept in the data dir',
+    );
     const dispatcher = new Agent({ connect: { ca: readFileSync(running.certPath!, 'utf8') } });
     for (const base of running.urls) {
-      const get = (path: string, init: Parameters<typeof undiciFetch>[1] = {}) => undiciFetch(new URL(path, base), { ...init, dispatcher });
+      const get = (path: string, init: Parameters<typeof undiciFetch>[1] = {}) =>
+        undiciFetch(new URL(path, base), { ...init, dispatcher });
       const home = await get('/');
       assert.equal(home.status, 200);
       assert.match(await home.text(), /<h1>connchan<\/h1>/);
-      const echo = await get('/echo', { method: 'POST', body: 'ping body', headers: { 'content-type': 'text/plain' } });
+      const echo = await get('/echo', {
+        method: 'POST',
+        body: 'ping body',
+        headers: { 'content-type': 'text/plain' },
+      });
       assert.equal(await echo.text(), 'ping body');
       const stream = await get('/stream?count=3&interval=20ms');
       const text = await stream.text();

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { serve } from '../../src/cli/serve.js';
 
 function run(args: string[], stdin?: string): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -16,27 +18,39 @@ function run(args: string[], stdin?: string): Promise<{ code: number | null; out
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
 }
 
-test('connchan ws: --execute sends and prints the echoes; stdin lines and commands work', { timeout: 60_000 }, async () => {
-  const running = await serve({ httpPort: 0, httpsPort: 0, dataDir: mkdtempSync(join(tmpdir(), 'connchan-ws-cli-')), logLevel: 'silent' });
-  try {
-    const [http, https] = running.urls;
-    const wsUrl = `${http.replace('http:', 'ws:')}echo`;
-    const a = await run(['ws', wsUrl, '-x', 'hello', '-x', 'world']);
-    assert.equal(a.code, 0, a.out);
-    assert.match(a.out, /\[connected/);
-    assert.match(a.out, /< hello\n< world/);
+test(
+  'connchan ws: --execute sends and prints the echoes; stdin lines and commands work',
+  { timeout: 60_000 },
+  async () => {
+    const running = await serve({
+      httpPort: 0,
+      httpsPort: 0,
+      dataDir: mkdtempSync(join(tmpdir(), 'connchan-ws-cli-')),
+      logLevel: 'silent',
+    });
+    try {
+      const [http, https] = running.urls;
+      const wsUrl = `${http.replace('http:', 'ws:')}echo`;
+      const a = await run(['ws', wsUrl, '-x', 'hello', '-x', 'world']);
+      assert.equal(a.code, 0, a.out);
+      assert.match(a.out, /\[connected/);
+      assert.match(a.out, /< hello\n< world/);
 
-    const wssUrl = `${https.replace('https:', 'wss:')}echo`;
-    const b = await run(['ws', wssUrl, '--ca', running.certPath!], 'line one\n/ping hi\n/binary 00ff\n');
-    assert.equal(b.code, 0, b.out);
-    assert.match(b.out, /< line one/);
-    assert.match(b.out, /< pong hi/);
-    assert.match(b.out, /< binary 2 bytes: 00ff/);
+      const wssUrl = `${https.replace('https:', 'wss:')}echo`;
+      const b = await run(
+        ['ws', wssUrl, '--ca', running.certPath!],
+        'line one\n/ping hi\n/binary 00ff\n',
+      );
+      assert.equal(b.code, 0, b.out);
+      assert.match(b.out, /< line one/);
+      assert.match(b.out, /< pong hi/);
+      assert.match(b.out, /< binary 2 bytes: 00ff/);
 
-    const c = await run(['ws', wsUrl.replace('/echo', '/nowhere'), '-x', 'x']);
-    assert.notEqual(c.code, 0);
-    assert.match(c.out, /404/);
-  } finally {
-    await running.close(200);
-  }
-});
+      const c = await run(['ws', wsUrl.replace('/echo', '/nowhere'), '-x', 'x']);
+      assert.notEqual(c.code, 0);
+      assert.match(c.out, /404/);
+    } finally {
+      await running.close(200);
+    }
+  },
+);

@@ -1,6 +1,11 @@
 // A connected pair of channels over loopback: `client` made by connect, `server` accepted by a
 // listener, plain or TLS.
-import { connectChannel, listenChannel, type Channel, type Listener } from '../../src/channels/index.js';
+import {
+  connectChannel,
+  listenChannel,
+  type Channel,
+  type Listener,
+} from '../../src/channels/index.js';
 import type { ChannelLimits } from '../../src/channels/channel.js';
 import { testCert } from './tls.js';
 

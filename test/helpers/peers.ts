@@ -33,7 +33,8 @@ export function peerAvailable(check: string[]): boolean {
 export function needPeer(t: TestContext, name: string, check: string[]): boolean {
   if (peerAvailable(check)) return true;
   const message = `peer missing: ${name} (install it, e.g. with bash .ci/run or apt-get install ${name})`;
-  if (process.env.CONNCHAN_REQUIRE_PEERS === '1') throw new Error(`${message}; CONNCHAN_REQUIRE_PEERS=1`);
+  if (process.env.CONNCHAN_REQUIRE_PEERS === '1')
+    throw new Error(`${message}; CONNCHAN_REQUIRE_PEERS=1`);
   console.log(`# SKIP ${message}`);
   t.skip(message);
   return false;

@@ -13,9 +13,17 @@ export interface RawConn {
   write(data: string | Buffer): void;
 }
 
-export async function rawConnect(port: number, options: { tls?: { ca: string; servername?: string } } = {}): Promise<RawConn> {
+export async function rawConnect(
+  port: number,
+  options: { tls?: { ca: string; servername?: string } } = {},
+): Promise<RawConn> {
   const socket: Socket = options.tls
-    ? tlsConnect({ host: '127.0.0.1', port, ca: options.tls.ca, servername: options.tls.servername ?? 'localhost' })
+    ? tlsConnect({
+        host: '127.0.0.1',
+        port,
+        ca: options.tls.ca,
+        servername: options.tls.servername ?? 'localhost',
+      })
     : connect(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
@@ -57,7 +65,10 @@ export async function rawConnect(port: number, options: { tls?: { ca: string; se
     closed: (ms = 3000) =>
       new Promise<string>((resolve, reject) => {
         if (isClosed) return resolve(received);
-        const timer = setTimeout(() => reject(new Error(`not closed; received: ${JSON.stringify(received)}`)), ms);
+        const timer = setTimeout(
+          () => reject(new Error(`not closed; received: ${JSON.stringify(received)}`)),
+          ms,
+        );
         socket.once('close', () => {
           clearTimeout(timer);
           resolve(received);

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { connect as tlsConnect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import selfsigned from 'selfsigned';
-import { createServer, type HttpServer, type ServerOptions, ResponseStateError } from '../../src/server/index.js';
+import {
+  createServer,
+  type HttpServer,
+  type ServerOptions,
+  ResponseStateError,
+} from '../../src/server/index.js';
 import { exists, list, read, status, callback, KEEP, write } from '../../src/channels/index.js';
 import { rawConnect } from '../helpers/raw-http.js';
 import { testCert } from '../helpers/tls.js';
@@ -37,9 +42,15 @@ describe('routing and the request context', () => {
       async (port) => {
         const base = `http://127.0.0.1:${port}`;
         assert.equal(await (await fetch(`${base}/`)).text(), 'home');
-        assert.equal(await (await fetch(`${base}/static/a/b.css`)).text(), 'static /static/a/b.css');
+        assert.equal(
+          await (await fetch(`${base}/static/a/b.css`)).text(),
+          'static /static/a/b.css',
+        );
         assert.equal(await (await fetch(`${base}/static`)).text(), 'static /static');
-        assert.equal(await (await fetch(`${base}/files/x/y.txt`, { method: 'PUT' })).text(), 'txt PUT');
+        assert.equal(
+          await (await fetch(`${base}/files/x/y.txt`, { method: 'PUT' })).text(),
+          'txt PUT',
+        );
         assert.equal((await fetch(`${base}/files/y.bin`)).status, 404);
         const r = await fetch(`${base}/only-post`);
         assert.equal(r.status, 405);
@@ -49,12 +60,29 @@ describe('routing and the request context', () => {
 
   test('method, url, query, headers and peer', () =>
     withServer(
-      (s) => s.get('/info', (ctx) => ctx.sendJson({
-        method: ctx.method, path: ctx.path, q: ctx.query.get('q'), ua: ctx.headers.get('x-test'), peer: ctx.peer, host: ctx.url.host,
-      })),
+      (s) =>
+        s.get('/info', (ctx) =>
+          ctx.sendJson({
+            method: ctx.method,
+            path: ctx.path,
+            q: ctx.query.get('q'),
+            ua: ctx.headers.get('x-test'),
+            peer: ctx.peer,
+            host: ctx.url.host,
+          }),
+        ),
       async (port) => {
-        const r = await fetch(`http://127.0.0.1:${port}/info?q=a%20b`, { headers: { 'x-test': 'yes' } });
-        assert.deepEqual(await r.json(), { method: 'GET', path: '/info', q: 'a b', ua: 'yes', peer: '127.0.0.1', host: `127.0.0.1:${port}` });
+        const r = await fetch(`http://127.0.0.1:${port}/info?q=a%20b`, {
+          headers: { 'x-test': 'yes' },
+        });
+        assert.deepEqual(await r.json(), {
+          method: 'GET',
+          path: '/info',
+          q: 'a b',
+          ua: 'yes',
+          peer: '127.0.0.1',
+          host: `127.0.0.1:${port}`,
+        });
       },
     ));
 });
@@ -62,7 +90,10 @@ describe('routing and the request context', () => {
 describe('bodies', () => {
   test('a streamed request body, and 413 for one over the limit (declared or chunked)', () =>
     withServer(
-      (s) => s.post('/echo', async (ctx) => ctx.send(await ctx.buffer(), 200, 'application/octet-stream')),
+      (s) =>
+        s.post('/echo', async (ctx) =>
+          ctx.send(await ctx.buffer(), 200, 'application/octet-stream'),
+        ),
       async (port) => {
         const big = Buffer.alloc(200 * 1024, 'x');
         const ok = await fetch(`http://127.0.0.1:${port}/echo`, { method: 'POST', body: big });
@@ -73,7 +104,14 @@ describe('bodies', () => {
         const chunked = await rawConnect(port);
         chunked.write('POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
         const piece = Buffer.alloc(300 * 1024, 'y');
-        for (let i = 0; i < 5; i++) chunked.write(Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]));
+        for (let i = 0; i < 5; i++)
+          chunked.write(
+            Buffer.concat([
+              Buffer.from(`${piece.length.toString(16)}\r\n`),
+              piece,
+              Buffer.from('\r\n'),
+            ]),
+          );
         assert.match(await chunked.closed(), /^HTTP\/1\.1 413 /);
       },
       { limits: { maxBodyBytes: 1024 * 1024 } },
@@ -84,7 +122,9 @@ describe('bodies', () => {
       (s) => s.post('/up', async (ctx) => ctx.send(`got ${(await ctx.buffer()).length}`)),
       async (port) => {
         const c = await rawConnect(port);
-        c.write('POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+        c.write(
+          'POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n',
+        );
         await c.waitFor((t) => t.includes('100 Continue\r\n\r\n'));
         c.write('hello');
         const text = await c.waitFor((t) => t.endsWith('got 5'));
@@ -106,8 +146,10 @@ describe('bodies', () => {
         assert.match(t, /Transfer-Encoding: chunked\r\n/);
         assert.ok(t.endsWith('\r\n\r\n1\r\na\r\n2\r\nbb\r\n3\r\nccc\r\n0\r\n\r\n'));
         c.write('HEAD /fixed HTTP/1.1\r\nHost: x\r\n\r\n');
-        const h = await c.waitFor((x) => x.split('HTTP/1.1 200').length === 3 && x.endsWith('\r\n\r\n'));
-        assert.match(h.slice(h.lastIndexOf("HTTP/1.1")), /Content-Length: 10\r\n\r\n$/);
+        const h = await c.waitFor(
+          (x) => x.split('HTTP/1.1 200').length === 3 && x.endsWith('\r\n\r\n'),
+        );
+        assert.match(h.slice(h.lastIndexOf('HTTP/1.1')), /Content-Length: 10\r\n\r\n$/);
         c.socket.destroy();
         const old = await rawConnect(port);
         old.write('GET /stream HTTP/1.0\r\n\r\n');
@@ -128,9 +170,17 @@ describe('connections', () => {
         let reqs = '';
         for (let i = 0; i < 16; i++) reqs += `GET /n/${i} HTTP/1.1\r\nHost: x\r\n\r\n`;
         c.write(reqs);
-        const text = await c.waitFor((t) => t.split('HTTP/1.1 200 OK').length === 17 && t.endsWith('15'));
-        const bodies = text.split('HTTP/1.1 200 OK').slice(1).map((r) => r.slice(r.indexOf('\r\n\r\n') + 4));
-        assert.deepEqual(bodies, Array.from({ length: 16 }, (_, i) => String(i)));
+        const text = await c.waitFor(
+          (t) => t.split('HTTP/1.1 200 OK').length === 17 && t.endsWith('15'),
+        );
+        const bodies = text
+          .split('HTTP/1.1 200 OK')
+          .slice(1)
+          .map((r) => r.slice(r.indexOf('\r\n\r\n') + 4));
+        assert.deepEqual(
+          bodies,
+          Array.from({ length: 16 }, (_, i) => String(i)),
+        );
         c.write('GET /n/last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
         const all = await c.closed();
         assert.ok(all.endsWith('last'));
@@ -162,7 +212,9 @@ describe('connections', () => {
       (s) => s.get('/', (ctx) => ctx.send('ok')),
       async (port) => {
         const bad = await rawConnect(port);
-        bad.write('GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n');
+        bad.write(
+          'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n',
+        );
         assert.match(await bad.closed(), /^HTTP\/1\.1 400 /);
         const huge = await rawConnect(port);
         huge.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
@@ -192,10 +244,20 @@ describe('connections', () => {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     const reasons: string[] = [];
-    server.get('/slow', async (ctx) => { await released; ctx.send('done'); });
+    server.get('/slow', async (ctx) => {
+      await released;
+      ctx.send('done');
+    });
     server.get('/detach', (ctx) => {
       const name = ctx.detach();
-      callback(name, (why) => { reasons.push(why); return KEEP; }, 'r');
+      callback(
+        name,
+        (why) => {
+          reasons.push(why);
+          return KEEP;
+        },
+        'r',
+      );
       write(name, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi');
     });
     const [d] = await server.listen();
@@ -219,17 +281,26 @@ describe('detach', () => {
     let thrown: unknown;
     let channelName = '';
     return withServer(
-      (s) => s.get('/ws', (ctx) => {
-        ctx.clientData = { user: 'ann' };
-        channelName = ctx.detach();
-        try { ctx.send('nope'); } catch (err) { thrown = err; }
-        callback(channelName, async () => {
-          const data = await read(channelName);
-          if (data.length === 0) return 0;
-          write(channelName, `echo:${data.toString()}`);
-          return KEEP;
-        }, 'r');
-      }),
+      (s) =>
+        s.get('/ws', (ctx) => {
+          ctx.clientData = { user: 'ann' };
+          channelName = ctx.detach();
+          try {
+            ctx.send('nope');
+          } catch (err) {
+            thrown = err;
+          }
+          callback(
+            channelName,
+            async () => {
+              const data = await read(channelName);
+              if (data.length === 0) return 0;
+              write(channelName, `echo:${data.toString()}`);
+              return KEEP;
+            },
+            'r',
+          );
+        }),
       async (port, server) => {
         const c = await rawConnect(port);
         c.write('GET /ws HTTP/1.1\r\nHost: x\r\n\r\nEXTRA BYTES');
@@ -250,14 +321,24 @@ describe('detach', () => {
   });
 
   test('reverse-proxy mode: X-Forwarded-For only from trusted peers, and the detached channel shows it', async () => {
-    for (const [trusted, expected] of [[['127.0.0.1'], '203.0.113.9'], [['10.0.0.1'], '127.0.0.1']] as const) {
+    for (const [trusted, expected] of [
+      [['127.0.0.1'], '203.0.113.9'],
+      [['10.0.0.1'], '127.0.0.1'],
+    ] as const) {
       let peer = '';
       let chan = '';
       await withServer(
-        (s) => s.get('/', (ctx) => { peer = ctx.peer; chan = ctx.detach(); write(chan, 'HTTP/1.1 204 No Content\r\n\r\n'); }),
+        (s) =>
+          s.get('/', (ctx) => {
+            peer = ctx.peer;
+            chan = ctx.detach();
+            write(chan, 'HTTP/1.1 204 No Content\r\n\r\n');
+          }),
         async (port) => {
           const c = await rawConnect(port);
-          c.write('GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.1, 203.0.113.9\r\n\r\n');
+          c.write(
+            'GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.1, 203.0.113.9\r\n\r\n',
+          );
           await c.waitFor((t) => t.includes('204'));
           assert.equal(peer, expected);
           assert.equal(status(chan).peer, expected);
@@ -272,10 +353,23 @@ describe('detach', () => {
 describe('TLS driver', () => {
   test('serves HTTPS with SNI choosing the certificate', async () => {
     const main = await testCert();
-    const other = await selfsigned.generate([{ name: 'commonName', value: 'other.test' }], { keyType: 'ec', algorithm: 'sha256', extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'other.test' }] }] });
+    const other = await selfsigned.generate([{ name: 'commonName', value: 'other.test' }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'other.test' }] }],
+    });
     const server = createServer({
       name: 'tls-test',
-      drivers: [{ port: 0, tls: { cert: main.cert, key: main.key, sni: { 'other.test': { cert: other.cert, key: other.private } } } }],
+      drivers: [
+        {
+          port: 0,
+          tls: {
+            cert: main.cert,
+            key: main.key,
+            sni: { 'other.test': { cert: other.cert, key: other.private } },
+          },
+        },
+      ],
     });
     server.get('/', (ctx) => ctx.send(`over ${ctx.url.protocol}`));
     const [d] = await server.listen();
@@ -286,10 +380,13 @@ describe('TLS driver', () => {
       assert.ok((await c.waitFor((t) => t.endsWith('over https:'))).startsWith('HTTP/1.1 200'));
       c.socket.destroy();
       const subject = await new Promise<string>((resolve, reject) => {
-        const s = tlsConnect({ host: '127.0.0.1', port: d.port, servername: 'other.test', ca: other.cert }, () => {
-          resolve(new X509Certificate(s.getPeerX509Certificate()!.raw).subject);
-          s.destroy();
-        });
+        const s = tlsConnect(
+          { host: '127.0.0.1', port: d.port, servername: 'other.test', ca: other.cert },
+          () => {
+            resolve(new X509Certificate(s.getPeerX509Certificate()!.raw).subject);
+            s.destroy();
+          },
+        );
         s.on('error', reject);
       });
       assert.match(subject, /CN=other\.test/);

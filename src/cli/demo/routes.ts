@@ -21,7 +21,10 @@ export function addHttpRoutes(server: HttpServer): void {
     const count = Math.min(Number(ctx.query.get('count') ?? 10) || 10, 10_000);
     const intervalMs = parseTimeValue(ctx.query.get('interval') ?? '500ms', 'interval');
     const name = ctx.detach();
-    write(name, 'HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\nCache-Control: no-store\r\n\r\n');
+    write(
+      name,
+      'HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\nCache-Control: no-store\r\n\r\n',
+    );
     let sent = 0;
     callback(
       name,
@@ -32,7 +35,9 @@ export function addHttpRoutes(server: HttpServer): void {
         }
         if (why !== 't') return CANCEL;
         sent++;
-        for (const part of encodeChunk(Buffer.from(`tick ${sent} of ${count} at ${new Date().toISOString()}\n`))) {
+        for (const part of encodeChunk(
+          Buffer.from(`tick ${sent} of ${count} at ${new Date().toISOString()}\n`),
+        )) {
           write(name, part, { buffered: true });
         }
         if (sent < count) return KEEP;

@@ -28,7 +28,8 @@ export function addWebSocketRoutes(server: HttpServer): { stop(): void } {
   });
 
   const watchers = new Set<string>();
-  const snapshot = () => JSON.stringify({ channels: list({ server: server.name }), at: Date.now() });
+  const snapshot = () =>
+    JSON.stringify({ channels: list({ server: server.name }), at: Date.now() });
   live(server, '/dashboard', (sock, type, msg) => {
     if (type === 'connect') {
       watchers.add(sock);

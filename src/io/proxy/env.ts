@@ -5,7 +5,10 @@
  */
 import type { ProxyAddress } from './http-connect.js';
 
-export function proxyFromEnv(target: URL, env: NodeJS.ProcessEnv = process.env): ProxyAddress | undefined {
+export function proxyFromEnv(
+  target: URL,
+  env: NodeJS.ProcessEnv = process.env,
+): ProxyAddress | undefined {
   const secure = target.protocol === 'https:' || target.protocol === 'wss:';
   const raw = secure ? (env.https_proxy ?? env.HTTPS_PROXY) : (env.http_proxy ?? env.HTTP_PROXY);
   if (!raw) return undefined;
@@ -31,7 +34,8 @@ export function parseProxyUrl(raw: string): ProxyAddress {
 
 function bypassed(target: URL, noProxy: string): boolean {
   const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const port = target.port || (target.protocol === 'https:' || target.protocol === 'wss:' ? '443' : '80');
+  const port =
+    target.port || (target.protocol === 'https:' || target.protocol === 'wss:' ? '443' : '80');
   for (let entry of noProxy.split(/[\s,]+/)) {
     entry = entry.trim().toLowerCase();
     if (!entry) continue;

@@ -58,7 +58,13 @@ export interface TunnelOptions {
 export async function connectTunnel(options: TunnelOptions): Promise<Transport> {
   const { proxy, host, port, timeoutMs = 10_000 } = options;
   const deadline = Date.now() + timeoutMs;
-  const socket = await dial({ host: proxy.host, port: proxy.port, tls: proxy.tls, timeoutMs, signal: options.signal });
+  const socket = await dial({
+    host: proxy.host,
+    port: proxy.port,
+    tls: proxy.tls,
+    timeoutMs,
+    signal: options.signal,
+  });
   const authority = `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
   const headers: Record<string, string> = { Host: authority, ...options.headers };
   if (proxy.authorization) headers['Proxy-Authorization'] = proxy.authorization;
@@ -69,7 +75,13 @@ export async function connectTunnel(options: TunnelOptions): Promise<Transport> 
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new TimeoutError(`CONNECT ${authority} through ${proxy.host}:${proxy.port} timed out`, { code: 'ERR_PROXY_TIMEOUT', timeoutMs })),
+        () =>
+          reject(
+            new TimeoutError(`CONNECT ${authority} through ${proxy.host}:${proxy.port} timed out`, {
+              code: 'ERR_PROXY_TIMEOUT',
+              timeoutMs,
+            }),
+          ),
         Math.max(0, deadline - Date.now()),
       );
       const done = (err?: Error) => {
@@ -81,7 +93,12 @@ export async function connectTunnel(options: TunnelOptions): Promise<Transport> 
         else resolve();
       };
       const onError = (err: Error) => done(err);
-      const onEnd = () => done(new ConnchanError(`proxy closed the connection during CONNECT ${authority}`, { code: 'ERR_PROXY_CLOSED' }));
+      const onEnd = () =>
+        done(
+          new ConnchanError(`proxy closed the connection during CONNECT ${authority}`, {
+            code: 'ERR_PROXY_CLOSED',
+          }),
+        );
       const onData = (chunk: Buffer) => {
         try {
           parser.feed(chunk);
@@ -121,10 +138,18 @@ export async function connectTunnel(options: TunnelOptions): Promise<Transport> 
       rejectUnauthorized: !tlsOpts.insecure,
       ALPNProtocols: tlsOpts.alpnProtocols,
     });
-    const timer = setTimeout(() => {
-      secure.destroy();
-      reject(new TimeoutError(`TLS to ${authority} through the proxy timed out`, { code: 'ERR_CONNECT_TIMEOUT', timeoutMs }));
-    }, Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        secure.destroy();
+        reject(
+          new TimeoutError(`TLS to ${authority} through the proxy timed out`, {
+            code: 'ERR_CONNECT_TIMEOUT',
+            timeoutMs,
+          }),
+        );
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     secure.once('secureConnect', () => {
       clearTimeout(timer);
       resolve(secure);

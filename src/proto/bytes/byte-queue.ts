@@ -45,7 +45,8 @@ export class ByteQueue {
   /** Reads and removes `n` bytes: a view when they sit in one chunk, else a fresh copy. */
   consume(n: number): Buffer {
     if (n === 0) return EMPTY;
-    if (n > this.#length) throw new RangeError(`consume(${n}) with only ${this.#length} bytes queued`);
+    if (n > this.#length)
+      throw new RangeError(`consume(${n}) with only ${this.#length} bytes queued`);
     const c = this.#chunks[this.#first];
     const avail = c.length - this.#offset;
     if (n <= avail) {

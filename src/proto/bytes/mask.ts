@@ -38,8 +38,8 @@ export function maskInPlace(buf: Uint8Array, key: Uint8Array, phase = 0): number
   const k2 = key[(p + 2) & 3];
   const k3 = key[(p + 3) & 3];
   const k32 = LITTLE_ENDIAN
-    ? (k0 | (k1 << 8) | (k2 << 16) | (k3 << 24)) | 0
-    : ((k0 << 24) | (k1 << 16) | (k2 << 8) | k3) | 0;
+    ? k0 | (k1 << 8) | (k2 << 16) | (k3 << 24) | 0
+    : (k0 << 24) | (k1 << 16) | (k2 << 8) | k3 | 0;
   const w = new Int32Array(buf.buffer, buf.byteOffset + i, words);
   for (let j = 0; j < words; j++) w[j] ^= k32;
   i += words << 2;
@@ -52,7 +52,12 @@ export function maskInPlace(buf: Uint8Array, key: Uint8Array, phase = 0): number
  * then masks the copy in place, so the word loop runs on our own buffer whatever the alignment
  * of `src`.
  */
-export function maskCopy(src: Uint8Array, key: Uint8Array, dst: Uint8Array, dstOffset: number): void {
+export function maskCopy(
+  src: Uint8Array,
+  key: Uint8Array,
+  dst: Uint8Array,
+  dstOffset: number,
+): void {
   dst.set(src, dstOffset);
   maskInPlace(dst.subarray(dstOffset, dstOffset + src.length), key, 0);
 }
