@@ -4,6 +4,7 @@
 import { dial, type ClientTlsOptions } from '../io/dial.js';
 import { parseTimeValue, type TimeValue } from '../io/time-value.js';
 import { ChannelTable } from './channel-table.js';
+import { driverClientTls } from './driver-defaults.js';
 import type { Channel, ChannelLimits } from './channel.js';
 
 export interface ConnectOptions {
@@ -40,10 +41,13 @@ export async function connectChannel(
 ): Promise<Channel> {
   const timeoutMs =
     options.timeout === undefined ? 1000 : parseTimeValue(options.timeout, 'timeout');
+  // `tls: true` with a driver takes the driver's client settings (CA, client certificate…).
+  const tls =
+    options.tls === true ? (driverClientTls(options.server, options.driver) ?? true) : options.tls;
   const socket = await dial({
     host,
     port,
-    tls: options.tls,
+    tls,
     timeoutMs,
     localAddress: options.localAddress,
     signal: options.signal,

@@ -12,6 +12,7 @@ import type { ResponseHead } from '../proto/http1/response-head.js';
 import { NEED_DATA, PAUSED } from '../proto/need-data.js';
 import { ConnchanError, UsageError } from '../errors.js';
 import { ChannelTable } from './channel-table.js';
+import { driverClientTls } from './driver-defaults.js';
 import type { Channel, ChannelLimits } from './channel.js';
 
 export interface OpenOptions extends ClientTlsOptions {
@@ -78,7 +79,13 @@ export async function openChannel(url: string | URL, options: OpenOptions = {}):
     timeoutMs,
     signal: options.signal,
     unixSocket: options.unixSocket,
-    tls: secure ? { ...options, servername: options.hostname ?? options.servername } : undefined,
+    tls: secure
+      ? {
+          ...driverClientTls(options.server, options.driver),
+          ...definedTls(options),
+          servername: options.hostname ?? options.servername,
+        }
+      : undefined,
   });
   const channel = ChannelTable.of(options.server).create({
     socket,
@@ -90,6 +97,17 @@ export async function openChannel(url: string | URL, options: OpenOptions = {}):
   channel.write(head, { buffered: true });
   if (body && body.length > 0) channel.write(body, { buffered: true });
   return channel;
+}
+
+/** The TLS fields the caller actually set (so that unset ones do not hide a driver's). */
+function definedTls(o: OpenOptions): ClientTlsOptions {
+  const out: ClientTlsOptions = {};
+  if (o.ca !== undefined) out.ca = o.ca;
+  if (o.cert !== undefined) out.cert = o.cert;
+  if (o.key !== undefined) out.key = o.key;
+  if (o.insecure !== undefined) out.insecure = o.insecure;
+  if (o.alpnProtocols !== undefined) out.alpnProtocols = o.alpnProtocols;
+  return out;
 }
 
 function* headerPairs(h: HeaderInit): Iterable<[string, string]> {

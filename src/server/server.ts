@@ -15,6 +15,7 @@ import type { HeaderList } from '../proto/http1/headers.js';
 import type { RequestParserOptions } from '../proto/http1/request-parser.js';
 import type { ClientTlsOptions } from '../io/dial.js';
 import { ChannelTable } from '../channels/channel-table.js';
+import { setDriverClientTls } from '../channels/driver-defaults.js';
 import type { ChannelLimits } from '../channels/channel.js';
 import { UsageError } from '../errors.js';
 import { ServerConnection } from './connection.js';
@@ -146,6 +147,9 @@ export class HttpServer implements ServerCore {
     this.channelLimits = options.channelLimits;
     this.maxBufferedBytes = 64 * 1024 + (options.parser?.maxHeaderBytes ?? 16 * 1024);
     this.#drivers = options.drivers ?? [{}];
+    for (const d of this.#drivers) {
+      if (d.client) setDriverClientTls(this.name, d.name ?? (d.tls ? 'https' : 'http'), d.client);
+    }
     this.#proxies = new TrustedProxies(options.trustedProxies ?? []);
     this.#notFound = options.notFound ?? ((ctx) => this.#defaultNotFound(ctx));
     this.#onError =

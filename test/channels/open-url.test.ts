@@ -89,3 +89,38 @@ test('open over a Unix-domain socket, to a server listening on one', async () =>
     await server.close({ graceMs: 50 });
   }
 });
+
+test('an outgoing-only driver (listen: false) gives connect and open its client TLS settings', async () => {
+  const { connect, close } = await import('../../src/channels/index.js');
+  const { ConnectError } = await import('../../src/io/errors.js');
+  const cert = await testCert();
+  const origin = createServer({ name: 'tls-origin', drivers: [{ port: 0, tls: cert }] });
+  origin.get('/', (ctx) => ctx.send('trusted'));
+  const [d] = await origin.listen();
+  const proxyLike = createServer({
+    name: 'outgoing',
+    drivers: [{ port: 0 }, { name: 'https-out', listen: false, client: { ca: cert.cert } }],
+  });
+  const bound = await proxyLike.listen();
+  try {
+    assert.equal(bound.length, 1, 'the outgoing-only driver does not listen');
+    await assert.rejects(
+      connect('127.0.0.1', d.port, { tls: true }),
+      (e: unknown) => e instanceof ConnectError && e.code === 'ERR_TLS_HANDSHAKE',
+    );
+    const name = await connect('127.0.0.1', d.port, {
+      tls: true,
+      server: 'outgoing',
+      driver: 'https-out',
+    });
+    close(name);
+    const chan = await openChannel(d.url, { server: 'outgoing', driver: 'https-out' });
+    const head = await readResponseHead(chan);
+    assert.equal(head.status, 200);
+    assert.equal(chan.driver, 'https-out');
+    chan.close();
+  } finally {
+    await origin.close({ graceMs: 50 });
+    await proxyLike.close({ graceMs: 50 });
+  }
+});

@@ -23,6 +23,9 @@ import {
 } from '../../src/http-client/index.js';
 import { scriptServer } from './script-server.js';
 
+/** 600 KB of text that compresses well, so the decoded body is far larger than the encoded. */
+const MEMBER_ONE = Array.from({ length: 30_000 }, (_, i) => `line ${i} of the page\n`).join('');
+
 let server: HttpServer;
 let base: string;
 const client = new HttpClient({ keepalive: true });
@@ -45,6 +48,22 @@ before(async () => {
   server.route('GET', '/rawdeflate', (ctx) => {
     ctx.header('Content-Encoding', 'deflate');
     ctx.send(deflateRawSync('raw deflated'), 200, 'text/plain');
+  });
+  // Bodies whose gzip trailer (ISIZE) understates or misstates the decoded size: zlib's output
+  // buffer is sized from it, and decoding must still give every byte, or fail cleanly.
+  server.route('GET', '/gzip-members', (ctx) => {
+    ctx.header('Content-Encoding', 'gzip');
+    ctx.send(Buffer.concat([gzipSync(MEMBER_ONE), gzipSync('tail')]), 200, 'text/plain');
+  });
+  server.route('GET', '/gzip-bad-isize', (ctx) => {
+    const z = gzipSync(MEMBER_ONE);
+    z.writeUInt32LE(0xffffffff, z.length - 4);
+    ctx.header('Content-Encoding', 'gzip');
+    ctx.send(z, 200, 'text/plain');
+  });
+  server.route('GET', '/deflate-big', (ctx) => {
+    ctx.header('Content-Encoding', 'deflate');
+    ctx.send(deflateSync(MEMBER_ONE), 200, 'text/plain');
   });
   server.route('GET', '/chunked', async (ctx) => {
     ctx.status(200).header('Content-Type', 'text/plain');
@@ -150,6 +169,17 @@ describe('geturl basics and the state fields', () => {
     assert.equal(JSON.parse(h2.body as string)['accept-encoding'], undefined);
     const g2 = await nz.geturl(`${base}/gzip`);
     assert.equal(g2.binary, true, 'an undecoded gzip body is binary');
+  });
+
+  test('zip: decoded size not what the gzip trailer says (members, a bad ISIZE); large deflate', async () => {
+    const m = await client.geturl(`${base}/gzip-members`);
+    assert.equal(m.body, MEMBER_ONE + 'tail', 'every member decoded, not just the last one');
+    const d = await client.geturl(`${base}/deflate-big`);
+    assert.equal(d.body, MEMBER_ONE);
+    const bad = await client.geturl(`${base}/gzip-bad-isize`, { command: () => {} });
+    await wait(bad);
+    assert.equal(bad.status, 'error', 'zlib checks ISIZE');
+    assert.match(bad.error, /length|check/i);
   });
 
   test('chunked response body is de-chunked', async () => {
