@@ -7,7 +7,7 @@
  * buffering), as a real upstream would, with no Node process in between.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,7 +93,8 @@ http {
   # No tcp_nopush: with it, nginx keeps the socket corked between pipelined responses.
   sendfile on;
   # The origin must not be the bottleneck: no open()/stat() per request.
-  open_file_cache max=64 valid=600s;
+  open_file_cache max=64 inactive=600s;
+  open_file_cache_valid 600s;
   open_file_cache_errors on;
   keepalive_timeout 60s;
   keepalive_requests 100000000;
@@ -132,7 +133,11 @@ http {
     if ((await listening(port)) && (await listening(inner))) break;
     await new Promise((r) => setTimeout(r, 25));
   }
-  if (exited) throw new Error(`nginx did not start (see ${dir}/logs/error.log)`);
+  if (exited) {
+    const log = readFileSync(join(dir, 'logs', 'error.log'), 'utf8');
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`nginx did not start: ${log}`);
+  }
   return {
     port,
     async stop() {
