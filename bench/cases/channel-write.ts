@@ -65,10 +65,10 @@ function ours(tls: boolean): BenchCaseFactory {
     client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const received = sink(client);
     const chan = await detached;
-    const limit = chan.limits.maxSendBufferBytes;
+    // The same backpressure signal as the raw loop: stop above the socket's high-water mark.
     const write = (b: Buffer) => {
       chan.write(b, { buffered: true });
-      return chan.sendBuffer < limit / 4;
+      return !chan.socket.writableNeedDrain;
     };
     const drained = () => chan.flush(60_000);
     return () => writeLoop(write, drained, received);

@@ -59,6 +59,19 @@ export function parseWhen(when: string | Iterable<CallbackCondition>): Set<Callb
 }
 
 /** The conditions in NaviServer's listing order, e.g. "rx". */
+/** Parsed specifications by their text: registrations share them (they are never changed). */
+const whenCache = new Map<string, ReadonlySet<CallbackCondition>>();
+
+function parsedWhen(when: string): ReadonlySet<CallbackCondition> {
+  let set = whenCache.get(when);
+  if (set === undefined) {
+    set = parseWhen(when);
+    // Only the few valid spellings get here (parseWhen throws for the rest), so this stays small.
+    whenCache.set(when, set);
+  }
+  return set;
+}
+
 export function formatWhen(when: ReadonlySet<CallbackCondition>): string {
   return (['r', 'w', 'e', 'x'] as const).filter((c) => when.has(c)).join('');
 }
@@ -78,7 +91,7 @@ export class CallbackRegistration {
     options: CallbackOptions,
   ) {
     this.fn = fn;
-    this.when = parseWhen(when);
+    this.when = typeof when === 'string' ? parsedWhen(when) : parseWhen(when);
     this.timeoutMs =
       options.timeout === undefined ? undefined : parseTimeValue(options.timeout, 'timeout');
   }

@@ -77,7 +77,7 @@ export class ListenerEntry {
   readonly condition = '';
   clientData: unknown;
   #stop: () => Promise<void>;
-  #onGone: (() => void) | undefined;
+  #onGone: ((entry: ListenerEntry) => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -90,7 +90,7 @@ export class ListenerEntry {
     this.#stop = stop;
   }
 
-  onGone(fn: () => void): void {
+  onGone(fn: (entry: ListenerEntry) => void): void {
     this.#onGone = fn;
   }
 
@@ -98,7 +98,7 @@ export class ListenerEntry {
   close(): Promise<void> {
     const gone = this.#onGone;
     this.#onGone = undefined;
-    gone?.();
+    gone?.(this);
     return this.#stop();
   }
 
@@ -155,10 +155,14 @@ export class ChannelTable {
   #add(entry: TableEntry): void {
     this.#channels.set(entry.name, entry);
     byName.set(entry.name, entry);
-    entry.onGone(() => {
-      this.#channels.delete(entry.name);
-      byName.delete(entry.name);
-    });
+    entry.onGone(leaveTables);
+  }
+
+  /** @internal */
+  static remove(entry: TableEntry): void {
+    const table = tables.get(entry.server);
+    if (table !== undefined) table.#channels.delete(entry.name);
+    byName.delete(entry.name);
   }
 
   get size(): number {
@@ -187,6 +191,11 @@ export class ChannelTable {
   list(): ChannelListEntry[] {
     return [...this.#channels.values()].map(listEntry);
   }
+}
+
+/** One function for every entry: no closure per channel. */
+function leaveTables(entry: TableEntry): void {
+  ChannelTable.remove(entry);
 }
 
 function freshName(): string {

@@ -69,6 +69,47 @@ export interface ChannelInit {
 }
 
 const EMPTY = Buffer.alloc(0);
+const ignore = (): void => {};
+/** Shared by every channel with nothing received and unread: the queue is made on first use. */
+const NO_INPUT = new ByteQueue();
+/** The channel a socket belongs to, so that one set of listener functions serves every socket. */
+const kChannel = Symbol('connchan.channel');
+type OwnedSocket = Transport & { [kChannel]: Channel };
+
+/**
+ * What a protocol that owns a channel (a WebSocket) is told besides received bytes; one object
+ * shared by every connection of the protocol, called with the connection (no closures per
+ * connection).
+ */
+export interface ChannelOwnerHooks<T> {
+  /** The socket drained (after the channel's own handling). */
+  drain(owner: T): void;
+  /** The socket closed (after the channel's own handling). */
+  close(owner: T): void;
+}
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[kChannel].onSocketData(chunk);
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this[kChannel].onSocketEnd();
+}
+function onSocketDrain(this: OwnedSocket): void {
+  this[kChannel].onSocketDrain();
+}
+function onSocketError(this: OwnedSocket, err: NodeJS.ErrnoException): void {
+  this[kChannel].onSocketError(err);
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[kChannel].onSocketClose();
+}
+
+/** Limits objects with an unbounded send buffer, one per base limits object. */
+const unboundedLimits = new WeakMap<Readonly<ChannelLimits>, Readonly<ChannelLimits>>();
+
+function hasOwnKeys(o: object | undefined): boolean {
+  return o !== undefined && Object.keys(o).length > 0;
+}
 
 export class Channel {
   readonly name: string;
@@ -77,13 +118,13 @@ export class Channel {
   readonly server: string;
   readonly startTime: number;
   readonly role: 'server' | 'client';
-  readonly limits: ChannelLimits;
+  #limits: Readonly<ChannelLimits>;
   readonly halfOpen: boolean;
   clientData: unknown;
 
   #socket: Transport;
   #peer: string;
-  #recv = new ByteQueue();
+  #recv: ByteQueue = NO_INPUT;
   #received = 0;
   #accepted = 0;
   #eof = false;
@@ -101,14 +142,18 @@ export class Channel {
   #receiveTimeoutMs: number;
   #sendTimeoutMs = 0;
   #readWaiter: (() => void) | undefined;
-  #consumer: ((chunk: Buffer) => void) | undefined;
+  #consumer: ((this: unknown, chunk: Buffer) => void) | undefined;
+  #consumerThis: unknown;
+  #owner: unknown;
+  #ownerHooks: ChannelOwnerHooks<unknown> | undefined;
   #callback: CallbackRegistration | undefined;
   #timer: NodeJS.Timeout | undefined;
   #dispatchScheduled = false;
   #progress = 0;
-  #onGone: ((channel: Channel) => void)[] = [];
+  /** One function (the common case: the table's), or several; undefined for none. */
+  #onGone: ((channel: Channel) => void) | ((channel: Channel) => void)[] | undefined;
   #writeTap: ((bytes: Uint8Array, accepted: number) => void) | undefined;
-  #shutdownHooks: (() => void | Promise<void>)[] = [];
+  #shutdownHooks: (() => void | Promise<void>)[] | undefined;
 
   constructor(init: ChannelInit) {
     this.name = init.name;
@@ -118,22 +163,53 @@ export class Channel {
     this.startTime = init.startTime ?? Date.now();
     this.role = init.role;
     this.clientData = init.clientData;
-    this.limits = { ...DEFAULT_CHANNEL_LIMITS, ...init.limits };
+    // Most channels have no limits of their own: they share the frozen defaults.
+    this.#limits = hasOwnKeys(init.limits)
+      ? Object.freeze({ ...DEFAULT_CHANNEL_LIMITS, ...init.limits })
+      : DEFAULT_CHANNEL_LIMITS;
     this.halfOpen = init.halfOpen ?? false;
-    this.#receiveTimeoutMs = this.limits.receiveTimeoutMs;
+    this.#receiveTimeoutMs = this.#limits.receiveTimeoutMs;
     this.#socket = init.socket;
     this.#peer = init.peer ?? init.socket.remoteAddress ?? '';
-    for (const chunk of init.initialData ?? []) {
-      this.#recv.push(chunk);
-    }
-    const s = this.#socket;
+    const initial = init.initialData;
+    if (initial !== undefined) for (const chunk of initial) this.#queue().push(chunk);
+    const s = this.#socket as OwnedSocket;
     s.setKeepAlive(true);
-    s.on('data', (chunk: Buffer) => this.#onData(chunk));
-    s.on('end', () => this.#onEnd());
-    s.on('drain', () => this.#wake());
-    s.on('error', (err: NodeJS.ErrnoException) => this.#onError(err));
-    s.on('close', () => this.#onSocketClose());
+    s[kChannel] = this;
+    s.on('data', onSocketData);
+    s.on('end', onSocketEnd);
+    s.on('drain', onSocketDrain);
+    s.on('error', onSocketError);
+    s.on('close', onSocketClose);
     if (s.isPaused()) s.resume();
+  }
+
+  /**
+   * The channel's limits. Shared and frozen: change them with {@link unboundSendBuffer} or by
+   * creating the channel with other limits.
+   */
+  get limits(): Readonly<ChannelLimits> {
+    return this.#limits;
+  }
+
+  /**
+   * Lifts the send-buffer bound, for a protocol that bounds its own buffering (WebSockets never
+   * let the channel cut a frame).
+   */
+  unboundSendBuffer(): void {
+    const base = this.#limits;
+    if (base.maxSendBufferBytes === Number.MAX_SAFE_INTEGER) return;
+    let l = unboundedLimits.get(base);
+    if (l === undefined) {
+      l = Object.freeze({ ...base, maxSendBufferBytes: Number.MAX_SAFE_INTEGER });
+      unboundedLimits.set(base, l);
+    }
+    this.#limits = l;
+  }
+
+  #queue(): ByteQueue {
+    if (this.#recv === NO_INPUT) this.#recv = new ByteQueue();
+    return this.#recv;
   }
 
   /** The socket underneath (for adapters that take the connection over). */
@@ -187,7 +263,10 @@ export class Channel {
   /** Adds a function called once when the channel leaves the table (closed, destroyed, or its peer finished). */
   onGone(fn: (channel: Channel) => void): void {
     if (this.#gone) fn(this);
-    else this.#onGone.push(fn);
+    else {
+      const fns = this.#onGone;
+      this.#onGone = fns === undefined ? fn : Array.isArray(fns) ? [...fns, fn] : [fns, fn];
+    }
   }
 
   /**
@@ -234,9 +313,10 @@ export class Channel {
    */
   unread(chunks: readonly Buffer[]): void {
     if (chunks.length === 0) return;
-    const rest = this.#recv.drain();
-    for (const c of chunks) this.#recv.push(c);
-    for (const c of rest) this.#recv.push(c);
+    const q = this.#queue();
+    const rest = q.drain();
+    for (const c of chunks) q.push(c);
+    for (const c of rest) q.push(c);
     this.#wake();
   }
 
@@ -257,13 +337,13 @@ export class Channel {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const len = bytes.length;
     if (len === 0) return 0;
-    const room = this.limits.maxSendBufferBytes - this.#socket.writableLength;
+    const room = this.#limits.maxSendBufferBytes - this.#socket.writableLength;
     let n = len;
     if (len > room) {
       if (options.buffered) {
         throw new ChannelStateError(
           this.name,
-          `send buffer full: ${this.#socket.writableLength} bytes queued, limit ${this.limits.maxSendBufferBytes}`,
+          `send buffer full: ${this.#socket.writableLength} bytes queued, limit ${this.#limits.maxSendBufferBytes}`,
           'ERR_CHAN_SEND_BUFFER_FULL',
         );
       }
@@ -288,7 +368,7 @@ export class Channel {
    * The promise form of NaviServer's "write an empty string from a w callback until sendbuffer
    * is 0".
    */
-  async flush(timeoutMs = this.#sendTimeoutMs || this.limits.closeWaitMs): Promise<void> {
+  async flush(timeoutMs = this.#sendTimeoutMs || this.#limits.closeWaitMs): Promise<void> {
     if (this.sendBuffer === 0) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -344,10 +424,25 @@ export class Channel {
    * Hands every received byte to `consumer` from now on, starting with those already buffered.
    * Used by protocols built on channels (WebSockets) that parse straight from the socket.
    */
-  takeOver(consumer: (chunk: Buffer) => void): void {
-    this.#consumer = consumer;
-    for (const chunk of this.#recv.drain()) consumer(chunk);
+  takeOver<T>(consumer: (this: T, chunk: Buffer) => void, thisArg?: T): void {
+    this.#consumer = consumer as (this: unknown, chunk: Buffer) => void;
+    this.#consumerThis = thisArg;
+    for (const chunk of this.#recv.drain()) consumer.call(thisArg as T, chunk);
     this.#resumeIfRoom();
+  }
+
+  /**
+   * Makes `owner` the protocol on this channel: `hooks` (one object shared by all owners of a
+   * kind) hear of the socket's `drain` and `close` after the channel has handled them.
+   */
+  setOwner<T>(owner: T, hooks: ChannelOwnerHooks<T>): void {
+    this.#owner = owner;
+    this.#ownerHooks = hooks as ChannelOwnerHooks<unknown>;
+  }
+
+  /** The protocol object given to {@link setOwner}, if any. */
+  get owner(): unknown {
+    return this.#owner;
   }
 
   /**
@@ -355,13 +450,14 @@ export class Channel {
    * protocol on the channel says goodbye (a WebSocket closes with 1001).
    */
   onShutdown(fn: () => void | Promise<void>): void {
-    this.#shutdownHooks.push(fn);
+    (this.#shutdownHooks ??= []).push(fn);
   }
 
   /** The server is shutting down: runs the shutdown hooks and fires the `x` reason. */
   async notifyShutdown(): Promise<void> {
     if (this.#closed) return;
-    await Promise.all(this.#shutdownHooks.map((fn) => fn()));
+    const hooks = this.#shutdownHooks;
+    if (hooks !== undefined) await Promise.all(hooks.map((fn) => fn()));
     const cb = this.#callback;
     if (cb && !this.#closed) await this.#invoke(cb, 'x');
   }
@@ -406,8 +502,9 @@ export class Channel {
     if (this.#gone) return;
     this.#gone = true;
     const fns = this.#onGone;
-    this.#onGone = [];
-    for (const fn of fns) fn(this);
+    this.#onGone = undefined;
+    if (typeof fns === 'function') fns(this);
+    else if (fns !== undefined) for (const fn of fns) fn(this);
   }
 
   /**
@@ -418,22 +515,25 @@ export class Channel {
   #endSocket(): void {
     const s = this.#socket;
     if (this.#socketClosed) return;
-    const timer = setTimeout(() => s.destroy(), this.limits.closeWaitMs);
+    const timer = setTimeout(() => s.destroy(), this.#limits.closeWaitMs);
     timer.unref();
     s.once('close', () => clearTimeout(timer));
-    this.#consumer = () => {};
+    this.#consumer = ignore;
+    this.#consumerThis = undefined;
     s.resume();
     s.end();
   }
 
-  #onData(chunk: Buffer): void {
+  /** @internal the socket's 'data'. */
+  onSocketData(chunk: Buffer): void {
     this.#received += chunk.length;
-    if (this.#consumer) {
-      this.#consumer(chunk);
+    const consumer = this.#consumer;
+    if (consumer !== undefined) {
+      consumer.call(this.#consumerThis, chunk);
       return;
     }
-    this.#recv.push(chunk);
-    if (this.#recv.length >= this.limits.maxReceiveBufferBytes && !this.#paused) {
+    this.#queue().push(chunk);
+    if (this.#recv.length >= this.#limits.maxReceiveBufferBytes && !this.#paused) {
       this.#paused = true;
       this.#socket.pause();
     }
@@ -441,19 +541,28 @@ export class Channel {
   }
 
   #resumeIfRoom(): void {
-    if (this.#paused && this.#recv.length < this.limits.maxReceiveBufferBytes / 2) {
+    if (this.#paused && this.#recv.length < this.#limits.maxReceiveBufferBytes / 2) {
       this.#paused = false;
       this.#socket.resume();
     }
   }
 
-  #onEnd(): void {
+  /** @internal the socket's 'drain'. */
+  onSocketDrain(): void {
+    this.#wake();
+    const hooks = this.#ownerHooks;
+    if (hooks !== undefined) hooks.drain(this.#owner);
+  }
+
+  /** @internal the socket's 'end'. */
+  onSocketEnd(): void {
     this.#eof = true;
     this.#wake();
     this.#maybeFinished();
   }
 
-  #onError(err: NodeJS.ErrnoException): void {
+  /** @internal the socket's 'error'. */
+  onSocketError(err: NodeJS.ErrnoException): void {
     const errno = err.code ?? err.message;
     // Node does not say which direction failed; EPIPE and friends come from writes.
     if (
@@ -472,11 +581,14 @@ export class Channel {
     else this.#wake();
   }
 
-  #onSocketClose(): void {
+  /** @internal the socket's 'close'. */
+  onSocketClose(): void {
     this.#socketClosed = true;
     this.#eof = true;
     this.#wake();
     this.#maybeFinished();
+    const hooks = this.#ownerHooks;
+    if (hooks !== undefined) hooks.close(this.#owner);
   }
 
   /**
@@ -530,6 +642,10 @@ export class Channel {
   #scheduleDispatch(): void {
     const cb = this.#callback;
     if (!cb || cb.suspended || cb.running || this.#dispatchScheduled || this.#closed) return;
+    // Only r and w are dispatched from here (e and x are called directly): a callback for
+    // neither (a WebSocket's 'x') needs no turn of the event loop on every drain.
+    const when = cb.when;
+    if (!when.has('r') && !when.has('w')) return;
     this.#dispatchScheduled = true;
     setImmediate(() => {
       this.#dispatchScheduled = false;

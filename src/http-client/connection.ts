@@ -20,6 +20,7 @@ import { NEED_DATA, PAUSED } from '../proto/need-data.js';
 import { ConnchanError } from '../errors.js';
 import type { Exchange } from './exchange.js';
 import { sendBody } from './upload.js';
+import type { ReadBuffers } from './read-buffers.js';
 
 /** What a connection tells its owner (the pool, or nobody for a one-shot connection). */
 export interface ConnectionOwner {
@@ -48,8 +49,17 @@ export class Connection {
   #idleTimer: NodeJS.Timeout | undefined = undefined;
   #upgradeSink: Buffer[] | undefined = undefined;
 
-  constructor(channel: Channel, owner: ConnectionOwner | undefined, idleMs: number) {
+  constructor(
+    channel: Channel,
+    owner: ConnectionOwner | undefined,
+    idleMs: number,
+    reads?: ReadBuffers,
+  ) {
     this.channel = channel;
+    // A body of known length is read straight into the buffer its exchange keeps it in. Only
+    // while every byte read so far has reached the parser: the exchange's offset is then exact,
+    // so no unread byte is ever overwritten.
+    if (reads) reads.target = () => this.#readTarget();
     this.socket = channel.socket;
     this.#owner = owner;
     this.#idleMs = idleMs;
@@ -58,6 +68,14 @@ export class Connection {
     s.on('error', (err: Error) => this.#die(err));
     s.on('close', () => this.#die(undefined));
     channel.takeOver((chunk) => this.#onData(chunk));
+  }
+
+  #readTarget(): Buffer | undefined {
+    const s = this.socket;
+    if (this.upgraded || this.dead || s.readableLength > 0 || s.readableFlowing !== true) {
+      return undefined;
+    }
+    return this.inflight[0]?.readTarget();
   }
 
   get idle(): boolean {

@@ -29,7 +29,8 @@ export interface ExchangeHost {
 /** How the exchange connects: the pool key and a function opening the socket. */
 export interface Route {
   key: string;
-  open: (signal?: AbortSignal) => Promise<Transport>;
+  /** `readBuffer`: where socket reads should land (plain TCP; see read-buffers.ts). */
+  open: (signal?: AbortSignal, readBuffer?: (filled: number) => Buffer) => Promise<Transport>;
   /** Scheme of the channel listed (http, https). */
   driver: string;
 }
@@ -185,6 +186,16 @@ export class Exchange {
     }
   }
 
+  /**
+   * Where the rest of this body may be read to directly: the unfilled part of its buffer (only
+   * with a known large Content-Length, kept in memory). Bytes read there arrive in `onData` as
+   * views of that very place, and are not copied.
+   */
+  readTarget(): Buffer | undefined {
+    const buf = this.#buf;
+    return buf !== undefined && this.#off < buf.length ? buf.subarray(this.#off) : undefined;
+  }
+
   onData(data: Buffer): void {
     const t = this.token;
     const before = t.currentsize;
@@ -196,8 +207,13 @@ export class Exchange {
       t.currentsize += data.length;
       if (this.#inflater) this.#inflater.write(data);
       else if (o.channel) this.#toChannel(data);
-      else if (this.#buf !== undefined) this.#off += data.copy(this.#buf, this.#off);
-      else this.#chunks.push(data);
+      else if (this.#buf !== undefined) {
+        const buf = this.#buf;
+        // Read in place (readTarget): the bytes are already where they belong.
+        if (data.buffer === buf.buffer && data.byteOffset === buf.byteOffset + this.#off) {
+          this.#off += data.length;
+        } else this.#off += data.copy(buf, this.#off);
+      } else this.#chunks.push(data);
     }
     const progress = o.progress;
     if (progress) {

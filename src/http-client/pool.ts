@@ -6,6 +6,7 @@
  */
 import { ChannelTable } from '../channels/channel-table.js';
 import { Connection, type ConnectionOwner } from './connection.js';
+import { ReadBuffers } from './read-buffers.js';
 import type { Exchange } from './exchange.js';
 
 /** How a pool opens connections and reports failures. */
@@ -83,7 +84,8 @@ export class Pool implements ConnectionOwner {
     this.#dialing++;
     ex.token.stage = 'connecting';
     ex.startTimer();
-    ex.route.open(ex.o.signal).then(
+    const reads = new ReadBuffers();
+    ex.route.open(ex.o.signal, reads.next).then(
       (socket) => {
         this.#dialing--;
         const channel = ChannelTable.of(this.#host.server).create({
@@ -93,7 +95,7 @@ export class Pool implements ConnectionOwner {
           role: 'client',
           halfOpen: true,
         });
-        const conn = new Connection(channel, this, this.#host.idleTimeoutMs);
+        const conn = new Connection(channel, this, this.#host.idleTimeoutMs, reads);
         this.conns.push(conn);
         if (!ex.done) conn.send(ex);
         else if (!ex.persistent) channel.destroy();

@@ -15,6 +15,8 @@ export interface TransportConnectOptions {
   signal?: AbortSignal;
   /** The client's TLS settings (used by https). */
   tls?: ClientTlsOptions;
+  /** Where reads should land (see io/dial's `readBuffer`); a transport may ignore it. */
+  readBuffer?: (filled: number) => Buffer;
 }
 
 /** Opens a connected (for TLS: handshaken and verified) socket. */
@@ -36,6 +38,7 @@ const plain: TransportConnect = (o) =>
     timeoutMs: o.timeoutMs,
     localAddress: o.localAddress,
     signal: o.signal,
+    readBuffer: o.readBuffer,
   });
 const secure: TransportConnect = (o) =>
   dial({

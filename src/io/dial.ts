@@ -34,6 +34,13 @@ export interface DialOptions {
   /** Connect to this Unix-domain socket instead of host:port (host still names the server for TLS and Host). */
   unixSocket?: string;
   signal?: AbortSignal;
+  /**
+   * Plain TCP only: where each read from the socket lands (Node's `onread`), asked before every
+   * read with how many bytes the previous read put into the buffer it returned last time (0 at
+   * first). The bytes then leave as `'data'` views of that memory, as usual, so it must be memory
+   * never handed out twice. Lets a reader put a body straight where it is kept.
+   */
+  readBuffer?: (filled: number) => Buffer;
 }
 
 export type Transport = Socket | TLSSocket;
@@ -54,9 +61,23 @@ export function dial(options: DialOptions): Promise<Transport> {
     let socket: Transport;
     const tlsOpts = options.tls === true ? {} : options.tls || undefined;
     // Half-open allowed: the channel layer decides when our side ends (see Channel.halfOpen).
-    const tcp = options.unixSocket
-      ? netConnect({ path: options.unixSocket, allowHalfOpen: true })
-      : netConnect({ host, port, localAddress, allowHalfOpen: true });
+    const readBuffer = options.tls ? undefined : options.readBuffer;
+    // With readBuffer, reads go where it says and are pushed into the stream as Node would.
+    let filled = 0;
+    const onread = readBuffer && {
+      buffer: () => {
+        const n = filled;
+        filled = 0;
+        return readBuffer(n);
+      },
+      callback: (n: number, buf: Uint8Array) => {
+        filled = n;
+        return tcp.push((buf as Buffer).subarray(0, n));
+      },
+    };
+    const tcp: Socket = options.unixSocket
+      ? netConnect({ path: options.unixSocket, allowHalfOpen: true, onread })
+      : netConnect({ host, port, localAddress, allowHalfOpen: true, onread });
     if (tlsOpts) {
       const servername = tlsOpts.servername ?? (isIP(host) === 0 ? host : undefined);
       // TLS over our own TCP socket, so that localAddress applies; the handshake starts once

@@ -31,6 +31,21 @@ const T_IDLE: number = 1;
 const T_HEADER: number = 2;
 
 const CRLF = '\r\n';
+
+/** The connection a socket belongs to: one set of listener functions serves every socket. */
+const kConn = Symbol('connchan.serverConnection');
+type ConnSocket = Transport & { [kConn]: ServerConnection };
+
+function onData(this: ConnSocket, chunk: Buffer): void {
+  this[kConn].receive(chunk);
+}
+function onEnd(this: ConnSocket): void {
+  this[kConn].receiveEof();
+}
+function onClose(this: ConnSocket): void {
+  this[kConn].socketClosed();
+}
+function onError(): void {}
 const LAST_CHUNK = '0\r\n\r\n';
 const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
 
@@ -57,10 +72,6 @@ export class ServerConnection {
   #deadline = 0;
   #timerKind = T_NONE;
   readonly #remoteAddress: string;
-  readonly #onData = (chunk: Buffer) => this.#receive(chunk);
-  readonly #onEnd = () => this.#receiveEof();
-  readonly #onClose = () => this.#closed();
-  readonly #onError = () => {};
 
   constructor(core: ServerCore, socket: Transport, driver: string, scheme: 'http' | 'https') {
     this.#core = core;
@@ -71,10 +82,11 @@ export class ServerConnection {
     // Read once: the getter asks the kernel every time.
     this.#remoteAddress = socket.remoteAddress ?? '';
     socket.setNoDelay(true);
-    socket.on('data', this.#onData);
-    socket.on('end', this.#onEnd);
-    socket.on('close', this.#onClose);
-    socket.on('error', this.#onError);
+    (socket as ConnSocket)[kConn] = this;
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('close', onClose);
+    socket.on('error', onError);
     this.#setTimer(T_IDLE);
   }
 
@@ -95,7 +107,8 @@ export class ServerConnection {
 
   // --- input ------------------------------------------------------------------------------
 
-  #receive(chunk: Buffer): void {
+  /** @internal the socket's 'data'. */
+  receive(chunk: Buffer): void {
     if (this.#state === S_CLOSED) return; // closing: late bytes are dropped
     this.#parser.feed(chunk);
     if (this.#state === S_HEAD) {
@@ -115,7 +128,8 @@ export class ServerConnection {
     }
   }
 
-  #receiveEof(): void {
+  /** @internal the socket's 'end'. */
+  receiveEof(): void {
     if (this.#state === S_CLOSED) return;
     this.#parser.feedEof();
     if (this.#state === S_HANDLING) {
@@ -393,10 +407,12 @@ export class ServerConnection {
     this.#state = S_DETACHED;
     this.#clearTimer();
     const socket = this.socket;
-    socket.off('data', this.#onData);
-    socket.off('end', this.#onEnd);
-    socket.off('close', this.#onClose);
-    socket.off('error', this.#onError);
+    socket.off('data', onData);
+    socket.off('end', onEnd);
+    socket.off('close', onClose);
+    socket.off('error', onError);
+    // The channel owns the socket now: nothing may keep this connection (its parser) alive.
+    (socket as Partial<ConnSocket>)[kConn] = undefined;
     const initialData = this.#parser.takeUnparsed();
     this.#core.forget(this);
     const channel = ChannelTable.of(this.#core.name).create({
@@ -461,7 +477,8 @@ export class ServerConnection {
     setTimeout(() => socket.destroy(), 2000).unref();
   }
 
-  #closed(): void {
+  /** @internal the socket's 'close'. */
+  socketClosed(): void {
     this.#clearTimer();
     if (this.#state !== S_DETACHED) {
       this.#state = S_CLOSED;

@@ -17,7 +17,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
-import type { Channel } from '../channels/channel.js';
+import type { Channel, ChannelOwnerHooks } from '../channels/channel.js';
 import { extendStatus, type ChannelStatus } from '../channels/channel-table.js';
 import { ConnchanError, ProtocolError, UsageError } from '../errors.js';
 import { PerMessageDeflate } from '../io/deflate.js';
@@ -29,9 +29,9 @@ import { Opcode } from '../proto/ws/opcodes.js';
 import type { PerMessageDeflateAgreement } from '../proto/ws/permessage-deflate-params.js';
 import { WsReceiver } from '../proto/ws/receiver.js';
 import { EventQueue } from './event-queue.js';
-import { FrameWriter } from './frame-writer.js';
+import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
 import { InflateOrder } from './inflate-order.js';
-import { Keepalive } from './keepalive.js';
+import { Keepalive, type KeepaliveHooks } from './keepalive.js';
 import { badType, opcodeName, toBuffer, toOpcode } from './send-types.js';
 import { connections, log, register, unregister } from './registry.js';
 import type {
@@ -69,6 +69,15 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
 /** A client waits this long for the server to end TCP after the close frames were exchanged. */
 const CLIENT_LINGER_MS = 1000;
 
+// What the channel, the frame writer and the keep-alive tell a connection: one object of
+// functions for all connections (set in the class's static block, which can reach its private
+// members), so that a connection costs no closures.
+let channelHooks: ChannelOwnerHooks<WebSocketConnection>;
+let writerHooks: FrameWriterHooks<WebSocketConnection>;
+let keepaliveHooks: KeepaliveHooks<WebSocketConnection>;
+let receive: (this: WebSocketConnection, chunk: Buffer) => void;
+let statusOf: (channel: Channel) => Partial<ChannelStatus>;
+
 /**
  * A live WebSocket. Made by `upgrade`, `takeover`, `open` or `handleNodeUpgrade`, never with
  * `new` by applications. Its `name` is the socket handle the tcllib-style functions take.
@@ -100,8 +109,9 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   readonly #client: boolean;
   readonly #maxBuffered: number;
   readonly #closeTimeoutMs: number;
-  readonly #writer: FrameWriter;
-  readonly #keepalive: Keepalive;
+  readonly #writer: FrameWriter<WebSocketConnection>;
+  /** Made when keep-alive is configured (most clients, servers by default). */
+  #keepalive: Keepalive<WebSocketConnection> | undefined;
   #iter: EventQueue | undefined;
   #messagesIn = 0;
   #messagesOut = 0;
@@ -117,7 +127,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   /** Events received while a compressed message inflates, in order; undefined when none waits. */
   readonly #inflater: InflateOrder | undefined;
   #pausedIter = false;
-  #drainWaiters: (() => void)[] = [];
+  #drainWaiters: (() => void)[] | undefined;
   #closedPromise: Promise<WsCloseInfo> | undefined;
   #resolveClosed: ((info: WsCloseInfo) => void) | undefined;
   #closeInfo: WsCloseInfo | undefined;
@@ -155,7 +165,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
           this.#messagesIn++;
           this.#deliver(type, data);
         },
-        fail: this.#fail,
+        fail: (err) => this.#fail(err),
         stopped: () => this.#failCode !== undefined || this.#state === 'CLOSED',
         pause: () => this.channel.socket.pause(),
         resume: () => this.#resumeIfFree(),
@@ -166,28 +176,15 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       init.closeTimeout === undefined
         ? DEFAULT_CLOSE_TIMEOUT_MS
         : parseTimeValue(init.closeTimeout, 'closeTimeout');
-    this.#writer = new FrameWriter(channel, this.#client, this.#pmd, {
-      closed: () => this.#state === 'CLOSED',
-      failed: this.#fail,
-      closeWritten: () => this.#afterCloseWritten(),
-      idle: () => this.#onDrain(),
-      writeFailed: (err) => log('info', `${this.name}: send failed: ${String(err)}`),
-    });
-    this.#keepalive = new Keepalive({
-      active: () => this.#state === 'CONNECTED',
-      ping: (payload) => this.#writer.control(Opcode.PING, payload),
-      timeout: () => this.#keepaliveTimeout(),
-    });
+    this.#writer = new FrameWriter(channel, this.#client, this.#pmd, writerHooks, this);
     // The connection enforces its own bound (maxBufferedBytes); the channel must never cut a frame.
-    channel.limits.maxSendBufferBytes = Number.MAX_SAFE_INTEGER;
-    const socket = channel.socket;
-    socket.on('close', this.#onSocketClose);
-    socket.on('drain', this.#onDrain);
+    channel.unboundSendBuffer();
+    channel.setOwner(this, channelHooks);
     this.configure({
       keepalive: init.keepalive ?? (this.#client ? 0 : 30),
       ping: init.ping ?? EMPTY,
     });
-    extendStatus(channel, () => this.#status() as Partial<ChannelStatus>);
+    extendStatus(channel, statusOf);
     // The server's graceful shutdown tells channels through their callback ('x'): answer it
     // with a closing handshake (1001), which the server then awaits up to its grace period.
     if (!channel.closed) channel.setCallback(websocket, 'x');
@@ -201,11 +198,11 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       this.#state = 'CONNECTED';
       this.#deliver('connect', undefined);
       if (this.#state === 'CONNECTED' || this.#state === 'CLOSING') {
-        this.channel.takeOver(this.#onData);
+        this.channel.takeOver(receive, this);
         // The peer may have finished sending before we took over: nothing more will come.
         if (this.channel.eof) this.#endChannel();
       }
-      this.#keepalive.start();
+      this.#keepalive?.start();
     });
   }
 
@@ -347,7 +344,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     const already = this.channel.socket.destroyed;
     this.channel.destroy();
     // A socket destroyed earlier may have said 'close' already (or says it before we look again).
-    if (already) queueMicrotask(this.#onSocketClose);
+    if (already) queueMicrotask(() => this.#onSocketClose());
   }
 
   /** Sends a ping (at most 125 bytes). Returns the bytes written or -1. */
@@ -375,17 +372,23 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
           code: 'ERR_INVALID_OPTION',
         });
       }
-      this.#keepalive.payload = p;
+      if (p.length > 0 || this.#keepalive !== undefined) this.#keepaliveState().payload = p;
     }
     if (options.keepalive !== undefined) {
       const k = options.keepalive;
-      this.#keepalive.set(typeof k === 'number' ? k * 1000 : parseTimeValue(k, 'keepalive'));
+      const ms = typeof k === 'number' ? k * 1000 : parseTimeValue(k, 'keepalive');
+      if (ms > 0 || this.#keepalive !== undefined) this.#keepaliveState().set(ms);
     }
+  }
+
+  #keepaliveState(): Keepalive<WebSocketConnection> {
+    return (this.#keepalive ??= new Keepalive(keepaliveHooks, this));
   }
 
   /** The keep-alive interval in ms (0: off) and ping payload. */
   get keepalive(): { intervalMs: number; ping: Buffer } {
-    return { intervalMs: this.#keepalive.intervalMs, ping: this.#keepalive.payload };
+    const k = this.#keepalive;
+    return { intervalMs: k?.intervalMs ?? 0, ping: k?.payload ?? EMPTY };
   }
 
   /**
@@ -394,7 +397,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
    */
   drained(): Promise<void> {
     if (this.#isDrained()) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+    return new Promise((resolve) => (this.#drainWaiters ??= []).push(resolve));
   }
 
   /** Resolves with the close information once the connection is closed. */
@@ -425,13 +428,17 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
 
   // --- receiving -----------------------------------------------------------------------------
 
-  readonly #onData = (chunk: Buffer): void => {
-    this.#keepalive.rx = true;
+  #onData(chunk: Buffer): void {
+    const k = this.#keepalive;
+    if (k !== undefined) k.rx = true;
     if (this.#failCode !== undefined) return;
     const r = this.#receiver;
     r.feed(chunk);
-    // Everything the handlers send while this chunk is processed leaves in one write (writev).
+    // Everything the handlers send while this chunk is processed leaves in one write: small
+    // frames are gathered by the writer, anything else waits in the corked socket.
     const socket = this.channel.socket;
+    const writer = this.#writer;
+    const batch = writer.startBatch();
     socket.cork();
     try {
       for (let ev = r.next(); ev !== NEED_DATA; ev = r.next()) {
@@ -442,9 +449,10 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     } catch (err) {
       this.#fail(err);
     } finally {
+      if (batch) writer.endBatch();
       socket.uncork();
     }
-  };
+  }
 
   #dispatch(ev: WsEvent): void {
     switch (ev.type) {
@@ -503,7 +511,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   #sendClose(payload: Buffer): void {
     this.#closeSent = true;
     if (this.#state === 'CONNECTED') this.#state = 'CLOSING';
-    this.#keepalive.stop();
+    this.#keepalive?.stop();
     if (this.#writer.busy) {
       this.#writer.closeAfterQueue(payload);
     } else {
@@ -535,11 +543,11 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   // --- failures, timers, the end ---------------------------------------------------------------
 
   /** Fails the connection: `error` event, close frame with the error's code, TCP closed. */
-  readonly #fail = (err: unknown): void => {
+  #fail(err: unknown): void {
     const code = err instanceof ProtocolError && err.closeCode !== undefined ? err.closeCode : 1011;
     const error = err instanceof Error ? err : new Error(String(err));
     this.#failWith(code, error.message, error);
-  };
+  }
 
   #failWith(code: number, reason: string, error: Error): void {
     if (this.#failCode !== undefined || this.#state === 'CLOSED') return;
@@ -553,12 +561,13 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     }
     this.#closeSent = true;
     if (this.#state === 'CONNECTED') this.#state = 'CLOSING';
-    this.#keepalive.stop();
+    this.#keepalive?.stop();
     this.#writer.clear();
     this.#writeClose(encodeClosePayload(code, reason));
   }
 
   #endChannel(): void {
+    this.#writer.flush();
     if (!this.channel.closed) this.channel.close();
     // channel.close() waits (closeWaitMs) for queued bytes, then destroys the socket.
   }
@@ -586,20 +595,20 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     );
   }
 
-  readonly #onDrain = (): void => {
+  #onDrain(): void {
     if (!this.#isDrained()) return;
     const waiters = this.#drainWaiters;
-    if (waiters.length > 0) {
-      this.#drainWaiters = [];
+    if (waiters !== undefined && waiters.length > 0) {
+      this.#drainWaiters = undefined;
       for (const w of waiters) w();
     }
     if (this.listenerCount('drain') > 0) this.emit('drain');
-  };
+  }
 
-  readonly #onSocketClose = (): void => {
+  #onSocketClose(): void {
     if (this.#state === 'CLOSED') return;
     this.#state = 'CLOSED';
-    this.#keepalive.stop();
+    this.#keepalive?.stop();
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     this.#pmd?.close();
     this.#writer.clear();
@@ -617,11 +626,11 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     this.#deliver('disconnect', info);
     this.#iter?.end();
     const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const w of waiters) w();
+    this.#drainWaiters = undefined;
+    if (waiters !== undefined) for (const w of waiters) w();
     this.#resolveClosed?.(info);
     if (!this.channel.gone) this.channel.destroy();
-  };
+  }
 
   #deliver<T extends WsEventType>(type: T, data: unknown): void {
     const h = this.#handler;
@@ -657,7 +666,33 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       messagesIn: this.#messagesIn,
       messagesOut: this.#messagesOut,
       bufferedAmount: this.bufferedAmount,
-      keepaliveMs: this.#keepalive.intervalMs,
+      keepaliveMs: this.#keepalive?.intervalMs ?? 0,
+    };
+  }
+
+  static {
+    channelHooks = {
+      drain: (c) => c.#onDrain(),
+      close: (c) => c.#onSocketClose(),
+    };
+    writerHooks = {
+      closed: (c) => c.#state === 'CLOSED',
+      failed: (c, err) => c.#fail(err),
+      closeWritten: (c) => c.#afterCloseWritten(),
+      idle: (c) => c.#onDrain(),
+      writeFailed: (c, err) => log('info', `${c.name}: send failed: ${String(err)}`),
+    };
+    keepaliveHooks = {
+      active: (c) => c.#state === 'CONNECTED',
+      ping: (c, payload) => c.#writer.control(Opcode.PING, payload),
+      timeout: (c) => c.#keepaliveTimeout(),
+    };
+    receive = function (this: WebSocketConnection, chunk: Buffer): void {
+      this.#onData(chunk);
+    };
+    statusOf = (channel) => {
+      const c = channel.owner;
+      return c instanceof WebSocketConnection ? (c.#status() as Partial<ChannelStatus>) : {};
     };
   }
 }

@@ -11,25 +11,30 @@ import type { PerMessageDeflate } from '../io/deflate.js';
 import { nextMaskKey } from '../io/mask-keys.js';
 import { encodeFrame, encodeFrameMerged } from '../proto/ws/frame-encoder.js';
 import { Opcode } from '../proto/ws/opcodes.js';
+import { FastBuffer } from '../proto/ws/views.js';
 import { OutQueue } from './out-queue.js';
 
 /** What the writer tells its connection. */
-export interface FrameWriterHooks {
+export interface FrameWriterHooks<T> {
   /** True once the connection is gone: queued frames are dropped. */
-  closed(): boolean;
+  closed(owner: T): boolean;
   /** Compressing a queued message failed. */
-  failed(err: unknown): void;
+  failed(owner: T, err: unknown): void;
   /** The close frame queued with {@link FrameWriter.closeAfterQueue} was written. */
-  closeWritten(): void;
+  closeWritten(owner: T): void;
   /** The queue has emptied. */
-  idle(): void;
+  idle(owner: T): void;
   /** Logs a failed write. */
-  writeFailed(err: unknown): void;
+  writeFailed(owner: T, err: unknown): void;
 }
 
 const EMPTY = Buffer.alloc(0);
-/** Frames up to this size are written as one buffer (header and payload copied together). */
-const MERGE_MAX = 16 * 1024;
+/**
+ * Payloads up to this size are copied next to their header into the encoder's slab (no
+ * allocation) and written as one buffer; larger ones go out as header and payload views
+ * (writev): copying them would cost an allocation and a pass over the bytes, and garbage.
+ */
+const MERGE_MAX = 2 * 1024 - 16;
 
 // One options object for every frame encoded: the encoder reads it during the call only.
 const FRAME: {
@@ -40,33 +45,84 @@ const FRAME: {
   maskKey: Uint8Array | undefined;
 } = { opcode: Opcode.TEXT, fin: true, rsv1: false, payload: EMPTY, maskKey: undefined };
 
-export class FrameWriter {
+// The batch: while a connection handles a received chunk, the small frames it sends are
+// gathered and leave in one write when the chunk is done. The encoder puts unmasked frames one
+// after the other in its slab, so consecutive frames are usually one growing view (no copy);
+// a frame elsewhere writes what was gathered first. One writer batches at a time (handling a
+// chunk is synchronous); other writers write at once.
+let batchActive = false;
+let pendingAb: ArrayBufferLike | undefined;
+let pendingStart = 0;
+let pendingEnd = 0;
+
+export class FrameWriter<T = unknown> {
   readonly #channel: Channel;
   readonly #client: boolean;
   readonly #pmd: PerMessageDeflate | undefined;
-  readonly #hooks: FrameWriterHooks;
-  readonly #out = new OutQueue();
+  /** Shared by every writer of a kind of owner; called with the owner (no closures per writer). */
+  readonly #hooks: FrameWriterHooks<T>;
+  readonly #owner: T;
+  /** Made when something first has to wait (compression); most connections never queue. */
+  #out: OutQueue | undefined;
+  /** This writer is the one gathering (see the batch above). */
+  #batching = false;
 
   constructor(
     channel: Channel,
     client: boolean,
     pmd: PerMessageDeflate | undefined,
-    hooks: FrameWriterHooks,
+    hooks: FrameWriterHooks<T>,
+    owner: T,
   ) {
     this.#channel = channel;
     this.#client = client;
     this.#pmd = pmd;
     this.#hooks = hooks;
+    this.#owner = owner;
   }
 
   /** Something is queued or being compressed: new data frames must queue behind it. */
   get busy(): boolean {
-    return this.#out.busy;
+    const out = this.#out;
+    return out !== undefined && out.busy;
   }
 
-  /** Payload bytes waiting in the queue. */
+  /** Bytes waiting in the queue or the batch. */
   get queuedBytes(): number {
-    return this.#out.bytes;
+    const out = this.#out;
+    const batched = this.#batching && pendingAb !== undefined ? pendingEnd - pendingStart : 0;
+    return (out === undefined ? 0 : out.bytes) + batched;
+  }
+
+  /**
+   * Starts gathering small frames (the connection handles a received chunk). False when another
+   * writer is gathering already: then this one writes at once.
+   */
+  startBatch(): boolean {
+    if (batchActive) return false;
+    batchActive = true;
+    this.#batching = true;
+    return true;
+  }
+
+  /** Writes what was gathered and stops gathering. */
+  endBatch(): void {
+    if (!this.#batching) return;
+    this.flush();
+    this.#batching = false;
+    batchActive = false;
+  }
+
+  /** Writes what was gathered so far (before the channel is closed). */
+  flush(): void {
+    if (!this.#batching || pendingAb === undefined) return;
+    const buf = new FastBuffer(pendingAb, pendingStart, pendingEnd - pendingStart);
+    pendingAb = undefined;
+    try {
+      this.#channel.write(buf);
+    } catch (err) {
+      this.#hooks.writeFailed(this.#owner, err);
+    }
   }
 
   /** Encodes and writes one frame now. Returns the bytes written, or -1 when the write failed. */
@@ -82,9 +138,21 @@ export class FrameWriter {
       if (payload.length <= MERGE_MAX || this.#client) {
         const buf = encodeFrameMerged(f);
         f.payload = EMPTY;
+        if (this.#batching && !channel.closed && channel.socket.writable) {
+          if (pendingAb === buf.buffer && pendingEnd === buf.byteOffset) {
+            pendingEnd += buf.length;
+          } else {
+            this.flush();
+            pendingAb = buf.buffer;
+            pendingStart = buf.byteOffset;
+            pendingEnd = pendingStart + buf.length;
+          }
+          return buf.length;
+        }
         channel.write(buf);
         return buf.length;
       }
+      this.flush();
       const [head, body] = encodeFrame(f);
       f.payload = EMPTY;
       const socket = channel.socket;
@@ -96,7 +164,7 @@ export class FrameWriter {
     } catch (err) {
       f.payload = EMPTY;
       if (err instanceof UsageError) throw err;
-      this.#hooks.writeFailed(err);
+      this.#hooks.writeFailed(this.#owner, err);
       return -1;
     }
   }
@@ -114,6 +182,7 @@ export class FrameWriter {
   /** Writes frames encoded elsewhere (a broadcast) now. Returns their size or -1. */
   writeEncoded(frames: readonly Buffer[], size: number): number {
     const channel = this.#channel;
+    this.flush();
     try {
       if (frames.length === 1) {
         channel.write(frames[0]);
@@ -124,39 +193,43 @@ export class FrameWriter {
       }
       return size;
     } catch (err) {
-      this.#hooks.writeFailed(err);
+      this.#hooks.writeFailed(this.#owner, err);
       return -1;
     }
   }
 
   /** Queues a data frame (compressed when `compress`) behind what is queued already. */
   queue(opcode: number, fin: boolean, payload: Buffer, compress: boolean): void {
-    this.#out.push(opcode, fin, payload, compress);
+    (this.#out ??= new OutQueue()).push(opcode, fin, payload, compress);
     this.#pump();
   }
 
   /** Writes `payload` as a close frame once the queue is empty; `closeWritten` follows. */
   closeAfterQueue(payload: Buffer): void {
-    this.#out.pendingClose = payload;
+    (this.#out ??= new OutQueue()).pendingClose = payload;
     this.#pump();
   }
 
   /** Drops everything queued (the connection failed or is gone). */
   clear(): void {
-    this.#out.clear();
-    this.#out.pendingClose = undefined;
+    if (this.#batching) pendingAb = undefined;
+    const out = this.#out;
+    if (out === undefined) return;
+    out.clear();
+    out.pendingClose = undefined;
   }
 
   #pump(): void {
-    const out = this.#out;
+    const out = this.#out as OutQueue;
     if (out.pumping) return;
     out.pumping = true;
     void this.#pumpLoop();
   }
 
   async #pumpLoop(): Promise<void> {
-    const out = this.#out;
+    const out = this.#out as OutQueue;
     const hooks = this.#hooks;
+    const owner = this.#owner;
     try {
       while (out.length > 0) {
         const item = out.peek();
@@ -167,20 +240,20 @@ export class FrameWriter {
           rsv1 = item.opcode !== Opcode.CONTINUATION;
         }
         out.shift();
-        if (hooks.closed()) return;
+        if (hooks.closed(owner)) return;
         this.write(item.opcode, item.fin, rsv1, payload);
       }
       const close = out.pendingClose;
       if (close !== undefined) {
         out.pendingClose = undefined;
         this.write(Opcode.CLOSE, true, false, close);
-        hooks.closeWritten();
+        hooks.closeWritten(owner);
       }
     } catch (err) {
-      if (!hooks.closed()) hooks.failed(err);
+      if (!hooks.closed(owner)) hooks.failed(owner, err);
     } finally {
       out.pumping = false;
-      hooks.idle();
+      hooks.idle(owner);
     }
   }
 }

@@ -5,25 +5,29 @@
 import { Buffer } from 'node:buffer';
 
 /** What the keep-alive needs from its connection. */
-export interface KeepaliveHooks {
+export interface KeepaliveHooks<T> {
   /** Still connected (pings only go out on a CONNECTED socket). */
-  active(): boolean;
-  ping(payload: Buffer): void;
-  timeout(): void;
+  active(owner: T): boolean;
+  ping(owner: T, payload: Buffer): void;
+  timeout(owner: T): void;
 }
 
-export class Keepalive {
+const EMPTY = Buffer.alloc(0);
+
+export class Keepalive<T = unknown> {
   /** Set by the connection on every received chunk: any traffic is a sign of life. */
   rx = false;
   /** Payload of the pings. */
-  payload: Buffer = Buffer.alloc(0);
+  payload: Buffer = EMPTY;
   #ms = 0;
   #timer: NodeJS.Timeout | undefined;
   #awaiting = false;
-  readonly #hooks: KeepaliveHooks;
+  readonly #hooks: KeepaliveHooks<T>;
+  readonly #owner: T;
 
-  constructor(hooks: KeepaliveHooks) {
+  constructor(hooks: KeepaliveHooks<T>, owner: T) {
     this.#hooks = hooks;
+    this.#owner = owner;
   }
 
   /** The interval in ms; 0 when off. */
@@ -39,7 +43,7 @@ export class Keepalive {
 
   start(): void {
     this.stop();
-    if (this.#ms <= 0 || !this.#hooks.active()) return;
+    if (this.#ms <= 0 || !this.#hooks.active(this.#owner)) return;
     this.#awaiting = false;
     this.#timer = setInterval(this.#tick, this.#ms);
     this.#timer.unref();
@@ -51,14 +55,14 @@ export class Keepalive {
   }
 
   readonly #tick = (): void => {
-    if (!this.#hooks.active()) return;
+    if (!this.#hooks.active(this.#owner)) return;
     if (this.#awaiting && !this.rx) {
       this.stop();
-      this.#hooks.timeout();
+      this.#hooks.timeout(this.#owner);
       return;
     }
     this.rx = false;
     this.#awaiting = true;
-    this.#hooks.ping(this.payload);
+    this.#hooks.ping(this.#owner, this.payload);
   };
 }

@@ -6,14 +6,18 @@ import { UsageError } from '../errors.js';
 import type { WebSocketConnection } from './connection.js';
 
 const bySock = new Map<string, WebSocketConnection>();
+/** The connection looked up last: a handler usually answers on the socket it was called for. */
+let last: WebSocketConnection | undefined;
 
 /** @internal called by a connection when it starts and when it is gone. */
 export function register(conn: WebSocketConnection): void {
+  if (last !== undefined && last.name === conn.name) last = undefined;
   bySock.set(conn.name, conn);
 }
 
 /** @internal */
 export function unregister(conn: WebSocketConnection): void {
+  if (last === conn) last = undefined;
   if (bySock.get(conn.name) === conn) bySock.delete(conn.name);
 }
 
@@ -33,12 +37,15 @@ export function connections(): IterableIterator<WebSocketConnection> {
  */
 export function lookup(sock: string | WebSocketConnection): WebSocketConnection {
   if (typeof sock !== 'string') return sock;
+  const l = last;
+  if (l !== undefined && l.name === sock) return l;
   const conn = bySock.get(sock);
   if (conn === undefined) {
     throw new UsageError(`${JSON.stringify(sock)} is not a known WebSocket`, {
       code: 'ERR_WS_UNKNOWN_SOCKET',
     });
   }
+  last = conn;
   return conn;
 }
 

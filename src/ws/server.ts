@@ -43,6 +43,17 @@ interface PendingUpgrade {
 }
 
 const servers = new Map<string, WsServerState>();
+
+// The request `test` is validating (validation is synchronous): one header getter for all.
+let testedHeaders: HttpContext['headers'] | undefined;
+let testedExtra: Readonly<Record<string, string>> | undefined;
+function testedHeader(name: string): string | undefined {
+  const extra = testedExtra;
+  if (extra !== undefined) {
+    for (const k of Object.keys(extra)) if (k.toLowerCase() === name) return extra[k];
+  }
+  return testedHeaders?.get(name);
+}
 const pending = new WeakMap<HttpContext, PendingUpgrade>();
 
 function stateOf(server: HttpServer | string): WsServerState {
@@ -139,15 +150,15 @@ export function test(
   const st = stateOf(http);
   const path = options.path ?? ctx.path;
   const extra = options.headers;
-  const getHeader = (name: string): string | undefined => {
-    if (extra !== undefined) {
-      for (const k of Object.keys(extra)) if (k.toLowerCase() === name) return extra[k];
-    }
-    return ctx.headers.get(name);
-  };
   let info: ClientRequestInfo;
   try {
-    info = validateClientRequest({ method: ctx.method, httpVersion: ctx.version, getHeader });
+    testedHeaders = ctx.headers;
+    testedExtra = extra;
+    info = validateClientRequest({
+      method: ctx.method,
+      httpVersion: ctx.version,
+      getHeader: testedHeader,
+    });
   } catch (err) {
     if (!(err instanceof ProtocolError)) throw err;
     pending.set(ctx, { server: st, path, error: err });

@@ -94,18 +94,20 @@ function incompleteTailLength(buf: Uint8Array, end: number): number {
  */
 export class Utf8StreamValidator {
   /** Bytes of an unfinished sequence carried over from the previous fragment. */
-  #carry = new Uint8Array(4);
+  /** The start of a sequence cut by a chunk boundary; made on first use. */
+  #carry: Uint8Array | null = null;
   #carryLength = 0;
 
   /** Validates one fragment; false means the message is invalid whatever follows. */
   push(chunk: Uint8Array): boolean {
     let start = 0;
     if (this.#carryLength > 0) {
-      const need = sequenceLength(this.#carry[0]);
+      const carry = this.#carry as Uint8Array;
+      const need = sequenceLength(carry[0]);
       const take = Math.min(need - this.#carryLength, chunk.length);
-      this.#carry.set(chunk.subarray(0, take), this.#carryLength);
+      carry.set(chunk.subarray(0, take), this.#carryLength);
       this.#carryLength += take;
-      if (!validContinuation(this.#carry, 0, need, this.#carryLength)) return false;
+      if (!validContinuation(carry, 0, need, this.#carryLength)) return false;
       if (this.#carryLength < need) return true;
       this.#carryLength = 0;
       start = take;
@@ -119,7 +121,7 @@ export class Utf8StreamValidator {
     if (tail > 0) {
       // A tail that starts with a valid lead byte may still be doomed (e.g. E0 80).
       if (!validContinuation(chunk, bodyEnd, sequenceLength(chunk[bodyEnd]), tail)) return false;
-      this.#carry.set(chunk.subarray(bodyEnd), 0);
+      (this.#carry ??= new Uint8Array(4)).set(chunk.subarray(bodyEnd), 0);
       this.#carryLength = tail;
     }
     return true;

@@ -132,7 +132,8 @@ export class FrameDecoder {
   #hdrB0 = 0;
   #hdrLength = 0;
   #hdrMasked = false;
-  readonly #key = new Uint8Array(4);
+  /** The mask key of a frame read on the slow path; made on first use. */
+  #key: Uint8Array | null = null;
 
   constructor(options: FrameDecoderOptions) {
     this.#maskBit = options.role === 'server' ? 0x80 : 0;
@@ -344,7 +345,7 @@ export class FrameDecoder {
       }
       if (length > this.#maxPayloadBytes) this.#tooBig(length);
       if (masked) {
-        const key = this.#key;
+        const key = (this.#key ??= new Uint8Array(4));
         key[0] = h[at];
         key[1] = h[at + 1];
         key[2] = h[at + 2];
@@ -373,7 +374,7 @@ export class FrameDecoder {
   #unmaskQueued(payload: Buffer): Buffer {
     const length = payload.length;
     if (!this.#hdrMasked || length === 0) return payload;
-    const key = this.#key;
+    const key = this.#key as Uint8Array;
     if (length >= WASM_INPLACE_MASK_MIN && wasmMaskCopy !== null) {
       wasmMaskCopy(payload, 0, payload, 0, length, key[0], key[1], key[2], key[3]);
     } else if (length < LONG_MASK_MIN) maskInPlace(payload, key, 0);
@@ -427,7 +428,7 @@ export class FrameDecoder {
     let payload = this.#payload as Buffer;
     if (filled + take > payload.length) payload = this.#grow(filled + take);
     if (this.#hdrMasked && take >= WASM_MASK_MIN && wasmMaskCopy !== null) {
-      const key = this.#key;
+      const key = this.#key as Uint8Array;
       const p = filled & 3;
       wasmMaskCopy(
         src,
@@ -443,7 +444,7 @@ export class FrameDecoder {
     } else {
       src.copy(payload, filled, from, from + take);
       if (this.#hdrMasked)
-        maskInPlace(payload.subarray(filled, filled + take), this.#key, filled & 3);
+        maskInPlace(payload.subarray(filled, filled + take), this.#key as Uint8Array, filled & 3);
     }
     this.#filled = filled + take;
     return take;

@@ -159,13 +159,32 @@ let slabUsed = 0;
 function slabTake(frameSize: number, headerSize: number): number {
   let start = slabUsed + ((4 - ((slabUsed + headerSize) & 3)) & 3);
   if (start + frameSize > slab.byteLength) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES).buffer;
-    slabBytes = new Uint8Array(slab);
-    slabWords = new Int32Array(slab);
+    newSlab();
     start = (4 - (headerSize & 3)) & 3;
   }
   slabUsed = start + frameSize;
   return start;
+}
+
+/**
+ * Reserves `frameSize` bytes of the slab right after the last frame, unaligned (nothing to
+ * unmask): frames encoded one after the other are then adjacent, and a writer may send them as
+ * one view.
+ */
+function slabTakeUnaligned(frameSize: number): number {
+  let start = slabUsed;
+  if (start + frameSize > slab.byteLength) {
+    newSlab();
+    start = 0;
+  }
+  slabUsed = start + frameSize;
+  return start;
+}
+
+function newSlab(): void {
+  slab = Buffer.allocUnsafeSlow(SLAB_BYTES).buffer;
+  slabBytes = new Uint8Array(slab);
+  slabWords = new Int32Array(slab);
 }
 
 // Masked frames of medium size are cut, the same way, from a larger pool: making an ArrayBuffer
@@ -318,10 +337,16 @@ export function encodeFrameMerged(opts: EncodeFrameOptions): Buffer {
   const n = payload.length;
   const size = checkAndMeasure(opcode, fin, rsv1, n, maskKey);
   if (size + n <= SLAB_MAX_FRAME) {
+    if (maskKey === undefined) {
+      // Unmasked frames follow each other in the slab (see slabTakeUnaligned).
+      const start = slabTakeUnaligned(size + n);
+      writeHeader(slabBytes, start, opcode, fin, rsv1, n, maskKey);
+      slabBytes.set(payload, start + size);
+      return new FastBuffer(slab, start, size + n);
+    }
     const start = slabTake(size + n, size);
     writeHeader(slabBytes, start, opcode, fin, rsv1, n, maskKey);
-    if (maskKey === undefined) slabBytes.set(payload, start + size);
-    else maskIntoSlab(payload, maskKey, start + size);
+    maskIntoSlab(payload, maskKey, start + size);
     return new FastBuffer(slab, start, size + n);
   }
   if (maskKey === undefined) {

@@ -16,6 +16,9 @@ import { decodeClosePayload } from './close-codes.js';
 import type { Frame } from './frame-decoder.js';
 import { Opcode } from './opcodes.js';
 
+/** Never written to: a message starts its own array with its first fragment. */
+const NO_FRAGMENTS: Buffer[] = [];
+
 /** A whole text message, decoded and validated. */
 export interface WsTextEvent {
   type: 'text';
@@ -129,7 +132,8 @@ export class MessageAssembler {
   /** Opcode of the open fragmented message (TEXT or BINARY), 0 when none is open. */
   #opcode = 0;
   #compressed = false;
-  #fragments: Buffer[] = [];
+  /** Payloads of the fragmented message being received; the shared empty array when none. */
+  #fragments: Buffer[] = NO_FRAGMENTS;
   #fragmentCount = 0;
   #bytes = 0;
   readonly #utf8 = new Utf8StreamValidator();
@@ -195,12 +199,17 @@ export class MessageAssembler {
     return this.#control(frame);
   }
 
+  #addFragment(payload: Buffer): void {
+    if (this.#fragments === NO_FRAGMENTS) this.#fragments = [payload];
+    else this.#fragments.push(payload);
+  }
+
   #open(opcode: number, compressed: boolean, payload: Buffer): void {
     this.#opcode = opcode;
     this.#compressed = compressed;
     this.#fragmentCount = 1;
     this.#bytes = payload.length;
-    if (payload.length !== 0) this.#fragments.push(payload);
+    if (payload.length !== 0) this.#addFragment(payload);
   }
 
   #continue(frame: Frame): WsEvent | undefined {
@@ -232,17 +241,20 @@ export class MessageAssembler {
     const text = opcode === Opcode.TEXT && !this.#compressed;
     if (text && !this.#utf8.push(payload)) invalidUtf8();
     this.#bytes = bytes;
-    if (payload.length !== 0) this.#fragments.push(payload);
+    if (payload.length !== 0) this.#addFragment(payload);
     if (!frame.fin) return undefined;
 
     const fragments = this.#fragments;
     const compressed = this.#compressed;
-    this.#fragments = [];
+    this.#fragments = NO_FRAGMENTS;
     this.#opcode = 0;
     this.#compressed = false;
     this.#fragmentCount = 0;
     this.#bytes = 0;
-    if (compressed) return { type: 'compressed', opcode: opcode as 1 | 2, data: fragments };
+    if (compressed) {
+      const data = fragments === NO_FRAGMENTS ? [] : fragments;
+      return { type: 'compressed', opcode: opcode as 1 | 2, data };
+    }
     if (text && !this.#utf8.end()) invalidUtf8();
     const data = fragments.length === 1 ? fragments[0] : Buffer.concat(fragments, bytes);
     // Already validated fragment by fragment.
