@@ -253,7 +253,9 @@ describe('backpressure', () => {
   });
 
   test('drained() resolves once the peer has read; drain event fires', async () => {
-    const srv = await echoServer({ ws: { deflate: false } });
+    // 32 MiB queued: more than loopback's kernel buffers can absorb, so nothing drains before
+    // the peer reads (4 MiB sometimes fit in the kernel and made this test flaky).
+    const srv = await echoServer({ ws: { deflate: false, maxBufferedBytes: 64 * 1024 * 1024 } });
     try {
       const raw = await RawClient.connect(srv.port);
       raw.socket.pause();
@@ -267,7 +269,8 @@ describe('backpressure', () => {
       )!;
       let drains = 0;
       conn.on('drain', () => drains++);
-      for (let i = 0; i < 64; i++) conn.send('binary', Buffer.alloc(64 * 1024));
+      const block = Buffer.alloc(256 * 1024);
+      for (let i = 0; i < 128; i++) conn.send('binary', block);
       assert.ok(conn.bufferedAmount > 0);
       let done = false;
       const p = conn.drained().then(() => (done = true));
