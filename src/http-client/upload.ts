@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { encodeChunk, lastChunk } from '../proto/http1/body-writers.js';
 import type { Transport } from '../io/dial.js';
+import { drained } from '../io/drain.js';
 import type { Exchange } from './exchange.js';
 
 /** A request body and its length (-1: chunked). */
@@ -100,16 +101,4 @@ export async function sendBody(
       );
     }
   }
-}
-
-function drained(socket: Transport): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  });
 }

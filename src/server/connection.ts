@@ -18,6 +18,8 @@ import { ProtocolError } from '../errors.js';
 import { ChannelTable } from '../channels/channel-table.js';
 import { HttpContext } from './context.js';
 import { buildHead } from './response-head.js';
+import { reasonPhrase } from '../proto/http1/status-codes.js';
+import { drained } from '../io/drain.js';
 import type { ServerCore } from './server.js';
 
 const S_HEAD: number = 0;
@@ -327,17 +329,7 @@ export class ServerConnection {
   }
 
   drained(): Promise<void> {
-    const socket = this.socket;
-    if (!socket.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    });
+    return drained(this.socket);
   }
 
   #responseDone(ctx: HttpContext): void {
@@ -386,7 +378,7 @@ export class ServerConnection {
     if (this.#state === S_HEAD || (this.#ctx !== undefined && !this.#ctx.headersSent)) {
       const status = err.status ?? 400;
       const body = `${err.message}\n`;
-      let head = `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 505 ? 'HTTP Version Not Supported' : status === 414 ? 'URI Too Long' : status === 413 ? 'Content Too Large' : status === 501 ? 'Not Implemented' : 'Bad Request'}\r\n`;
+      let head = `HTTP/1.1 ${status} ${reasonPhrase(status) || 'Bad Request'}\r\n`;
       for (const [k, v] of Object.entries(err.headers ?? {})) head += `${k}: ${v}\r\n`;
       head += `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
       this.socket.write(head + body);
