@@ -10,11 +10,11 @@ import type { Route } from './exchange.js';
 import { transportFor, type TransportEntry } from './transports.js';
 
 /**
- * Reading large bodies straight into their final buffer (io/dial's `readBuffer`) is off: its
- * test (read-in-place.test.ts) fails intermittently under load, and until that is understood
- * the ordinary read path, which copies once, is the safe one.
+ * Large bodies of known length are read straight into their final buffer (io/dial's
+ * `readBuffer`, see read-buffers.ts). CONNCHAN_READ_IN_PLACE=0 turns it off (the ordinary read
+ * path copies each chunk once), for comparison or if it is ever suspected.
  */
-const READ_IN_PLACE = process.env.CONNCHAN_READ_IN_PLACE === '1';
+const READ_IN_PLACE = process.env.CONNCHAN_READ_IN_PLACE !== '0';
 import type { RequestUrl } from './url.js';
 
 /** A route and the transport it was made for (a re-registered scheme makes a new one). */
