@@ -3,15 +3,11 @@
 // compression and close codes in both directions are all observable.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { close, live, send, type WsCloseInfo } from '../../src/ws/index.js';
 import { until } from '../helpers/channel-pair.js';
 import { needPeer } from '../helpers/peers.js';
+import { CHROMIUM_CHECK, launchChromium } from '../helpers/browser.js';
 import { startServer } from '../ws/ws-helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>ws</title><script>
 function once(ws, type) { return new Promise((r) => ws.addEventListener(type, r, { once: true })); }
@@ -45,10 +41,7 @@ async function run() {
 describe('headless Chromium ↔ connchan server', { timeout: 60_000 }, () => {
   for (const tls of [false, true]) {
     test(`${tls ? 'wss' : 'ws'}: text, binary, 1 MiB, compression, close codes both ways`, async (t) => {
-      if (!needPeer(t, 'chromium', [CHROMIUM, '--version'])) return;
-      if (!needPeer(t, 'playwright-core', ['node', '-e', 'require.resolve("playwright-core")']))
-        return;
-      const { chromium } = await import('playwright-core');
+      if (!needPeer(t, 'chromium', CHROMIUM_CHECK)) return;
       let pageClose: WsCloseInfo | undefined;
       const srv = await startServer(
         (http) => {
@@ -61,23 +54,8 @@ describe('headless Chromium ↔ connchan server', { timeout: 60_000 }, () => {
         },
         { tls },
       );
-      const profile = mkdtempSync(join(tmpdir(), 'connchan-chromium-'));
-      // A fresh profile directory per run (playwright wants it as launchPersistentContext's argument).
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        ignoreHTTPSErrors: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        timeout: 30_000,
-      });
+      const browser = await launchChromium();
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
       try {
         const page = await context.newPage();
         await page.goto(`${tls ? 'https' : 'http'}://127.0.0.1:${srv.port}/`, { timeout: 15_000 });
@@ -95,8 +73,7 @@ describe('headless Chromium ↔ connchan server', { timeout: 60_000 }, () => {
         assert.equal(pageClose?.code, 4020);
         assert.equal(pageClose?.reason, 'page bye');
       } finally {
-        await context.close();
-        rmSync(profile, { recursive: true, force: true });
+        await browser.close();
         await srv.close();
       }
     });
