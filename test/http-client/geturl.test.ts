@@ -1,6 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { gzipSync, deflateSync, deflateRawSync } from 'node:zlib';
+import { gzipSync, deflateSync, deflateRawSync, brotliCompressSync } from 'node:zlib';
 import { Writable, Readable } from 'node:stream';
 import { createServer as netServer } from 'node:net';
 import { createServer, type HttpServer } from '../../src/server/index.js';
@@ -60,6 +60,10 @@ before(async () => {
     z.writeUInt32LE(0xffffffff, z.length - 4);
     ctx.header('Content-Encoding', 'gzip');
     ctx.send(z, 200, 'text/plain');
+  });
+  server.route('GET', '/brotli', (ctx) => {
+    ctx.header('Content-Encoding', 'br');
+    ctx.send(brotliCompressSync(MEMBER_ONE), 200, 'text/plain');
   });
   server.route('GET', '/deflate-big', (ctx) => {
     ctx.header('Content-Encoding', 'deflate');
@@ -180,6 +184,25 @@ describe('geturl basics and the state fields', () => {
     await wait(bad);
     assert.equal(bad.status, 'error', 'zlib checks ISIZE');
     assert.match(bad.error, /length|check/i);
+  });
+
+  test('zip: a br body the server sent unasked is decoded, also into a channel', async () => {
+    const b = await client.geturl(`${base}/brotli`);
+    assert.equal(b.coding, 'br');
+    assert.equal(b.body, MEMBER_ONE);
+    assert.ok(b.currentsize < MEMBER_ONE.length / 10, 'received compressed');
+    const parts: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        parts.push(chunk);
+        cb();
+      },
+    });
+    const c = await client.geturl(`${base}/brotli`, { channel: sink });
+    assert.equal(c.status, 'ok');
+    assert.equal(Buffer.concat(parts).toString(), MEMBER_ONE);
+    const raw = await new HttpClient({ zip: false }).geturl(`${base}/brotli`);
+    assert.ok(raw.binary, 'zip off: left encoded, so binary');
   });
 
   test('chunked response body is de-chunked', async () => {
