@@ -41,9 +41,12 @@ typedef struct {
   /* input: bytes of the current frame still to skip, and a small header buffer */
   unsigned char *rbuf;
   size_t rlen;
-  /* output: the message to (re)send and how much of the current copy is written */
+  /* output: bytes owed to the server (to keep INFLIGHT in flight), the offset into the current
+     frame, and whether EPOLLOUT is armed because the socket was full */
+  size_t owed;
   size_t out_off;
-  int pending_sends; /* messages owed to the server (to keep INFLIGHT in flight) */
+  size_t block_len;
+  int want_out;
 } conn_t;
 
 static double now_s(void) {
@@ -134,20 +137,45 @@ static long consume_frames(conn_t *c) {
   return done;
 }
 
+/* Writes what is owed from the block of INFLIGHT identical frames; 0 when all is written, 1 when
+   the socket is full (EPOLLOUT then says when to go on). */
+static int send_owed(conn_t *c, const unsigned char *block, size_t flen) {
+  while (c->owed > 0) {
+    size_t pos = c->out_off % flen;
+    size_t n = c->owed < c->block_len - pos ? c->owed : c->block_len - pos;
+    ssize_t w = write(c->fd, block + pos, n);
+    if (w < 0) { if (errno == EAGAIN) return 1; if (errno == EINTR) continue; perror("write"); exit(1); }
+    c->owed -= (size_t)w;
+    c->out_off = (pos + (size_t)w) % flen;
+  }
+  return 0;
+}
+
 static int run_echo(const char *host, int port, int conns, int inflight, size_t size, double secs) {
   size_t flen;
   unsigned char *frame = build_frame(size, &flen);
+  /* INFLIGHT copies back to back: everything owed leaves in one write, as a client that queues
+     its sends would do, so that the load side spends one syscall per batch, not per message. */
+  size_t block_len = flen * (size_t)inflight;
+  unsigned char *block = malloc(block_len);
+  for (int i = 0; i < inflight; i++) memcpy(block + flen * (size_t)i, frame, flen);
   size_t rbuf_size = RBUF > flen * 2 + 64 ? RBUF : flen * 2 + 64;
   int ep = epoll_create1(0);
   conn_t *cs = calloc((size_t)conns, sizeof *cs);
   for (int i = 0; i < conns; i++) {
     cs[i].fd = connect_to(host, port);
     cs[i].rbuf = malloc(rbuf_size);
+    cs[i].block_len = block_len;
     handshake(&cs[i], host, port);
     fcntl(cs[i].fd, F_SETFL, O_NONBLOCK);
-    cs[i].pending_sends = inflight;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = &cs[i]};
+    cs[i].owed = block_len;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &cs[i]};
     epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+    if (send_owed(&cs[i], block, flen)) {
+      ev.events = EPOLLIN | EPOLLOUT;
+      epoll_ctl(ep, EPOLL_CTL_MOD, cs[i].fd, &ev);
+      cs[i].want_out = 1;
+    }
   }
   long messages = 0;
   double t0 = now_s(), end = t0 + secs;
@@ -157,28 +185,22 @@ static int run_echo(const char *host, int port, int conns, int inflight, size_t 
     for (int i = 0; i < n; i++) {
       conn_t *c = evs[i].data.ptr;
       if (evs[i].events & EPOLLIN) {
-        for (;;) {
-          if (c->rlen == rbuf_size) { fprintf(stderr, "input buffer full\n"); exit(1); }
-          ssize_t r = read(c->fd, c->rbuf + c->rlen, rbuf_size - c->rlen);
-          if (r > 0) {
-            c->rlen += (size_t)r;
-            long got = consume_frames(c);
-            messages += got;
-            c->pending_sends += (int)got;
-            continue;
-          }
-          if (r == 0) { fprintf(stderr, "server closed a connection\n"); exit(1); }
-          if (errno == EAGAIN) break;
-          if (errno == EINTR) continue;
-          perror("read"); exit(1);
-        }
+        /* Level-triggered: one read per readiness, what is left comes with the next wait. */
+        if (c->rlen == rbuf_size) { fprintf(stderr, "input buffer full\n"); exit(1); }
+        ssize_t r = read(c->fd, c->rbuf + c->rlen, rbuf_size - c->rlen);
+        if (r > 0) {
+          c->rlen += (size_t)r;
+          long got = consume_frames(c);
+          messages += got;
+          c->owed += (size_t)got * flen;
+        } else if (r == 0) { fprintf(stderr, "server closed a connection\n"); exit(1); }
+        else if (errno != EAGAIN && errno != EINTR) { perror("read"); exit(1); }
       }
-      /* Send what is owed (edge-triggered: keep writing until EAGAIN or nothing owed). */
-      while (c->pending_sends > 0) {
-        ssize_t w = write(c->fd, frame + c->out_off, flen - c->out_off);
-        if (w < 0) { if (errno == EAGAIN) break; if (errno == EINTR) continue; perror("write"); exit(1); }
-        c->out_off += (size_t)w;
-        if (c->out_off == flen) { c->out_off = 0; c->pending_sends--; }
+      int full = send_owed(c, block, flen);
+      if (full != c->want_out) {
+        struct epoll_event ev = {.events = EPOLLIN | (full ? EPOLLOUT : 0), .data.ptr = c};
+        epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+        c->want_out = full;
       }
     }
   }
