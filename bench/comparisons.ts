@@ -6,6 +6,8 @@ export interface Side {
   env?: Record<string, string>;
   /** Ratio to reach against this peer (instead of the comparison's `target`). */
   target?: number;
+  /** A reference point rather than a competitor (e.g. the platform's floor): no target. */
+  reference?: boolean;
 }
 
 export interface Comparison {
@@ -100,6 +102,11 @@ const wsServers: Side[] = [
   { label: 'ws', id: 'ws-echo:ws', env: WS_PLAIN },
   { label: 'ws+bufferutil+utf-8-validate', id: 'ws-echo:ws' },
 ];
+/**
+ * The least any server on Node's net.Socket can do per connection (accept, answer 101, hold):
+ * its figures bound what connchan or ws can reach, so the handshake and memory rows show it.
+ */
+const netFloor: Side = { label: 'node:net floor (101 only)', id: 'ws-echo:floor', reference: true };
 
 comparisons.push(
   ...(
@@ -125,7 +132,7 @@ comparisons.push(
     kind: 'wshandshake',
     load: [16],
     ours: 'ws-echo:connchan',
-    peers: wsServers,
+    peers: [...wsServers, netFloor],
     target: 2,
   },
   {
@@ -135,7 +142,7 @@ comparisons.push(
     kind: 'wsmemory',
     load: [10_000],
     ours: 'ws-echo:connchan',
-    peers: [wsServers[0]],
+    peers: [wsServers[0], netFloor],
     target: 0.5,
   },
 );

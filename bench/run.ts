@@ -123,7 +123,7 @@ async function runComparison(c: Comparison): Promise<string[]> {
     const ratio = rates[0] / rates[i + 1];
     const cpuRatio = cpuRates[0] / cpuRates[i + 1];
     let target = '';
-    const goal = peer.target ?? c.target;
+    const goal = peer.reference ? undefined : (peer.target ?? c.target);
     if (goal !== undefined) {
       const met = lowerIsBetter ? ratio <= goal : ratio >= goal;
       target = `${lowerIsBetter ? '≤' : '≥'}${goal} ${met ? '✓' : '✗'}`;

@@ -101,12 +101,19 @@ export function wsload(): string | undefined {
   return out;
 }
 
-/** Runs wsload and returns its JSON result. */
+/** Runs wsload and returns its JSON result; warns when the load side itself was saturated. */
 export function runWsload(args: (string | number)[]): Record<string, number> {
   const argv = [...pin(1), wsload()!, ...args.map(String)];
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wsload ${args.join(' ')} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const result = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  const busy = result.cpu / result.seconds;
+  if (busy > 0.9) {
+    console.error(
+      `warning: wsload ${args[0]} used ${(busy * 100).toFixed(0)}% of its core: the figure may be the load side's limit`,
+    );
+  }
+  return result;
 }
 
 /** Runs `measureLoad` against a freshly started server and adds the per-CPU-second rate. */

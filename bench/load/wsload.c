@@ -10,7 +10,8 @@
  *   wsload idle HOST PORT CONNS SECONDS
  *       opens CONNS WebSockets, prints "ready" once all are open, then holds them for SECONDS.
  *
- * Prints one JSON line: {"messages":…, "bytes":…, "seconds":…} (handshake: "handshakes").
+ * Prints one JSON line: {"messages":…, "bytes":…, "seconds":…, "cpu":…} (handshake: "handshakes";
+ * cpu: its own CPU seconds, so that a saturated load side is noticed).
  * Bounded in count and time; loopback only by intent (it takes any host, use 127.0.0.1).
  */
 #define _GNU_SOURCE
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +55,13 @@ static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds this process used: the caller checks that the load side was not saturated. */
+static double cpu_s(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static int connect_to(const char *host, int port) {
@@ -205,7 +214,7 @@ static int run_echo(const char *host, int port, int conns, int inflight, size_t 
     }
   }
   double elapsed = now_s() - t0;
-  printf("{\"messages\":%ld,\"bytes\":%.0f,\"seconds\":%.3f}\n", messages, (double)messages * size, elapsed);
+  printf("{\"messages\":%ld,\"bytes\":%.0f,\"seconds\":%.3f,\"cpu\":%.3f}\n", messages, (double)messages * size, elapsed, cpu_s());
   return 0;
 }
 
@@ -243,7 +252,7 @@ static int run_handshake(const char *host, int port, int conc, double secs) {
       active--;
     }
   }
-  printf("{\"handshakes\":%ld,\"seconds\":%.3f}\n", done, now_s() - t0);
+  printf("{\"handshakes\":%ld,\"seconds\":%.3f,\"cpu\":%.3f}\n", done, now_s() - t0, cpu_s());
   return 0;
 }
 
