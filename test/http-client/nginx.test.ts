@@ -3,32 +3,18 @@
 // Each run starts its own nginx on a free loopback port with a config in a temp dir.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer as netServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import { createServer, type HttpServer } from '../../src/server/index.js';
 import { HttpClient, wait } from '../../src/http-client/index.js';
 import { needPeer, peerAvailable } from '../helpers/peers.js';
 import { delay } from '../helpers/channel-pair.js';
+import { NGINX, startNginx, type RunningNginx } from '../helpers/nginx.js';
 
-const NGINX = '/usr/sbin/nginx';
 const CHECK = [NGINX, '-v'];
-let dir = '';
-let nginx: ChildProcess | undefined;
+let nginx: RunningNginx | undefined;
 let port = 0;
 let backend: HttpServer | undefined;
 let big: Buffer;
-
-async function freePort(): Promise<number> {
-  const s = netServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 before(async () => {
   if (!peerAvailable(CHECK)) return;
@@ -37,64 +23,22 @@ before(async () => {
     ctx.send(`got ${(await ctx.buffer()).length}`, 200, 'text/plain'),
   );
   const [b] = await backend.listen();
-  dir = mkdtempSync(join(tmpdir(), 'hc-nginx-'));
-  const www = join(dir, 'www');
-  mkdirSync(www);
-  mkdirSync(join(dir, 'logs'));
-  writeFileSync(join(www, 'small.txt'), 'hello from nginx\n');
-  writeFileSync(join(www, 'page.html'), '<p>' + 'compress me '.repeat(2000) + '</p>');
   big = randomBytes(16 * 1024 * 1024);
-  writeFileSync(join(www, 'big.bin'), big);
-  port = await freePort();
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `daemon off;
-master_process off;
-worker_processes 1;
-error_log ${dir}/logs/error.log warn;
-pid ${dir}/nginx.pid;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  types { text/plain txt; text/html html; application/octet-stream bin; }
-  keepalive_timeout 1s;
-  keepalive_requests 1000;
-  gzip on;
-  gzip_min_length 100;
-  gzip_types text/plain text/html;
-  server {
-    listen 127.0.0.1:${port};
-    root ${www};
-    location /ret { return 200 "returned\\n"; }
-    location /post { proxy_pass http://127.0.0.1:${b.port}/post; proxy_http_version 1.1; }
-  }
-}
-`,
-  );
-  nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = netServer();
-      s.once('error', () => resolve(true));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
-    });
-    if (ok) break;
-    await delay(50);
-  }
+  nginx = await startNginx({
+    files: {
+      'small.txt': 'hello from nginx\n',
+      'page.html': '<p>' + 'compress me '.repeat(2000) + '</p>',
+      'big.bin': big,
+    },
+    keepaliveTimeout: '1s',
+    postTo: b.port,
+  });
+  port = nginx.port;
 });
 
 after(async () => {
-  if (nginx) {
-    nginx.kill('SIGTERM');
-    await new Promise((r) => nginx?.once('exit', r));
-  }
+  await nginx?.stop();
   await backend?.close({ graceMs: 100 });
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('against nginx', () => {

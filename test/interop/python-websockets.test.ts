@@ -2,12 +2,12 @@
 // python3 on PATH may be another installation without the module.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { live, open, send, type WsCloseInfo } from '../../src/ws/index.js';
+import { startPeer } from '../helpers/peer-process.js';
 import { needPeer } from '../helpers/peers.js';
 import { testCert } from '../helpers/tls.js';
 import { startServer } from '../ws/ws-helpers.js';
@@ -15,22 +15,6 @@ import { startServer } from '../ws/ws-helpers.js';
 const PY = '/usr/bin/python3';
 const CHECK = [PY, '-c', 'import websockets'];
 const PEERS = join(import.meta.dirname, 'peers');
-
-function run(args: string[], ms = 20_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(PY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (c) => (out += c));
-    p.stderr.on('data', (c) => (err += c));
-    const t = setTimeout(() => p.kill('SIGKILL'), ms);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      if (code === 0) resolve(out);
-      else reject(new Error(`python exited with ${code}: ${err}`));
-    });
-  });
-}
 
 describe('python3-websockets client → connchan server', { timeout: 30_000 }, () => {
   for (const tls of [false, true]) {
@@ -61,7 +45,7 @@ describe('python3-websockets client → connchan server', { timeout: 30_000 }, (
           writeFileSync(join(dir, 'ca.pem'), (await testCert()).cert);
           args.push(join(dir, 'ca.pem'));
         }
-        const out = JSON.parse(await run(args));
+        const out = JSON.parse(await startPeer(PY, args).output());
         assert.deepEqual(out, {
           extensions: ['permessage-deflate'],
           subprotocol: 'chat',
@@ -83,12 +67,9 @@ describe('python3-websockets client → connchan server', { timeout: 30_000 }, (
 describe('connchan client → python3-websockets server', { timeout: 30_000 }, () => {
   test('text, binary, 1 MiB, fragmented both ways, ping/pong, compression, server close code', async (t) => {
     if (!needPeer(t, 'python3-websockets', CHECK)) return;
-    const p = spawn(PY, [join(PEERS, 'py_server.py')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = startPeer(PY, [join(PEERS, 'py_server.py')]);
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        p.stdout.once('data', (c: Buffer) => resolve(Number(c.toString().trim())));
-        p.once('exit', () => reject(new Error('python server exited')));
-      });
+      const port = Number(await p.nextLine());
       const conn = await open(`ws://127.0.0.1:${port}/`);
       assert.equal(conn.compressed, true);
       const next = () => new Promise<string | Buffer>((r) => conn.once('message', r));
@@ -117,7 +98,7 @@ describe('connchan client → python3-websockets server', { timeout: 30_000 }, (
       send(conn, 'text', 'close-me');
       assert.deepEqual(await conn.closed(), { code: 4002, reason: 'py bye', wasClean: true });
     } finally {
-      p.kill();
+      await p.stop();
     }
   });
 });

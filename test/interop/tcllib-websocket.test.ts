@@ -2,12 +2,12 @@
 // implement permessage-deflate, so these run uncompressed).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { live, open, send, type WsCloseInfo } from '../../src/ws/index.js';
 import { until } from '../helpers/channel-pair.js';
+import { startPeer } from '../helpers/peer-process.js';
 import { needPeer } from '../helpers/peers.js';
 import { testCert } from '../helpers/tls.js';
 import { startServer } from '../ws/ws-helpers.js';
@@ -15,30 +15,16 @@ import { startServer } from '../ws/ws-helpers.js';
 const CHECK = ['sh', '-c', 'echo "package require websocket; package require tls" | tclsh'];
 const PEERS = join(import.meta.dirname, 'peers');
 
-function runTcl(args: string[], ms = 20_000): Promise<string[][]> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('tclsh', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (c) => (out += c));
-    p.stderr.on('data', (c) => (err += c));
-    const t = setTimeout(() => p.kill('SIGKILL'), ms);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      if (code !== 0) reject(new Error(`tclsh exited with ${code}: ${err}\n${out}`));
-      // Each line is a Tcl list "key value"; values here have no braces but may have spaces.
-      else
-        resolve(
-          out
-            .trim()
-            .split('\n')
-            .map((l) => {
-              const m = /^(\S+) (.*)$/.exec(l);
-              return m ? [m[1], m[2].replace(/^\{(.*)\}$/, '$1')] : [l];
-            }),
-        );
+// Each line of the client's output is a Tcl list "key value"; values here have no braces but may
+// have spaces.
+function tclLines(out: string): string[][] {
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const m = /^(\S+) (.*)$/.exec(l);
+      return m ? [m[1], m[2].replace(/^\{(.*)\}$/, '$1')] : [l];
     });
-  });
 }
 
 describe('tcllib websocket client → connchan server', { timeout: 30_000 }, () => {
@@ -58,11 +44,13 @@ describe('tcllib websocket client → connchan server', { timeout: 30_000 }, () 
       try {
         const dir = mkdtempSync(join(tmpdir(), 'connchan-tcl-'));
         writeFileSync(join(dir, 'ca.pem'), (await testCert()).cert);
-        const lines = await runTcl([
-          join(PEERS, 'tcl_client.tcl'),
-          `${srv.url.replace('127.0.0.1', 'localhost')}/echo`,
-          join(dir, 'ca.pem'),
-        ]);
+        const lines = tclLines(
+          await startPeer('tclsh', [
+            join(PEERS, 'tcl_client.tcl'),
+            `${srv.url.replace('127.0.0.1', 'localhost')}/echo`,
+            join(dir, 'ca.pem'),
+          ]).output(),
+        );
         assert.deepEqual(lines, [
           ['connect', 'CONNECTED'],
           ['text', 'héllo'],
@@ -89,14 +77,9 @@ describe('tcllib websocket client → connchan server', { timeout: 30_000 }, () 
 describe('connchan client → tcllib websocket server', { timeout: 30_000 }, () => {
   test('text, binary, 1 MiB, fragmented both ways, ping/pong, close code and reason', async (t) => {
     if (!needPeer(t, 'tcllib', CHECK)) return;
-    const p = spawn('tclsh', [join(PEERS, 'tcl_server.tcl')], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const p = startPeer('tclsh', [join(PEERS, 'tcl_server.tcl')]);
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        p.stdout.once('data', (c: Buffer) => resolve(Number(c.toString().trim())));
-        p.once('exit', () => reject(new Error('tclsh server exited')));
-      });
+      const port = Number(await p.nextLine());
       // tcllib 1.4.2's test fails (a Tcl error, no answer) on a request without
       // Sec-WebSocket-Protocol ("key protocols not known in dictionary"), so we offer one.
       const conn = await open(`ws://127.0.0.1:${port}/echo`, undefined, { protocols: ['chat'] });
@@ -139,16 +122,12 @@ describe('connchan client → tcllib websocket server', { timeout: 30_000 }, () 
       assert.deepEqual(await conn.closed(), { code: 1006, reason: '', wasClean: false });
       // Our close code and reason reach tcllib's handler.
       const second = await open(`ws://127.0.0.1:${port}/echo`, undefined, { protocols: ['chat'] });
-      const line = new Promise<string>((r) =>
-        p.stdout.on('data', (c: Buffer) => {
-          if (c.includes('close')) r(c.toString().trim());
-        }),
-      );
+      const line = p.nextLine((l) => l.includes('close'));
       second.close(4005, 'node bye');
       assert.equal(await line, 'close 4005 {node bye}');
       await second.closed();
     } finally {
-      p.kill();
+      await p.stop();
     }
   });
 });
