@@ -42,7 +42,7 @@ async function runSide(
   side: Side,
   extraEnv: Record<string, string> = {},
 ): Promise<Measurement> {
-  const env = { ...side.env, ...extraEnv };
+  const env = { ...c.env, ...side.env, ...extraEnv };
   const [script, kind] = side.id.split(':');
   switch (c.kind ?? 'worker') {
     case 'worker':
@@ -109,7 +109,7 @@ async function runComparison(c: Comparison): Promise<string[]> {
   const nginx = c.kind === 'nginx' ? await startNginx() : undefined;
   const extraEnv: Record<string, string> = nginx ? { BENCH_NGINX_PORT: String(nginx.port) } : {};
   try {
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; r < Math.max(rounds, c.minRounds ?? 0); r++) {
       for (const [i, side] of sides.entries()) samples[i].push(await runSide(c, side, extraEnv));
     }
   } finally {
