@@ -8,6 +8,7 @@ import type { Transport } from '../io/dial.js';
 import { ByteQueue } from '../proto/bytes/byte-queue.js';
 import { parseTimeValue } from '../io/time-value.js';
 import { TimeoutError } from '../io/errors.js';
+import { FlushWaiters } from './flush-waiters.js';
 import { ChannelIoError, ChannelStateError } from './errors.js';
 import {
   CallbackRegistration,
@@ -154,6 +155,7 @@ export class Channel {
   #onGone: ((channel: Channel) => void) | ((channel: Channel) => void)[] | undefined;
   #writeTap: ((bytes: Uint8Array, accepted: number) => void) | undefined;
   #shutdownHooks: (() => void | Promise<void>)[] | undefined;
+  #flushWaiters: FlushWaiters | undefined;
 
   constructor(init: ChannelInit) {
     this.name = init.name;
@@ -368,30 +370,16 @@ export class Channel {
    * The promise form of NaviServer's "write an empty string from a w callback until sendbuffer
    * is 0".
    */
-  async flush(timeoutMs = this.#sendTimeoutMs || this.#limits.closeWaitMs): Promise<void> {
-    if (this.sendBuffer === 0) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new TimeoutError(`channel "${this.name}" timeout on send operation (${timeoutMs} ms)`, {
-            code: 'ERR_CHAN_SEND_TIMEOUT',
-            timeoutMs,
-          }),
-        );
-      }, timeoutMs);
-      const done = () => {
-        cleanup();
-        resolve();
-      };
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.#socket.off('drain', done);
-        this.#socket.off('close', done);
-      };
-      this.#socket.once('drain', done);
-      this.#socket.once('close', done);
-    });
+  flush(timeoutMs = this.#sendTimeoutMs || this.#limits.closeWaitMs): Promise<void> {
+    if (this.sendBuffer === 0) return Promise.resolve();
+    this.#flushWaiters ??= new FlushWaiters(this.name);
+    const waiting = this.#flushWaiters.wait(timeoutMs);
+    // 'drain' only comes after a write that filled the socket's buffer: below that mark, the
+    // callback of an empty write (called in order, after what is queued) says it is out.
+    if (!this.#socket.writableNeedDrain) {
+      this.#socket.write(EMPTY, () => this.#flushWaiters?.releaseAll());
+    }
+    return waiting;
   }
 
   /** Registers (or replaces) the callback. */
@@ -549,6 +537,7 @@ export class Channel {
 
   /** @internal the socket's 'drain'. */
   onSocketDrain(): void {
+    this.#flushWaiters?.releaseAll();
     this.#wake();
     const hooks = this.#ownerHooks;
     if (hooks !== undefined) hooks.drain(this.#owner);
@@ -583,6 +572,7 @@ export class Channel {
 
   /** @internal the socket's 'close'. */
   onSocketClose(): void {
+    this.#flushWaiters?.releaseAll();
     this.#socketClosed = true;
     this.#eof = true;
     this.#wake();
