@@ -87,6 +87,8 @@ export interface ChannelOwnerHooks<T> {
   drain(owner: T): void;
   /** The socket closed (after the channel's own handling). */
   close(owner: T): void;
+  /** The server is shutting down (before the channel's `x` callback, if one is registered). */
+  shutdown?(owner: T): void | Promise<void>;
 }
 
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
@@ -446,6 +448,8 @@ export class Channel {
     if (this.#closed) return;
     const hooks = this.#shutdownHooks;
     if (hooks !== undefined) await Promise.all(hooks.map((fn) => fn()));
+    const owner = this.#ownerHooks;
+    if (owner?.shutdown !== undefined) await owner.shutdown(this.#owner);
     const cb = this.#callback;
     if (cb && !this.#closed) await this.#invoke(cb, 'x');
   }

@@ -33,7 +33,7 @@ import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
 import { InflateOrder } from './inflate-order.js';
 import { Keepalive, type KeepaliveHooks } from './keepalive.js';
 import { badType, opcodeName, toBuffer, toOpcode } from './send-types.js';
-import { connections, log, register, unregister } from './registry.js';
+import { log, register, unregister } from './registry.js';
 import type {
   WsCloseInfo,
   WsConnectionEvent,
@@ -185,9 +185,6 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       ping: init.ping ?? EMPTY,
     });
     extendStatus(channel, statusOf);
-    // The server's graceful shutdown tells channels through their callback ('x'): answer it
-    // with a closing handshake (1001), which the server then awaits up to its grace period.
-    if (!channel.closed) channel.setCallback(websocket, 'x');
     register(this);
   }
 
@@ -674,6 +671,9 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     channelHooks = {
       drain: (c) => c.#onDrain(),
       close: (c) => c.#onSocketClose(),
+      // The server's graceful shutdown: a closing handshake (1001), which the server then awaits
+      // up to its grace period. (The channel's callback stays free for the application.)
+      shutdown: (c) => c.close(1001),
     };
     writerHooks = {
       closed: (c) => c.#state === 'CLOSED',
@@ -695,14 +695,4 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
       return c instanceof WebSocketConnection ? (c.#status() as Partial<ChannelStatus>) : {};
     };
   }
-}
-
-/** The channel callback of every WebSocket (shown by `list`): a server shutdown closes with 1001. */
-function websocket(reason: string, name: string): number {
-  if (reason === 'x') {
-    for (const c of connections()) {
-      if (c.name === name) c.close(1001);
-    }
-  }
-  return 1; // KEEP: the channel stays until the closing handshake is over
 }

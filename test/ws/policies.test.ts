@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
-import { list, status } from '../../src/channels/index.js';
+import { callback, KEEP, list, status } from '../../src/channels/index.js';
 import { Opcode } from '../../src/proto/ws/opcodes.js';
 import {
   close,
@@ -315,6 +315,18 @@ describe('server shutdown', () => {
       wasClean: true,
     });
     assert.equal(list({ server: srv.http.name }).length, 0);
+  });
+
+  test("an application's own x callback on a WebSocket's channel fires too, beside the 1001", async () => {
+    const srv = await echoServer();
+    const a = await open(`${srv.url}/echo`);
+    await until(() => list({ server: srv.http.name }).length === 1, 'the server side in the table');
+    const [entry] = list({ server: srv.http.name });
+    const reasons: string[] = [];
+    callback(entry.name, (why) => (reasons.push(why), KEEP), 'x', { server: srv.http.name });
+    await srv.http.close({ graceMs: 3000 });
+    assert.deepEqual(reasons, ['x']);
+    assert.equal((await a.closed()).code, 1001);
   });
 });
 
