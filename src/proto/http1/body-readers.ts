@@ -9,12 +9,12 @@
  *     └──"0[;ext]CRLF"──▶ TRAILERS ──CRLF, or field lines + CRLF──▶ DONE
  * ```
  */
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import { NEED_DATA, type NeedData } from '../need-data.js';
 import { TCHAR_CLASS, type HeaderList } from './headers.js';
 import { HttpErrorCode, describeChar, httpError } from './errors.js';
 import { parseTrailerLines } from './field-lines.js';
-import type { InputBuffer } from './input-buffer.js';
+import { CR, CRLFCRLF, LF, LF_LF, type InputBuffer } from './input-buffer.js';
 
 /** Returned by {@link BodyReader.read} when the body is complete. */
 export const BODY_END: unique symbol = Symbol('BODY_END');
@@ -28,11 +28,6 @@ export interface BodyLimits {
   maxTrailerBytes: number;
   maxHeaderCount: number;
 }
-
-const CR = 0x0d;
-const LF = 0x0a;
-const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
-const LF_LF = Buffer.from('\n\n', 'latin1');
 
 const K_NONE = 0;
 const K_LENGTH = 1;
@@ -116,17 +111,8 @@ export class BodyReader {
    */
   read(input: InputBuffer, eof: boolean): Buffer | NeedData | typeof BODY_END {
     switch (this.#kind) {
-      case K_LENGTH: {
-        if (this.#remaining === 0) return BODY_END;
-        let n = input.length;
-        if (n === 0) {
-          if (!input.pull(0)) return eof ? this.#incomplete() : NEED_DATA;
-          n = input.length;
-        }
-        const take = n < this.#remaining ? n : this.#remaining;
-        this.#remaining -= take;
-        return input.take(take);
-      }
+      case K_LENGTH:
+        return this.#remaining === 0 ? BODY_END : this.#readData(input, eof);
       case K_CHUNKED:
         return this.#readChunked(input, eof);
       case K_CLOSE: {
@@ -155,15 +141,9 @@ export class BodyReader {
           return eof ? this.#incomplete() : NEED_DATA;
         }
         case DATA: {
-          let n = input.length;
-          if (n === 0) {
-            if (!input.pull(0)) return eof ? this.#incomplete() : NEED_DATA;
-            n = input.length;
-          }
-          const take = n < this.#remaining ? n : this.#remaining;
-          this.#remaining -= take;
+          const data = this.#readData(input, eof);
           if (this.#remaining === 0) this.#state = DATA_CRLF;
-          return input.take(take);
+          return data;
         }
         case DATA_CRLF: {
           const n = input.length;
@@ -211,6 +191,18 @@ export class BodyReader {
           return BODY_END;
       }
     }
+  }
+
+  /** Up to `#remaining` bytes of a length body or chunk, as a view, or `NEED_DATA`. */
+  #readData(input: InputBuffer, eof: boolean): Buffer | NeedData {
+    let n = input.length;
+    if (n === 0) {
+      if (!input.pull(0)) return eof ? this.#incomplete() : NEED_DATA;
+      n = input.length;
+    }
+    const take = n < this.#remaining ? n : this.#remaining;
+    this.#remaining -= take;
+    return input.take(take);
   }
 
   /** Parses `size [ext] CRLF` whose LF is at `lf`, and consumes it. */

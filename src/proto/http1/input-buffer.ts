@@ -12,6 +12,14 @@
  */
 import { Buffer } from 'node:buffer';
 
+/** The bytes and byte patterns the head and body readers look for. */
+export const CR = 0x0d;
+export const LF = 0x0a;
+export const CRLF = Buffer.from('\r\n', 'latin1');
+export const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+export const LF_LF = Buffer.from('\n\n', 'latin1');
+export const LF_CRLF = Buffer.from('\n\r\n', 'latin1');
+
 const EMPTY = Buffer.alloc(0);
 
 type Latin1Slicer = (buf: Buffer, start: number, end: number) => string;

@@ -6,9 +6,8 @@
  */
 import { HeaderList, TCHAR_CLASS, isToken } from './headers.js';
 import { HttpErrorCode, describeChar, httpError } from './errors.js';
+import { httpVersion, matchAt, persists, refuseBareLfInFirstLine } from './head-parts.js';
 import {
-  CONN_CLOSE,
-  CONN_KEEP_ALIVE,
   CONN_UPGRADE,
   FIELD_LINES_SRC,
   FieldScan,
@@ -63,8 +62,7 @@ const VERSION_RE = /^HTTP\/(\d)\.(\d)$/;
  * ```
  */
 export function matchRequestHead(s: string, start: number): number {
-  REQUEST_HEAD_RE.lastIndex = start;
-  return REQUEST_HEAD_RE.test(s) ? REQUEST_HEAD_RE.lastIndex : -1;
+  return matchAt(REQUEST_HEAD_RE, s, start);
 }
 
 /**
@@ -111,16 +109,11 @@ export function buildRequestHead(
   const sp = s.indexOf(' ', start);
   const method = s.slice(start, sp);
   const target = s.slice(sp + 1, lineEnd - 9);
-  const major = s.charCodeAt(lineEnd - 3) - 0x30;
-  const minor = s.charCodeAt(lineEnd - 1) - 0x30;
-  if (major !== 1) {
-    throw httpError(
-      HttpErrorCode.UNSUPPORTED_VERSION,
-      `HTTP version ${major}.${minor} is not supported`,
-      505,
-    );
-  }
-  const version = minor === 0 ? '1.0' : '1.1';
+  const version = httpVersion(
+    s.charCodeAt(lineEnd - 3) - 0x30,
+    s.charCodeAt(lineEnd - 1) - 0x30,
+    505,
+  );
 
   const lines: number[] = [];
   scan.reset();
@@ -140,7 +133,7 @@ export function buildRequestHead(
     target,
     version,
     headers: HeaderList.fromLines(s, lines),
-    keepAlive: (conn & CONN_CLOSE) === 0 && (version === '1.1' || (conn & CONN_KEEP_ALIVE) !== 0),
+    keepAlive: persists(conn, version),
     contentLength: scan.contentLength < 0 ? undefined : scan.contentLength,
     chunked,
     expectContinue: scan.expectContinue,
@@ -188,14 +181,7 @@ function uriTooLong(max: number): Error {
 
 /** Throws the precise error for a head that failed {@link REQUEST_HEAD_RE}. */
 function diagnoseRequestHead(s: string, lineEnd: number): never {
-  const lf = s.indexOf('\n');
-  if (lf >= 0 && lf < lineEnd + 1) {
-    throw httpError(
-      HttpErrorCode.INVALID_LINE_ENDING,
-      'request line ends with a bare LF (CRLF required)',
-      400,
-    );
-  }
+  refuseBareLfInFirstLine(s, lineEnd, 'request', 400);
   const line = s.slice(0, lineEnd);
   const parts = line.split(' ');
   if (parts.length !== 3) {

@@ -7,9 +7,8 @@
 import { HeaderList, FIELD_VALUE_CLASS } from './headers.js';
 import { HttpErrorCode, httpError } from './errors.js';
 import type { BodyKind } from './body-readers.js';
+import { httpVersion, matchAt, persists, refuseBareLfInFirstLine } from './head-parts.js';
 import {
-  CONN_CLOSE,
-  CONN_KEEP_ALIVE,
   FIELD_LINES_SRC,
   FieldScan,
   diagnoseFieldLines,
@@ -55,8 +54,7 @@ const STATUS_LINE_RE = new RegExp(`^HTTP/\\d\\.\\d \\d{3}(?: [${FIELD_VALUE_CLAS
  * ```
  */
 export function matchResponseHead(s: string, start: number): number {
-  RESPONSE_HEAD_RE.lastIndex = start;
-  return RESPONSE_HEAD_RE.test(s) ? RESPONSE_HEAD_RE.lastIndex : -1;
+  return matchAt(RESPONSE_HEAD_RE, s, start);
 }
 
 /**
@@ -98,16 +96,11 @@ export function buildResponseHead(
   method: string,
 ): ResponseHead {
   const lineEnd = s.indexOf('\r', start);
-  const major = s.charCodeAt(start + 5) - 0x30;
-  const minor = s.charCodeAt(start + 7) - 0x30;
-  if (major !== 1) {
-    throw httpError(
-      HttpErrorCode.UNSUPPORTED_VERSION,
-      `HTTP version ${major}.${minor} is not supported`,
-      undefined,
-    );
-  }
-  const version = minor === 0 ? '1.0' : '1.1';
+  const version = httpVersion(
+    s.charCodeAt(start + 5) - 0x30,
+    s.charCodeAt(start + 7) - 0x30,
+    undefined,
+  );
   const status =
     (s.charCodeAt(start + 9) - 0x30) * 100 +
     (s.charCodeAt(start + 10) - 0x30) * 10 +
@@ -166,11 +159,7 @@ export function buildResponseHead(
     reason,
     version,
     headers: HeaderList.fromOffsets(s, offs),
-    keepAlive:
-      !forceClose &&
-      bodyKind !== 'close' &&
-      (conn & CONN_CLOSE) === 0 &&
-      (version === '1.1' || (conn & CONN_KEEP_ALIVE) !== 0),
+    keepAlive: !forceClose && bodyKind !== 'close' && persists(conn, version),
     contentLength: cl < 0 ? undefined : cl,
     chunked: bodyKind === 'chunked',
     bodyKind,
@@ -179,14 +168,7 @@ export function buildResponseHead(
 
 /** Throws the precise error for a head that failed {@link RESPONSE_HEAD_RE}. */
 function diagnoseResponseHead(s: string, lineEnd: number): never {
-  const lf = s.indexOf('\n');
-  if (lf >= 0 && lf < lineEnd + 1) {
-    throw httpError(
-      HttpErrorCode.INVALID_LINE_ENDING,
-      'status line ends with a bare LF (CRLF required)',
-      undefined,
-    );
-  }
+  refuseBareLfInFirstLine(s, lineEnd, 'status', undefined);
   const line = s.slice(0, lineEnd);
   if (!STATUS_LINE_RE.test(line)) {
     throw httpError(

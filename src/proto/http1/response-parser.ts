@@ -15,14 +15,23 @@
  * the client knows which ones were never answered. EOF inside a head or a length/chunked body
  * throws `ERR_HTTP_INCOMPLETE_HEAD` / `ERR_HTTP_INCOMPLETE_BODY`. Errors have no `status`.
  */
-import { Buffer } from 'node:buffer';
-import { ProtocolError, UsageError } from '../../errors.js';
-import { NEED_DATA, PAUSED, type NeedData, type Paused } from '../need-data.js';
-import { BODY_END, BodyReader } from './body-readers.js';
+import type { Buffer } from 'node:buffer';
+import { ProtocolError } from '../../errors.js';
+import { NEED_DATA, type NeedData, type Paused } from '../need-data.js';
 import { HttpErrorCode, httpError, withoutStatus } from './errors.js';
-import { FieldScan } from './field-lines.js';
 import type { HeaderList } from './headers.js';
-import { InputBuffer } from './input-buffer.js';
+import {
+  EOF_EVENT,
+  HEAD_EOF,
+  HEAD_FOUND,
+  HEAD_UNEXPECTED,
+  MessageReader,
+  S_BODY,
+  S_HEAD,
+  S_PAUSED as S_UPGRADED,
+  parserLimits,
+  type HeadSyntax,
+} from './message-reader.js';
 import {
   buildResponseHead,
   matchResponseHead,
@@ -60,24 +69,11 @@ export type ResponseEvent =
   | { type: 'end'; trailers?: HeaderList }
   | { type: 'eof' };
 
-const END_EVENT: ResponseEvent = Object.freeze({ type: 'end' });
-const EOF_EVENT: ResponseEvent = Object.freeze({ type: 'eof' });
-
-const CR = 0x0d;
-const LF = 0x0a;
-const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
-const LF_LF = Buffer.from('\n\n', 'latin1');
-const LF_CRLF = Buffer.from('\n\r\n', 'latin1');
-
-/** Text converted per attempt on the fast path: a typical head, or many pipelined ones. */
-const FAST_TEXT_BYTES = 4096;
-
-const S_HEAD = 0;
-const S_BODY = 1;
-const S_UPGRADED = 2;
-const S_EOF = 3;
-const S_ERROR = 4;
-const S_DETACHED = 5;
+const RESPONSE_SYNTAX: HeadSyntax = Object.freeze({
+  name: 'response',
+  server: false,
+  match: matchResponseHead,
+});
 
 /**
  * Pull parser for the responses arriving on one client connection (RFC 9112).
@@ -96,31 +92,15 @@ const S_DETACHED = 5;
  * ```
  */
 export class ResponseParser {
-  readonly #input = new InputBuffer();
-  readonly #scan = new FieldScan();
-  readonly #body: BodyReader;
+  readonly #reader: MessageReader;
   readonly #limits: Required<ResponseParserOptions>;
   /** Methods of the requests sent and not yet answered, oldest at #first. */
   #methods: string[] = [];
   #first = 0;
-  #state = S_HEAD;
-  #searched = 0;
-  /** The fast path failed for the current head: find its end by searching instead. */
-  #slow = false;
-  #eof = false;
-  #error: unknown = undefined;
 
   constructor(options: ResponseParserOptions = {}) {
-    const limits = { ...DEFAULT_RESPONSE_PARSER_OPTIONS, ...options };
-    for (const [k, v] of Object.entries(limits)) {
-      if (!Number.isSafeInteger(v) || v <= 0) {
-        throw new UsageError(`${k} must be a positive integer`, {
-          code: 'ERR_HTTP_INVALID_OPTION',
-        });
-      }
-    }
-    this.#limits = limits;
-    this.#body = new BodyReader(limits);
+    this.#limits = parserLimits(DEFAULT_RESPONSE_PARSER_OPTIONS, options);
+    this.#reader = new MessageReader(RESPONSE_SYNTAX, this.#limits);
   }
 
   /** Requests sent whose response has not started yet. */
@@ -130,7 +110,7 @@ export class ResponseParser {
 
   /** Unparsed bytes held. */
   get bufferedBytes(): number {
-    return this.#input.total;
+    return this.#reader.input.total;
   }
 
   /**
@@ -143,50 +123,21 @@ export class ResponseParser {
 
   /** Hands the parser received bytes. It keeps a reference: do not reuse the chunk's memory. */
   feed(chunk: Uint8Array): void {
-    if (this.#state === S_DETACHED) throw detached();
-    if (this.#eof) {
-      throw new UsageError('feed() after feedEof()', { code: 'ERR_HTTP_FEED_AFTER_EOF' });
-    }
-    this.#input.push(
-      Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length),
-    );
+    this.#reader.feed(chunk);
   }
 
   /** Tells the parser the server closed its side. Ends a close-delimited body. */
   feedEof(): void {
-    this.#eof = true;
+    this.#reader.feedEof();
   }
 
   /** The next event, `NEED_DATA`, or `PAUSED` (after an upgrade). Throws `ProtocolError`. */
   next(): ResponseEvent | NeedData | Paused {
+    const reader = this.#reader;
     try {
-      switch (this.#state) {
-        case S_HEAD:
-          return this.#readHead();
-        case S_BODY: {
-          const r = this.#body.read(this.#input, this.#eof);
-          if (r === NEED_DATA) return NEED_DATA;
-          if (r !== BODY_END) return { type: 'data', data: r };
-          this.#state = S_HEAD;
-          const trailers = this.#body.trailers;
-          return trailers === undefined ? END_EVENT : { type: 'end', trailers };
-        }
-        case S_UPGRADED:
-          return PAUSED;
-        case S_EOF:
-          return EOF_EVENT;
-        case S_DETACHED:
-          throw detached();
-        default:
-          throw this.#error;
-      }
+      return reader.state === S_HEAD ? this.#readHead() : reader.step(S_HEAD);
     } catch (err) {
-      const e = err instanceof ProtocolError ? withoutStatus(err) : err;
-      if (this.#state !== S_DETACHED) {
-        this.#state = S_ERROR;
-        this.#error = e;
-      }
-      throw e;
+      throw reader.fail(err instanceof ProtocolError ? withoutStatus(err) : err);
     }
   }
 
@@ -195,89 +146,32 @@ export class ResponseParser {
    * first bytes of the new protocol. The parser is finished afterwards.
    */
   takeUnparsed(): Buffer[] {
-    this.#state = S_DETACHED;
-    return this.#input.drain();
+    return this.#reader.takeUnparsed();
   }
 
   #readHead(): ResponseEvent | NeedData {
-    const input = this.#input;
-    const max = this.#limits.maxHeaderBytes;
-    for (;;) {
-      const n = input.length;
-      // Some servers send a stray CRLF after a body; it is not the start of a response.
-      if (n >= 2 && input.byteAt(0) === CR && input.byteAt(1) === LF) {
-        input.skip(2);
-        this.#searched = 0;
-        continue;
-      }
-      if (n > 0 && this.#first === this.#methods.length) {
+    const reader = this.#reader;
+    const found = reader.findHead(this.#first !== this.#methods.length);
+    if (found !== HEAD_FOUND) {
+      if (found === HEAD_UNEXPECTED) {
         throw httpError(
           HttpErrorCode.UNSOLICITED_RESPONSE,
           'response bytes arrived while no request was waiting for one',
           undefined,
         );
       }
-      if (n > 0 && !this.#slow) {
-        // Fast path: one regex over the chunk's text both validates the head and finds its end.
-        const s = input.text(FAST_TEXT_BYTES);
-        const start = input.textStart;
-        const end = matchResponseHead(s, start);
-        if (end >= 0) {
-          if (end - start > max) this.#tooLarge();
-          const head = buildResponseHead(
-            s,
-            start,
-            end,
-            this.#scan,
-            this.#limits.maxHeaderCount,
-            this.#methods[this.#first],
-          );
-          input.skip(end - start);
-          return this.#onHead(head);
-        }
-        this.#slow = true;
-      }
-      const end = n >= 4 ? input.indexOf(CRLFCRLF, this.#searched) : -1;
-      if (end >= 0) {
-        if (end + 4 > max) this.#tooLarge();
-        const head = parseResponseHead(
-          input.latin1(0, end + 4),
-          this.#scan,
-          this.#limits.maxHeaderCount,
-          this.#methods[this.#first],
-        );
-        input.skip(end + 4);
-        return this.#onHead(head);
-      }
-      if (n > 0) {
-        if (n > max) this.#tooLarge();
-        const from = this.#searched;
-        if (input.indexOf(LF_LF, from) >= 0 || input.indexOf(LF_CRLF, from) >= 0) {
-          throw httpError(
-            HttpErrorCode.INVALID_LINE_ENDING,
-            'response head with bare LF line endings (CRLF required)',
-            undefined,
-          );
-        }
-        this.#searched = n > 3 ? n - 3 : 0;
-      }
-      if (input.pull(max + 4)) continue;
-      if (!this.#eof) return NEED_DATA;
-      if (n === 0) {
-        this.#state = S_EOF;
-        return EOF_EVENT;
-      }
-      throw httpError(
-        HttpErrorCode.INCOMPLETE_HEAD,
-        'connection closed in the middle of a response head',
-        undefined,
-      );
+      return found === HEAD_EOF ? EOF_EVENT : NEED_DATA;
     }
+    const method = this.#methods[this.#first];
+    const max = this.#limits.maxHeaderCount;
+    const head = reader.matched
+      ? buildResponseHead(reader.text, reader.start, reader.end, reader.scan, max, method)
+      : parseResponseHead(reader.text, reader.scan, max, method);
+    reader.skipHead();
+    return this.#onHead(head);
   }
 
   #onHead(head: ResponseHead): ResponseEvent {
-    this.#searched = 0;
-    this.#slow = false;
     const method = this.#methods[this.#first];
     const status = head.status;
     if (status < 200 && status !== 101) {
@@ -285,14 +179,14 @@ export class ResponseParser {
     }
     this.#shiftMethod();
     if (status === 101 || (method === 'CONNECT' && status < 300)) {
-      this.#state = S_UPGRADED;
+      this.#reader.state = S_UPGRADED;
       return { type: 'upgrade', head };
     }
-    const body = this.#body;
+    const body = this.#reader.body;
     if (head.bodyKind === 'chunked') body.startChunked();
     else if (head.bodyKind === 'close') body.startClose();
     else body.startLength(head.bodyKind === 'length' ? (head.contentLength as number) : 0);
-    this.#state = S_BODY;
+    this.#reader.state = S_BODY;
     return { type: 'response', head };
   }
 
@@ -305,18 +199,4 @@ export class ResponseParser {
       this.#first = 0;
     }
   }
-
-  #tooLarge(): never {
-    throw httpError(
-      HttpErrorCode.HEADERS_TOO_LARGE,
-      `response head larger than ${this.#limits.maxHeaderBytes} bytes`,
-      undefined,
-    );
-  }
-}
-
-function detached(): UsageError {
-  return new UsageError('the parser handed its bytes over (takeUnparsed)', {
-    code: 'ERR_HTTP_DETACHED',
-  });
 }
