@@ -106,3 +106,31 @@ export class CallbackRegistration {
 export function toCallbackResult(value: unknown): CallbackResult | undefined {
   return value === CANCEL || value === KEEP || value === SUSPEND ? value : undefined;
 }
+
+/** A callback's answer as a result: anything but 0/1/2 counts as CANCEL, with a warning. */
+export function callbackAnswer(
+  value: unknown,
+  cb: CallbackRegistration,
+  channelName: string,
+): CallbackResult {
+  const r = toCallbackResult(value);
+  if (r === undefined) {
+    console.warn(
+      `connchan: callback ${cb.displayName} of channel ${channelName} returned ${String(value)}; treating it as 0 (cancel)`,
+    );
+  }
+  return r ?? CANCEL;
+}
+
+/** A callback that threw (or rejected): a warning, and CANCEL (the channel is closed). */
+export function callbackFailure(
+  err: unknown,
+  cb: CallbackRegistration,
+  reason: CallbackReason,
+  channelName: string,
+): CallbackResult {
+  console.warn(
+    `connchan: callback ${cb.displayName} of channel ${channelName} failed (${reason}): ${String(err)}; closing the channel`,
+  );
+  return CANCEL;
+}

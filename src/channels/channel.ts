@@ -7,112 +7,42 @@
 import type { Transport } from '../io/dial.js';
 import { ByteQueue } from '../proto/bytes/byte-queue.js';
 import { parseTimeValue } from '../io/time-value.js';
-import { TimeoutError } from '../io/errors.js';
 import { FlushWaiters } from './flush-waiters.js';
-import { ChannelIoError, ChannelStateError } from './errors.js';
+import { ChannelIoError, ChannelStateError, receiveTimeoutError } from './errors.js';
 import {
   CallbackRegistration,
   CANCEL,
   KEEP,
+  callbackAnswer,
+  callbackFailure,
   formatWhen,
-  toCallbackResult,
   type CallbackCondition,
   type CallbackOptions,
   type CallbackReason,
   type ChannelCallbackFn,
 } from './channel-callback.js';
+import {
+  resolveLimits,
+  withUnboundedSendBuffer,
+  type ChannelInit,
+  type ChannelKind,
+  type ChannelLimits,
+  type ChannelOwnerHooks,
+} from './channel-types.js';
+import { attachSocket, endAfterFlush, isSendError } from './channel-socket.js';
 
-/** How the channel came to be. */
-export type ChannelKind = 'detached' | 'connect' | 'listen' | 'accepted' | 'open' | 'adopted';
-
-export interface ChannelLimits {
-  /** Bytes a write may leave queued before the channel refuses more. Default 16 MiB. */
-  maxSendBufferBytes: number;
-  /** Received bytes held unread before the socket is paused. Default 1 MiB. */
-  maxReceiveBufferBytes: number;
-  /** How long `close()` waits for queued bytes to leave before destroying. Default 2 s. */
-  closeWaitMs: number;
-  /** Default for `read` when no receive timeout was set. Default 30 s (NaviServer's recvwait). */
-  receiveTimeoutMs: number;
-}
-
-export const DEFAULT_CHANNEL_LIMITS: Readonly<ChannelLimits> = Object.freeze({
-  maxSendBufferBytes: 16 * 1024 * 1024,
-  maxReceiveBufferBytes: 1024 * 1024,
-  closeWaitMs: 2000,
-  receiveTimeoutMs: 30_000,
-});
-
-export interface ChannelInit {
-  name: string;
-  socket: Transport;
-  kind: ChannelKind;
-  /** Driver name: the server driver's name for detached channels, 'http'/'https' for outgoing. */
-  driver: string;
-  /** Name of the server whose table holds this channel. */
-  server: string;
-  /** Start time of the initiating request (ms since epoch). Default: now. */
-  startTime?: number;
-  /** Peer address to report (the X-Forwarded-For client in reverse-proxy mode). */
-  peer?: string;
-  clientData?: unknown;
-  /** Bytes already read from the socket that belong to the channel (pipelined data, …). */
-  initialData?: Buffer[];
-  /** WebSocket role for `read({websocket: true})`: server for accepted connections. */
-  role: 'server' | 'client';
-  /**
-   * Keep the channel after the peer finished sending, so that it can still be written to
-   * (TCP half-close). Default false: once the end of input has been read (or there is nobody to
-   * read it), the channel closes its side and leaves the table.
-   */
-  halfOpen?: boolean;
-  limits?: Partial<ChannelLimits>;
-}
+export { DEFAULT_CHANNEL_LIMITS } from './channel-types.js';
+export type {
+  ChannelInit,
+  ChannelKind,
+  ChannelLimits,
+  ChannelOwnerHooks,
+} from './channel-types.js';
 
 const EMPTY = Buffer.alloc(0);
 const ignore = (): void => {};
 /** Shared by every channel with nothing received and unread: the queue is made on first use. */
 const NO_INPUT = new ByteQueue();
-/** The channel a socket belongs to, so that one set of listener functions serves every socket. */
-const kChannel = Symbol('connchan.channel');
-type OwnedSocket = Transport & { [kChannel]: Channel };
-
-/**
- * What a protocol that owns a channel (a WebSocket) is told besides received bytes; one object
- * shared by every connection of the protocol, called with the connection (no closures per
- * connection).
- */
-export interface ChannelOwnerHooks<T> {
-  /** The socket drained (after the channel's own handling). */
-  drain(owner: T): void;
-  /** The socket closed (after the channel's own handling). */
-  close(owner: T): void;
-  /** The server is shutting down (before the channel's `x` callback, if one is registered). */
-  shutdown?(owner: T): void | Promise<void>;
-}
-
-function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[kChannel].onSocketData(chunk);
-}
-function onSocketEnd(this: OwnedSocket): void {
-  this[kChannel].onSocketEnd();
-}
-function onSocketDrain(this: OwnedSocket): void {
-  this[kChannel].onSocketDrain();
-}
-function onSocketError(this: OwnedSocket, err: NodeJS.ErrnoException): void {
-  this[kChannel].onSocketError(err);
-}
-function onSocketClose(this: OwnedSocket): void {
-  this[kChannel].onSocketClose();
-}
-
-/** Limits objects with an unbounded send buffer, one per base limits object. */
-const unboundedLimits = new WeakMap<Readonly<ChannelLimits>, Readonly<ChannelLimits>>();
-
-function hasOwnKeys(o: object | undefined): boolean {
-  return o !== undefined && Object.keys(o).length > 0;
-}
 
 export class Channel {
   readonly name: string;
@@ -168,24 +98,14 @@ export class Channel {
     this.role = init.role;
     this.clientData = init.clientData;
     // Most channels have no limits of their own: they share the frozen defaults.
-    this.#limits = hasOwnKeys(init.limits)
-      ? Object.freeze({ ...DEFAULT_CHANNEL_LIMITS, ...init.limits })
-      : DEFAULT_CHANNEL_LIMITS;
+    this.#limits = resolveLimits(init.limits);
     this.halfOpen = init.halfOpen ?? false;
     this.#receiveTimeoutMs = this.#limits.receiveTimeoutMs;
     this.#socket = init.socket;
     this.#peer = init.peer ?? init.socket.remoteAddress ?? '';
     const initial = init.initialData;
     if (initial !== undefined) for (const chunk of initial) this.#queue().push(chunk);
-    const s = this.#socket as OwnedSocket;
-    s.setKeepAlive(true);
-    s[kChannel] = this;
-    s.on('data', onSocketData);
-    s.on('end', onSocketEnd);
-    s.on('drain', onSocketDrain);
-    s.on('error', onSocketError);
-    s.on('close', onSocketClose);
-    if (s.isPaused()) s.resume();
+    attachSocket(this.#socket, this);
   }
 
   /**
@@ -201,14 +121,7 @@ export class Channel {
    * let the channel cut a frame).
    */
   unboundSendBuffer(): void {
-    const base = this.#limits;
-    if (base.maxSendBufferBytes === Number.MAX_SAFE_INTEGER) return;
-    let l = unboundedLimits.get(base);
-    if (l === undefined) {
-      l = Object.freeze({ ...base, maxSendBufferBytes: Number.MAX_SAFE_INTEGER });
-      unboundedLimits.set(base, l);
-    }
-    this.#limits = l;
+    this.#limits = withUnboundedSendBuffer(this.#limits);
   }
 
   #queue(): ByteQueue {
@@ -505,15 +418,10 @@ export class Channel {
    * reset that would destroy what we just flushed.
    */
   #endSocket(): void {
-    const s = this.#socket;
     if (this.#socketClosed) return;
-    const timer = setTimeout(() => s.destroy(), this.#limits.closeWaitMs);
-    timer.unref();
-    s.once('close', () => clearTimeout(timer));
     this.#consumer = ignore;
     this.#consumerThis = undefined;
-    s.resume();
-    s.end();
+    endAfterFlush(this.#socket, this.#limits.closeWaitMs);
   }
 
   /** @internal the socket's 'data'. */
@@ -557,16 +465,8 @@ export class Channel {
   /** @internal the socket's 'error'. */
   onSocketError(err: NodeJS.ErrnoException): void {
     const errno = err.code ?? err.message;
-    // Node does not say which direction failed; EPIPE and friends come from writes.
-    if (
-      errno === 'EPIPE' ||
-      errno === 'ERR_STREAM_WRITE_AFTER_END' ||
-      errno === 'ERR_STREAM_DESTROYED'
-    ) {
-      this.#lastSendError = errno;
-    } else {
-      this.#lastRecvError = errno;
-    }
+    if (isSendError(errno)) this.#lastSendError = errno;
+    else this.#lastRecvError = errno;
     this.#error = err;
     this.#eof = true;
     const cb = this.#callback;
@@ -605,15 +505,7 @@ export class Channel {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#readWaiter = undefined;
-        reject(
-          new TimeoutError(
-            `channel "${this.name}" timeout on receive operation (${timeoutMs} ms)`,
-            {
-              code: 'ERR_CHAN_RECV_TIMEOUT',
-              timeoutMs,
-            },
-          ),
-        );
+        reject(receiveTimeoutError(this.name, timeoutMs));
       }, timeoutMs);
       this.#readWaiter = () => {
         clearTimeout(timer);
@@ -674,19 +566,9 @@ export class Channel {
     cb.running = true;
     let result: number;
     try {
-      const value = await cb.fn(reason, this.name);
-      const r = toCallbackResult(value);
-      if (r === undefined) {
-        console.warn(
-          `connchan: callback ${cb.displayName} of channel ${this.name} returned ${String(value)}; treating it as 0 (cancel)`,
-        );
-      }
-      result = r ?? CANCEL;
+      result = callbackAnswer(await cb.fn(reason, this.name), cb, this.name);
     } catch (err) {
-      console.warn(
-        `connchan: callback ${cb.displayName} of channel ${this.name} failed (${reason}): ${String(err)}; closing the channel`,
-      );
-      result = CANCEL;
+      result = callbackFailure(err, cb, reason, this.name);
     } finally {
       cb.running = false;
     }

@@ -1,5 +1,6 @@
 /** Errors of the channel layer. Each names the channel and says what was wrong. */
 import { ConnchanError } from '../errors.js';
+import { TimeoutError } from '../io/errors.js';
 
 /** A channel name that is not (or no longer) in the table. */
 export class ChannelNotFoundError extends ConnchanError {
@@ -36,4 +37,12 @@ export class ChannelIoError extends ConnchanError {
     this.channel = name;
     this.errno = cause.code;
   }
+}
+
+/** A read that waited `timeoutMs` and got nothing. */
+export function receiveTimeoutError(name: string, timeoutMs: number): TimeoutError {
+  return new TimeoutError(`channel "${name}" timeout on receive operation (${timeoutMs} ms)`, {
+    code: 'ERR_CHAN_RECV_TIMEOUT',
+    timeoutMs,
+  });
 }
