@@ -19,55 +19,42 @@ import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { Channel, ChannelOwnerHooks } from '../channels/channel.js';
 import { extendStatus, type ChannelStatus } from '../channels/channel-table.js';
-import { ConnchanError, ProtocolError, UsageError } from '../errors.js';
-import { PerMessageDeflate } from '../io/deflate.js';
-import { parseTimeValue } from '../io/time-value.js';
+import { UsageError } from '../errors.js';
+import type { PerMessageDeflate } from '../io/deflate.js';
 import { NEED_DATA } from '../proto/need-data.js';
-import { defaultCloseReason, encodeClosePayload } from '../proto/ws/close-codes.js';
 import type { WsEvent } from '../proto/ws/message-assembler.js';
 import { Opcode } from '../proto/ws/opcodes.js';
-import type { PerMessageDeflateAgreement } from '../proto/ws/permessage-deflate-params.js';
-import { WsReceiver } from '../proto/ws/receiver.js';
+import type { WsReceiver } from '../proto/ws/receiver.js';
+import {
+  CLIENT_LINGER_MS,
+  closeInfoOf,
+  closePayload,
+  closeTimeoutMs,
+  echoPayload,
+  failureCode,
+  isUnsendableCode,
+  keepaliveTimeoutError,
+  overflowError,
+} from './close-handshake.js';
+import {
+  EMPTY,
+  makeDeflate,
+  makeReceiver,
+  maxBufferedOf,
+  maxMessageBytesOf,
+  type LooseHandler,
+  type WsConnectionInit,
+} from './connection-init.js';
+import { wsStatus } from './connection-status.js';
 import { EventQueue } from './event-queue.js';
 import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
 import { InflateOrder } from './inflate-order.js';
-import { Keepalive, type KeepaliveHooks } from './keepalive.js';
+import { Keepalive, keepaliveMs, pingPayload, type KeepaliveHooks } from './keepalive.js';
 import { badType, opcodeName, toBuffer, toOpcode } from './send-types.js';
 import { log, register, unregister } from './registry.js';
-import type {
-  WsCloseInfo,
-  WsConnectionEvent,
-  WsConnectionOptions,
-  WsEventType,
-  WsHandler,
-  WsState,
-} from './types.js';
+import type { WsCloseInfo, WsConnectionEvent, WsEventType, WsHandler, WsState } from './types.js';
 
-/** What creates a connection passes in (the handshake's outcome and the options). */
-export interface WsConnectionInit extends WsConnectionOptions {
-  channel: Channel;
-  role: 'server' | 'client';
-  handler?: WsHandler | undefined;
-  /** The agreed subprotocol. */
-  protocol?: string | undefined;
-  /** The agreed `Sec-WebSocket-Extensions` value ('' for none). */
-  extensions?: string | undefined;
-  /** The agreed permessage-deflate parameters, when compression was negotiated. */
-  deflate?: PerMessageDeflateAgreement | undefined;
-  /** The host name a client connected to (reported by `conninfo peername` and matched by `find`). */
-  hostname?: string | undefined;
-  /** The request path. */
-  path?: string | undefined;
-}
-
-type LooseHandler = (sock: string, type: string, msg: unknown) => void;
-
-const EMPTY = Buffer.alloc(0);
-const DEFAULT_MAX_MESSAGE = 100 * 1024 * 1024;
-const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
-const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
-/** A client waits this long for the server to end TCP after the close frames were exchanged. */
-const CLIENT_LINGER_MS = 1000;
+export type { WsConnectionInit } from './connection-init.js';
 
 // What the channel, the frame writer and the keep-alive tell a connection: one object of
 // functions for all connections (set in the class's static block, which can reach its private
@@ -145,19 +132,9 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     this.extensions = init.extensions ?? '';
     this.hostname = init.hostname;
     this.path = init.path;
-    const maxMessageBytes = init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE;
-    this.#receiver = new WsReceiver({
-      role: init.role,
-      maxPayloadBytes: maxMessageBytes,
-      maxMessageBytes,
-      allowRsv1: init.deflate !== undefined,
-    });
-    if (init.deflate !== undefined) {
-      this.#pmd = new PerMessageDeflate(init.deflate, init.role, {
-        maxMessageBytes,
-        threshold: init.deflateThreshold,
-      });
-    }
+    const maxMessageBytes = maxMessageBytesOf(init);
+    this.#receiver = makeReceiver(init, maxMessageBytes);
+    this.#pmd = makeDeflate(init, maxMessageBytes);
     if (this.#pmd !== undefined) {
       this.#inflater = new InflateOrder(this.#pmd, {
         dispatch: (ev) => this.#dispatch(ev),
@@ -171,11 +148,8 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
         resume: () => this.#resumeIfFree(),
       });
     }
-    this.#maxBuffered = init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
-    this.#closeTimeoutMs =
-      init.closeTimeout === undefined
-        ? DEFAULT_CLOSE_TIMEOUT_MS
-        : parseTimeValue(init.closeTimeout, 'closeTimeout');
+    this.#maxBuffered = maxBufferedOf(init);
+    this.#closeTimeoutMs = closeTimeoutMs(init.closeTimeout);
     this.#writer = new FrameWriter(channel, this.#client, this.#pmd, writerHooks, this);
     // The connection enforces its own bound (maxBufferedBytes); the channel must never cut a frame.
     channel.unboundSendBuffer();
@@ -326,13 +300,12 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
    */
   close(code = 1000, reason?: string): void {
     if (this.#state === 'CLOSED') return;
-    if (code === 1005 || code === 1006 || code === 1015 || this.#state === 'CONNECTING') {
+    if (isUnsendableCode(code) || this.#state === 'CONNECTING') {
       this.terminate();
       return;
     }
     if (this.#closeSent) return;
-    const payload = encodeClosePayload(code, reason ?? defaultCloseReason(code));
-    this.#sendClose(payload);
+    this.#sendClose(closePayload(code, reason));
   }
 
   /** Cuts the connection at once, without a closing handshake. */
@@ -362,18 +335,11 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
    */
   configure(options: { keepalive?: number | string; ping?: string | Uint8Array }): void {
     if (options.ping !== undefined) {
-      const p =
-        typeof options.ping === 'string' ? Buffer.from(options.ping) : toBuffer(options.ping);
-      if (p.length > 125) {
-        throw new UsageError('a ping payload holds at most 125 bytes', {
-          code: 'ERR_INVALID_OPTION',
-        });
-      }
+      const p = pingPayload(options.ping);
       if (p.length > 0 || this.#keepalive !== undefined) this.#keepaliveState().payload = p;
     }
     if (options.keepalive !== undefined) {
-      const k = options.keepalive;
-      const ms = typeof k === 'number' ? k * 1000 : parseTimeValue(k, 'keepalive');
+      const ms = keepaliveMs(options.keepalive);
       if (ms > 0 || this.#keepalive !== undefined) this.#keepaliveState().set(ms);
     }
   }
@@ -487,8 +453,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     this.#closeReceived = { code, reason };
     this.#deliver('close', { code, reason, wasClean: this.#closeSent });
     if (!this.#closeSent) {
-      // Echo the peer's code (RFC 6455 §5.5.1); a close without a code is answered without one.
-      this.#sendClose(code === 1005 ? EMPTY : encodeClosePayload(code));
+      this.#sendClose(echoPayload(code));
     } else {
       this.#closeHandshakeDone();
     }
@@ -528,11 +493,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   }
 
   #overflow(wanted: number): void {
-    const err = new ConnchanError(
-      `WebSocket ${this.name}: send buffer over maxBufferedBytes (${this.#maxBuffered} bytes; ` +
-        `${this.bufferedAmount} queued, ${wanted} more asked): the peer reads too slowly`,
-      { code: 'ERR_WS_BUFFER_OVERFLOW' },
-    );
+    const err = overflowError(this.name, this.#maxBuffered, this.bufferedAmount, wanted);
     this.#writer.clear();
     this.#failWith(1008, 'send buffer limit exceeded', err);
   }
@@ -541,9 +502,8 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
 
   /** Fails the connection: `error` event, close frame with the error's code, TCP closed. */
   #fail(err: unknown): void {
-    const code = err instanceof ProtocolError && err.closeCode !== undefined ? err.closeCode : 1011;
     const error = err instanceof Error ? err : new Error(String(err));
-    this.#failWith(code, error.message, error);
+    this.#failWith(failureCode(err), error.message, error);
   }
 
   #failWith(code: number, reason: string, error: Error): void {
@@ -560,7 +520,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     if (this.#state === 'CONNECTED') this.#state = 'CLOSING';
     this.#keepalive?.stop();
     this.#writer.clear();
-    this.#writeClose(encodeClosePayload(code, reason));
+    this.#writeClose(closePayload(code, reason));
   }
 
   #endChannel(): void {
@@ -577,13 +537,7 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
 
   #keepaliveTimeout(): void {
     this.#deliver('timeout', undefined);
-    this.#failWith(
-      1001,
-      'keep-alive timeout',
-      new ConnchanError(`WebSocket ${this.name}: no answer to a keep-alive ping`, {
-        code: 'ERR_WS_KEEPALIVE_TIMEOUT',
-      }),
-    );
+    this.#failWith(1001, 'keep-alive timeout', keepaliveTimeoutError(this.name));
   }
 
   #isDrained(): boolean {
@@ -610,15 +564,12 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     this.#pmd?.close();
     this.#writer.clear();
     unregister(this);
-    const rcv = this.#closeReceived;
-    const info: WsCloseInfo =
-      rcv !== undefined
-        ? {
-            code: rcv.code,
-            reason: rcv.reason,
-            wasClean: this.#closeSent && this.#failCode === undefined,
-          }
-        : { code: 1006, reason: this.#failReason, wasClean: false };
+    const info = closeInfoOf(
+      this.#closeReceived,
+      this.#closeSent,
+      this.#failCode,
+      this.#failReason,
+    );
     this.#closeInfo = info;
     this.#deliver('disconnect', info);
     this.#iter?.end();
@@ -651,22 +602,6 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     if (this.listenerCount(type) > 0) this.emit(type, data);
   }
 
-  #status(): Record<string, unknown> {
-    return {
-      framebuffer: this.#receiver.bufferedBytes,
-      fragments: this.#receiver.fragmentBytes,
-      websocket: true,
-      wsState: this.#state,
-      wsRole: this.role,
-      protocol: this.protocol,
-      extensions: this.extensions,
-      messagesIn: this.#messagesIn,
-      messagesOut: this.#messagesOut,
-      bufferedAmount: this.bufferedAmount,
-      keepaliveMs: this.#keepalive?.intervalMs ?? 0,
-    };
-  }
-
   static {
     channelHooks = {
       drain: (c) => c.#onDrain(),
@@ -692,7 +627,9 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
     };
     statusOf = (channel) => {
       const c = channel.owner;
-      return c instanceof WebSocketConnection ? (c.#status() as Partial<ChannelStatus>) : {};
+      return c instanceof WebSocketConnection
+        ? (wsStatus(c, c.#receiver, c.#keepalive) as Partial<ChannelStatus>)
+        : {};
     };
   }
 }

@@ -3,6 +3,9 @@
  * nothing at all (no pong, no data) during a whole interval after a ping has timed out.
  */
 import { Buffer } from 'node:buffer';
+import { UsageError } from '../errors.js';
+import { parseTimeValue } from '../io/time-value.js';
+import { toBuffer } from './send-types.js';
 
 /** What the keep-alive needs from its connection. */
 export interface KeepaliveHooks<T> {
@@ -13,6 +16,26 @@ export interface KeepaliveHooks<T> {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * A `ping` option as a Buffer.
+ *
+ * @throws UsageError `ERR_INVALID_OPTION` over 125 bytes (a control frame's limit).
+ */
+export function pingPayload(ping: string | Uint8Array): Buffer {
+  const p = typeof ping === 'string' ? Buffer.from(ping) : toBuffer(ping);
+  if (p.length > 125) {
+    throw new UsageError('a ping payload holds at most 125 bytes', {
+      code: 'ERR_INVALID_OPTION',
+    });
+  }
+  return p;
+}
+
+/** A `keepalive` option in ms: a number of seconds, or a time string such as `"250ms"`. */
+export function keepaliveMs(keepalive: number | string): number {
+  return typeof keepalive === 'number' ? keepalive * 1000 : parseTimeValue(keepalive, 'keepalive');
+}
 
 export class Keepalive<T = unknown> {
   /** Set by the connection on every received chunk: any traffic is a sign of life. */

@@ -1,0 +1,67 @@
+/**
+ * What a {@link WebSocketConnection} is made from: the handshake's outcome and the options
+ * (`WsConnectionInit`), their defaults, and the parts built from them (the frame receiver and
+ * permessage-deflate) before the connection exists.
+ */
+import { Buffer } from 'node:buffer';
+import type { Channel } from '../channels/channel.js';
+import { PerMessageDeflate } from '../io/deflate.js';
+import type { PerMessageDeflateAgreement } from '../proto/ws/permessage-deflate-params.js';
+import { WsReceiver } from '../proto/ws/receiver.js';
+import type { WsConnectionOptions, WsHandler } from './types.js';
+
+/** What creates a connection passes in (the handshake's outcome and the options). */
+export interface WsConnectionInit extends WsConnectionOptions {
+  channel: Channel;
+  role: 'server' | 'client';
+  handler?: WsHandler | undefined;
+  /** The agreed subprotocol. */
+  protocol?: string | undefined;
+  /** The agreed `Sec-WebSocket-Extensions` value ('' for none). */
+  extensions?: string | undefined;
+  /** The agreed permessage-deflate parameters, when compression was negotiated. */
+  deflate?: PerMessageDeflateAgreement | undefined;
+  /** The host name a client connected to (reported by `conninfo peername` and matched by `find`). */
+  hostname?: string | undefined;
+  /** The request path. */
+  path?: string | undefined;
+}
+
+/** The handler as the connection calls it (any event type, any data). */
+export type LooseHandler = (sock: string, type: string, msg: unknown) => void;
+
+export const EMPTY = Buffer.alloc(0);
+const DEFAULT_MAX_MESSAGE = 100 * 1024 * 1024;
+const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
+
+/** The largest message (and frame payload) accepted, in bytes. */
+export function maxMessageBytesOf(init: WsConnectionInit): number {
+  return init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE;
+}
+
+/** The send-buffer bound (`maxBufferedBytes`), in bytes. */
+export function maxBufferedOf(init: WsConnectionInit): number {
+  return init.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
+}
+
+/** The frame receiver for the role; RSV1 is allowed only when compression was negotiated. */
+export function makeReceiver(init: WsConnectionInit, maxMessageBytes: number): WsReceiver {
+  return new WsReceiver({
+    role: init.role,
+    maxPayloadBytes: maxMessageBytes,
+    maxMessageBytes,
+    allowRsv1: init.deflate !== undefined,
+  });
+}
+
+/** permessage-deflate with the agreed parameters, or undefined when it was not negotiated. */
+export function makeDeflate(
+  init: WsConnectionInit,
+  maxMessageBytes: number,
+): PerMessageDeflate | undefined {
+  if (init.deflate === undefined) return undefined;
+  return new PerMessageDeflate(init.deflate, init.role, {
+    maxMessageBytes,
+    threshold: init.deflateThreshold,
+  });
+}
