@@ -46,3 +46,11 @@ export function receiveTimeoutError(name: string, timeoutMs: number): TimeoutErr
     timeoutMs,
   });
 }
+
+/** A flush that waited `timeoutMs` and the send buffer did not drain. */
+export function sendTimeoutError(name: string, timeoutMs: number): TimeoutError {
+  return new TimeoutError(`channel "${name}" timeout on send operation (${timeoutMs} ms)`, {
+    code: 'ERR_CHAN_SEND_TIMEOUT',
+    timeoutMs,
+  });
+}

@@ -4,7 +4,7 @@
  * chunk pays an array push, not a timer insert and removal per chunk (that was 3–6 % of a TLS
  * write loop's time).
  */
-import { TimeoutError } from '../io/errors.js';
+import { sendTimeoutError } from './errors.js';
 
 interface Waiter {
   resolve: () => void;
@@ -55,12 +55,7 @@ export class FlushWaiters {
     let next = Infinity;
     for (const w of this.#waiters) {
       if (w.deadline <= now) {
-        w.reject(
-          new TimeoutError(
-            `channel "${this.#channelName}" timeout on send operation (${w.timeoutMs} ms)`,
-            { code: 'ERR_CHAN_SEND_TIMEOUT', timeoutMs: w.timeoutMs },
-          ),
-        );
+        w.reject(sendTimeoutError(this.#channelName, w.timeoutMs));
       } else {
         left.push(w);
         next = Math.min(next, w.deadline);
