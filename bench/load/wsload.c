@@ -47,7 +47,6 @@ typedef struct {
      frame, and whether EPOLLOUT is armed because the socket was full */
   size_t owed;
   size_t out_off;
-  size_t block_len;
   int want_out;
 } conn_t;
 
@@ -148,10 +147,10 @@ static long consume_frames(conn_t *c) {
 
 /* Writes what is owed from the block of INFLIGHT identical frames; 0 when all is written, 1 when
    the socket is full (EPOLLOUT then says when to go on). */
-static int send_owed(conn_t *c, const unsigned char *block, size_t flen) {
+static int send_owed(conn_t *c, const unsigned char *block, size_t block_len, size_t flen) {
   while (c->owed > 0) {
     size_t pos = c->out_off % flen;
-    size_t n = c->owed < c->block_len - pos ? c->owed : c->block_len - pos;
+    size_t n = c->owed < block_len - pos ? c->owed : block_len - pos;
     ssize_t w = write(c->fd, block + pos, n);
     if (w < 0) { if (errno == EAGAIN) return 1; if (errno == EINTR) continue; perror("write"); exit(1); }
     c->owed -= (size_t)w;
@@ -174,13 +173,12 @@ static int run_echo(const char *host, int port, int conns, int inflight, size_t 
   for (int i = 0; i < conns; i++) {
     cs[i].fd = connect_to(host, port);
     cs[i].rbuf = malloc(rbuf_size);
-    cs[i].block_len = block_len;
     handshake(&cs[i], host, port);
     fcntl(cs[i].fd, F_SETFL, O_NONBLOCK);
     cs[i].owed = block_len;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &cs[i]};
     epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
-    if (send_owed(&cs[i], block, flen)) {
+    if (send_owed(&cs[i], block, block_len, flen)) {
       ev.events = EPOLLIN | EPOLLOUT;
       epoll_ctl(ep, EPOLL_CTL_MOD, cs[i].fd, &ev);
       cs[i].want_out = 1;
@@ -205,7 +203,7 @@ static int run_echo(const char *host, int port, int conns, int inflight, size_t 
         } else if (r == 0) { fprintf(stderr, "server closed a connection\n"); exit(1); }
         else if (errno != EAGAIN && errno != EINTR) { perror("read"); exit(1); }
       }
-      int full = send_owed(c, block, flen);
+      int full = send_owed(c, block, block_len, flen);
       if (full != c->want_out) {
         struct epoll_event ev = {.events = EPOLLIN | (full ? EPOLLOUT : 0), .data.ptr = c};
         epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
