@@ -49,7 +49,7 @@ export interface ChannelStatus {
   senderror: string;
   /** Last receive error, or "". */
   recverror: string;
-  /** Present when a callback is registered. */
+  /** Present when a callback is registered, or a protocol owns the channel (`websocket`). */
   callback?: string;
   condition?: string;
   /** True when the callback returned 2 (suspend). */
@@ -74,6 +74,7 @@ export class ListenerEntry {
   readonly lastSendError = '';
   readonly lastReceiveError = '';
   readonly callback = undefined;
+  readonly callbackName = '';
   readonly condition = '';
   clientData: unknown;
   #stop: () => Promise<void>;
@@ -247,7 +248,7 @@ export function listEntry(c: TableEntry): ChannelListEntry {
     sent: c.sent,
     received: c.received,
     clientData: c.clientData,
-    callback: c.callback?.displayName ?? '',
+    callback: c.callbackName,
     condition: c.condition,
   };
 }
@@ -274,6 +275,9 @@ export function channelStatus(c: TableEntry): ChannelStatus {
     status.callback = cb.displayName;
     status.condition = c.condition;
     status.suspended = cb.suspended;
+  } else if (c.callbackName !== '') {
+    status.callback = c.callbackName;
+    status.condition = c.condition;
   }
   if (c instanceof ListenerEntry) status.peer = c.address;
   if (!(c instanceof Channel)) return status;

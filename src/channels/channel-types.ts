@@ -64,6 +64,12 @@ export interface ChannelOwnerHooks<T> {
   close(owner: T): void;
   /** The server is shutting down (before the channel's `x` callback, if one is registered). */
   shutdown?(owner: T): void | Promise<void>;
+  /**
+   * What `list` and `status` show as the channel's callback and condition while no callback of
+   * the application's is registered (a WebSocket: `websocket`, `x`: it answers the shutdown).
+   */
+  callbackName?: string;
+  condition?: string;
 }
 
 /** Limits objects with an unbounded send buffer, one per base limits object. */

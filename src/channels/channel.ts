@@ -172,9 +172,16 @@ export class Channel {
   get callback(): CallbackRegistration | undefined {
     return this.#callback;
   }
-  /** The registered callback's conditions, e.g. "rx", or "" when none. */
+  /**
+   * The registered callback's conditions, e.g. "rx"; without one, the owning protocol's (a
+   * WebSocket's `x`), else "".
+   */
   get condition(): string {
-    return this.#callback ? formatWhen(this.#callback.when) : '';
+    return this.#callback ? formatWhen(this.#callback.when) : (this.#ownerHooks?.condition ?? '');
+  }
+  /** The registered callback's name; without one, the owning protocol's (`websocket`), else "". */
+  get callbackName(): string {
+    return this.#callback?.displayName ?? this.#ownerHooks?.callbackName ?? '';
   }
 
   /** Adds a function called once when the channel leaves the table (closed, destroyed, or its peer finished). */
