@@ -610,7 +610,7 @@ export class WebSocketConnection<D = unknown>
   #onData(chunk: Buffer): void {
     const k = this.#keepalive;
     if (k !== undefined) k.rx = true;
-    if (this.#failCode !== undefined) return;
+    if (this.#failCode !== undefined || this.#inflater?.failing) return;
     const r = this.#receiver;
     r.feed(chunk);
     // Everything the handlers send while this chunk is processed leaves in one write: small
@@ -626,7 +626,9 @@ export class WebSocketConnection<D = unknown>
         if (this.#failCode !== undefined) break;
       }
     } catch (err) {
-      this.#fail(err);
+      // Behind a message still inflating, the failure waits for it (and what came before).
+      if (this.#inflater?.waiting) this.#inflater.holdFailure(err);
+      else this.#fail(err);
     } finally {
       if (batch) writer.endBatch();
       socket.uncork();
