@@ -33,6 +33,7 @@ export type {
   WsUpgradeAccept,
   WsUpgradeRejection,
   WsBeforeUpgrade,
+  WsVerdictHeaders,
 } from './upgrade-request.js';
 export type { WsServerEndpointOptions } from './accept.js';
 export { server, live, lives, test, upgrade, reject } from './server.js';

@@ -14,6 +14,7 @@ import { log } from './registry.js';
 import { toBuffer } from './send-types.js';
 import {
   acceptOf,
+  definedHeaders,
   rejectionOf,
   UpgradeRequest,
   type WsBeforeUpgrade,
@@ -60,7 +61,10 @@ export async function upgradeAfterHook<D>(
     target: ctx.target,
     requestHeaders: ctx.headers,
     data: accept?.data,
-    headers: accept?.headers === undefined ? init.headers : { ...init.headers, ...accept.headers },
+    headers:
+      accept?.headers === undefined
+        ? init.headers
+        : { ...init.headers, ...definedHeaders(accept.headers) },
   });
 }
 
@@ -68,7 +72,7 @@ export async function upgradeAfterHook<D>(
 function refuse(channel: Channel, r: WsUpgradeRejection): void {
   const body = r.body === undefined || typeof r.body === 'string' ? r.body : toBuffer(r.body);
   try {
-    channel.write(buildRejectResponse(r.status, { headers: r.headers, body }));
+    channel.write(buildRejectResponse(r.status, { headers: definedHeaders(r.headers), body }));
   } catch (err) {
     log('error', `${channel.name}: cannot refuse the upgrade: ${String(err)}`);
     channel.destroy();

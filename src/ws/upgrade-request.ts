@@ -27,18 +27,32 @@ export interface WsUpgradeRequest {
   readonly protocol: string | undefined;
 }
 
+/**
+ * Response headers a verdict adds: a value or several lines; `undefined` values are left out
+ * (so that `cond ? { 'X-A': '1' } : { 'X-B': '2' }` type-checks as it reads).
+ */
+export type WsVerdictHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+
 /** Accepting an opening: data for the connection (`conn.data`) and extra `101` headers. */
 export interface WsUpgradeAccept<D> {
   data?: D;
-  headers?: HeaderFields;
+  headers?: WsVerdictHeaders;
   status?: undefined;
 }
 
 /** Refusing an opening with any answer (status 200–599; default body: the status text). */
 export interface WsUpgradeRejection {
   status: number;
-  headers?: HeaderFields;
+  headers?: WsVerdictHeaders;
   body?: string | Uint8Array;
+}
+
+/** A verdict's headers without the `undefined` values. */
+export function definedHeaders(h: WsVerdictHeaders | undefined): HeaderFields | undefined {
+  if (h === undefined) return undefined;
+  const out: Record<string, string | readonly string[]> = {};
+  for (const [name, value] of Object.entries(h)) if (value !== undefined) out[name] = value;
+  return out;
 }
 
 /**
