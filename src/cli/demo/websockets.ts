@@ -13,9 +13,16 @@ interface DashboardRequest {
 }
 
 export function addWebSocketRoutes(server: HttpServer): { stop(): void } {
-  live(server, '/echo', (sock, type, msg) => {
-    if (type === 'text' || type === 'binary') send(sock, type, msg);
-  });
+  // A client that sends faster than it reads is slowed down by TCP, not disconnected.
+  live(
+    server,
+    '/echo',
+    (sock, type, msg) => {
+      if (type === 'text' || type === 'binary') send(sock, type, msg);
+    },
+    '*',
+    { backpressure: 'throttle' },
+  );
 
   const room = new Set<string>();
   live(server, '/chat', (sock, type, msg) => {
