@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 
 const PAGE_MARK = /<!--\s*typecheck-examples\b([\s\S]*?)-->/;
-const BLOCK_PRELUDE = /<!--\s*typecheck-prelude\b([\s\S]*?)-->\s*$/;
+const BLOCK_PRELUDE = /<!--\s*typecheck-prelude\b((?:(?!-->)[\s\S])*)-->\s*$/;
 
 export interface DocExample {
   page: string;
