@@ -267,7 +267,9 @@ export function test(
  * Completes an opening that {@link test} accepted (tcllib `upgrade`): detaches the connection
  * into a channel of the server's table, answers `101` (with the chosen subprotocol, the agreed
  * permessage-deflate parameters and `options.headers`) and starts the WebSocket, whose events
- * go to the endpoint's handler (or `options.handler`). `connect` is delivered first.
+ * go to the endpoint's handler (or `options.handler`) and to whatever is attached to the returned
+ * connection before the next turn of the event loop, `connect` first. `options.data` becomes
+ * the connection's `data`.
  *
  * @throws UsageError `ERR_WS_NOT_TESTED` without a successful `test`; the `ProtocolError` that
  *   made `test` fail (with its `status`) when it failed.
