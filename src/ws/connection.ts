@@ -52,6 +52,7 @@ import {
   throttleOf,
   type WsConnectionInit,
 } from './connection-init.js';
+import { emitEvent, READY_STATES } from './connection-events.js';
 import { wsStatus } from './connection-status.js';
 import { EventQueue } from './event-queue.js';
 import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
@@ -108,12 +109,6 @@ const NOT_BEGUN = 0;
 const BEGUN = 1;
 const GONE_BEFORE_BEGIN = 2;
 
-const READY_STATES: Readonly<Record<WsState, 0 | 1 | 2 | 3>> = {
-  CONNECTING: 0,
-  CONNECTED: 1,
-  CLOSING: 2,
-  CLOSED: 3,
-};
 const NO_HEADERS = new HeaderList();
 
 /**
@@ -839,38 +834,7 @@ export class WebSocketConnection<D = unknown>
     if (iter !== undefined && !iter.push({ type, data } as WsConnectionEvent)) {
       if ((this.#paused & PAUSED_ITERATOR) === 0) this.#pauseFor(PAUSED_ITERATOR);
     }
-    this.#emitEvent(type, data);
-  }
-
-  /**
-   * The EventEmitter face speaks `ws`'s names besides tcllib's: `message` with each `text` and
-   * `binary`, `open` with `connect`, `close` (code, reason) with `disconnect`; the peer's close
-   * frame (tcllib's `close` type) is `closeframe`.
-   */
-  #emitEvent(type: WsEventType, data: unknown): void {
-    const ee = this as unknown as EventEmitter;
-    switch (type) {
-      case 'text':
-      case 'binary':
-        if (ee.listenerCount(type) > 0) ee.emit(type, data);
-        if (ee.listenerCount('message') > 0) ee.emit('message', data, type === 'binary');
-        return;
-      case 'connect':
-        if (ee.listenerCount('connect') > 0) ee.emit('connect', data);
-        if (ee.listenerCount('open') > 0) ee.emit('open');
-        return;
-      case 'close':
-        if (ee.listenerCount('closeframe') > 0) ee.emit('closeframe', data);
-        return;
-      case 'disconnect': {
-        if (ee.listenerCount('disconnect') > 0) ee.emit('disconnect', data);
-        const info = data as WsCloseInfo;
-        if (ee.listenerCount('close') > 0) ee.emit('close', info.code, info.reason);
-        return;
-      }
-      default:
-        if (ee.listenerCount(type) > 0) ee.emit(type, data);
-    }
+    emitEvent(this as unknown as EventEmitter, type, data);
   }
 
   static {
