@@ -37,8 +37,8 @@ async function topicServer(
 ) {
   return startServer(
     (http) =>
-      live(http, '/t', (sock, type) => {
-        if (type === 'connect') onConnect(lookup(sock));
+      live(http, '/t', (...args) => {
+        if (args[1] === 'connect') onConnect(lookup(args[0]));
       }),
     { ws },
   );
