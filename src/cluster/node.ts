@@ -70,10 +70,15 @@ export class ClusterNode {
     this.#bridge = new TopicBridge(broker);
   }
 
-  /** @internal */
-  async start(): Promise<void> {
-    setChannelNamePrefix(`${this.id}.`);
-    this.#bridge.install();
+  /**
+   * @internal With `joined` false (the one-process default) names keep no prefix and nothing
+   * is bridged: there is no one else.
+   */
+  async start(joined = true): Promise<void> {
+    if (joined) {
+      setChannelNamePrefix(`${this.id}.`);
+      this.#bridge.install();
+    }
     await this.broker.start({
       message: (topic, batch) => this.#bridge.receive(topic, batch),
       request: (req) => answer(req),
@@ -128,7 +133,8 @@ let current: ClusterNode | undefined;
 export function currentNode(): ClusterNode {
   if (current === undefined) {
     const node = new ClusterNode('local', 0, new MemoryBroker('local.0'), 2000);
-    // No name prefix in one process: channel names stay `connN`.
+    // No name prefix in one process: channel names stay `connN`. (The memory broker starts at once.)
+    void node.start(false);
     current = node;
   }
   return current;
