@@ -103,13 +103,13 @@ if (kind === 'connchan') {
   console.log(d.port);
 } else if (kind === 'socketio') {
   const { Server } = require('socket.io') as typeof import('socket.io');
-  let io: import('socket.io').Server | undefined;
-  const handle = triggers((text) => io?.emit('m', text));
+  const holder: { io?: import('socket.io').Server } = {};
+  const handle = triggers((text) => holder.io?.emit('m', text));
   const http = createNodeServer((req: IncomingMessage, res: ServerResponse) => {
     if (!handle(req.url ?? '/', (status, body) => res.writeHead(status).end(body)))
       res.writeHead(404).end();
   });
-  io = new Server(http, {
+  const io = new Server(http, {
     transports: ['websocket'],
     perMessageDeflate: false,
     serveClient: false,
@@ -123,6 +123,7 @@ if (kind === 'connchan') {
     await Promise.all([pub.connect(), sub.connect()]);
     io.adapter(createAdapter(pub, sub));
   }
+  holder.io = io;
   http.listen(port, '127.0.0.1', () => console.log((http.address() as AddressInfo).port));
 } else {
   console.error('usage: fanout.ts connchan|socketio');
