@@ -18,7 +18,10 @@ import { join } from 'node:path';
 import { wsload } from './server-load.js';
 
 const receivers = Number(process.env.BENCH_FANOUT_RECEIVERS ?? 5000);
-const nodeCounts = (process.env.BENCH_FANOUT_NODES ?? '1,2,4').split(',').map(Number);
+const nodeCounts = (process.env.BENCH_FANOUT_NODES ?? '1,2,4')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const listChannels = Number(process.env.BENCH_LIST_CHANNELS ?? 40_000);
 const BURST = 1000;
 const SIZE = 64;
@@ -253,19 +256,15 @@ async function latencyOnce(
 async function listOnce(redis: { url: string }): Promise<{ medianMs: number; count: number }> {
   const nodes = await startNodes('connchan', 4, redis.url);
   try {
-    const hold = await startProc(
-      [
-        wsload() as string,
-        'idle',
-        '127.0.0.1',
-        nodes.map((p) => p.port).join(','),
-        String(listChannels),
-        '300',
-        '/t/hold',
-      ],
-      {},
-    );
-    void hold; // "ready" once every connection is open
+    // One generator holds at most 10,000 connections (the process's file limit may be 20,000).
+    const holders: Proc[] = [];
+    const ports = nodes.map((p) => p.port).join(',');
+    for (let left = listChannels; left > 0; left -= 10_000) {
+      const n = String(Math.min(left, 10_000));
+      holders.push(
+        await startProc([wsload() as string, 'idle', '127.0.0.1', ports, n, '300', '/t/hold'], {}),
+      );
+    }
     const times: number[] = [];
     let count = 0;
     for (let i = 0; i < 11; i++) {
@@ -273,7 +272,7 @@ async function listOnce(redis: { url: string }): Promise<{ medianMs: number; cou
       times.push(r.ms);
       count = r.count;
     }
-    await stopAll([hold]);
+    await stopAll(holders);
     times.sort((a, b) => a - b);
     return { medianMs: times[5], count };
   } finally {
