@@ -92,7 +92,8 @@ if (kind === 'connchan') {
   const handle = triggers((text) => cluster.publish('fan', text));
   http.get('/list', async (ctx) => {
     const t0 = performance.now();
-    const count = (await cluster.list({ cluster: true, timeoutMs: 10_000 })).length;
+    const local = ctx.query.get('local') === '1';
+    const count = (await cluster.list({ cluster: !local, timeoutMs: 10_000 })).length;
     ctx.sendJson({ ms: performance.now() - t0, count });
   });
   http.get('/*', (ctx) => {

@@ -63,7 +63,7 @@ export type StartFn = (
  * await createCluster({ workers: 'auto', redis: process.env.REDIS_URL }, async () => {
  *   const http = createServer({ drivers: [{ port: 8080 }] });
  *   live(http, '/chat/*', (sock, type) => {
- *     if (type === 'connect') subscribe(sock, conninfo(sock, 'path') ?? '/chat');
+ *     if (type === 'connect') subscribe(sock, lookup(sock).path ?? '/chat');
  *   });
  *   await http.listen();
  *   return http;

@@ -149,7 +149,7 @@ function checkTopic(topic: string): void {
  * @example
  * ```ts
  * live(http, '/chat/*', (sock, type) => {
- *   if (type === 'connect') subscribe(sock, conninfo(sock, 'path'));
+ *   if (type === 'connect') subscribe(sock, lookup(sock).path ?? '/chat');
  * });
  * publish('/chat/lobby', 'hello, lobby');
  * ```

@@ -37,7 +37,7 @@ updated <span id="updated">never</span></p>
 <div id="cluster" hidden><h2>Cluster</h2><p class="muted">this page is served by <b id="self"></b>
 through the <span id="broker"></span> broker <span id="unreachable"></span></p>
 <table id="members"><thead><tr><th>member</th><th>node</th><th>worker</th><th>host</th><th>pid</th><th>channels</th><th>msgs/s</th><th>up since</th></tr></thead><tbody></tbody></table></div>
-<table id="channels"><thead><tr><th>member</th><th>name</th><th>driver</th><th>peer</th><th>start</th><th>sent</th><th>received</th><th>callback</th><th>condition</th><th></th></tr></thead><tbody></tbody></table>
+<table id="channels"><thead><tr><th>name</th><th>driver</th><th>peer</th><th>start</th><th>sent</th><th>received</th><th>callback</th><th>condition</th><th>member</th><th></th></tr></thead><tbody></tbody></table>
 <script>
 const base = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host;
 document.getElementById('scheme').textContent = location.protocol === 'https:' ? 'HTTPS (wss://)' : 'HTTP (ws://)';
@@ -80,7 +80,7 @@ dash.onmessage = (e) => {
   for (const r of channels) {
     const tr = document.createElement('tr');
     tr.dataset.name = r.name;
-    for (const v of [r.member, r.name, r.driver, r.peer, new Date(r.start).toLocaleTimeString(), r.sent, r.received, r.callback, r.condition]) {
+    for (const v of [r.name, r.driver, r.peer, new Date(r.start).toLocaleTimeString(), r.sent, r.received, r.callback, r.condition, r.member ?? '']) {
       const td = document.createElement('td'); td.textContent = String(v); tr.appendChild(td);
     }
     const td = document.createElement('td');

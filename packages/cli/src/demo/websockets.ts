@@ -41,10 +41,11 @@ export function addWebSocketRoutes(server: HttpServer): { stop(): void } {
 
   // A room is a topic named after its path: /chat, /chat/lobby, /chat/42.
   live(server, '/chat*', (sock, type, msg) => {
+    if (type !== 'connect' && type !== 'text') return; // leaving a room happens by itself
     const conn = lookup(sock);
     const room = conn.path ?? '/chat';
     if (type === 'connect') conn.subscribe(room);
-    else if (type === 'text') {
+    else {
       const line = JSON.stringify({ from: sock, room, text: msg.slice(0, 2000), at: Date.now() });
       send(sock, 'text', line); // the sender sees its own line first
       conn.publish(room, line); // everyone else in the room, on every member
