@@ -75,15 +75,16 @@ export class ClusterNode {
    * is bridged: there is no one else.
    */
   async start(joined = true): Promise<void> {
-    if (joined) {
-      setChannelNamePrefix(`${this.id}.`);
-      this.#bridge.install();
-    }
+    // The broker first: when it cannot start (the Redis client is missing), nothing changed.
     await this.broker.start({
       message: (topic, batch) => this.#bridge.receive(topic, batch),
       request: (req) => answer(req),
       info: () => this.info(),
     });
+    if (joined) {
+      setChannelNamePrefix(`${this.id}.`);
+      this.#bridge.install();
+    }
   }
 
   /** What this member tells the others about itself. */

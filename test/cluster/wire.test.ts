@@ -59,3 +59,35 @@ describe('cluster verbs in one process', () => {
     await assert.rejects(status('zz.1.conn1'), { code: 'ERR_CLUSTER_MEMBER_GONE' });
   });
 });
+
+describe('without the redis package', () => {
+  test('a Redis URL fails with RedisClientMissingError, and nothing else changes', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = `
+      import { joinCluster, currentNode } from './src/cluster/index.ts';
+      try {
+        await joinCluster({ broker: 'redis://127.0.0.1:1' });
+        console.log('joined?');
+      } catch (err) {
+        console.log(err.name, err.code, currentNode().broker.kind);
+      }`;
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        './test/cluster/fixtures/without-redis.mjs',
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(
+      r.stdout.trim(),
+      'RedisClientMissingError ERR_CLUSTER_REDIS_CLIENT_MISSING memory',
+      r.stderr,
+    );
+  });
+});
