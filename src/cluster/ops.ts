@@ -7,11 +7,11 @@ import { Buffer } from 'node:buffer';
 import {
   close as closeChannel,
   exists,
-  list,
   status,
   write,
   type ChannelListEntry,
 } from '../channels/index.js';
+import { allTables, listEntry } from '../channels/channel-table.js';
 import { ConnchanError } from '../errors.js';
 import { close as closeWebSocket, lookup } from '../ws/index.js';
 import type { ClusterAnswer, ClusterRequest } from './broker.js';
@@ -45,21 +45,6 @@ export function toRow(e: ChannelListEntry): ListRow {
   ];
 }
 
-export function fromRow(r: ListRow): ChannelListEntry {
-  return {
-    name: r[0],
-    worker: r[1],
-    start: r[2],
-    driver: r[3],
-    peer: r[4],
-    sent: r[5],
-    received: r[6],
-    clientData: r[7],
-    callback: r[8],
-    condition: r[9],
-  };
-}
-
 /** Bytes or text as they travel in a question. */
 export type Payload = { text: string } | { b64: string };
 
@@ -84,8 +69,12 @@ function str(args: Record<string, unknown>, key: string): string {
 export function runLocal(req: ClusterRequest): unknown {
   const a = req.args;
   switch (req.op) {
-    case 'list':
-      return list().map(toRow);
+    case 'list': {
+      const rows: ListRow[] = [];
+      for (const table of allTables())
+        for (const e of table.entries()) rows.push(toRow(listEntry(e)));
+      return rows;
+    }
     case 'status':
       return status(str(a, 'name'));
     case 'exists':

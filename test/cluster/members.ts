@@ -40,7 +40,7 @@ export function ctlRequest(
         path: '/ctl',
         method: 'POST',
         agent: false,
-        timeout: 10_000,
+        timeout: 30_000,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
