@@ -159,7 +159,10 @@ export function subscribe(who: Subscribable, topic: string): void {
   const sub = subscriberOf(who, true) as Subscriber;
   let t = topics.get(topic);
   if (t?.subs.has(sub)) return;
-  if (t !== undefined && t.burst.count > 0) flushPublishes();
+  if (t !== undefined && t.burst.count > 0) {
+    flushPublishes();
+    t = topics.get(topic); // a topic left by all its subscribers is gone after the flush
+  }
   if (t === undefined) {
     t = new Topic(topic);
     topics.set(topic, t);

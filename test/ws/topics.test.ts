@@ -164,6 +164,32 @@ describe('topics', () => {
     }
   });
 
+  test('a topic whose last subscriber left mid-turn takes a new subscriber', async () => {
+    const conns: WebSocketConnection[] = [];
+    const srv = await topicServer((c) => conns.push(c));
+    const x = await RawClient.connect(srv.port, '/t');
+    const y = await RawClient.connect(srv.port, '/t');
+    try {
+      await until(() => conns.length === 2, 'two connections');
+      subscribe(conns[0], 'edge');
+      publish('edge', 'for x');
+      conns[0].channel.destroy(); // leaves its topics at once, with a burst waiting
+      subscribe(conns[1], 'edge');
+      publish('edge', 'for y');
+      assert.equal(subscriberCount('edge'), 1);
+      const frames = await y.waitFrames(1);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(
+        frames.map((f) => f.payload.toString()),
+        ['for y'],
+      );
+    } finally {
+      x.destroy();
+      y.destroy();
+      await srv.close();
+    }
+  });
+
   test('raw channels get the bytes as given, beside WebSockets', async () => {
     const srv = await startServer((http) => {
       http.get('/raw', (ctx) => {
