@@ -9,17 +9,25 @@
  *    │ idle/header timeout: close           │ detach()                   └──▶ CLOSED
  *    └ protocol error: 4xx + close          └──▶ DETACHED (a channel owns the socket)
  * ```
+ *
+ * Bounds: the first head must be complete within the header timeout from accept (for TLS the
+ * handshake counts: the server tracks it); no next request is read while more than
+ * `maxUnsentBytes` of answers wait to be sent (a client that pipelines without reading stops
+ * being read, and is read again once they drained); a handler may not write more while above
+ * that bound; and unsent bytes that do not move for `sendTimeoutMs` close the connection.
  */
+import type { TLSSocket } from 'node:tls';
 import type { Transport } from '../io/dial.js';
 import { RequestParser } from '../proto/http1/request-parser.js';
 import type { RequestHead } from '../proto/http1/request-head.js';
 import { NEED_DATA, PAUSED } from '../proto/need-data.js';
 import { ProtocolError } from '../errors.js';
 import { ChannelTable } from '../channels/channel-table.js';
-import { HttpContext } from './context.js';
+import { HttpContext, ResponseStateError } from './context.js';
 import { buildHead } from './response-head.js';
-import { reasonPhrase } from '../proto/http1/status-codes.js';
 import { drained } from '../io/drain.js';
+import { closingAnswer, writeBytes, writeChunk } from './output.js';
+import { tlsDetails, type TlsDetails } from './tls-details.js';
 import type { ServerCore } from './server.js';
 
 const S_HEAD: number = 0;
@@ -31,8 +39,10 @@ const S_CLOSED: number = 4;
 const T_NONE: number = 0;
 const T_IDLE: number = 1;
 const T_HEADER: number = 2;
+/** The first request's head: from accept, and a silent connection closes without a word. */
+const T_FIRST: number = 3;
 
-const CRLF = '\r\n';
+const EMPTY = Buffer.alloc(0);
 
 /** The connection a socket belongs to: one set of listener functions serves every socket. */
 const kConn = Symbol('connchan.serverConnection');
@@ -50,6 +60,15 @@ function onClose(this: ConnSocket): void {
 function onError(): void {}
 const LAST_CHUNK = '0\r\n\r\n';
 const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+/** Options of {@link HttpContext.detach}. */
+export interface DetachOptions {
+  /**
+   * Keep the channel after the client finished sending (TCP half-close), so that it can still
+   * be written to; it then leaves the table only once the connection is closed. Default false.
+   */
+  halfOpen?: boolean;
+}
 
 export class ServerConnection {
   readonly socket: Transport;
@@ -73,9 +92,23 @@ export class ServerConnection {
    */
   #deadline = 0;
   #timerKind = T_NONE;
+  /** Answers waiting to be sent are above the bound: no request is read until they drain. */
+  #outputBlocked = false;
+  /** Unsent bytes at the last sweep, and since when they have not moved (send-stall check). */
+  #stallBytes = 0;
+  #stallSince = 0;
+  /** The socket closed while a handler was still running (it may still detach). */
+  #socketGone = false;
   readonly #remoteAddress: string;
+  #tls: TlsDetails | undefined;
 
-  constructor(core: ServerCore, socket: Transport, driver: string, scheme: 'http' | 'https') {
+  constructor(
+    core: ServerCore,
+    socket: Transport,
+    driver: string,
+    scheme: 'http' | 'https',
+    acceptedAt: number,
+  ) {
     this.#core = core;
     this.socket = socket;
     this.#driver = driver;
@@ -89,7 +122,21 @@ export class ServerConnection {
     socket.on('end', onEnd);
     socket.on('close', onClose);
     socket.on('error', onError);
-    this.#setTimer(T_IDLE);
+    // The clock started at accept (for TLS, before the handshake).
+    this.#timerKind = T_FIRST;
+    this.#deadline = acceptedAt + core.headerTimeoutMs;
+  }
+
+  /** The client's address as the socket sees it (not the forwarded one). */
+  get remoteAddress(): string {
+    return this.#remoteAddress;
+  }
+
+  /** The TLS session's details, for a TLS driver (read once per connection). */
+  get tls(): TlsDetails | undefined {
+    if (this.scheme !== 'https') return undefined;
+    this.#tls ??= tlsDetails(this.socket as TLSSocket);
+    return this.#tls;
   }
 
   /** Idle between requests (safe to close during a graceful shutdown). */
@@ -115,7 +162,7 @@ export class ServerConnection {
     this.#parser.feed(chunk);
     if (this.#state === S_HEAD) {
       if (this.#timerKind === T_IDLE) this.#setTimer(T_HEADER);
-      this.#pump();
+      if (!this.#outputBlocked) this.#pump();
     } else if (this.#state === S_HANDLING) {
       const waiter = this.#bodyWaiter;
       if (waiter) {
@@ -152,6 +199,11 @@ export class ServerConnection {
     try {
       for (;;) {
         if (this.#state === S_HEAD) {
+          // A client that pipelines without reading is not read until its answers drain.
+          if (socket.writableLength > this.#core.maxUnsentBytes) {
+            this.#blockInput();
+            break;
+          }
           const ev = this.#parser.next();
           if (ev === NEED_DATA) break;
           if (ev === PAUSED) break; // cannot happen in HEAD; defensive
@@ -177,6 +229,31 @@ export class ServerConnection {
     }
   }
 
+  /**
+   * Stops reading the socket until the answers queued on it have left: the empty write's
+   * callback runs once everything written before it is out (a 'drain' would not come if the
+   * bound is below the socket's high-water mark).
+   */
+  #blockInput(): void {
+    if (this.#outputBlocked) return;
+    this.#outputBlocked = true;
+    if (!this.#paused) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+    this.socket.write(EMPTY, () => this.#unblockInput());
+  }
+
+  #unblockInput(): void {
+    this.#outputBlocked = false;
+    if (this.#state !== S_HEAD) return;
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+    this.#pump();
+  }
+
   #startRequest(head: RequestHead): void {
     this.#clearTimer();
     this.#keepAlive = head.keepAlive && !this.#core.closing;
@@ -188,16 +265,29 @@ export class ServerConnection {
     this.#ctx = ctx;
     this.#state = S_HANDLING;
     if (head.contentLength !== undefined && head.contentLength > this.#core.maxBodyBytes) {
-      this.#keepAlive = false;
-      ctx
-        .status(413)
-        .header('Content-Type', 'text/plain')
-        .end(
-          `request body of ${head.contentLength} bytes exceeds the limit of ${this.#core.maxBodyBytes}\n`,
-        );
+      this.#refuse(
+        ctx,
+        413,
+        `request body of ${head.contentLength} bytes exceeds the limit of ${this.#core.maxBodyBytes}\n`,
+      );
+      return;
+    }
+    if (head.expectation !== undefined) {
+      // RFC 9110 §10.1.1: an expectation the server cannot meet. Its body may follow: close.
+      this.#refuse(
+        ctx,
+        417,
+        `cannot meet the expectation ${JSON.stringify(head.expectation.slice(0, 80))}\n`,
+      );
       return;
     }
     this.#core.dispatch(ctx, this);
+  }
+
+  /** Answers `status` on the server's own, and closes after it. */
+  #refuse(ctx: HttpContext, status: number, text: string): void {
+    this.#keepAlive = false;
+    ctx.status(status).header('Content-Type', 'text/plain; charset=utf-8').end(text);
   }
 
   /** Discards what is left of a request body after its response; true when done with it. */
@@ -229,7 +319,7 @@ export class ServerConnection {
     this.#parser.nextMessage();
     this.#state = S_HEAD;
     this.#setTimer(this.#parser.bufferedBytes > 0 ? T_HEADER : T_IDLE);
-    if (this.#paused) {
+    if (this.#paused && !this.#outputBlocked) {
       this.#paused = false;
       this.socket.resume();
     }
@@ -292,17 +382,30 @@ export class ServerConnection {
 
   writeBody(ctx: HttpContext, chunk: string | Uint8Array): boolean {
     const socket = this.socket;
+    this.#checkUnsent(ctx);
     const head = ctx.headersSent ? '' : this.#sendHead(ctx, ctx.contentLength);
     if (head !== '') socket.write(head, 'latin1');
     if (ctx.method === 'HEAD' || bodiless(ctx.statusCode)) return !socket.writableNeedDrain;
     const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (len === 0) return !socket.writableNeedDrain;
-    if (ctx.contentLength < 0 && ctx.version === '1.1') {
-      socket.write(len.toString(16) + CRLF, 'latin1');
-      socket.write(chunk);
-      return socket.write(CRLF, 'latin1');
-    }
-    return socket.write(chunk);
+    if (ctx.contentLength < 0 && ctx.version === '1.1') return writeChunk(socket, chunk, len);
+    return writeBytes(socket, chunk);
+  }
+
+  /**
+   * A handler that writes on while more than `maxUnsentBytes` wait to be sent (it ignored
+   * `write()`'s false) is stopped: its write throws, and the connection is cut.
+   */
+  #checkUnsent(ctx: HttpContext): void {
+    const unsent = this.socket.writableLength;
+    if (unsent <= this.#core.maxUnsentBytes) return;
+    this.#keepAlive = false;
+    ctx.finished = true;
+    this.socket.destroy();
+    throw new ResponseStateError(
+      `cannot write: ${unsent} bytes of the response wait to be sent, over the limit of ${this.#core.maxUnsentBytes} (wait for drained())`,
+      { code: 'ERR_HTTP_SEND_BUFFER_FULL' },
+    );
   }
 
   endResponse(ctx: HttpContext, body: string | Uint8Array | undefined): void {
@@ -314,12 +417,13 @@ export class ServerConnection {
         body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
       const head = this.#sendHead(ctx, ctx.contentLength >= 0 ? ctx.contentLength : len);
       if (noBody || len === 0) socket.write(head, 'latin1');
-      else if (typeof body === 'string') socket.write(head + body);
+      else if (typeof body === 'string' && len <= 16384) socket.write(head + body);
       else {
         socket.write(head, 'latin1');
-        socket.write(body!);
+        writeBytes(socket, body!);
       }
     } else {
+      this.#checkUnsent(ctx);
       if (body !== undefined) this.writeBody(ctx, body);
       if (!noBody && ctx.contentLength < 0 && ctx.version === '1.1')
         socket.write(LAST_CHUNK, 'latin1');
@@ -334,7 +438,7 @@ export class ServerConnection {
 
   #responseDone(ctx: HttpContext): void {
     if (ctx !== this.#ctx || this.#state !== S_HANDLING) return;
-    if (!this.#keepAlive) {
+    if (!this.#keepAlive || this.#socketGone) {
       this.#close();
       return;
     }
@@ -376,12 +480,7 @@ export class ServerConnection {
       return;
     }
     if (this.#state === S_HEAD || (this.#ctx !== undefined && !this.#ctx.headersSent)) {
-      const status = err.status ?? 400;
-      const body = `${err.message}\n`;
-      let head = `HTTP/1.1 ${status} ${reasonPhrase(status) || 'Bad Request'}\r\n`;
-      for (const [k, v] of Object.entries(err.headers ?? {})) head += `${k}: ${v}\r\n`;
-      head += `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
-      this.socket.write(head + body);
+      this.socket.write(closingAnswer(err.status ?? 400, `${err.message}\n`, err.headers));
       if (this.#ctx) this.#ctx.finished = true;
     }
     this.#close();
@@ -389,7 +488,7 @@ export class ServerConnection {
 
   // --- detach, timers, close ---------------------------------------------------------------
 
-  detach(ctx: HttpContext): string {
+  detach(ctx: HttpContext, options: DetachOptions = {}): string {
     if (ctx !== this.#ctx || this.#state !== S_HANDLING) {
       throw new ProtocolError('cannot detach: this request no longer owns the connection', {
         code: 'ERR_HTTP_NOT_CURRENT',
@@ -416,6 +515,7 @@ export class ServerConnection {
       peer: ctx.peer,
       clientData: ctx.clientData,
       initialData,
+      halfOpen: options.halfOpen,
       limits: this.#core.channelLimits,
     });
     if (this.#paused) {
@@ -436,15 +536,30 @@ export class ServerConnection {
     this.#timerKind = T_NONE;
   }
 
-  /** Called by the server's sweep: acts on an expired idle or header timeout. */
+  /** Called by the server's sweep: acts on an expired idle or header timeout, or a send stall. */
   checkDeadline(now: number): void {
     if (this.#deadline !== 0 && now >= this.#deadline) this.#timeout();
+    const unsent = this.socket.writableLength;
+    if (unsent === 0) {
+      this.#stallBytes = 0;
+    } else if (unsent !== this.#stallBytes) {
+      this.#stallBytes = unsent;
+      this.#stallSince = now;
+    } else if (now - this.#stallSince >= this.#core.sendTimeoutMs) {
+      // Nothing of what waits to be sent left for sendTimeoutMs: the client does not read.
+      this.#keepAlive = false;
+      this.#state = S_CLOSED;
+      this.#core.forget(this);
+      this.socket.destroy();
+    }
   }
 
   #timeout(): void {
     this.#deadline = 0;
     if (this.#state !== S_HEAD) return;
-    if (this.#timerKind === T_HEADER) {
+    if (this.#timerKind === T_FIRST && this.#parser.bufferedBytes === 0) {
+      this.#close(); // never said a word (or only finished a handshake): nothing to answer
+    } else if (this.#timerKind !== T_IDLE) {
       // Slow loris: the head did not arrive in time.
       this.socket.end(
         'HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
@@ -472,7 +587,11 @@ export class ServerConnection {
   /** @internal the socket's 'close'. */
   socketClosed(): void {
     this.#clearTimer();
-    if (this.#state !== S_DETACHED) {
+    if (this.#state === S_HANDLING) {
+      // A handler still runs: it may answer into the void, or detach (the channel then reads EOF).
+      this.#socketGone = true;
+      this.#core.forget(this);
+    } else if (this.#state !== S_DETACHED) {
       this.#state = S_CLOSED;
       this.#core.forget(this);
     }

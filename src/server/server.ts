@@ -4,15 +4,13 @@
  * callbacks of its channels. Each server has its own channel table, named after the server.
  */
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import {
-  createServer as createTlsServer,
-  createSecureContext,
-  type SecureContext,
-  type TLSSocket,
-} from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { HeaderList } from '../proto/http1/headers.js';
-import type { RequestParserOptions } from '../proto/http1/request-parser.js';
+import {
+  DEFAULT_REQUEST_PARSER_OPTIONS,
+  type RequestParserOptions,
+} from '../proto/http1/request-parser.js';
 import type { ClientTlsOptions } from '../io/dial.js';
 import { ChannelTable } from '../channels/channel-table.js';
 import { setDriverClientTls } from '../channels/driver-defaults.js';
@@ -22,14 +20,11 @@ import { ServerConnection } from './connection.js';
 import { HttpContext } from './context.js';
 import { Router } from './router.js';
 import { TrustedProxies } from './reverse-proxy.js';
+import { TlsDriver, type CertificatePair, type ServerTlsOptions } from './tls-driver.js';
+
+export type { CertificatePair, ServerTlsOptions } from './tls-driver.js';
 
 export type Handler = (ctx: HttpContext) => void | Promise<void>;
-
-/** A certificate and its key (PEM). */
-export interface CertificatePair {
-  cert: string | Buffer;
-  key: string | Buffer;
-}
 
 export interface DriverOptions {
   /** Name shown in channel listings. Default `http` or `https`. */
@@ -39,8 +34,12 @@ export interface DriverOptions {
   port?: number;
   /** Listen on this Unix-domain socket path instead of host:port. */
   path?: string;
-  /** Serve TLS: the default certificate, and per-host ones for SNI. */
-  tls?: CertificatePair & { sni?: Record<string, CertificatePair> };
+  /**
+   * Serve TLS: the default certificate, per-host ones for SNI, and node:tls's options
+   * (`minVersion`, `maxVersion`, `ciphers`, `ALPNProtocols`, `requestCert`/`rejectUnauthorized`/
+   * `ca` for client certificates, `sessionTimeout`, `ticketKeys`, `sessionTickets: false`…).
+   */
+  tls?: ServerTlsOptions;
   /**
    * false: do not listen. The driver then only provides client TLS settings for channels this
    * server opens (NaviServer's "port 0" configuration).
@@ -55,12 +54,27 @@ export interface ServerLimits {
   maxConnections: number;
   /** Largest request body accepted (413 beyond). Default 16 MiB. */
   maxBodyBytes: number;
-  /** Time allowed for a whole request head, from its first byte (slow loris). Default 10 s. */
+  /**
+   * Time allowed for a whole request head (slow loris → 408): from accept for a connection's
+   * first request (the TLS handshake included), from its first byte for later ones. Default 10 s.
+   */
   headerTimeoutMs: number;
   /** Idle time allowed between requests on a keep-alive connection. Default 5 s. */
   keepAliveTimeoutMs: number;
   /** Grace period of a shutdown before what is left is closed. Default 5 s. */
   shutdownGraceMs: number;
+  /**
+   * Answer bytes a connection may have waiting to be sent. Above it the server reads no further
+   * request from that connection until they drained (a client that pipelines without reading),
+   * and a handler's `write()` throws `ERR_HTTP_SEND_BUFFER_FULL` and cuts the connection (a
+   * handler that ignored `write()`'s false). Default 1 MiB.
+   */
+  maxUnsentBytes: number;
+  /**
+   * How long bytes waiting to be sent may stay without any of them leaving before the
+   * connection is closed (a client that stopped reading; nginx's `send_timeout`). Default 60 s.
+   */
+  sendTimeoutMs: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
@@ -69,6 +83,8 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   headerTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
   shutdownGraceMs: 5_000,
+  maxUnsentBytes: 1024 * 1024,
+  sendTimeoutMs: 60_000,
 });
 
 export interface ServerOptions {
@@ -77,7 +93,10 @@ export interface ServerOptions {
   /** Listeners. Default: one plain driver on 127.0.0.1:8080. */
   drivers?: DriverOptions[];
   limits?: Partial<ServerLimits>;
-  /** Header limits of the request parser (431/414 beyond). */
+  /**
+   * Header limits of the request parser (431/414 beyond; the defaults are never stricter than
+   * node:http's), and methods to accept besides the known ones and those of the routes.
+   */
   parser?: RequestParserOptions;
   /** Reverse-proxy mode: X-Forwarded-For is believed only from these addresses / CIDR ranges. */
   trustedProxies?: string[];
@@ -107,6 +126,8 @@ export interface ServerCore {
   readonly maxBufferedBytes: number;
   readonly headerTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  readonly maxUnsentBytes: number;
+  readonly sendTimeoutMs: number;
   readonly channelLimits: Partial<ChannelLimits> | undefined;
   readonly closing: boolean;
   clientAddress(peer: string, headers: HeaderList): string;
@@ -126,12 +147,15 @@ export interface ServerCore {
 export class HttpServer implements ServerCore {
   readonly name: string;
   readonly limits: ServerLimits;
-  readonly parserOptions: RequestParserOptions | undefined;
+  readonly parserOptions: RequestParserOptions;
   readonly channelLimits: Partial<ChannelLimits> | undefined;
   readonly maxBufferedBytes: number;
   readonly #router = new Router<Handler>();
+  /** Methods the parsers accept besides the known ones: the routes' (shared, grows with them). */
+  readonly #methods: Set<string>;
   readonly #drivers: DriverOptions[];
   readonly #listeners: NetServer[] = [];
+  readonly #tlsDrivers = new Map<string, TlsDriver>();
   readonly #connections = new Set<ServerConnection>();
   readonly #proxies: TrustedProxies;
   readonly #notFound: Handler;
@@ -143,9 +167,11 @@ export class HttpServer implements ServerCore {
   constructor(options: ServerOptions = {}) {
     this.name = options.name ?? 'default';
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
-    this.parserOptions = options.parser;
+    this.#methods = new Set(options.parser?.methods);
+    this.parserOptions = { ...options.parser, methods: this.#methods };
     this.channelLimits = options.channelLimits;
-    this.maxBufferedBytes = 64 * 1024 + (options.parser?.maxHeaderBytes ?? 16 * 1024);
+    this.maxBufferedBytes =
+      64 * 1024 + (options.parser?.maxHeaderBytes ?? DEFAULT_REQUEST_PARSER_OPTIONS.maxHeaderBytes);
     this.#drivers = options.drivers ?? [{}];
     for (const d of this.#drivers) {
       if (d.client) setDriverClientTls(this.name, d.name ?? (d.tls ? 'https' : 'http'), d.client);
@@ -165,6 +191,12 @@ export class HttpServer implements ServerCore {
   }
   get keepAliveTimeoutMs(): number {
     return this.limits.keepAliveTimeoutMs;
+  }
+  get maxUnsentBytes(): number {
+    return this.limits.maxUnsentBytes;
+  }
+  get sendTimeoutMs(): number {
+    return this.limits.sendTimeoutMs;
   }
   get closing(): boolean {
     return this.#closing;
@@ -188,6 +220,8 @@ export class HttpServer implements ServerCore {
    */
   route(method: string, pattern: string, handler: Handler): this {
     this.#router.add(method, pattern, handler);
+    // A route's method is implemented: the parser accepts it (others get 501).
+    if (method !== '*') this.#methods.add(method);
     return this;
   }
 
@@ -197,6 +231,34 @@ export class HttpServer implements ServerCore {
 
   post(pattern: string, handler: Handler): this {
     return this.route('POST', pattern, handler);
+  }
+
+  /**
+   * Replaces a TLS driver's certificates (and any other TLS option given) without a restart:
+   * handshakes from now on use them, established connections keep theirs. Without `driver`,
+   * every listening TLS driver is updated. Bad PEM throws and changes nothing.
+   *
+   * @example
+   * ```ts
+   * process.on('SIGHUP', () => {
+   *   server.setSecureContext({ cert: readFileSync('cert.pem'), key: readFileSync('key.pem') });
+   * });
+   * ```
+   */
+  setSecureContext(tls: Partial<ServerTlsOptions>, options: { driver?: string } = {}): void {
+    const targets =
+      options.driver === undefined
+        ? [...this.#tlsDrivers.values()]
+        : [this.#tlsDrivers.get(options.driver)].filter((d) => d !== undefined);
+    if (targets.length === 0) {
+      throw new UsageError(
+        options.driver === undefined
+          ? 'setSecureContext: no TLS driver is listening'
+          : `setSecureContext: no listening TLS driver named ${JSON.stringify(options.driver)}`,
+        { code: 'ERR_SERVER_NO_TLS_DRIVER' },
+      );
+    }
+    for (const d of targets) d.setSecureContext(tls);
   }
 
   /** Client TLS settings of the driver named `name` (for outgoing channels). */
@@ -219,31 +281,17 @@ export class HttpServer implements ServerCore {
     const name = d.name ?? scheme;
     const host = d.host ?? '127.0.0.1';
     const port = d.port ?? (d.tls ? 8443 : 8080);
-    const accept = (socket: Socket | TLSSocket) => this.#accept(socket, name, scheme);
     let server: NetServer;
     if (d.tls) {
-      const contexts = new Map<string, SecureContext>();
-      for (const [hostname, pair] of Object.entries(d.tls.sni ?? {})) {
-        contexts.set(
-          hostname.toLowerCase(),
-          createSecureContext({ cert: pair.cert, key: pair.key }),
-        );
-      }
-      const fallback = createSecureContext({ cert: d.tls.cert, key: d.tls.key });
-      server = createTlsServer(
-        {
-          cert: d.tls.cert,
-          key: d.tls.key,
-          allowHalfOpen: true,
-          SNICallback: (servername, cb) =>
-            cb(null, contexts.get(servername.toLowerCase()) ?? fallback),
-        },
-        accept,
+      const tls = new TlsDriver(d.tls, (socket: TLSSocket, acceptedAt: number) =>
+        this.#accept(socket, name, scheme, acceptedAt),
       );
-      // A failed handshake must not take the server down.
-      server.on('tlsClientError', () => {});
+      this.#tlsDrivers.set(name, tls);
+      server = tls.server;
     } else {
-      server = createNetServer({ allowHalfOpen: true, noDelay: true }, accept);
+      server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) =>
+        this.#accept(socket, name, scheme, Date.now()),
+      );
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -280,11 +328,17 @@ export class HttpServer implements ServerCore {
     this.#sweeper = setInterval(() => {
       const now = Date.now();
       for (const conn of this.#connections) conn.checkDeadline(now);
+      for (const tls of this.#tlsDrivers.values()) tls.sweep(now, this.limits.headerTimeoutMs);
     }, every);
     this.#sweeper.unref();
   }
 
-  #accept(socket: Socket | TLSSocket, driver: string, scheme: 'http' | 'https'): void {
+  #accept(
+    socket: Socket | TLSSocket,
+    driver: string,
+    scheme: 'http' | 'https',
+    acceptedAt: number,
+  ): void {
     if (this.#closing) {
       socket.destroy();
       return;
@@ -296,7 +350,7 @@ export class HttpServer implements ServerCore {
       );
       return;
     }
-    this.#connections.add(new ServerConnection(this, socket, driver, scheme));
+    this.#connections.add(new ServerConnection(this, socket, driver, scheme, acceptedAt));
   }
 
   clientAddress(peer: string, headers: HeaderList): string {
@@ -360,6 +414,7 @@ export class HttpServer implements ServerCore {
     // Stops accepting at once. Not awaited: net.Server's close callback waits for every
     // connection it ever accepted, detached channels included, which we close ourselves below.
     for (const listener of this.#listeners) listener.close();
+    for (const tls of this.#tlsDrivers.values()) tls.destroyHandshakes();
     for (const conn of [...this.#connections]) conn.shutdown();
     const table = this.channels;
     await Promise.all([...table.channels()].map((c) => c.notifyShutdown()));
