@@ -20,7 +20,7 @@ import { ServerConnection } from './connection.js';
 import { HttpContext } from './context.js';
 import { Router } from './router.js';
 import { TrustedProxies } from './reverse-proxy.js';
-import { TlsDriver, type CertificatePair, type ServerTlsOptions } from './tls-driver.js';
+import { TlsDriver, type ServerTlsOptions } from './tls-driver.js';
 
 export type { CertificatePair, ServerTlsOptions } from './tls-driver.js';
 
