@@ -382,6 +382,12 @@ export class ServerConnection {
 
   writeBody(ctx: HttpContext, chunk: string | Uint8Array): boolean {
     const socket = this.socket;
+    if (socket.destroyed) {
+      // The client went away: a writing loop must stop (drained() would no longer wait).
+      throw new ResponseStateError('cannot write: the connection is closed', {
+        code: 'ERR_HTTP_CONNECTION_CLOSED',
+      });
+    }
     this.#checkUnsent(ctx);
     const head = ctx.headersSent ? '' : this.#sendHead(ctx, ctx.contentLength);
     if (head !== '') socket.write(head, 'latin1');

@@ -382,7 +382,9 @@ export class HttpServer implements ServerCore {
 
   #failed(conn: ServerConnection, ctx: HttpContext, err: unknown): void {
     const status = (err as { status?: unknown }).status;
-    if (typeof status !== 'number' || status >= 500) this.#onError(err, ctx);
+    // A client that went away is no failure of the handler's.
+    const gone = (err as { code?: unknown }).code === 'ERR_HTTP_CONNECTION_CLOSED';
+    if (!gone && (typeof status !== 'number' || status >= 500)) this.#onError(err, ctx);
     conn.handlerFailed(ctx, err);
   }
 
