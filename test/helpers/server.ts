@@ -29,7 +29,9 @@ export async function withTestServer(
   const cert = tls ? await testCert() : undefined;
   const server = createServer({
     name: `hardening-${serial++}`,
-    drivers: [{ port: 0, tls: cert ? { cert: cert.cert, key: cert.key, ...tlsOptions } : undefined }],
+    drivers: [
+      { port: 0, tls: cert ? { cert: cert.cert, key: cert.key, ...tlsOptions } : undefined },
+    ],
     ...options,
   });
   setup(server);
