@@ -9,7 +9,12 @@ import { createServer, type HttpContext, type ServerTlsOptions } from '../../src
 import { TRANSPORTS, transportName, withTestServer } from '../helpers/server.js';
 import { testCert, type TestCert } from '../helpers/tls.js';
 
-async function makeCert(cn: string, altNames = [{ type: 2, value: cn }]): Promise<TestCert> {
+type AltName = { type: 2; value: string } | { type: 7; ip: string };
+
+async function makeCert(
+  cn: string,
+  altNames: AltName[] = [{ type: 2, value: cn }],
+): Promise<TestCert> {
   const p = await selfsigned.generate([{ name: 'commonName', value: cn }], {
     keyType: 'ec',
     algorithm: 'sha256',
@@ -238,7 +243,7 @@ describe('certificates rotate without a restart: server.setSecureContext', () =>
   test('new handshakes get the new certificate, established connections keep theirs, bad PEM changes nothing', async () => {
     const a = await makeCert('localhost', [
       { type: 2, value: 'localhost' },
-      { type: 7, ip: '127.0.0.1' } as unknown as { type: number; value: string },
+      { type: 7, ip: '127.0.0.1' },
     ]);
     // Another subject: two trusted certificates with one name would confuse the issuer look-up.
     const b = await makeCert('rotated.test', [{ type: 2, value: 'localhost' }]);
