@@ -26,7 +26,8 @@ import { ChannelTable } from '../channels/channel-table.js';
 import { HttpContext, ResponseStateError } from './context.js';
 import { buildHead } from './response-head.js';
 import { drained } from '../io/drain.js';
-import { closingAnswer, writeBytes, writeChunk } from './output.js';
+import { closingAnswer, writeChunk } from './output.js';
+import { FEED_THRESHOLD_BYTES, feedBody } from './body-feeder.js';
 import { tlsDetails, type TlsDetails } from './tls-details.js';
 import type { ServerCore } from './server.js';
 
@@ -94,11 +95,15 @@ export class ServerConnection {
   #timerKind = T_NONE;
   /** Answers waiting to be sent are above the bound: no request is read until they drain. */
   #outputBlocked = false;
-  /** Unsent bytes at the last sweep, and since when they have not moved (send-stall check). */
-  #stallBytes = 0;
+  /** Bytes sent as of the last sweep, and since when no more left (send-stall check; 0: none). */
+  #stallLeft = 0;
   #stallSince = 0;
   /** The socket closed while a handler was still running (it may still detach). */
   #socketGone = false;
+  /** A large body is being fed piece by piece: nothing else may be written meanwhile. */
+  #feeding = false;
+  /** The connection is to be ended once the feeding is done. */
+  #endAfterFeed = false;
   readonly #remoteAddress: string;
   #tls: TlsDetails | undefined;
 
@@ -200,7 +205,7 @@ export class ServerConnection {
       for (;;) {
         if (this.#state === S_HEAD) {
           // A client that pipelines without reading is not read until its answers drain.
-          if (socket.writableLength > this.#core.maxUnsentBytes) {
+          if (this.#feeding || socket.writableLength > this.#core.maxUnsentBytes) {
             this.#blockInput();
             break;
           }
@@ -241,7 +246,15 @@ export class ServerConnection {
       this.#paused = true;
       this.socket.pause();
     }
-    this.socket.write(EMPTY, () => this.#unblockInput());
+    // A body being fed unblocks when it is done; else the queue's last write says when.
+    if (!this.#feeding) this.socket.write(EMPTY, () => this.#unblockInput());
+  }
+
+  /** The large body being fed has all been written. */
+  #fed(): void {
+    this.#feeding = false;
+    if (this.#endAfterFeed) this.#endSocket();
+    else if (this.#outputBlocked) this.#unblockInput();
   }
 
   #unblockInput(): void {
@@ -395,7 +408,7 @@ export class ServerConnection {
     const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (len === 0) return !socket.writableNeedDrain;
     if (ctx.contentLength < 0 && ctx.version === '1.1') return writeChunk(socket, chunk, len);
-    return writeBytes(socket, chunk);
+    return socket.write(chunk);
   }
 
   /**
@@ -424,9 +437,13 @@ export class ServerConnection {
       const head = this.#sendHead(ctx, ctx.contentLength >= 0 ? ctx.contentLength : len);
       if (noBody || len === 0) socket.write(head, 'latin1');
       else if (typeof body === 'string' && len <= 16384) socket.write(head + body);
-      else {
+      else if (len <= FEED_THRESHOLD_BYTES) {
         socket.write(head, 'latin1');
-        writeBytes(socket, body!);
+        socket.write(body!);
+      } else {
+        socket.write(head, 'latin1');
+        this.#feeding = true;
+        feedBody(socket, typeof body === 'string' ? Buffer.from(body) : body!, () => this.#fed());
       }
     } else {
       this.#checkUnsent(ctx);
@@ -545,18 +562,23 @@ export class ServerConnection {
   /** Called by the server's sweep: acts on an expired idle or header timeout, or a send stall. */
   checkDeadline(now: number): void {
     if (this.#deadline !== 0 && now >= this.#deadline) this.#timeout();
-    const unsent = this.socket.writableLength;
+    const socket = this.socket;
+    const unsent = socket.writableLength;
     if (unsent === 0) {
-      this.#stallBytes = 0;
-    } else if (unsent !== this.#stallBytes) {
-      this.#stallBytes = unsent;
+      this.#stallSince = 0;
+      return;
+    }
+    // Bytes whose writes completed: grows with every write that finished, whatever its size.
+    const left = socket.bytesWritten - unsent;
+    if (this.#stallSince === 0 || left !== this.#stallLeft) {
+      this.#stallLeft = left;
       this.#stallSince = now;
     } else if (now - this.#stallSince >= this.#core.sendTimeoutMs) {
       // Nothing of what waits to be sent left for sendTimeoutMs: the client does not read.
       this.#keepAlive = false;
       this.#state = S_CLOSED;
       this.#core.forget(this);
-      this.socket.destroy();
+      socket.destroy();
     }
   }
 
@@ -583,10 +605,25 @@ export class ServerConnection {
     if (this.#state === S_CLOSED || this.#state === S_DETACHED) return;
     this.#state = S_CLOSED;
     this.#clearTimer();
-    this.#core.forget(this);
+    if (this.#feeding) this.#endAfterFeed = true;
+    else this.#endSocket();
+  }
+
+  /**
+   * Ends our side once everything queued has been written. Until then the connection stays in
+   * the server's sweep, so that a client that stops reading is still cut by the send timeout;
+   * afterwards a peer that does not close its side gets 2 s.
+   */
+  #endSocket(): void {
     const socket = this.socket;
     socket.end();
-    // Do not wait forever for a peer that does not close its side.
+    if (socket.writableLength === 0) this.#ended();
+    else socket.once('finish', () => this.#ended());
+  }
+
+  #ended(): void {
+    this.#core.forget(this);
+    const socket = this.socket;
     setTimeout(() => socket.destroy(), 2000).unref();
   }
 

@@ -316,14 +316,19 @@ export class HttpServer implements ServerCore {
   }
 
   /**
-   * One interval checks every connection's idle and header deadline, at a quarter of the
-   * shorter timeout (10 ms to 1 s): cheaper than a timer per connection re-armed per request.
+   * One interval checks every connection's idle and header deadline and send stall, at a quarter
+   * of the shortest timeout (10 ms to 1 s): cheaper than a timer per connection re-armed per request.
    */
   #startSweeper(): void {
     if (this.#sweeper) return;
     const every = Math.max(
       10,
-      Math.min(1000, this.limits.headerTimeoutMs / 4, this.limits.keepAliveTimeoutMs / 4),
+      Math.min(
+        1000,
+        this.limits.headerTimeoutMs / 4,
+        this.limits.keepAliveTimeoutMs / 4,
+        this.limits.sendTimeoutMs / 4,
+      ),
     );
     this.#sweeper = setInterval(() => {
       const now = Date.now();

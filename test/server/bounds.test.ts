@@ -171,6 +171,49 @@ describe('unsent answers are bounded (maxUnsentBytes)', () => {
         { limits: { sendTimeoutMs: 300 } },
       );
     });
+
+    test(`${transportName(secure)}: a large body sent whole reaches a slow reader uncut, and the next pipelined answer follows it`, async () => {
+      const big = Buffer.alloc(16 * MiB, 0x63);
+      await withTestServer(
+        secure,
+        (s) => {
+          s.get('/big', (ctx) => ctx.send(big));
+          s.get('/after', (ctx) => ctx.send('after'));
+        },
+        async (t) => {
+          const socket = await silentClient(t);
+          socket.write(
+            'GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n',
+          );
+          // Read 256 KiB every 50 ms: the 16 MiB take three seconds, far above the send timeout,
+          // but something leaves at every step.
+          let budget = 0;
+          let received = 0;
+          let tail = '';
+          let closed = false;
+          socket.on('close', () => (closed = true));
+          socket.on('data', (d: Buffer) => {
+            received += d.length;
+            tail = (tail + d.subarray(-64).toString('latin1')).slice(-64);
+            budget -= d.length;
+            if (budget <= 0) socket.pause();
+          });
+          const sip = setInterval(() => {
+            budget = 256 * 1024;
+            socket.resume();
+          }, 50);
+          try {
+            await until(() => tail.endsWith('after') || closed, 'both answers', 30_000);
+          } finally {
+            clearInterval(sip);
+          }
+          assert.ok(tail.endsWith('after'), `cut after ${received} bytes`);
+          assert.ok(received > big.length);
+          socket.destroy();
+        },
+        { limits: { sendTimeoutMs: 400 } },
+      );
+    });
   }
 });
 
