@@ -321,9 +321,11 @@ export class Channel {
    * and the connection closed.
    */
   #sendTimedOut(timeoutMs: number): void {
+    const err = sendTimeoutError(this.name, timeoutMs);
     this.#lastSendError = 'ETIMEDOUT';
-    this.#error = sendTimeoutError(this.name, timeoutMs);
+    this.#error = err;
     this.#eof = true;
+    this.#flushWaiters?.rejectAll(err);
     this.#socket.destroy();
     const cb = this.#callback;
     if (cb && cb.when.has('e') && !cb.suspended) void this.#invoke(cb, 'e');

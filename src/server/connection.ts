@@ -28,8 +28,10 @@ import { buildHead } from './response-head.js';
 import { drained } from '../io/drain.js';
 import { closingAnswer, writeChunk } from './output.js';
 import { FEED_THRESHOLD_BYTES, feedBody } from './body-feeder.js';
+import { ConnectionClock, T_FIRST, T_HEADER, T_IDLE } from './connection-clock.js';
 import { tlsDetails, type TlsDetails } from './tls-details.js';
-import type { ServerCore } from './server.js';
+import type { ServerCore } from './server-options.js';
+import { plugSocket, unplugSocket } from './connection-socket.js';
 
 const S_HEAD: number = 0;
 const S_HANDLING: number = 1;
@@ -37,28 +39,8 @@ const S_DRAINING: number = 2;
 const S_DETACHED: number = 3;
 const S_CLOSED: number = 4;
 
-const T_NONE: number = 0;
-const T_IDLE: number = 1;
-const T_HEADER: number = 2;
-/** The first request's head: from accept, and a silent connection closes without a word. */
-const T_FIRST: number = 3;
-
 const EMPTY = Buffer.alloc(0);
 
-/** The connection a socket belongs to: one set of listener functions serves every socket. */
-const kConn = Symbol('connchan.serverConnection');
-type ConnSocket = Transport & { [kConn]: ServerConnection };
-
-function onData(this: ConnSocket, chunk: Buffer): void {
-  this[kConn].receive(chunk);
-}
-function onEnd(this: ConnSocket): void {
-  this[kConn].receiveEof();
-}
-function onClose(this: ConnSocket): void {
-  this[kConn].socketClosed();
-}
-function onError(): void {}
 const LAST_CHUNK = '0\r\n\r\n';
 const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
 
@@ -91,13 +73,9 @@ export class ServerConnection {
    * the server sweeps its connections a few times a second (see HttpServer), so a request
    * costs one Date.now() instead of a timer re-arm.
    */
-  #deadline = 0;
-  #timerKind = T_NONE;
+  readonly #clock = new ConnectionClock();
   /** Answers waiting to be sent are above the bound: no request is read until they drain. */
   #outputBlocked = false;
-  /** Bytes sent as of the last sweep, and since when no more left (send-stall check; 0: none). */
-  #stallLeft = 0;
-  #stallSince = 0;
   /** The socket closed while a handler was still running (it may still detach). */
   #socketGone = false;
   /** A large body is being fed piece by piece: nothing else may be written meanwhile. */
@@ -122,14 +100,9 @@ export class ServerConnection {
     // Read once: the getter asks the kernel every time.
     this.#remoteAddress = socket.remoteAddress ?? '';
     socket.setNoDelay(true);
-    (socket as ConnSocket)[kConn] = this;
-    socket.on('data', onData);
-    socket.on('end', onEnd);
-    socket.on('close', onClose);
-    socket.on('error', onError);
+    plugSocket(socket, this);
     // The clock started at accept (for TLS, before the handshake).
-    this.#timerKind = T_FIRST;
-    this.#deadline = acceptedAt + core.headerTimeoutMs;
+    this.#clock.start(T_FIRST, acceptedAt, core.headerTimeoutMs);
   }
 
   /** The client's address as the socket sees it (not the forwarded one). */
@@ -166,7 +139,7 @@ export class ServerConnection {
     if (this.#state === S_CLOSED) return; // closing: late bytes are dropped
     this.#parser.feed(chunk);
     if (this.#state === S_HEAD) {
-      if (this.#timerKind === T_IDLE) this.#setTimer(T_HEADER);
+      if (this.#clock.kind === T_IDLE) this.#setTimer(T_HEADER);
       if (!this.#outputBlocked) this.#pump();
     } else if (this.#state === S_HANDLING) {
       const waiter = this.#bodyWaiter;
@@ -521,12 +494,8 @@ export class ServerConnection {
     this.#state = S_DETACHED;
     this.#clearTimer();
     const socket = this.socket;
-    socket.off('data', onData);
-    socket.off('end', onEnd);
-    socket.off('close', onClose);
-    socket.off('error', onError);
     // The channel owns the socket now: nothing may keep this connection (its parser) alive.
-    (socket as Partial<ConnSocket>)[kConn] = undefined;
+    unplugSocket(socket);
     const initialData = this.#parser.takeUnparsed();
     this.#core.forget(this);
     const channel = ChannelTable.of(this.#core.name).create({
@@ -550,44 +519,32 @@ export class ServerConnection {
 
   #setTimer(kind: number): void {
     const ms = kind === T_IDLE ? this.#core.keepAliveTimeoutMs : this.#core.headerTimeoutMs;
-    this.#timerKind = kind;
-    this.#deadline = Date.now() + ms;
+    this.#clock.start(kind, Date.now(), ms);
   }
 
   #clearTimer(): void {
-    this.#deadline = 0;
-    this.#timerKind = T_NONE;
+    this.#clock.clear();
   }
 
   /** Called by the server's sweep: acts on an expired idle or header timeout, or a send stall. */
   checkDeadline(now: number): void {
-    if (this.#deadline !== 0 && now >= this.#deadline) this.#timeout();
-    const socket = this.socket;
-    const unsent = socket.writableLength;
-    if (unsent === 0) {
-      this.#stallSince = 0;
-      return;
-    }
-    // Bytes whose writes completed: grows with every write that finished, whatever its size.
-    const left = socket.bytesWritten - unsent;
-    if (this.#stallSince === 0 || left !== this.#stallLeft) {
-      this.#stallLeft = left;
-      this.#stallSince = now;
-    } else if (now - this.#stallSince >= this.#core.sendTimeoutMs) {
+    if (this.#clock.expired(now)) this.#timeout();
+    if (this.#clock.stalled(this.socket, now, this.#core.sendTimeoutMs)) {
       // Nothing of what waits to be sent left for sendTimeoutMs: the client does not read.
       this.#keepAlive = false;
       this.#state = S_CLOSED;
       this.#core.forget(this);
-      socket.destroy();
+      this.socket.destroy();
     }
   }
 
   #timeout(): void {
-    this.#deadline = 0;
+    const kind = this.#clock.kind;
+    this.#clock.clear();
     if (this.#state !== S_HEAD) return;
-    if (this.#timerKind === T_FIRST && this.#parser.bufferedBytes === 0) {
+    if (kind === T_FIRST && this.#parser.bufferedBytes === 0) {
       this.#close(); // never said a word (or only finished a handshake): nothing to answer
-    } else if (this.#timerKind !== T_IDLE) {
+    } else if (kind !== T_IDLE) {
       // Slow loris: the head did not arrive in time.
       this.socket.end(
         'HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
@@ -598,7 +555,6 @@ export class ServerConnection {
     } else {
       this.#close();
     }
-    this.#timerKind = T_NONE;
   }
 
   #close(): void {
