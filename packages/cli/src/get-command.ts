@@ -6,7 +6,7 @@
 import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { SingleBar, Presets } from 'cli-progress';
-import { HttpClient, type HttpToken, type GeturlOptions } from '../http-client/index.js';
+import { HttpClient, type HttpToken, type GeturlOptions } from 'connchan/http-client';
 
 export interface GetCommandOptions {
   request?: string;

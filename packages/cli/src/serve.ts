@@ -5,12 +5,12 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type DriverOptions, type HttpServer } from '../server/index.js';
+import { createServer, type DriverOptions, type HttpServer } from 'connchan/server';
 import { ensureSelfSignedCertificate } from './certificate.js';
 import { addHttpRoutes } from './demo/routes.js';
 import { addPageRoutes } from './demo/page.js';
 import { addWebSocketRoutes } from './demo/websockets.js';
-import { shutdown as shutdownWebSockets } from '../ws/index.js';
+import { shutdown as shutdownWebSockets } from 'connchan/ws';
 
 export interface ServeOptions {
   host: string;

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { open, type WsOpenOptions } from '../ws/index.js';
-import type { WebSocketConnection } from '../ws/index.js';
+import { open, type WsOpenOptions } from 'connchan/ws';
+import type { WebSocketConnection } from 'connchan/ws';
 
 export interface WsCommandOptions {
   protocol: string[];

@@ -2,7 +2,7 @@
  * The demo page served at `/`: an echo tester, a chat room and the live channel dashboard, all
  * over WebSockets to the same server (ws:// on HTTP, wss:// on HTTPS).
  */
-import type { HttpServer } from '../../server/index.js';
+import type { HttpServer } from 'connchan/server';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>connchan</title>

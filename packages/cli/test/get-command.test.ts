@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { serve } from '../../src/cli/serve.js';
-import { runGetCommand, type GetCommandOptions } from '../../src/cli/get-command.js';
+import { serve } from '../src/serve.js';
+import { runGetCommand, type GetCommandOptions } from '../src/get-command.js';
 
 function capture(tty = false) {
   const stdout = new PassThrough();

@@ -4,7 +4,7 @@ import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { serve } from '../../src/cli/serve.js';
+import { serve } from '../src/serve.js';
 import { readFileSync } from 'node:fs';
 
 test('serve answers on HTTP and HTTPS with the page, /channels, POST /echo and /stream', async () => {

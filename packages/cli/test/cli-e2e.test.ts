@@ -2,10 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
+
+// The CLI from source, whatever the working directory.
+const RUN_TS = fileURLToPath(new URL('../src/run.ts', import.meta.url));
 
 test('connchan serve starts, prints its URLs, answers on HTTP and HTTPS, and stops on SIGTERM', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'connchan-cli-'));
@@ -14,7 +18,7 @@ test('connchan serve starts, prints its URLs, answers on HTTP and HTTPS, and sto
     [
       '--import',
       'tsx',
-      'src/cli/run.ts',
+      RUN_TS,
       'serve',
       '--http-port',
       '0',

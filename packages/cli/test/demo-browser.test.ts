@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve } from '../../src/cli/serve.js';
-import { needPeer } from '../helpers/peers.js';
-import { CHROMIUM_CHECK, launchChromium } from '../helpers/browser.js';
+import { serve } from '../src/serve.js';
+import { needPeer } from '../../../test/helpers/peers.js';
+import { CHROMIUM_CHECK, launchChromium } from '../../../test/helpers/browser.js';
 
 // The few DOM names the page functions below use (they run in the browser, not in Node).
 declare const document: { getElementById(id: string): { textContent: string | null } | null };

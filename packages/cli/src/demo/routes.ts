@@ -2,10 +2,10 @@
  * The demo application's HTTP endpoints: the channel table as JSON, a detached streaming
  * delivery driven by channel callbacks, and an HTTP echo.
  */
-import type { HttpServer } from '../../server/index.js';
-import { callback, list, read, write, CANCEL, KEEP } from '../../channels/index.js';
-import { encodeChunk, lastChunk } from '../../proto/http1/body-writers.js';
-import { parseTimeValue } from '../../io/time-value.js';
+import type { HttpServer } from 'connchan/server';
+import { callback, list, read, write, CANCEL, KEEP } from 'connchan/channels';
+import { encodeChunk, lastChunk } from 'connchan/proto';
+import { parseTimeValue } from 'connchan/io';
 
 export function addHttpRoutes(server: HttpServer): void {
   server.get('/channels', (ctx) => ctx.sendJson(list({ server: server.name })));

@@ -1,4 +1,5 @@
-// Entry point for running the CLI from source (tests, development): `node --import tsx src/cli/run.ts serve`.
+// Entry point for running the CLI from source (tests, development):
+// `node --import tsx packages/cli/src/run.ts serve` from the repository's root.
 import { main } from './main.js';
 
 main(process.argv).catch((err: unknown) => {

@@ -3,9 +3,9 @@
  * and `/dashboard` pushes the server's channel table once a second (and whenever asked) and
  * closes a channel when the page asks it to.
  */
-import type { HttpServer } from '../../server/index.js';
-import { close as closeWebSocket, find, live, send } from '../../ws/index.js';
-import { close as closeChannel, exists, list } from '../../channels/index.js';
+import type { HttpServer } from 'connchan/server';
+import { close as closeWebSocket, find, live, send } from 'connchan/ws';
+import { close as closeChannel, exists, list } from 'connchan/channels';
 
 interface DashboardRequest {
   close?: string;

@@ -2,13 +2,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve } from '../../src/cli/serve.js';
+import { serve } from '../src/serve.js';
+
+// The CLI from source, whatever the working directory.
+const RUN_TS = fileURLToPath(new URL('../src/run.ts', import.meta.url));
 
 function run(args: string[], stdin?: string): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', RUN_TS, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
