@@ -49,6 +49,8 @@ export class FieldScan {
   /** Where the (last) Host value is in the head's text. */
   hostStart = 0;
   hostEnd = 0;
+  /** The last Host value found valid on this connection (kept across heads: a cache). */
+  lastValidHost = '';
   /** The Expect field values, joined; undefined when absent (rare: a string is fine). */
   expect: string | undefined = undefined;
   upgrade: string | undefined = undefined;

@@ -123,14 +123,7 @@ export function buildRequestHead(
   const lineEnd = s.indexOf('\r', start);
   if (lineEnd - start > limits.maxRequestLineBytes) throw uriTooLong(limits.maxRequestLineBytes);
   const sp = s.indexOf(' ', start);
-  const method = s.slice(start, sp);
-  if (!KNOWN_METHODS.has(method) && limits.methods?.has(method) !== true) {
-    throw httpError(
-      HttpErrorCode.UNKNOWN_METHOD,
-      `method ${JSON.stringify(method.slice(0, 20))} is not implemented`,
-      501,
-    );
-  }
+  const method = methodAt(s, start, sp, limits.methods);
   const target = s.slice(sp + 1, lineEnd - 9);
   const minor = s.charCodeAt(lineEnd - 1) - 0x30;
   const version = httpVersion(s.charCodeAt(lineEnd - 3) - 0x30, minor, 505);
@@ -153,7 +146,7 @@ export function buildRequestHead(
       ? httpError(HttpErrorCode.MULTIPLE_HOST, 'more than one Host field', 400)
       : httpError(HttpErrorCode.MISSING_HOST, 'HTTP/1.1 request without a Host field', 400);
   }
-  if (scan.hostCount === 1 && !isValidHost(s, scan.hostStart, scan.hostEnd, true)) {
+  if (scan.hostCount === 1 && !knownValidHost(s, scan)) {
     throw httpError(
       HttpErrorCode.INVALID_HOST,
       `invalid Host ${JSON.stringify(s.slice(scan.hostStart, Math.min(scan.hostEnd, scan.hostStart + 80)))}`,
@@ -195,6 +188,56 @@ function expectations(
     else if (t !== '') return { expectContinue: false, expectation: value };
   }
   return cont && version === '1.1' ? CONTINUE : NO_EXPECTATION;
+}
+
+/**
+ * The method of the request line `s[start, sp)`: GET, POST and HEAD as constants (no string is
+ * made for them), the others sliced and looked up; a method neither known nor in `extra` gets 501.
+ */
+function methodAt(
+  s: string,
+  start: number,
+  sp: number,
+  extra: ReadonlySet<string> | undefined,
+): string {
+  const len = sp - start;
+  const c = s.charCodeAt(start);
+  if (
+    len === 3 &&
+    c === 0x47 &&
+    s.charCodeAt(start + 1) === 0x45 &&
+    s.charCodeAt(start + 2) === 0x54
+  )
+    return 'GET';
+  if (len === 4 && s.charCodeAt(start + 3) === 0x54 && s.startsWith('POST', start)) return 'POST';
+  if (len === 4 && c === 0x48 && s.startsWith('HEAD', start)) return 'HEAD';
+  const method = s.slice(start, sp);
+  if (!KNOWN_METHODS.has(method) && extra?.has(method) !== true) {
+    throw httpError(
+      HttpErrorCode.UNKNOWN_METHOD,
+      `method ${JSON.stringify(method.slice(0, 20))} is not implemented`,
+      501,
+    );
+  }
+  return method;
+}
+
+/**
+ * True when the Host value is the one the previous request on this parser had, already found
+ * valid: keep-alive clients send the same Host every time, and a comparison is cheaper than a
+ * walk. Otherwise remembers it, if valid, for the next request.
+ */
+function knownValidHost(s: string, scan: FieldScan): boolean {
+  const { hostStart, hostEnd, lastValidHost } = scan;
+  if (hostEnd - hostStart === lastValidHost.length && s.startsWith(lastValidHost, hostStart)) {
+    return true;
+  }
+  if (isValidHost(s, hostStart, hostEnd, true)) {
+    // A copy of its own: a slice of the head's text would keep the whole text alive.
+    scan.lastValidHost = ` ${s.slice(hostStart, hostEnd)}`.slice(1);
+    return true;
+  }
+  return false;
 }
 
 /** RFC 9112 §6.1/§6.3 for a request carrying Transfer-Encoding: chunked last, or refuse. */
