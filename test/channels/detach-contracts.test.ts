@@ -17,6 +17,7 @@ import {
   status,
   write,
   CANCEL,
+  KEEP,
   type ChannelStatus,
 } from '../../src/channels/index.js';
 import { TRANSPORTS, transportName, withTestServer } from '../helpers/server.js';
@@ -103,6 +104,48 @@ for (const secure of TRANSPORTS) {
           assert.ok(ticks > 3);
         },
       );
+    });
+
+    test("the docs' streaming example (a w callback) ends quietly when the client leaves", async () => {
+      const warnings: unknown[] = [];
+      const warn = console.warn;
+      console.warn = (...args: unknown[]) => void warnings.push(args);
+      let name = '';
+      let chunks = 0;
+      try {
+        await withTestServer(
+          secure,
+          (s) =>
+            s.get('/stream', (ctx) => {
+              name = ctx.detach();
+              write(name, 'HTTP/1.1 200 OK\r\nContent-Type: video/h264\r\n\r\n');
+              const nextChunk = (): Buffer | undefined =>
+                chunks++ < 100_000 ? Buffer.alloc(16 * 1024, 0x68) : undefined;
+              // docs/channels.md, verbatim but for nextChunk.
+              callback(
+                name,
+                () => {
+                  const chunk = nextChunk();
+                  if (chunk === undefined) return CANCEL; // done: close (queued bytes still go out)
+                  // -1: the client went away (the channel is already gone): stop.
+                  return write(name, chunk, { buffered: true }) < 0 ? CANCEL : KEEP;
+                },
+                'w',
+              );
+            }),
+          async (t) => {
+            const c = await t.connect();
+            c.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+            await c.waitFor((s) => s.length > 64 * 1024);
+            c.socket.destroy();
+            await until(() => name !== '' && !exists(name), 'the channel to leave', 5000);
+          },
+        );
+      } finally {
+        console.warn = warn;
+      }
+      assert.deepEqual(warnings, [], 'no callback failed');
+      assert.ok(chunks < 100_000, 'stopped long before the end');
     });
 
     test('sendTimeout bounds a write that cannot proceed: e fires, senderror ETIMEDOUT, then writes return -1', async () => {
