@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { serve, DEFAULT_SERVE_OPTIONS, type ServeOptions } from './serve.js';
+import { parseWorkers, serveCluster } from './serve-cluster.js';
 import { runWsCommand, type WsCommandOptions } from './ws-command.js';
 import { runGetCommand, type GetCommandOptions } from './get-command.js';
 
@@ -19,6 +20,8 @@ interface ServeFlags {
   trustedProxy: string[];
   logLevel: ServeOptions['logLevel'];
   config?: string;
+  workers?: string;
+  redis?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -72,6 +75,11 @@ export async function main(argv: string[]): Promise<void> {
         .default('info'),
     )
     .option('--config <file>', 'JSON file with any of the options above (flags win)')
+    .option('--workers <n|auto>', 'worker processes on the same ports (auto: one per core)')
+    .option(
+      '--redis <url>',
+      'join a cluster of machines through Redis (default: CONNCHAN_REDIS_URL)',
+    )
     .action(async (flags: ServeFlags, cmd: Command) => {
       const fromFile: Partial<ServeOptions> = flags.config
         ? (JSON.parse(readFileSync(flags.config, 'utf8')) as Partial<ServeOptions>)
@@ -91,6 +99,14 @@ export async function main(argv: string[]): Promise<void> {
         options.maxConnections = Number(flags.maxConnections);
       if (flags.trustedProxy.length > 0) options.trustedProxies = flags.trustedProxy;
       if (given('logLevel') || !fromFile.logLevel) options.logLevel = flags.logLevel;
+      const redis = flags.redis ?? process.env.CONNCHAN_REDIS_URL;
+      if (flags.workers !== undefined || redis !== undefined) {
+        await serveCluster(options, {
+          workers: flags.workers === undefined ? 0 : parseWorkers(flags.workers),
+          redis,
+        });
+        return;
+      }
       const running = await serve(options);
       if (options.logLevel !== 'silent') {
         console.log('connchan serve: the demo application is up');

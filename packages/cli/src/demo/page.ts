@@ -27,14 +27,17 @@ server over <span id="scheme"></span>; every WebSocket below is a channel in the
  <div class="box"><h2>Echo</h2>
   <input id="echo-in" type="text" value="hello, connchan"> <button id="echo-send">Send</button>
   <pre id="echo-out"></pre></div>
- <div class="box"><h2>Chat</h2>
+ <div class="box"><h2>Chat</h2><p class="muted"><span id="room"></span>rooms: <a href="/?room=lobby">?room=lobby</a>, <a href="/?room=42">?room=42</a> (a topic each)</p>
   <input id="chat-in" type="text" placeholder="say something"> <button id="chat-send">Send</button>
   <pre id="chat-out"></pre></div>
 </div>
 <h2>Live channel dashboard</h2>
 <p class="muted"><a href="/channels">/channels</a> as JSON · <a href="/stream?count=5&amp;interval=300ms">/stream</a> (a detached streaming delivery) ·
 updated <span id="updated">never</span></p>
-<table id="channels"><thead><tr><th>name</th><th>driver</th><th>peer</th><th>start</th><th>sent</th><th>received</th><th>callback</th><th>condition</th><th></th></tr></thead><tbody></tbody></table>
+<div id="cluster" hidden><h2>Cluster</h2><p class="muted">this page is served by <b id="self"></b>
+through the <span id="broker"></span> broker <span id="unreachable"></span></p>
+<table id="members"><thead><tr><th>member</th><th>node</th><th>worker</th><th>host</th><th>pid</th><th>channels</th><th>msgs/s</th><th>up since</th></tr></thead><tbody></tbody></table></div>
+<table id="channels"><thead><tr><th>name</th><th>driver</th><th>peer</th><th>start</th><th>sent</th><th>received</th><th>callback</th><th>condition</th><th>member</th><th></th></tr></thead><tbody></tbody></table>
 <script>
 const base = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host;
 document.getElementById('scheme').textContent = location.protocol === 'https:' ? 'HTTPS (wss://)' : 'HTTP (ws://)';
@@ -46,22 +49,38 @@ echo.onmessage = (e) => line('echo-out', '< ' + e.data);
 echo.onclose = (e) => line('echo-out', '[closed ' + e.code + ']');
 document.getElementById('echo-send').onclick = () => { const v = document.getElementById('echo-in').value; line('echo-out', '> ' + v); echo.send(v); };
 
-const chat = new WebSocket(base + '/chat');
+const room = new URLSearchParams(location.search).get('room');
+const chat = new WebSocket(base + (room ? '/chat/' + encodeURIComponent(room) : '/chat'));
 chat.onopen = () => line('chat-out', '[joined]');
 chat.onmessage = (e) => { const m = JSON.parse(e.data); line('chat-out', m.from + ': ' + m.text); };
+document.getElementById('room').textContent = room ? 'room ' + room + ' · ' : '';
 chat.onclose = (e) => line('chat-out', '[left ' + e.code + ']');
 document.getElementById('chat-send').onclick = () => { const el = document.getElementById('chat-in'); chat.send(el.value); el.value = ''; };
 
 const dash = new WebSocket(base + '/dashboard');
 dash.onmessage = (e) => {
-  const { channels, at } = JSON.parse(e.data);
+  const { channels, at, members, self, broker, unreachable } = JSON.parse(e.data);
   document.getElementById('updated').textContent = new Date(at).toLocaleTimeString();
+  document.getElementById('cluster').hidden = broker === 'memory';
+  document.getElementById('self').textContent = self;
+  document.getElementById('broker').textContent = broker;
+  document.getElementById('unreachable').textContent = unreachable.length ? '· not answering: ' + unreachable.join(', ') : '';
+  const mbody = document.querySelector('#members tbody');
+  mbody.innerHTML = '';
+  for (const m of members) {
+    const tr = document.createElement('tr');
+    for (const v of [m.id, m.node, m.worker, m.host, m.pid, m.channels, m.msgsPerSec, new Date(m.since).toLocaleTimeString()]) {
+      const td = document.createElement('td'); td.textContent = String(v); tr.appendChild(td);
+    }
+    if (m.id === self) tr.className = 'mine';
+    mbody.appendChild(tr);
+  }
   const body = document.querySelector('#channels tbody');
   body.innerHTML = '';
   for (const r of channels) {
     const tr = document.createElement('tr');
     tr.dataset.name = r.name;
-    for (const v of [r.name, r.driver, r.peer, new Date(r.start).toLocaleTimeString(), r.sent, r.received, r.callback, r.condition]) {
+    for (const v of [r.name, r.driver, r.peer, new Date(r.start).toLocaleTimeString(), r.sent, r.received, r.callback, r.condition, r.member ?? '']) {
       const td = document.createElement('td'); td.textContent = String(v); tr.appendChild(td);
     }
     const td = document.createElement('td');
