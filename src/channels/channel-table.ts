@@ -219,6 +219,16 @@ function freshName(): string {
   return `${namePrefix}conn${nextId++}`;
 }
 
+/**
+ * True when `name` was given to a channel of this process that has since left its table (closed,
+ * or its peer went away): names are `conn<n>`, handed out in order, never twice.
+ */
+export function channelGone(name: string): boolean {
+  if (byName.has(name) || !name.startsWith('conn')) return false;
+  const n = Number(name.slice(4));
+  return Number.isSafeInteger(n) && n >= 0 && n < nextId && name === `conn${n}`;
+}
+
 /** Finds a live entry (channel or listener) by name, in one server's table or in any. */
 export function findEntry(name: string, server?: string): TableEntry {
   if (server !== undefined) return ChannelTable.of(server).get(name);
