@@ -23,21 +23,53 @@ export interface RunningBenchServer {
   stop(): void;
 }
 
-/** Starts `bench/servers/<script>.ts <kind>` on core 0 and waits for it to print its port. */
+/** The npm package's Bun binary. */
+const BUN = 'node_modules/.bin/bun';
+let bunState: { version?: string; why?: string } | undefined;
+
+/**
+ * Bun's version when its binary runs here, else undefined; {@link bunMissing} then says why.
+ * (The `bun` package's binary comes from its platform package; npm 11 skips its postinstall,
+ * which only optimises, so the binary runs without it.)
+ */
+export function bunVersion(): string | undefined {
+  if (bunState === undefined) {
+    const r = spawnSync(BUN, ['--version'], { encoding: 'utf8' });
+    bunState =
+      r.status === 0
+        ? { version: r.stdout.trim() }
+        : { why: r.error ? `${BUN} cannot run (${r.error.message})` : r.stderr.trim() };
+  }
+  return bunState.version;
+}
+
+/** Why Bun's sides are skipped ('' when Bun runs). */
+export function bunMissing(): string {
+  bunVersion();
+  return bunState?.why ?? '';
+}
+
+/**
+ * Starts `bench/servers/<script>.ts <kind>` on core 0 (under Bun for the script `bun`, else
+ * Node with tsx) and waits for it to print its port.
+ */
 export async function startServer(
   script: string,
   kind: string,
   env: Record<string, string> = {},
 ): Promise<RunningBenchServer> {
-  const argv = [
-    ...pin(0),
-    process.execPath,
-    '--expose-gc',
-    '--import',
-    'tsx',
-    `bench/servers/${script}.ts`,
-    kind,
-  ];
+  const argv =
+    script === 'bun'
+      ? [...pin(0), BUN, 'bench/servers/bun.ts', kind]
+      : [
+          ...pin(0),
+          process.execPath,
+          '--expose-gc',
+          '--import',
+          'tsx',
+          `bench/servers/${script}.ts`,
+          kind,
+        ];
   const child = spawn(argv[0], argv.slice(1), {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
@@ -80,9 +112,9 @@ export function wrkAvailable(): boolean {
   return !spawnSync('wrk', ['--version']).error;
 }
 
-/** Requests/s of keep-alive GET / with wrk (1 thread, 32 connections). */
+/** Requests/s of keep-alive GET / with wrk (1 thread, 64 connections). */
 export function runWrk(port: number, seconds: number): number {
-  const argv = [...pin(1), 'wrk', '-t1', '-c32', `-d${seconds}s`, `http://127.0.0.1:${port}/`];
+  const argv = [...pin(1), 'wrk', '-t1', '-c64', `-d${seconds}s`, `http://127.0.0.1:${port}/`];
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
   const m = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
   if (!m) throw new Error(`wrk failed: ${r.stdout}${r.stderr}`);

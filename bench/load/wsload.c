@@ -6,7 +6,8 @@
  *       CONNS connections, each keeping INFLIGHT binary messages of SIZE bytes in flight:
  *       every echo that comes back completely is answered with the next message.
  *   wsload handshake HOST PORT CONCURRENCY SECONDS
- *       opening handshakes per second: connect, upgrade, read the 101, close; CONCURRENCY at once.
+ *       whole WebSocket lives per second, CONCURRENCY clients at once, each in a loop: connect,
+ *       upgrade, one 16-byte echo, the closing handshake, and the server ending TCP.
  *   wsload idle HOST PORTS CONNS SECONDS [PATH]
  *       opens CONNS WebSockets (on PATH, default /echo, spread over the comma-separated PORTS),
  *       prints "ready" once all are open, then holds them for SECONDS.
@@ -232,38 +233,106 @@ static int run_echo(const char *host, int port, int conns, int inflight, size_t 
   return 0;
 }
 
+/* One client of the handshake loop: where it is in connect → 101 → echo → close → EOF. */
+enum { HS_HEAD, HS_ECHO, HS_CLOSE, HS_EOF };
+typedef struct {
+  int fd;
+  int state;
+  size_t len;
+  unsigned char buf[1024];
+} hs_t;
+
+/* Length of the whole server frame at the start of p (unmasked, payload < 64 KiB), 0 if not all in. */
+static size_t whole_frame(const unsigned char *p, size_t n) {
+  if (n < 2) return 0;
+  size_t len = p[1] & 0x7f, hl = 2;
+  if (len == 126) { if (n < 4) return 0; len = ((size_t)p[2] << 8) | p[3]; hl = 4; }
+  else if (len == 127) { fprintf(stderr, "unexpected large frame\n"); exit(1); }
+  return n >= hl + len ? hl + len : 0;
+}
+
+static void hs_start(hs_t *h, int ep, const char *host, int port, const char *req, size_t rl) {
+  h->fd = connect_to(host, port);
+  h->state = HS_HEAD;
+  h->len = 0;
+  write_all(h->fd, req, rl);
+  fcntl(h->fd, F_SETFL, O_NONBLOCK);
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = h};
+  epoll_ctl(ep, EPOLL_CTL_ADD, h->fd, &ev);
+}
+
+/* Advances h with what was read; returns 1 when its cycle is complete (the server closed TCP). */
+static int hs_step(hs_t *h, const unsigned char *echo, size_t echo_len, const unsigned char *closef) {
+  for (;;) {
+    if (h->state == HS_HEAD) {
+      h->buf[h->len < sizeof h->buf ? h->len : sizeof h->buf - 1] = 0;
+      char *end = strstr((char *)h->buf, "\r\n\r\n");
+      if (!end) return 0;
+      if (strncmp((char *)h->buf, "HTTP/1.1 101", 12) != 0) { fprintf(stderr, "no 101: %.80s\n", h->buf); exit(1); }
+      size_t head = (size_t)(end + 4 - (char *)h->buf);
+      memmove(h->buf, h->buf + head, h->len - head);
+      h->len -= head;
+      write_all(h->fd, echo, echo_len);
+      h->state = HS_ECHO;
+    } else if (h->state == HS_ECHO || h->state == HS_CLOSE) {
+      size_t n = whole_frame(h->buf, h->len);
+      if (n == 0) return 0;
+      int op = h->buf[0] & 0x0f;
+      memmove(h->buf, h->buf + n, h->len - n);
+      h->len -= n;
+      if (h->state == HS_ECHO && (op == 1 || op == 2)) {
+        write_all(h->fd, closef, 8);
+        h->state = HS_CLOSE;
+      } else if (h->state == HS_CLOSE && op == 8) {
+        h->state = HS_EOF;
+      } else if (op == 8) { fprintf(stderr, "server closed before the echo\n"); exit(1); }
+    } else {
+      return 0;
+    }
+  }
+}
+
 static int run_handshake(const char *host, int port, int conc, double secs) {
-  /* Simple and sufficient: CONC blocking workers would need threads; instead do them in turn,
-     keeping CONC sockets mid-handshake with a small state machine. */
+  /* CONC clients at once, each in a loop: connect, upgrade, one 16-byte echo, the closing
+     handshake (our close, the server's close, then the server ends TCP), then the next. */
   int ep = epoll_create1(0);
   char req[512];
   int rl = snprintf(req, sizeof req, REQUEST_FMT, host, port);
+  size_t echo_len;
+  unsigned char *echo = build_frame(16, &echo_len);
+  static const unsigned char closef[8] = {0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2};
+  hs_t *hs = calloc((size_t)conc, sizeof *hs);
   long done = 0;
   double t0 = now_s(), end = t0 + secs;
   int active = 0;
+  for (int i = 0; i < conc; i++, active++) hs_start(&hs[i], ep, host, port, req, (size_t)rl);
   struct epoll_event evs[MAX_EVENTS];
-  while (now_s() < end || active > 0) {
-    while (active < conc && now_s() < end) {
-      int fd = connect_to(host, port);
-      write_all(fd, req, (size_t)rl);
-      fcntl(fd, F_SETFL, O_NONBLOCK);
-      struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
-      epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-      active++;
-    }
+  while (active > 0) {
     int n = epoll_wait(ep, evs, MAX_EVENTS, 100);
+    if (n == 0 && now_s() > end + 5) { fprintf(stderr, "handshake: %d clients stuck\n", active); exit(1); }
     for (int i = 0; i < n; i++) {
-      char buf[1024];
-      ssize_t r = read(evs[i].data.fd, buf, sizeof buf - 1);
-      if (r < 0 && errno == EAGAIN) continue;
-      if (r > 12 && strncmp(buf, "HTTP/1.1 101", 12) == 0) done++;
-      else if (r > 0) { buf[r] = 0; fprintf(stderr, "unexpected answer: %.80s\n", buf); exit(1); }
-      epoll_ctl(ep, EPOLL_CTL_DEL, evs[i].data.fd, NULL);
-      /* RST instead of FIN-WAIT: thousands of closed sockets must not exhaust ports. */
+      hs_t *h = evs[i].data.ptr;
+      ssize_t r = read(h->fd, h->buf + h->len, sizeof h->buf - 1 - h->len);
+      if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      int finished = 0;
+      if (r > 0) {
+        h->len += (size_t)r;
+        hs_step(h, echo, echo_len, closef);
+      } else if (r == 0 && h->state == HS_EOF) {
+        finished = 1;
+      } else {
+        fprintf(stderr, "handshake: connection %s in state %d\n", r == 0 ? "closed" : strerror(errno), h->state);
+        exit(1);
+      }
+      if (!finished) continue;
+      done++;
+      epoll_ctl(ep, EPOLL_CTL_DEL, h->fd, NULL);
+      /* The server closed first, so the TIME-WAIT is its own; RST frees ours at once. */
       struct linger lg = {1, 0};
-      setsockopt(evs[i].data.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-      close(evs[i].data.fd);
-      active--;
+      setsockopt(h->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+      close(h->fd);
+      if (now_s() < end) hs_start(h, ep, host, port, req, (size_t)rl);
+      else active--;
     }
   }
   printf("{\"handshakes\":%ld,\"seconds\":%.3f,\"cpu\":%.3f}\n", done, now_s() - t0, cpu_s());

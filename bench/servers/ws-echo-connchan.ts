@@ -1,23 +1,21 @@
-// The connchan side of the WebSocket echo benchmark: a live endpoint on connchan's server that
-// sends every message back. Compression off, as on the ws side.
+// The connchan sides of the WebSocket benchmarks: a bare `live()` endpoint with the library's
+// defaults (keep-alive pings on, permessage-deflate offered: the load generator asks for none),
+// and the demo of `connchan serve` (packages/cli) with its /echo, as the command runs it.
 import { createServer } from '../../src/server/index.js';
 import { live, send } from '../../src/ws/index.js';
 
 export async function startConnchanEcho(): Promise<number> {
-  const http = createServer({
-    name: 'bench-ws',
-    drivers: [{ port: 0 }],
-    limits: { maxConnections: 100_000 },
+  const http = createServer({ name: 'bench-ws', drivers: [{ port: 0 }] });
+  live(http, '/echo', (sock, type, msg) => {
+    if (type === 'text' || type === 'binary') send(sock, type, msg);
   });
-  live(
-    http,
-    '/echo',
-    (sock, type, msg) => {
-      if (type === 'text' || type === 'binary') send(sock, type, msg);
-    },
-    '*',
-    { deflate: false, keepalive: 0 },
-  );
   const [d] = await http.listen();
   return d.port;
+}
+
+/** `connchan serve --no-tls --http-port 0`: the demo's routes, dashboard and chat included. */
+export async function startDemoEcho(): Promise<number> {
+  const { serve } = await import('../../packages/cli/src/serve.js');
+  const running = await serve({ httpPort: 0, tls: false, logLevel: 'silent' });
+  return running.server.drivers[0].port;
 }

@@ -1,11 +1,10 @@
-// WebSocket echo servers for the load comparison: `connchan` or `ws` (ws loads bufferutil and
-// utf-8-validate unless WS_NO_BUFFER_UTIL / WS_NO_UTF_8_VALIDATE say otherwise), and `floor`:
-// the least a Node server can do per connection (a net.Socket, the 101 answer, nothing else),
-// the ceiling any server built on net.Socket can reach in the handshake and memory figures.
+// WebSocket echo servers for the load comparison: `connchan` (a bare live() endpoint), `demo`
+// (`connchan serve`'s /echo), `ws` (it loads bufferutil and utf-8-validate unless
+// WS_NO_BUFFER_UTIL / WS_NO_UTF_8_VALIDATE say otherwise), and `floor`: the least a Node server
+// can do and still echo (net-floor.ts). Bun's server is bun.ts, run by Bun.
 // Prints the port; on SIGUSR2 prints its memory use as JSON (for the per-connection memory).
 import { createRequire } from 'node:module';
-import { createHash } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { writeHeapSnapshot } from 'node:v8';
 
 // tsx turns source maps on, and every stack trace is then mapped: a client that resets its
@@ -41,27 +40,14 @@ if (kind === 'ws') {
 } else if (kind === 'connchan') {
   const { startConnchanEcho } = await import('./ws-echo-connchan.js');
   console.log(await startConnchanEcho());
+} else if (kind === 'demo') {
+  const { startDemoEcho } = await import('./ws-echo-connchan.js');
+  console.log(await startDemoEcho());
 } else if (kind === 'floor') {
-  const held = new Set<unknown>();
-  const server = createServer((sock) => {
-    sock.on('error', () => {});
-    held.add(sock);
-    sock.once('close', () => held.delete(sock));
-    sock.once('data', (head: Buffer) => {
-      const key = /sec-websocket-key: *([^\r]*)/i.exec(head.toString('latin1'))?.[1] ?? '';
-      const accept = createHash('sha1')
-        .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
-        .digest('base64');
-      sock.write(
-        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
-      );
-      sock.on('data', () => {});
-    });
-  });
-  server.listen(0, '127.0.0.1', () => console.log((server.address() as AddressInfo).port));
+  const { startNetFloor } = await import('./net-floor.js');
+  console.log(await startNetFloor());
 } else {
-  console.error('usage: ws-echo.ts connchan|ws|floor');
+  console.error('usage: ws-echo.ts connchan|demo|ws|floor');
   process.exit(2);
 }
 reportMemoryOnSignal();
