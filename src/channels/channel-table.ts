@@ -308,5 +308,7 @@ export function channelStatus(c: TableEntry): ChannelStatus {
   if (c instanceof ListenerEntry) status.peer = c.address;
   if (!(c instanceof Channel)) return status;
   const ext = statusExtensions.get(c);
-  return ext ? { ...status, ...ext(c) } : status;
+  const owned = c.ownerStatus();
+  if (ext === undefined && owned === undefined) return status;
+  return { ...status, ...ext?.(c), ...owned } as ChannelStatus;
 }

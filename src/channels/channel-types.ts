@@ -79,6 +79,11 @@ export interface ChannelOwnerHooks<T> {
    */
   callbackName?: string;
   condition?: string;
+  /**
+   * Fields the protocol adds to `status` (a WebSocket's frame counters, …): asked only when a
+   * status is made, so that no channel keeps an entry of its own for it.
+   */
+  status?(owner: T): Record<string, unknown>;
 }
 
 /** Limits objects with an unbounded send buffer, one per base limits object. */

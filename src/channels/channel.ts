@@ -412,6 +412,11 @@ export class Channel {
     return this.#owner;
   }
 
+  /** @internal What the owning protocol adds to `status` (its hooks' `status`), if anything. */
+  ownerStatus(): Record<string, unknown> | undefined {
+    return this.#ownerHooks?.status?.(this.#owner);
+  }
+
   /**
    * Adds a function run when the channel's server shuts down, before the grace period: how a
    * protocol on the channel says goodbye (a WebSocket closes with 1001).

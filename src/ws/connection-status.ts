@@ -1,17 +1,16 @@
 /**
- * What a WebSocket adds to its channel's status in the channel table (`extendStatus`): frame
+ * What a WebSocket adds to its channel's status in the channel table (its owner hooks' `status`): frame
  * and fragment buffers, state, role, subprotocol, extensions, message counts, buffered bytes
  * and the keep-alive interval.
  */
 import type { WsReceiver } from '../proto/ws/receiver.js';
 import type { WebSocketConnection } from './connection.js';
-import type { Keepalive } from './keepalive.js';
 
 /** The status fields of one connection (its receiver and keep-alive are passed in: private). */
 export function wsStatus(
   c: WebSocketConnection,
   receiver: WsReceiver,
-  keepalive: Keepalive<WebSocketConnection> | undefined,
+  keepaliveMs: number,
 ): Record<string, unknown> {
   return {
     framebuffer: receiver.bufferedBytes,
@@ -24,6 +23,6 @@ export function wsStatus(
     messagesIn: c.messagesIn,
     messagesOut: c.messagesOut,
     bufferedAmount: c.bufferedAmount,
-    keepaliveMs: keepalive?.intervalMs ?? 0,
+    keepaliveMs,
   };
 }

@@ -24,7 +24,6 @@
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { Channel, ChannelOwnerHooks } from '../channels/channel.js';
-import { extendStatus, type ChannelStatus } from '../channels/channel-table.js';
 import { UsageError } from '../errors.js';
 import type { PerMessageDeflate } from '../io/deflate.js';
 import { HeaderList } from '../proto/http1/headers.js';
@@ -58,7 +57,16 @@ import { EventQueue } from './event-queue.js';
 import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
 import { handlerFunction, type LooseHandler } from './handlers.js';
 import { InflateOrder } from './inflate-order.js';
-import { Keepalive, keepaliveMs, pingPayload, type KeepaliveHooks } from './keepalive.js';
+import {
+  joinKeepalive,
+  KA_RX,
+  KEEPALIVE_TICKS,
+  keepaliveMs,
+  keepaliveTurn,
+  leaveKeepalive,
+  pingPayload,
+  type KeepaliveHooks,
+} from './keepalive.js';
 import {
   badType,
   opcodeName,
@@ -99,7 +107,6 @@ let writerHooks: FrameWriterHooks<WebSocketConnection>;
 let keepaliveHooks: KeepaliveHooks<WebSocketConnection>;
 let receive: (this: WebSocketConnection, chunk: Buffer) => void;
 let begin: (conn: WebSocketConnection) => void;
-let statusOf: (channel: Channel) => Partial<ChannelStatus>;
 let typedSend: (
   conn: WebSocketConnection,
   type: string | number,
@@ -184,9 +191,15 @@ export class WebSocketConnection<D = unknown>
   readonly #throttle: [number, number] | undefined;
   /** The query string (parsed on first use), and the peer's handshake headers. */
   #query: string | URLSearchParams | undefined;
-  #headers: HeaderList | readonly string[] | undefined;
-  /** Made when keep-alive is configured (most clients, servers by default). */
-  #keepalive: Keepalive<WebSocketConnection> | undefined;
+  #headers: HeaderList | string | readonly string[] | undefined;
+  /**
+   * Keep-alive (keepalive.ts): the interval (0: off), the ping's payload, the sweep tick of the
+   * next turn (0: not in a sweep) and the flags (KA_RX, KA_AWAITING). Numbers, not an object.
+   */
+  #kaMs = 0;
+  #kaPing: Buffer = EMPTY;
+  #kaDue = 0;
+  #kaFlags = 0;
   #iter: EventQueue | undefined;
   #messagesIn = 0;
   #messagesOut = 0;
@@ -212,6 +225,9 @@ export class WebSocketConnection<D = unknown>
   /** @internal use `upgrade`, `takeover`, `open` or `handleNodeUpgrade`. */
   constructor(init: WsConnectionInit<D>) {
     super();
+    // Most connections never get a listener: Node's EventEmitter makes its (dictionary-mode,
+    // ~180 B) listener table on the first `on` when it finds none, so none is made up front.
+    (this as unknown as { _events: unknown })._events = undefined;
     const channel = init.channel;
     this.channel = channel;
     this.name = channel.name;
@@ -224,7 +240,9 @@ export class WebSocketConnection<D = unknown>
     this.path = init.path;
     this.data = init.data as D;
     this.#query = init.query;
-    this.#headers = init.requestHeaders;
+    // A parsed request's list is kept as the head's text: the list is made again when asked for.
+    const h = init.requestHeaders;
+    this.#headers = h instanceof HeaderList ? (h.headText ?? h) : h;
     const maxMessageBytes = maxMessageBytesOf(init);
     this.#receiver = makeReceiver(init, maxMessageBytes);
     this.#pmd = makeDeflate(init, maxMessageBytes);
@@ -252,7 +270,6 @@ export class WebSocketConnection<D = unknown>
       keepalive: init.keepalive ?? (this.#client ? 0 : 30),
       ping: init.ping ?? EMPTY,
     });
-    extendStatus(channel, statusOf);
     register(this as WebSocketConnection);
   }
 
@@ -277,7 +294,7 @@ export class WebSocketConnection<D = unknown>
     }
     // The peer may have finished sending before we took over: nothing more will come.
     if (this.channel.eof) this.#endChannel();
-    this.#keepalive?.start();
+    this.#kaStart();
   }
 
   /** CONNECTED, CLOSING or CLOSED (tcllib's `conninfo sock state`). */
@@ -321,7 +338,7 @@ export class WebSocketConnection<D = unknown>
     const h = this.#headers;
     if (h === undefined) return NO_HEADERS;
     if (h instanceof HeaderList) return h;
-    const list = new HeaderList([...h]);
+    const list = typeof h === 'string' ? HeaderList.fromHeadText(h) : new HeaderList([...h]);
     this.#headers = list;
     return list;
   }
@@ -606,24 +623,48 @@ export class WebSocketConnection<D = unknown>
    * ```
    */
   configure(options: { keepalive?: number | string; ping?: string | Uint8Array }): void {
-    if (options.ping !== undefined) {
-      const p = pingPayload(options.ping);
-      if (p.length > 0 || this.#keepalive !== undefined) this.#keepaliveState().payload = p;
-    }
+    if (options.ping !== undefined) this.#kaPing = pingPayload(options.ping);
     if (options.keepalive !== undefined) {
-      const ms = keepaliveMs(options.keepalive);
-      if (ms > 0 || this.#keepalive !== undefined) this.#keepaliveState().set(ms);
+      const ms = Math.max(0, keepaliveMs(options.keepalive));
+      const running = this.#kaDue !== 0;
+      this.#kaStop();
+      this.#kaMs = ms;
+      // Before dispatch begins the interval is only noted: the first turn is one after it.
+      if (running || this.#begun === BEGUN) this.#kaStart();
     }
-  }
-
-  #keepaliveState(): Keepalive<WebSocketConnection> {
-    return (this.#keepalive ??= new Keepalive(keepaliveHooks, this as WebSocketConnection));
   }
 
   /** The keep-alive interval in ms (0: off) and ping payload. */
   get keepalive(): { intervalMs: number; ping: Buffer } {
-    const k = this.#keepalive;
-    return { intervalMs: k?.intervalMs ?? 0, ping: k?.payload ?? EMPTY };
+    return { intervalMs: this.#kaMs, ping: this.#kaPing };
+  }
+
+  /** Joins the keep-alive sweep of its interval: the first ping one interval from now. */
+  #kaStart(): void {
+    if (this.#kaMs <= 0 || this.#kaDue !== 0 || this.#state !== 'CONNECTED') return;
+    this.#kaFlags = 0;
+    this.#kaDue = joinKeepalive(this as WebSocketConnection, this.#kaMs, keepaliveHooks);
+  }
+
+  #kaStop(): void {
+    if (this.#kaDue === 0) return;
+    this.#kaDue = 0;
+    leaveKeepalive(this as WebSocketConnection, this.#kaMs, keepaliveHooks);
+  }
+
+  /** The sweep's tick: on its turn a connection pings, or times out when the last ping went unanswered. */
+  #kaTick(tick: number): void {
+    if (tick < this.#kaDue) return;
+    this.#kaDue = tick + KEEPALIVE_TICKS;
+    if (this.#state !== 'CONNECTED') return;
+    const flags = keepaliveTurn(this.#kaFlags);
+    if (flags < 0) {
+      this.#kaStop();
+      this.#keepaliveTimeout();
+      return;
+    }
+    this.#kaFlags = flags;
+    this.#writer.control(Opcode.PING, this.#kaPing);
   }
 
   /**
@@ -665,8 +706,7 @@ export class WebSocketConnection<D = unknown>
   // --- receiving -----------------------------------------------------------------------------
 
   #onData(chunk: Buffer): void {
-    const k = this.#keepalive;
-    if (k !== undefined) k.rx = true;
+    this.#kaFlags |= KA_RX;
     if (this.#failCode !== undefined || this.#inflater?.failing) return;
     const r = this.#receiver;
     r.feed(chunk);
@@ -767,7 +807,7 @@ export class WebSocketConnection<D = unknown>
   #sendClose(payload: Buffer): void {
     this.#closeSent = true;
     if (this.#state === 'CONNECTED') this.#state = 'CLOSING';
-    this.#keepalive?.stop();
+    this.#kaStop();
     if (this.#writer.busy) {
       this.#writer.closeAfterQueue(payload);
     } else {
@@ -840,8 +880,7 @@ export class WebSocketConnection<D = unknown>
 
   #onDrain(): void {
     // The peer reads what we send: a sign of life for the keep-alive, even while we do not read.
-    const k = this.#keepalive;
-    if (k !== undefined) k.rx = true;
+    this.#kaFlags |= KA_RX;
     if ((this.#paused & PAUSED_THROTTLE) !== 0) this.#unthrottleIfLow();
     if (!this.#isDrained()) return;
     const waiters = this.#drainWaiters;
@@ -860,7 +899,7 @@ export class WebSocketConnection<D = unknown>
       return;
     }
     this.#state = 'CLOSED';
-    this.#keepalive?.stop();
+    this.#kaStop();
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     this.#pmd?.close();
     this.#writer.clear();
@@ -908,6 +947,7 @@ export class WebSocketConnection<D = unknown>
       shutdown: (c) => c.close(1001),
       callbackName: 'websocket',
       condition: 'x',
+      status: (c) => wsStatus(c, c.#receiver, c.#kaMs),
     };
     writerHooks = {
       closed: (c) => c.#state === 'CLOSED',
@@ -917,20 +957,12 @@ export class WebSocketConnection<D = unknown>
       writeFailed: (c, err) => log('info', `${c.name}: send failed: ${String(err)}`),
     };
     keepaliveHooks = {
-      active: (c) => c.#state === 'CONNECTED',
-      ping: (c, payload) => c.#writer.control(Opcode.PING, payload),
-      timeout: (c) => c.#keepaliveTimeout(),
+      tick: (c, tick) => c.#kaTick(tick),
     };
     receive = function (this: WebSocketConnection, chunk: Buffer): void {
       this.#onData(chunk);
     };
     begin = (c) => c.#begin();
     typedSend = (c, type, msg, final) => c.#sendTyped(toOpcode(type), msg, final);
-    statusOf = (channel) => {
-      const c = channel.owner;
-      return c instanceof WebSocketConnection
-        ? (wsStatus(c, c.#receiver, c.#keepalive) as Partial<ChannelStatus>)
-        : {};
-    };
   }
 }

@@ -1,28 +1,40 @@
 /**
  * Keep-alive pings (tcllib `-keepalive` / `-ping`): a ping every interval; a peer that sent
  * nothing at all (no pong, no data) during a whole interval after a ping has timed out.
+ *
+ * No timer per connection: connections with the same interval share one sweep, a timer that
+ * ticks {@link KEEPALIVE_TICKS} times per interval and tells each member it is its turn; a member
+ * keeps the tick of its next turn and two flags (numbers, no object of its own). So 10,000 idle
+ * WebSockets cost one timer, and a connection starts and stops its keep-alive with a `Set` add
+ * and delete instead of arming and clearing a timer. A ping goes out up to an eighth of the
+ * interval late.
  */
 import { Buffer } from 'node:buffer';
 import { UsageError } from '../errors.js';
 import { parseTimeValue } from '../io/time-value.js';
 import { toBuffer } from './send-types.js';
 
-/** What the keep-alive needs from its connection. */
+/** Ticks of a sweep per interval: a member's turn comes every this many ticks. */
+export const KEEPALIVE_TICKS = 8;
+
+/** Flags of a member: something arrived since the last ping; a ping is awaiting its answer. */
+export const KA_RX = 1;
+export const KA_AWAITING = 2;
+
+/** What a sweep calls on each member at every tick (one object of functions for all members). */
 export interface KeepaliveHooks<T> {
-  /** Still connected (pings only go out on a CONNECTED socket). */
-  active(owner: T): boolean;
-  ping(owner: T, payload: Buffer): void;
-  timeout(owner: T): void;
+  tick(owner: T, tick: number): void;
 }
 
 const EMPTY = Buffer.alloc(0);
 
 /**
- * A `ping` option as a Buffer.
+ * A `ping` option as a Buffer (the shared empty buffer for an empty one).
  *
  * @throws UsageError `ERR_INVALID_OPTION` over 125 bytes (a control frame's limit).
  */
 export function pingPayload(ping: string | Uint8Array): Buffer {
+  if (ping.length === 0) return EMPTY;
   const p = typeof ping === 'string' ? Buffer.from(ping) : toBuffer(ping);
   if (p.length > 125) {
     throw new UsageError('a ping payload holds at most 125 bytes', {
@@ -37,55 +49,81 @@ export function keepaliveMs(keepalive: number | string): number {
   return typeof keepalive === 'number' ? keepalive * 1000 : parseTimeValue(keepalive, 'keepalive');
 }
 
-export class Keepalive<T = unknown> {
-  /** Set by the connection on every received chunk: any traffic is a sign of life. */
-  rx = false;
-  /** Payload of the pings. */
-  payload: Buffer = EMPTY;
-  #ms = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #awaiting = false;
-  readonly #hooks: KeepaliveHooks<T>;
-  readonly #owner: T;
+/**
+ * What a member does when its turn comes, from its flags: `-1` when the peer has timed out (a
+ * ping awaited an answer and nothing arrived since), else the new flags (a ping goes out).
+ *
+ * @example
+ * ```ts
+ * keepaliveTurn(0); // KA_AWAITING: ping
+ * keepaliveTurn(KA_AWAITING); // -1: nothing came back
+ * keepaliveTurn(KA_AWAITING | KA_RX); // KA_AWAITING: alive, ping again
+ * ```
+ */
+export function keepaliveTurn(flags: number): number {
+  if ((flags & KA_AWAITING) !== 0 && (flags & KA_RX) === 0) return -1;
+  return KA_AWAITING;
+}
 
-  constructor(hooks: KeepaliveHooks<T>, owner: T) {
-    this.#hooks = hooks;
-    this.#owner = owner;
-  }
+class Sweep<T> {
+  readonly members = new Set<T>();
+  tick = 0;
+  readonly #timer: NodeJS.Timeout;
 
-  /** The interval in ms; 0 when off. */
-  get intervalMs(): number {
-    return this.#ms;
-  }
-
-  /** Sets the interval (≤ 0: off) and restarts the timer. */
-  set(ms: number): void {
-    this.#ms = ms > 0 ? ms : 0;
-    this.start();
-  }
-
-  start(): void {
-    this.stop();
-    if (this.#ms <= 0 || !this.#hooks.active(this.#owner)) return;
-    this.#awaiting = false;
-    this.#timer = setInterval(this.#tick, this.#ms);
+  constructor(
+    readonly hooks: KeepaliveHooks<T>,
+    everyMs: number,
+  ) {
+    this.#timer = setInterval(runSweep, everyMs, this);
     this.#timer.unref();
   }
 
   stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
+    clearInterval(this.#timer);
   }
+}
 
-  readonly #tick = (): void => {
-    if (!this.#hooks.active(this.#owner)) return;
-    if (this.#awaiting && !this.rx) {
-      this.stop();
-      this.#hooks.timeout(this.#owner);
-      return;
-    }
-    this.rx = false;
-    this.#awaiting = true;
-    this.#hooks.ping(this.#owner, this.payload);
-  };
+function runSweep<T>(sweep: Sweep<T>): void {
+  const tick = ++sweep.tick;
+  const hooks = sweep.hooks;
+  // A member that leaves during its tick (timed out, closed) is skipped by the Set's iterator.
+  for (const m of sweep.members) hooks.tick(m, tick);
+}
+
+/** Sweeps by kind of member (its hooks) and interval, made on first use. */
+const sweeps = new Map<KeepaliveHooks<never>, Map<number, Sweep<never>>>();
+
+function sweepsOf<T>(hooks: KeepaliveHooks<T>): Map<number, Sweep<T>> {
+  let byMs = sweeps.get(hooks as KeepaliveHooks<never>) as Map<number, Sweep<T>> | undefined;
+  if (byMs === undefined) {
+    byMs = new Map();
+    sweeps.set(hooks as KeepaliveHooks<never>, byMs as Map<number, Sweep<never>>);
+  }
+  return byMs;
+}
+
+/**
+ * Makes `owner` a member of the sweep for `ms` and returns the tick of its first turn (one
+ * interval from now; always > 0).
+ */
+export function joinKeepalive<T>(owner: T, ms: number, hooks: KeepaliveHooks<T>): number {
+  const byMs = sweepsOf(hooks);
+  let sweep = byMs.get(ms);
+  if (sweep === undefined) {
+    sweep = new Sweep(hooks, Math.max(1, ms / KEEPALIVE_TICKS));
+    byMs.set(ms, sweep);
+  }
+  sweep.members.add(owner);
+  return sweep.tick + KEEPALIVE_TICKS;
+}
+
+/** Takes `owner` out of the sweep for `ms`; the sweep's timer stops with its last member. */
+export function leaveKeepalive<T>(owner: T, ms: number, hooks: KeepaliveHooks<T>): void {
+  const byMs = sweepsOf(hooks);
+  const sweep = byMs.get(ms);
+  if (sweep === undefined || !sweep.members.delete(owner)) return;
+  if (sweep.members.size === 0) {
+    sweep.stop();
+    byMs.delete(ms);
+  }
 }

@@ -3,6 +3,7 @@
  * keeps the fields exactly as received (order and case), because proxies and signatures need
  * them; lookups by name build a lower-case index only when first asked for.
  */
+import { Buffer } from 'node:buffer';
 
 /** RFC 9110 §5.6.2 `tchar`, as the body of a regex character class. */
 export const TCHAR_CLASS = "!#$%&'*+\\-.^_`|~0-9A-Za-z";
@@ -129,6 +130,39 @@ export class HeaderList implements Iterable<[string, string]> {
     h.#src = src;
     h.#lines = lines;
     return h;
+  }
+
+  /**
+   * Internal: the field lines of a parsed request head as one compact string (each line ending in
+   * CRLF), for keeping a request's fields long after the request at the cost of one string;
+   * {@link fromHeadText} makes the list again. Undefined for a list not made by a request parser.
+   */
+  get headText(): string | undefined {
+    const l = this.#lines;
+    if (l === undefined) return undefined;
+    if (l.length === 0) return '';
+    const text = this.#src.slice(l[0], l[l.length - 1] + 2);
+    // A fresh flat copy: a slice would keep the parser's whole input text alive.
+    return Buffer.from(text, 'latin1').toString('latin1');
+  }
+
+  /**
+   * Internal: the list over a {@link headText} string.
+   *
+   * @example
+   * ```ts
+   * HeaderList.fromHeadText('Host: a\r\nUpgrade: websocket\r\n').get('upgrade'); // 'websocket'
+   * ```
+   */
+  static fromHeadText(text: string): HeaderList {
+    const lines: number[] = [];
+    for (let pos = 0; pos < text.length; ) {
+      const cr = text.indexOf('\r\n', pos);
+      if (cr < 0) break;
+      lines.push(pos, cr);
+      pos = cr + 2;
+    }
+    return HeaderList.fromLines(text, lines);
   }
 
   /** The fields as `[name, value, name, value, …]`, in order, names in their original case. */

@@ -69,6 +69,8 @@ export interface FrameDecoderOptions {
 /** Default {@link FrameDecoderOptions.maxPayloadBytes}: 100 MiB, as ws. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 100 * 1024 * 1024;
 
+/** Shared by every decoder whose bytes all came in whole frames: never pushed to. */
+const NO_QUEUE = new ByteQueue();
 const TWO_POW_32 = 0x100000000;
 
 /**
@@ -118,7 +120,7 @@ export class FrameDecoder {
    * Slow path: the header of a frame that straddles chunks while it is incomplete, and bytes
    * that arrived after the current frame's payload.
    */
-  readonly #queue = new ByteQueue();
+  #queue: ByteQueue = NO_QUEUE;
   /**
    * The payload of a frame that straddles chunks, allocated once its header is known: each
    * chunk that arrives is copied (and unmasked) straight into it, so a large frame costs one
@@ -161,18 +163,24 @@ export class FrameDecoder {
     const current = this.#chunk;
     if (current !== null) {
       this.#releaseChunk();
-      this.#queue.push(current.subarray(this.#pos));
-      this.#queue.push(buf);
+      this.#queued().push(current.subarray(this.#pos));
+      this.#queued().push(buf);
     } else if (this.#payload !== null && this.#queue.length === 0) {
       // A frame's payload is arriving: copy it straight into place. Nothing is returned from
       // here; next() hands the frame out once it is whole.
       const took = this.#fill(buf, 0);
-      if (took < buf.length) this.#queue.push(took === 0 ? buf : buf.subarray(took));
+      if (took < buf.length) this.#queued().push(took === 0 ? buf : buf.subarray(took));
     } else if (this.#hdrSize !== 0 || this.#queue.length !== 0) {
-      this.#queue.push(buf);
+      this.#queued().push(buf);
     } else {
       this.#setChunk(buf);
     }
+  }
+
+  /** The queue of the slow path, made on first use (most connections never need one). */
+  #queued(): ByteQueue {
+    if (this.#queue === NO_QUEUE) this.#queue = new ByteQueue();
+    return this.#queue;
   }
 
   #setChunk(buf: Buffer): void {
@@ -334,7 +342,7 @@ export class FrameDecoder {
   /** Moves the rest of the fast-path chunk to the queue and continues on the slow path. */
   #toSlow(c: Buffer, pos: number): Frame | NeedData {
     this.#releaseChunk();
-    this.#queue.push(pos === 0 ? c : c.subarray(pos));
+    this.#queued().push(pos === 0 ? c : c.subarray(pos));
     return this.#slowNext();
   }
 

@@ -138,7 +138,8 @@ export class MessageAssembler {
   #fragments: Buffer[] = NO_FRAGMENTS;
   #fragmentCount = 0;
   #bytes = 0;
-  readonly #utf8 = new Utf8StreamValidator();
+  /** Made for the first text message that needs validating in parts. */
+  #utf8Validator: Utf8StreamValidator | undefined;
   /** Leading payload bytes of the next (text) frame already validated while it arrived. */
   #checked = 0;
 
@@ -194,7 +195,7 @@ export class MessageAssembler {
         // An unfragmented message: the payload view is the message, no copy.
         if (opcode === Opcode.BINARY) return { type: 'binary', data: payload };
         if (this.#checked === 0) return { type: 'text', data: decodeText(payload) };
-        if (!this.#validateRest(payload) || !this.#utf8.end()) invalidUtf8();
+        if (!this.#validateRest(payload) || !this.#utf8().end()) invalidUtf8();
         return { type: 'text', data: payload.toString() };
       }
       if (opcode === Opcode.TEXT && !this.#validateRest(payload)) invalidUtf8();
@@ -228,16 +229,20 @@ export class MessageAssembler {
         ? !rsv1 && this.#opcode === 0
         : opcode === Opcode.CONTINUATION && this.#opcode === Opcode.TEXT && !this.#compressed;
     if (!text) return;
-    if (!this.#utf8.push(arrived.subarray(checked))) invalidUtf8();
+    if (!this.#utf8().push(arrived.subarray(checked))) invalidUtf8();
     this.#checked = arrived.length;
+  }
+
+  #utf8(): Utf8StreamValidator {
+    return (this.#utf8Validator ??= new Utf8StreamValidator());
   }
 
   /** Validates what {@link validateArriving} has not seen of a text payload. */
   #validateRest(payload: Buffer): boolean {
     const checked = this.#checked;
-    if (checked === 0) return this.#utf8.push(payload);
+    if (checked === 0) return this.#utf8().push(payload);
     this.#checked = 0;
-    return checked >= payload.length || this.#utf8.push(payload.subarray(checked));
+    return checked >= payload.length || this.#utf8().push(payload.subarray(checked));
   }
 
   #addFragment(payload: Buffer): void {
@@ -296,7 +301,7 @@ export class MessageAssembler {
       const data = fragments === NO_FRAGMENTS ? [] : fragments;
       return { type: 'compressed', opcode: opcode as 1 | 2, data };
     }
-    if (text && !this.#utf8.end()) invalidUtf8();
+    if (text && !this.#utf8().end()) invalidUtf8();
     const data = fragments.length === 1 ? fragments[0] : Buffer.concat(fragments, bytes);
     // Already validated fragment by fragment.
     if (text) return { type: 'text', data: data.toString() };
