@@ -141,7 +141,11 @@ export class ChannelTable {
 
   /** Creates a channel under a fresh name and puts it in this table. */
   create(init: Omit<ChannelInit, 'name' | 'server'>): Channel {
-    const channel = new Channel({ ...init, name: freshName(), server: this.server });
+    // The caller's object is made for this call: named in place rather than copied.
+    const named = init as ChannelInit;
+    named.name = freshName();
+    named.server = this.server;
+    const channel = new Channel(named);
     this.#add(channel);
     return channel;
   }

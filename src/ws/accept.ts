@@ -18,6 +18,7 @@ import {
 import type { HeaderList } from '../proto/http1/headers.js';
 import { WebSocketConnection } from './connection.js';
 import type { WsAnyHandler, WsConnectionOptions } from './types.js';
+import type { WsConnectionInit } from './connection-init.js';
 import type { WsBeforeUpgrade } from './upgrade-request.js';
 
 /** Server-side options of an endpoint. `D` is the type of the connections' `data`. */
@@ -52,7 +53,10 @@ export interface AcceptInit<D = unknown> extends WsServerEndpointOptions<D> {
   data?: D | undefined;
 }
 
-/** @internal Answers `101` on the channel and returns the started connection. */
+/**
+ * @internal Answers `101` on the channel and returns the started connection. `init` is made for
+ * this call and taken over: it becomes the connection's init (options may sit on its prototype).
+ */
 export function acceptOnChannel<D>(init: AcceptInit<D>): WebSocketConnection<D> {
   const { channel, info } = init;
   const deflateOpt = init.deflate ?? true;
@@ -69,14 +73,12 @@ export function acceptOnChannel<D>(init: AcceptInit<D>): WebSocketConnection<D> 
       headers: init.headers,
     }),
   );
-  const conn = new WebSocketConnection<D>({
-    ...init,
-    channel,
-    role: 'server',
-    extensions,
-    deflate: negotiated?.agreement,
-    query: queryOf(init.target),
-  });
+  const connInit = init as AcceptInit<D> & WsConnectionInit<D>;
+  connInit.role = 'server';
+  connInit.extensions = extensions;
+  connInit.deflate = negotiated?.agreement;
+  connInit.query = queryOf(init.target);
+  const conn = new WebSocketConnection<D>(connInit);
   conn.start();
   return conn;
 }

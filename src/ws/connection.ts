@@ -266,10 +266,9 @@ export class WebSocketConnection<D = unknown>
     // The connection enforces its own bound (maxBufferedBytes); the channel must never cut a frame.
     channel.unboundSendBuffer();
     channel.setOwner(this, channelHooks);
-    this.configure({
-      keepalive: init.keepalive ?? (this.#client ? 0 : 30),
-      ping: init.ping ?? EMPTY,
-    });
+    // Noted only: the connection joins its keep-alive sweep when dispatch begins.
+    this.#kaMs = Math.max(0, keepaliveMs(init.keepalive ?? (this.#client ? 0 : 30)));
+    if (init.ping !== undefined) this.#kaPing = pingPayload(init.ping);
     register(this as WebSocketConnection);
   }
 

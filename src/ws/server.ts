@@ -14,7 +14,7 @@ import {
   type ClientRequestInfo,
   type HeaderFields,
 } from '../proto/ws/handshake.js';
-import { acceptOnChannel, type WsServerEndpointOptions } from './accept.js';
+import { acceptOnChannel, type AcceptInit, type WsServerEndpointOptions } from './accept.js';
 import type { WebSocketConnection } from './connection.js';
 import { globMatch } from './glob.js';
 import type { WsAnyHandler, WsHandler, WsHandlers, WsShortHandler } from './types.js';
@@ -36,6 +36,9 @@ interface LiveEndpoint {
   protocols: string | WsProtocolChooser;
   handler: WsAnyHandler<never>;
   options: WsServerEndpointOptions<never>;
+  /** The server's options under the endpoint's, merged once (again when the server's change). */
+  merged?: WsServerEndpointOptions<never>;
+  mergedFrom?: WsServerEndpointOptions<never>;
 }
 
 interface WsServerState {
@@ -300,18 +303,36 @@ export function upgrade<D = unknown>(
   pending.delete(ctx);
   const live = p.live as LiveEndpoint;
   const channel = findChannel(ctx.detach());
-  return acceptOnChannel<D>({
-    ...(p.server.options as WsServerEndpointOptions<D>),
-    ...(live.options as WsServerEndpointOptions<D>),
-    ...options,
-    channel,
-    info: p.info as ClientRequestInfo,
-    handler: options.handler ?? (live.handler as WsAnyHandler<D>),
-    protocol: p.protocol,
-    path: p.path,
-    target: ctx.target,
-    requestHeaders: ctx.headers,
-  });
+  // The connection's own facts on an object whose prototype holds the endpoint's options: no
+  // copy of every option per connection.
+  const init = Object.create(endpointOptions(p.server, live, options)) as AcceptInit<D>;
+  init.channel = channel;
+  init.info = p.info as ClientRequestInfo;
+  init.handler = options.handler ?? (live.handler as WsAnyHandler<D>);
+  init.protocol = p.protocol;
+  init.path = p.path === live.pathGlob ? live.pathGlob : p.path;
+  init.target = ctx.target;
+  init.requestHeaders = ctx.headers;
+  if (options.data !== undefined) init.data = options.data;
+  return acceptOnChannel<D>(init);
+}
+
+/** The options of a connection of `live`: the server's, the endpoint's, then `extra`'s. */
+function endpointOptions<D>(
+  st: WsServerState,
+  live: LiveEndpoint,
+  extra: WsServerEndpointOptions<D> & { handler?: unknown; data?: D },
+): WsServerEndpointOptions<D> {
+  for (const k in extra) {
+    if (k !== 'handler' && k !== 'data') {
+      return { ...st.options, ...live.options, ...extra } as WsServerEndpointOptions<D>;
+    }
+  }
+  if (live.merged === undefined || live.mergedFrom !== st.options) {
+    live.merged = { ...st.options, ...live.options };
+    live.mergedFrom = st.options;
+  }
+  return live.merged as WsServerEndpointOptions<D>;
 }
 
 /** The chooser's pick, checked: one of the offered protocols, or undefined for none. */

@@ -112,13 +112,22 @@ const REQUEST_SYNTAX: HeadSyntax = Object.freeze({
  * });
  * ```
  */
+type ParserLimits = RequestParserLimits & { methods: ReadonlySet<string> | undefined };
+let lastOptions: RequestParserOptions | undefined;
+let lastLimits: ParserLimits;
+
 export class RequestParser {
   readonly #reader: MessageReader;
-  readonly #limits: RequestParserLimits & { methods: ReadonlySet<string> | undefined };
+  readonly #limits: ParserLimits;
 
   constructor(options: RequestParserOptions = {}) {
-    const { methods, ...limits } = options;
-    this.#limits = { ...parserLimits(DEFAULT_REQUEST_PARSER_OPTIONS, limits), methods };
+    // A server makes a parser per connection from one options object: its limits are checked once.
+    if (options !== lastOptions) {
+      const { methods, ...limits } = options;
+      lastLimits = { ...parserLimits(DEFAULT_REQUEST_PARSER_OPTIONS, limits), methods };
+      lastOptions = options;
+    }
+    this.#limits = lastLimits;
     this.#reader = new MessageReader(REQUEST_SYNTAX, this.#limits);
   }
 
