@@ -27,9 +27,9 @@ function onSocketClose(this: OwnedSocket): void {
 }
 
 /** Makes `socket` report to `channel` (through the shared listeners) and starts it flowing. */
-export function attachSocket(socket: Transport, channel: Channel): void {
+export function attachSocket(socket: Transport, channel: Channel, tcpKeepAlive: boolean): void {
   const s = socket as OwnedSocket;
-  s.setKeepAlive(true);
+  if (tcpKeepAlive) s.setKeepAlive(true);
   s[kChannel] = channel;
   s.on('data', onSocketData);
   s.on('end', onSocketEnd);

@@ -59,6 +59,11 @@ export interface ChannelInit {
    */
   halfOpen?: boolean;
   limits?: Partial<ChannelLimits>;
+  /**
+   * TCP keep-alive probes on the socket (default true), so that a silent dead peer is found
+   * even on an idle channel; a protocol with pings of its own (WebSockets) turns them off.
+   */
+  tcpKeepAlive?: boolean;
 }
 
 /**

@@ -67,7 +67,8 @@ export class Channel {
   clientData: unknown;
 
   #socket: Transport;
-  #peer: string;
+  /** Asked of the socket when first needed, unless given (a forwarded client's). */
+  #peer: string | undefined;
   #recv: ByteQueue = NO_INPUT;
   #received = 0;
   #accepted = 0;
@@ -115,7 +116,7 @@ export class Channel {
     this.#receiveTimeoutMs = this.#limits.receiveTimeoutMs;
     this.#sendTimeoutMs = this.#limits.sendTimeoutMs;
     this.#socket = init.socket;
-    this.#peer = init.peer ?? init.socket.remoteAddress ?? '';
+    this.#peer = init.peer;
     const initial = init.initialData;
     if (initial !== undefined) {
       // Bytes read before the channel existed (a request's read-ahead) are received all the same.
@@ -127,7 +128,7 @@ export class Channel {
     const socket = init.socket;
     const ended = socket.readableEnded;
     const closed = socket.closed;
-    attachSocket(socket, this);
+    attachSocket(socket, this, init.tcpKeepAlive !== false);
     // The peer finished before the channel existed (a client that half-closed or left while a
     // handler was busy): its end is handed over as if it had just come.
     if (ended || closed) setImmediate(peerFinishedEarlier, this, closed);
@@ -166,6 +167,8 @@ export class Channel {
   }
   /** Address of the other side. */
   get peer(): string {
+    // Read once, while the socket is open (a closed socket no longer knows its peer).
+    this.#peer ??= this.#socket.remoteAddress ?? '';
     return this.#peer;
   }
   get received(): number {

@@ -20,6 +20,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Transport } from '../io/dial.js';
 import { RequestParser } from '../proto/http1/request-parser.js';
 import type { RequestHead } from '../proto/http1/request-head.js';
+import type { HeaderList } from '../proto/http1/headers.js';
 import { NEED_DATA, PAUSED } from '../proto/need-data.js';
 import { ProtocolError } from '../errors.js';
 import { ChannelTable } from '../channels/channel-table.js';
@@ -51,6 +52,11 @@ export interface DetachOptions {
    * be written to; it then leaves the table only once the connection is closed. Default false.
    */
   halfOpen?: boolean;
+  /**
+   * TCP keep-alive probes on the channel's socket (default true); a protocol with pings of its
+   * own may turn them off.
+   */
+  tcpKeepAlive?: boolean;
 }
 
 export class ServerConnection {
@@ -82,7 +88,8 @@ export class ServerConnection {
   #feeding = false;
   /** The connection is to be ended once the feeding is done. */
   #endAfterFeed = false;
-  readonly #remoteAddress: string;
+  /** Asked of the kernel when first needed (most WebSocket servers never ask). */
+  #remoteAddress: string | undefined;
   #tls: TlsDetails | undefined;
 
   constructor(
@@ -97,16 +104,21 @@ export class ServerConnection {
     this.#driver = driver;
     this.scheme = scheme;
     this.#parser = new RequestParser(core.parserOptions);
-    // Read once: the getter asks the kernel every time.
-    this.#remoteAddress = socket.remoteAddress ?? '';
     socket.setNoDelay(true);
     plugSocket(socket, this);
     // The clock started at accept (for TLS, before the handshake).
     this.#clock.start(T_FIRST, acceptedAt, core.headerTimeoutMs);
   }
 
+  /** The client address a request reports: the socket's, or the forwarded one behind a proxy. */
+  clientAddress(headers: HeaderList): string {
+    return this.#core.clientAddress(this.remoteAddress, headers);
+  }
+
   /** The client's address as the socket sees it (not the forwarded one). */
   get remoteAddress(): string {
+    // Read once, while the socket is open (a closed socket no longer knows its peer).
+    this.#remoteAddress ??= this.socket.remoteAddress ?? '';
     return this.#remoteAddress;
   }
 
@@ -246,8 +258,7 @@ export class ServerConnection {
     this.#bodyDone = false;
     this.#bodyBytes = 0;
     this.#continueSent = false;
-    const peer = this.#core.clientAddress(this.#remoteAddress, head.headers);
-    const ctx = new HttpContext(this, head, peer, this.#driver);
+    const ctx = new HttpContext(this, head, this.#driver);
     this.#ctx = ctx;
     this.#state = S_HANDLING;
     if (head.contentLength !== undefined && head.contentLength > this.#core.maxBodyBytes) {
@@ -504,10 +515,12 @@ export class ServerConnection {
       driver: this.#driver,
       role: 'server',
       startTime: ctx.startTime,
-      peer: ctx.peer,
+      // Left to the channel to ask for when needed, unless the request already knew it.
+      peer: ctx.peerKnown || this.#core.forwardsPeers ? ctx.peer : undefined,
       clientData: ctx.clientData,
       initialData,
       halfOpen: options.halfOpen,
+      tcpKeepAlive: options.tcpKeepAlive,
       limits: this.#core.channelLimits,
     });
     if (this.#paused) {

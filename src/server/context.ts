@@ -29,8 +29,7 @@ export class HttpContext {
   readonly target: string;
   readonly version: '1.0' | '1.1';
   readonly headers: HeaderList;
-  /** Client address: the socket peer, or the forwarded client in reverse-proxy mode. */
-  readonly peer: string;
+
   /** Name of the driver (listener) the request came in on. */
   readonly driver: string;
   /** When the request head was complete (ms since epoch). */
@@ -57,14 +56,15 @@ export class HttpContext {
   /** @internal -1 until known; the body length the head promised. */
   contentLength = -1;
 
-  constructor(conn: ServerConnection, head: RequestHead, peer: string, driver: string) {
+  #peer: string | undefined;
+
+  constructor(conn: ServerConnection, head: RequestHead, driver: string) {
     this.#conn = conn;
     this.head = head;
     this.method = head.method;
     this.target = head.target;
     this.version = head.version;
     this.headers = head.headers;
-    this.peer = peer;
     this.driver = driver;
     this.startTime = Date.now();
     this.#seq = ++requestCount;
@@ -76,6 +76,17 @@ export class HttpContext {
    */
   get id(): string {
     return `${PROCESS_TAG}-${this.#seq.toString(36)}`;
+  }
+
+  /** Client address: the socket peer, or the forwarded client in reverse-proxy mode. */
+  get peer(): string {
+    this.#peer ??= this.#conn.clientAddress(this.head.headers);
+    return this.#peer;
+  }
+
+  /** @internal true once {@link peer} was asked for (a detached channel then keeps it). */
+  get peerKnown(): boolean {
+    return this.#peer !== undefined;
   }
 
   /** The client's address as the socket sees it (`peer` is the forwarded one behind a proxy). */

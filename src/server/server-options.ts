@@ -117,6 +117,8 @@ export interface ServerCore {
   readonly channelLimits: Partial<ChannelLimits> | undefined;
   readonly closing: boolean;
   clientAddress(peer: string, headers: HeaderList): string;
+  /** True when X-Forwarded-For is trusted from some proxies (a request's peer then needs its headers). */
+  readonly forwardsPeers: boolean;
   dispatch(ctx: HttpContext, conn: ServerConnection): void;
   forget(conn: ServerConnection): void;
 }

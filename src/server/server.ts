@@ -266,6 +266,10 @@ export class HttpServer implements ServerCore {
     this.#connections.add(new ServerConnection(this, socket, driver, scheme, acceptedAt));
   }
 
+  get forwardsPeers(): boolean {
+    return this.#proxies.size > 0;
+  }
+
   clientAddress(peer: string, headers: HeaderList): string {
     if (this.#proxies.size === 0) return peer;
     return this.#proxies.clientAddress(peer, headers.get('x-forwarded-for'));

@@ -19,6 +19,7 @@ import type { WebSocketConnection } from './connection.js';
 import { globMatch } from './glob.js';
 import type { WsAnyHandler, WsHandler, WsHandlers, WsShortHandler } from './types.js';
 import { upgradeAfterHook } from './upgrade-hook.js';
+import { keepaliveMs } from './keepalive.js';
 
 /**
  * Chooses the subprotocol among those the client offered (in its order), as `ws`'s
@@ -302,10 +303,13 @@ export function upgrade<D = unknown>(
   if (p.error !== undefined) throw p.error;
   pending.delete(ctx);
   const live = p.live as LiveEndpoint;
-  const channel = findChannel(ctx.detach());
+  const opts = endpointOptions(p.server, live, options);
+  // With keep-alive pings (servers: every 30 s by default), TCP's own probes are not needed.
+  const pings = keepaliveMs(opts.keepalive ?? 30) > 0;
+  const channel = findChannel(ctx.detach({ tcpKeepAlive: !pings }));
   // The connection's own facts on an object whose prototype holds the endpoint's options: no
   // copy of every option per connection.
-  const init = Object.create(endpointOptions(p.server, live, options)) as AcceptInit<D>;
+  const init = Object.create(opts) as AcceptInit<D>;
   init.channel = channel;
   init.info = p.info as ClientRequestInfo;
   init.handler = options.handler ?? (live.handler as WsAnyHandler<D>);
