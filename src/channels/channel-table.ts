@@ -121,9 +121,14 @@ export const DEFAULT_SERVER = 'default';
 export type StatusExtension = (channel: Channel) => Partial<ChannelStatus>;
 const statusExtensions = new WeakMap<Channel, StatusExtension>();
 
+/**
+ * One server's channels. The entries themselves live in the process-wide index (names are unique
+ * in the process): a table counts its own and finds them there, so that a channel costs one
+ * index entry, not two.
+ */
 export class ChannelTable {
   readonly server: string;
-  readonly #channels = new Map<string, TableEntry>();
+  #size = 0;
 
   private constructor(server: string) {
     this.server = server;
@@ -158,43 +163,48 @@ export class ChannelTable {
   }
 
   #add(entry: TableEntry): void {
-    this.#channels.set(entry.name, entry);
     byName.set(entry.name, entry);
+    this.#size++;
     entry.onGone(leaveTables);
   }
 
   /** @internal */
   static remove(entry: TableEntry): void {
-    const table = tables.get(entry.server);
-    if (table !== undefined) table.#channels.delete(entry.name);
+    if (byName.get(entry.name) !== entry) return;
     byName.delete(entry.name);
+    const table = tables.get(entry.server);
+    if (table !== undefined) table.#size--;
   }
 
   get size(): number {
-    return this.#channels.size;
+    return this.#size;
   }
 
   has(name: string): boolean {
-    return this.#channels.has(name);
+    return byName.get(name)?.server === this.server;
   }
 
   get(name: string): TableEntry {
-    const entry = this.#channels.get(name);
-    if (!entry) throw new ChannelNotFoundError(name, this.server);
+    const entry = byName.get(name);
+    if (entry === undefined || entry.server !== this.server) {
+      throw new ChannelNotFoundError(name, this.server);
+    }
     return entry;
   }
 
-  entries(): IterableIterator<TableEntry> {
-    return this.#channels.values();
+  /** The entries of this table, in the order they were made. */
+  *entries(): IterableIterator<TableEntry> {
+    if (this.#size === 0) return;
+    for (const e of byName.values()) if (e.server === this.server) yield e;
   }
 
   /** The connection channels (listeners left out). */
   *channels(): IterableIterator<Channel> {
-    for (const e of this.#channels.values()) if (e instanceof Channel) yield e;
+    for (const e of this.entries()) if (e instanceof Channel) yield e;
   }
 
   list(): ChannelListEntry[] {
-    return [...this.#channels.values()].map(listEntry);
+    return [...this.entries()].map(listEntry);
   }
 }
 
