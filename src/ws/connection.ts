@@ -54,6 +54,7 @@ import {
 import { emitEvent, READY_STATES } from './connection-events.js';
 import { wsStatus } from './connection-status.js';
 import { EventQueue } from './event-queue.js';
+import { ConnectionEnd } from './connection-end.js';
 import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
 import { handlerFunction, type LooseHandler } from './handlers.js';
 import { InflateOrder } from './inflate-order.js';
@@ -107,6 +108,7 @@ let writerHooks: FrameWriterHooks<WebSocketConnection>;
 let keepaliveHooks: KeepaliveHooks<WebSocketConnection>;
 let receive: (this: WebSocketConnection, chunk: Buffer) => void;
 let begin: (conn: WebSocketConnection) => void;
+const terminate = (conn: WebSocketConnection): void => conn.terminate();
 let typedSend: (
   conn: WebSocketConnection,
   type: string | number,
@@ -207,20 +209,11 @@ export class WebSocketConnection<D = unknown>
   #fragOpcode = -1;
   #fragCompressed = false;
   #closeSent = false;
-  #closeReceived: { code: number; reason: string } | undefined;
-  /** Set when we failed the connection (protocol error, overflow, timeout). */
-  #failCode: number | undefined;
-  #failReason = '';
-  /** Why the last refused send was refused. */
-  #refusal: WsSendRefusal | undefined;
-  #closeTimer: NodeJS.Timeout | undefined;
+  /** Made when the end begins (connection-end.ts): close frames, failure, refusals, waiters. */
+  #end: ConnectionEnd | undefined;
   /** Events received while a compressed message inflates, in order; undefined when none waits. */
   readonly #inflater: InflateOrder | undefined;
   #paused = 0;
-  #drainWaiters: (() => void)[] | undefined;
-  #closedPromise: Promise<WsCloseInfo> | undefined;
-  #resolveClosed: ((info: WsCloseInfo) => void) | undefined;
-  #closeInfo: WsCloseInfo | undefined;
 
   /** @internal use `upgrade`, `takeover`, `open` or `handleNodeUpgrade`. */
   constructor(init: WsConnectionInit<D>) {
@@ -254,7 +247,7 @@ export class WebSocketConnection<D = unknown>
           this.#deliver(type, data);
         },
         fail: (err) => this.#fail(err),
-        stopped: () => this.#failCode !== undefined || this.#state === 'CLOSED',
+        stopped: () => this.#end?.failCode !== undefined || this.#state === 'CLOSED',
         pause: () => this.channel.socket.pause(),
         resume: () => this.#resumeIfFree(),
       });
@@ -372,7 +365,7 @@ export class WebSocketConnection<D = unknown>
 
   /** Why the last refused `send` returned -1 (made when asked for); undefined if none was refused. */
   get sendError(): WsSendError | undefined {
-    const r = this.#refusal;
+    const r = this.#end?.refusal;
     return r === undefined ? undefined : new WsSendError(this.name, r);
   }
 
@@ -469,7 +462,7 @@ export class WebSocketConnection<D = unknown>
   }
 
   #refuse(why: WsSendRefusal): -1 {
-    this.#refusal = why;
+    this.#ending().refusal = why;
     return -1;
   }
 
@@ -672,16 +665,16 @@ export class WebSocketConnection<D = unknown>
    */
   drained(): Promise<void> {
     if (this.#isDrained()) return Promise.resolve();
-    return new Promise((resolve) => (this.#drainWaiters ??= []).push(resolve));
+    return this.#ending().drained();
   }
 
   /** Resolves with the close information once the connection is closed. */
   closed(): Promise<WsCloseInfo> {
-    if (this.#closeInfo !== undefined) return Promise.resolve(this.#closeInfo);
-    this.#closedPromise ??= new Promise((resolve) => {
-      this.#resolveClosed = resolve;
-    });
-    return this.#closedPromise;
+    return this.#ending().closed();
+  }
+
+  #ending(): ConnectionEnd {
+    return (this.#end ??= new ConnectionEnd());
   }
 
   /**
@@ -706,7 +699,7 @@ export class WebSocketConnection<D = unknown>
 
   #onData(chunk: Buffer): void {
     this.#kaFlags |= KA_RX;
-    if (this.#failCode !== undefined || this.#inflater?.failing) return;
+    if (this.#end?.failCode !== undefined || this.#inflater?.failing) return;
     const r = this.#receiver;
     r.feed(chunk);
     // Everything the handlers send while this chunk is processed leaves in one write: small
@@ -719,7 +712,7 @@ export class WebSocketConnection<D = unknown>
       for (let ev = r.next(); ev !== NEED_DATA; ev = r.next()) {
         if (this.#inflater?.waiting) this.#inflater.hold(ev);
         else this.#dispatch(ev);
-        if (this.#failCode !== undefined) break;
+        if (this.#end?.failCode !== undefined) break;
       }
     } catch (err) {
       // Behind a message still inflating, the failure waits for it (and what came before).
@@ -782,7 +775,7 @@ export class WebSocketConnection<D = unknown>
   }
 
   #onPeerClose(code: number, reason: string): void {
-    this.#closeReceived = { code, reason };
+    this.#ending().received = { code, reason };
     this.#deliver('close', { code, reason, wasClean: this.#closeSent });
     if (!this.#closeSent) {
       this.#sendClose(echoPayload(code));
@@ -816,15 +809,16 @@ export class WebSocketConnection<D = unknown>
   }
 
   #afterCloseWritten(): void {
-    if (this.#failCode !== undefined) this.#endChannel();
-    else if (this.#closeReceived !== undefined) this.#closeHandshakeDone();
+    const end = this.#end;
+    if (end?.failCode !== undefined) this.#endChannel();
+    else if (end?.received !== undefined) this.#closeHandshakeDone();
     else this.#armCloseTimer(this.#closeTimeoutMs);
   }
 
   /** A send would pass `maxBufferedBytes`: refuse it, keep what was accepted, close with 1008. */
   #overflow(wanted: number): void {
     const err = overflowError(this.name, this.#maxBuffered, this.bufferedAmount, wanted);
-    this.#refusal = 'ERR_WS_BUFFER_OVERFLOW';
+    this.#ending().refusal = 'ERR_WS_BUFFER_OVERFLOW';
     this.#failWith(1008, 'send buffer limit exceeded', err);
   }
 
@@ -841,9 +835,10 @@ export class WebSocketConnection<D = unknown>
    * (RFC 6455 §7.1.7 lets an endpoint finish what it accepted; ws does so too), then TCP ends.
    */
   #failWith(code: number, reason: string, error: Error): void {
-    if (this.#failCode !== undefined || this.#state === 'CLOSED') return;
-    this.#failCode = code;
-    this.#failReason = reason;
+    const end = this.#ending();
+    if (end.failCode !== undefined || this.#state === 'CLOSED') return;
+    end.failCode = code;
+    end.failReason = reason;
     log('notice', `${this.name}: failing with ${code}: ${error.message}`);
     this.#deliver('error', error);
     if (this.#closeSent) {
@@ -861,9 +856,7 @@ export class WebSocketConnection<D = unknown>
   }
 
   #armCloseTimer(ms: number): void {
-    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
-    this.#closeTimer = setTimeout(() => this.terminate(), ms);
-    this.#closeTimer.unref();
+    this.#ending().arm(ms, terminate, this as WebSocketConnection);
   }
 
   #keepaliveTimeout(): void {
@@ -882,11 +875,7 @@ export class WebSocketConnection<D = unknown>
     this.#kaFlags |= KA_RX;
     if ((this.#paused & PAUSED_THROTTLE) !== 0) this.#unthrottleIfLow();
     if (!this.#isDrained()) return;
-    const waiters = this.#drainWaiters;
-    if (waiters !== undefined && waiters.length > 0) {
-      this.#drainWaiters = undefined;
-      for (const w of waiters) w();
-    }
+    this.#end?.releaseDrainWaiters();
     if (this.listenerCount('drain') > 0) this.emit('drain');
   }
 
@@ -899,23 +888,14 @@ export class WebSocketConnection<D = unknown>
     }
     this.#state = 'CLOSED';
     this.#kaStop();
-    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     this.#pmd?.close();
     this.#writer.clear();
     unregister(this as WebSocketConnection);
-    const info = closeInfoOf(
-      this.#closeReceived,
-      this.#closeSent,
-      this.#failCode,
-      this.#failReason,
-    );
-    this.#closeInfo = info;
+    const end = this.#ending();
+    const info = closeInfoOf(end.received, this.#closeSent, end.failCode, end.failReason);
     this.#deliver('disconnect', info);
     this.#iter?.end();
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = undefined;
-    if (waiters !== undefined) for (const w of waiters) w();
-    this.#resolveClosed?.(info);
+    end.settle(info);
     if (!this.channel.gone) this.channel.destroy();
   }
 
