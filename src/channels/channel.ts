@@ -9,6 +9,16 @@ import { ByteQueue } from '../proto/bytes/byte-queue.js';
 import { parseTimeValue } from '../io/time-value.js';
 import { ConnchanError } from '../errors.js';
 import { FlushWaiters } from './flush-waiters.js';
+import {
+  ChannelExtras,
+  F_CLOSED,
+  F_DISPATCH_SCHEDULED,
+  F_EOF,
+  F_EOF_DELIVERED,
+  F_GONE,
+  F_PAUSED,
+  F_SOCKET_CLOSED,
+} from './channel-extras.js';
 import { SendStall } from './send-stall.js';
 import {
   ChannelIoError,
@@ -72,35 +82,134 @@ export class Channel {
   #recv: ByteQueue = NO_INPUT;
   #received = 0;
   #accepted = 0;
-  #eof = false;
-  #eofDelivered = false;
-  /** Closed or destroyed by its owner: every further operation is an error. */
-  #closed = false;
-  /** Out of the table (closed, or the peer finished and everything was read). */
-  #gone = false;
-  #socketClosed = false;
-  #paused = false;
-  #lastSendError = '';
-  #lastRecvError = '';
-  /** The connection's failure, if it failed: reads past the buffered bytes report it. */
-  #error: NodeJS.ErrnoException | ConnchanError | undefined;
-  #receiveTimeoutMs: number;
-  #sendTimeoutMs: number;
-  #sendStall: SendStall | undefined;
-  #readWaiter: (() => void) | undefined;
+  /** State bits (channel-extras.ts: F_*), read and written through the accessors below. */
+  #flags = 0;
+  /** Made on first use (channel-extras.ts). */
+  #x: ChannelExtras | undefined;
   #consumer: ((this: unknown, chunk: Buffer) => void) | undefined;
   #consumerThis: unknown;
   #owner: unknown;
   #ownerHooks: ChannelOwnerHooks<unknown> | undefined;
   #callback: CallbackRegistration | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #dispatchScheduled = false;
   #progress = 0;
   /** One function (the common case: the table's), or several; undefined for none. */
   #onGone: ((channel: Channel) => void) | ((channel: Channel) => void)[] | undefined;
-  #writeTap: ((bytes: Uint8Array, accepted: number) => void) | undefined;
-  #shutdownHooks: (() => void | Promise<void>)[] | undefined;
-  #flushWaiters: FlushWaiters | undefined;
+
+  // --- packed state: the bits of #flags and the fields of #x, under their old names ---------
+  #flag(bit: number, on: boolean): void {
+    this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
+  }
+  get #eof(): boolean {
+    return (this.#flags & F_EOF) !== 0;
+  }
+  set #eof(on: boolean) {
+    this.#flag(F_EOF, on);
+  }
+  get #eofDelivered(): boolean {
+    return (this.#flags & F_EOF_DELIVERED) !== 0;
+  }
+  set #eofDelivered(on: boolean) {
+    this.#flag(F_EOF_DELIVERED, on);
+  }
+  get #closed(): boolean {
+    return (this.#flags & F_CLOSED) !== 0;
+  }
+  set #closed(on: boolean) {
+    this.#flag(F_CLOSED, on);
+  }
+  get #gone(): boolean {
+    return (this.#flags & F_GONE) !== 0;
+  }
+  set #gone(on: boolean) {
+    this.#flag(F_GONE, on);
+  }
+  get #socketClosed(): boolean {
+    return (this.#flags & F_SOCKET_CLOSED) !== 0;
+  }
+  set #socketClosed(on: boolean) {
+    this.#flag(F_SOCKET_CLOSED, on);
+  }
+  get #paused(): boolean {
+    return (this.#flags & F_PAUSED) !== 0;
+  }
+  set #paused(on: boolean) {
+    this.#flag(F_PAUSED, on);
+  }
+  get #dispatchScheduled(): boolean {
+    return (this.#flags & F_DISPATCH_SCHEDULED) !== 0;
+  }
+  set #dispatchScheduled(on: boolean) {
+    this.#flag(F_DISPATCH_SCHEDULED, on);
+  }
+  #extras(): ChannelExtras {
+    return (this.#x ??= new ChannelExtras());
+  }
+  get #lastSendError(): string {
+    return this.#x?.lastSendError ?? '';
+  }
+  set #lastSendError(v: string) {
+    this.#extras().lastSendError = v;
+  }
+  get #lastRecvError(): string {
+    return this.#x?.lastRecvError ?? '';
+  }
+  set #lastRecvError(v: string) {
+    this.#extras().lastRecvError = v;
+  }
+  get #error(): NodeJS.ErrnoException | ConnchanError | undefined {
+    return this.#x?.error;
+  }
+  set #error(v: NodeJS.ErrnoException | ConnchanError | undefined) {
+    this.#extras().error = v;
+  }
+  get #receiveTimeoutMs(): number {
+    return this.#x?.receiveTimeoutMs ?? this.#limits.receiveTimeoutMs;
+  }
+  set #receiveTimeoutMs(v: number) {
+    this.#extras().receiveTimeoutMs = v;
+  }
+  get #sendTimeoutMs(): number {
+    return this.#x?.sendTimeoutMs ?? this.#limits.sendTimeoutMs;
+  }
+  set #sendTimeoutMs(v: number) {
+    this.#extras().sendTimeoutMs = v;
+  }
+  get #sendStall(): SendStall | undefined {
+    return this.#x?.sendStall;
+  }
+  set #sendStall(v: SendStall | undefined) {
+    this.#extras().sendStall = v;
+  }
+  get #readWaiter(): (() => void) | undefined {
+    return this.#x?.readWaiter;
+  }
+  set #readWaiter(v: (() => void) | undefined) {
+    if (v !== undefined || this.#x !== undefined) this.#extras().readWaiter = v;
+  }
+  get #timer(): NodeJS.Timeout | undefined {
+    return this.#x?.timer;
+  }
+  set #timer(v: NodeJS.Timeout | undefined) {
+    if (v !== undefined || this.#x !== undefined) this.#extras().timer = v;
+  }
+  get #writeTap(): ((bytes: Uint8Array, accepted: number) => void) | undefined {
+    return this.#x?.writeTap;
+  }
+  set #writeTap(v: ((bytes: Uint8Array, accepted: number) => void) | undefined) {
+    this.#extras().writeTap = v;
+  }
+  get #shutdownHooks(): (() => void | Promise<void>)[] | undefined {
+    return this.#x?.shutdownHooks;
+  }
+  set #shutdownHooks(v: (() => void | Promise<void>)[] | undefined) {
+    this.#extras().shutdownHooks = v;
+  }
+  get #flushWaiters(): FlushWaiters | undefined {
+    return this.#x?.flushWaiters;
+  }
+  set #flushWaiters(v: FlushWaiters | undefined) {
+    this.#extras().flushWaiters = v;
+  }
 
   constructor(init: ChannelInit) {
     this.name = init.name;
@@ -113,8 +222,6 @@ export class Channel {
     // Most channels have no limits of their own: they share the frozen defaults.
     this.#limits = resolveLimits(init.limits);
     this.halfOpen = init.halfOpen ?? false;
-    this.#receiveTimeoutMs = this.#limits.receiveTimeoutMs;
-    this.#sendTimeoutMs = this.#limits.sendTimeoutMs;
     this.#socket = init.socket;
     this.#peer = init.peer;
     const initial = init.initialData;
