@@ -181,23 +181,25 @@ export async function measureIdleMemory(
   conns: number,
 ): Promise<Measurement> {
   const server = await startServer(script, kind, env);
-  try {
-    const before = await server.memory();
-    const argv = [
-      ...pin(1),
-      wsload()!,
-      'idle',
-      '127.0.0.1',
-      String(server.port),
-      String(conns),
-      '30',
-    ];
+  const holdIdle = async (n: number) => {
+    const argv = [...pin(1), wsload()!, 'idle', '127.0.0.1', String(server.port), String(n), '60'];
     const load = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       load.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
       load.once('exit', (code) => reject(new Error(`wsload idle exited with ${code}`)));
     });
     await new Promise((r) => setTimeout(r, 500));
+    return load;
+  };
+  try {
+    // Warm-up: a first round of connections touches the young generation and compiles the
+    // code, which would otherwise be counted as per-connection memory (by up to 1 KB).
+    const warm = await holdIdle(Math.min(conns, 2000));
+    warm.kill('SIGKILL');
+    await once(warm, 'exit');
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = await server.memory();
+    const load = await holdIdle(conns);
     const after = await server.memory();
     load.kill('SIGKILL');
     const perConn = (after.rss - before.rss) / conns;

@@ -8,6 +8,8 @@ import type { WsSendRefusal } from './send-types.js';
 import type { WsCloseInfo } from './types.js';
 
 export class ConnectionEnd {
+  /** Our close frame was sent (or queued behind what was accepted before it). */
+  closeSent = false;
   /** The peer's close frame, once received. */
   received: { code: number; reason: string } | undefined;
   /** Set when we failed the connection (protocol error, overflow, timeout). */

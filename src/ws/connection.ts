@@ -78,7 +78,7 @@ import {
   WsSendError,
   type WsSendRefusal,
 } from './send-types.js';
-import { log, register, unregister } from './registry.js';
+import { connections, log, register, unregister } from './registry.js';
 import {
   isSubscribed,
   publish,
@@ -185,7 +185,6 @@ export class WebSocketConnection<D = unknown>
   readonly #handler: LooseHandler | undefined;
   readonly #receiver: WsReceiver;
   readonly #pmd: PerMessageDeflate | undefined;
-  readonly #client: boolean;
   readonly #maxBuffered: number;
   readonly #closeTimeoutMs: number;
   readonly #writer: FrameWriter<WebSocketConnection>;
@@ -208,7 +207,6 @@ export class WebSocketConnection<D = unknown>
   /** Opcode of the fragmented message being sent, or -1. */
   #fragOpcode = -1;
   #fragCompressed = false;
-  #closeSent = false;
   /** Made when the end begins (connection-end.ts): close frames, failure, refusals, waiters. */
   #end: ConnectionEnd | undefined;
   /** Events received while a compressed message inflates, in order; undefined when none waits. */
@@ -225,7 +223,6 @@ export class WebSocketConnection<D = unknown>
     this.channel = channel;
     this.name = channel.name;
     this.role = init.role;
-    this.#client = init.role === 'client';
     this.#handler = handlerFunction(init.handler as WsHandler | undefined);
     this.protocol = init.protocol ?? '';
     this.extensions = init.extensions ?? '';
@@ -255,12 +252,12 @@ export class WebSocketConnection<D = unknown>
     this.#maxBuffered = maxBufferedOf(init);
     this.#throttle = throttleOf(init, channel.socket.writableHighWaterMark);
     this.#closeTimeoutMs = closeTimeoutMs(init.closeTimeout);
-    this.#writer = new FrameWriter(channel, this.#client, this.#pmd, writerHooks, this);
+    this.#writer = new FrameWriter(channel, this.#isClient, this.#pmd, writerHooks, this);
     // The connection enforces its own bound (maxBufferedBytes); the channel must never cut a frame.
     channel.unboundSendBuffer();
     channel.setOwner(this, channelHooks);
     // Noted only: the connection joins its keep-alive sweep when dispatch begins.
-    this.#kaMs = Math.max(0, keepaliveMs(init.keepalive ?? (this.#client ? 0 : 30)));
+    this.#kaMs = Math.max(0, keepaliveMs(init.keepalive ?? (this.#isClient ? 0 : 30)));
     if (init.ping !== undefined) this.#kaPing = pingPayload(init.ping);
     register(this as WebSocketConnection);
   }
@@ -424,7 +421,8 @@ export class WebSocketConnection<D = unknown>
       this.close(1000, typeof msg === 'string' ? msg : undefined);
       return 0;
     }
-    if (this.#closeSent || this.#state === 'CLOSED') {
+    // Not CONNECTED: our close frame went out (CLOSING), or the connection is CLOSED.
+    if (this.#state !== 'CONNECTED') {
       return this.#refuse(this.#state === 'CLOSED' ? 'ERR_WS_CLOSED' : 'ERR_WS_CLOSING');
     }
     const payload =
@@ -487,7 +485,7 @@ export class WebSocketConnection<D = unknown>
       if (closeOnOverflow) this.#overflow(size);
       return -1;
     }
-    if (this.#writer.busy || this.#client) {
+    if (this.#writer.busy || this.#isClient) {
       return fallback === undefined ? -2 : this.#sendTyped(fallback.type, fallback.msg, true);
     }
     // The peer's window now holds a message our compressor never saw: its next one starts afresh.
@@ -635,18 +633,18 @@ export class WebSocketConnection<D = unknown>
   #kaStart(): void {
     if (this.#kaMs <= 0 || this.#kaDue !== 0 || this.#state !== 'CONNECTED') return;
     this.#kaFlags = 0;
-    this.#kaDue = joinKeepalive(this as WebSocketConnection, this.#kaMs, keepaliveHooks);
+    this.#kaDue = joinKeepalive(this.#kaMs, keepaliveHooks);
   }
 
   #kaStop(): void {
     if (this.#kaDue === 0) return;
     this.#kaDue = 0;
-    leaveKeepalive(this as WebSocketConnection, this.#kaMs, keepaliveHooks);
+    leaveKeepalive(this.#kaMs, keepaliveHooks);
   }
 
   /** The sweep's tick: on its turn a connection pings, or times out when the last ping went unanswered. */
-  #kaTick(tick: number): void {
-    if (tick < this.#kaDue) return;
+  #kaTick(ms: number, tick: number): void {
+    if (this.#kaDue === 0 || tick < this.#kaDue || ms !== this.#kaMs) return;
     this.#kaDue = tick + KEEPALIVE_TICKS;
     if (this.#state !== 'CONNECTED') return;
     const flags = keepaliveTurn(this.#kaFlags);
@@ -675,6 +673,14 @@ export class WebSocketConnection<D = unknown>
 
   #ending(): ConnectionEnd {
     return (this.#end ??= new ConnectionEnd());
+  }
+
+  /** Derived rather than kept: a field each would cost every connection 8 bytes. */
+  get #isClient(): boolean {
+    return this.role === 'client';
+  }
+  get #closeSent(): boolean {
+    return this.#end?.closeSent === true;
   }
 
   /**
@@ -786,7 +792,7 @@ export class WebSocketConnection<D = unknown>
 
   /** Both close frames are out: the server ends TCP, the client gives it a moment to. */
   #closeHandshakeDone(): void {
-    if (!this.#client) {
+    if (!this.#isClient) {
       this.#endChannel();
       return;
     }
@@ -797,7 +803,7 @@ export class WebSocketConnection<D = unknown>
 
   /** Sends a close frame after everything accepted so far (queued behind compression if need be). */
   #sendClose(payload: Buffer): void {
-    this.#closeSent = true;
+    this.#ending().closeSent = true;
     if (this.#state === 'CONNECTED') this.#state = 'CLOSING';
     this.#kaStop();
     if (this.#writer.busy) {
@@ -936,7 +942,8 @@ export class WebSocketConnection<D = unknown>
       writeFailed: (c, err) => log('info', `${c.name}: send failed: ${String(err)}`),
     };
     keepaliveHooks = {
-      tick: (c, tick) => c.#kaTick(tick),
+      members: connections,
+      tick: (c, ms, tick) => c.#kaTick(ms, tick),
     };
     receive = function (this: WebSocketConnection, chunk: Buffer): void {
       this.#onData(chunk);

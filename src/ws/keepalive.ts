@@ -3,11 +3,11 @@
  * nothing at all (no pong, no data) during a whole interval after a ping has timed out.
  *
  * No timer per connection: connections with the same interval share one sweep, a timer that
- * ticks {@link KEEPALIVE_TICKS} times per interval and tells each member it is its turn; a member
- * keeps the tick of its next turn and two flags (numbers, no object of its own). So 10,000 idle
- * WebSockets cost one timer, and a connection starts and stops its keep-alive with a `Set` add
- * and delete instead of arming and clearing a timer. A ping goes out up to an eighth of the
- * interval late.
+ * ticks {@link KEEPALIVE_TICKS} times per interval and asks every connection (the registry's)
+ * whether its turn has come; a member keeps its interval, the tick of its next turn and two
+ * flags (numbers: no object, timer or set entry of its own). So 10,000 idle WebSockets cost one
+ * timer, and a connection starts and stops its keep-alive by counting, instead of arming and
+ * clearing a timer. A ping goes out up to an eighth of the interval late.
  */
 import { Buffer } from 'node:buffer';
 import { UsageError } from '../errors.js';
@@ -21,9 +21,12 @@ export const KEEPALIVE_TICKS = 8;
 export const KA_RX = 1;
 export const KA_AWAITING = 2;
 
-/** What a sweep calls on each member at every tick (one object of functions for all members). */
+/** What a sweep asks of its kind of member (one object of functions for all of them). */
 export interface KeepaliveHooks<T> {
-  tick(owner: T, tick: number): void;
+  /** Everything that may be a member (the sweep for `ms` skips those of other intervals). */
+  members(): Iterable<T>;
+  /** The sweep for `ms` is at `tick`: a member of that interval whose turn it is acts. */
+  tick(owner: T, ms: number, tick: number): void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -66,15 +69,16 @@ export function keepaliveTurn(flags: number): number {
 }
 
 class Sweep<T> {
-  readonly members = new Set<T>();
+  /** Members of this interval: the timer stops with the last. */
+  count = 0;
   tick = 0;
   readonly #timer: NodeJS.Timeout;
 
   constructor(
     readonly hooks: KeepaliveHooks<T>,
-    everyMs: number,
+    readonly ms: number,
   ) {
-    this.#timer = setInterval(runSweep, everyMs, this);
+    this.#timer = setInterval(runSweep, Math.max(1, ms / KEEPALIVE_TICKS), this);
     this.#timer.unref();
   }
 
@@ -86,8 +90,8 @@ class Sweep<T> {
 function runSweep<T>(sweep: Sweep<T>): void {
   const tick = ++sweep.tick;
   const hooks = sweep.hooks;
-  // A member that leaves during its tick (timed out, closed) is skipped by the Set's iterator.
-  for (const m of sweep.members) hooks.tick(m, tick);
+  const ms = sweep.ms;
+  for (const m of hooks.members()) hooks.tick(m, ms, tick);
 }
 
 /** Sweeps by kind of member (its hooks) and interval, made on first use. */
@@ -103,26 +107,26 @@ function sweepsOf<T>(hooks: KeepaliveHooks<T>): Map<number, Sweep<T>> {
 }
 
 /**
- * Makes `owner` a member of the sweep for `ms` and returns the tick of its first turn (one
- * interval from now; always > 0).
+ * Counts a member in the sweep for `ms` (started with its first) and returns the tick of its
+ * first turn (one interval from now; always > 0). A member joins once and leaves once.
  */
-export function joinKeepalive<T>(owner: T, ms: number, hooks: KeepaliveHooks<T>): number {
+export function joinKeepalive<T>(ms: number, hooks: KeepaliveHooks<T>): number {
   const byMs = sweepsOf(hooks);
   let sweep = byMs.get(ms);
   if (sweep === undefined) {
-    sweep = new Sweep(hooks, Math.max(1, ms / KEEPALIVE_TICKS));
+    sweep = new Sweep(hooks, ms);
     byMs.set(ms, sweep);
   }
-  sweep.members.add(owner);
+  sweep.count++;
   return sweep.tick + KEEPALIVE_TICKS;
 }
 
-/** Takes `owner` out of the sweep for `ms`; the sweep's timer stops with its last member. */
-export function leaveKeepalive<T>(owner: T, ms: number, hooks: KeepaliveHooks<T>): void {
+/** Counts a member out of the sweep for `ms`; the sweep's timer stops with its last member. */
+export function leaveKeepalive<T>(ms: number, hooks: KeepaliveHooks<T>): void {
   const byMs = sweepsOf(hooks);
   const sweep = byMs.get(ms);
-  if (sweep === undefined || !sweep.members.delete(owner)) return;
-  if (sweep.members.size === 0) {
+  if (sweep === undefined) return;
+  if (--sweep.count === 0) {
     sweep.stop();
     byMs.delete(ms);
   }

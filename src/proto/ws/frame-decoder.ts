@@ -87,6 +87,28 @@ function fail(message: string, code: string, closeCode = 1002): never {
 }
 
 /**
+ * Word views over the memory of the chunk being unmasked, made once per buffer and shared by
+ * every decoder (decoding is synchronous: one chunk at a time), so that a decoder keeps no views
+ * of its own and pins no chunk's memory once it has read it.
+ */
+let viewsOf: ArrayBufferLike = EMPTY_AB;
+let words: Int32Array = EMPTY_WORDS;
+let longs: BigInt64Array | null = null;
+
+/** Unmasks a payload of a fast-path chunk in place, through the shared views. */
+function unmaskWords(c: Buffer, ab: ArrayBufferLike, base: number, start: number, stop: number): void {
+  if (viewsOf !== ab) {
+    words = new Int32Array(ab, 0, ab.byteLength >>> 2);
+    longs = null;
+    viewsOf = ab;
+  }
+  if (longs === null && stop - start >= LONG_MASK_MIN) {
+    longs = new BigInt64Array(ab, 0, ab.byteLength >>> 3);
+  }
+  maskRange(c, base, words, longs, start, stop, c[start - 4], c[start - 3], c[start - 2], c[start - 1]);
+}
+
+/**
  * Decodes WebSocket frames from a byte stream.
  *
  * @example
@@ -107,14 +129,6 @@ export class FrameDecoder {
   /** Fast path: the chunk being read in place, or null. While set, #queue is empty. */
   #chunk: Buffer | null = null;
   #pos = 0;
-  /** The chunk's memory and where the chunk starts in it, read once per chunk. */
-  #ab: ArrayBufferLike = EMPTY_AB;
-  #base = 0;
-  /** An Int32Array over all of #ab, for word-wise unmasking; made on first use per buffer. */
-  #words: Int32Array = EMPTY_WORDS;
-  /** A BigInt64Array over the same, for large payloads; made on first use per buffer. */
-  #longs: BigInt64Array | null = null;
-  #wordsAb: ArrayBufferLike = EMPTY_AB;
 
   /**
    * Slow path: the header of a frame that straddles chunks while it is incomplete, and bytes
@@ -186,8 +200,6 @@ export class FrameDecoder {
   #setChunk(buf: Buffer): void {
     this.#chunk = buf;
     this.#pos = 0;
-    this.#ab = buf.buffer;
-    this.#base = buf.byteOffset;
   }
 
   /**
@@ -221,8 +233,8 @@ export class FrameDecoder {
     if (masked) start += 4;
     const stop = start + length;
     if (stop > end) return this.#toSlow(c, pos);
-    const ab = this.#ab;
-    const base = this.#base;
+    const ab = c.buffer;
+    const base = c.byteOffset;
     if (masked && length !== 0) {
       if (length < WORD_MASK_MIN) unmaskSmall(c, start, stop);
       else if (length >= WASM_INPLACE_MASK_MIN && wasmMaskCopy !== null) {
@@ -237,7 +249,7 @@ export class FrameDecoder {
           c[start - 2],
           c[start - 1],
         );
-      } else this.#unmaskWords(c, ab, base, start, stop);
+      } else unmaskWords(c, ab, base, start, stop);
     }
     if (stop === end) this.#releaseChunk();
     else this.#pos = stop;
@@ -250,42 +262,12 @@ export class FrameDecoder {
     };
   }
 
-  /** Unmasks a payload of the fast-path chunk in place, through views made once per chunk. */
-  #unmaskWords(c: Buffer, ab: ArrayBufferLike, base: number, start: number, stop: number): void {
-    if (this.#wordsAb !== ab) {
-      this.#words = new Int32Array(ab, 0, ab.byteLength >>> 2);
-      this.#longs = null;
-      this.#wordsAb = ab;
-    }
-    let longs = this.#longs;
-    if (longs === null && stop - start >= LONG_MASK_MIN) {
-      longs = new BigInt64Array(ab, 0, ab.byteLength >>> 3);
-      this.#longs = longs;
-    }
-    maskRange(
-      c,
-      base,
-      this.#words,
-      longs,
-      start,
-      stop,
-      c[start - 4],
-      c[start - 3],
-      c[start - 2],
-      c[start - 1],
-    );
-  }
-
   /**
    * Drops every reference to a chunk read to its end, so that an idle connection does not pin
    * the last chunk's memory (ws learned this the hard way: a 4-byte view pinned 64 KiB).
    */
   #releaseChunk(): void {
     this.#chunk = null;
-    this.#ab = EMPTY_AB;
-    this.#words = EMPTY_WORDS;
-    this.#longs = null;
-    this.#wordsAb = EMPTY_AB;
   }
 
   /**
