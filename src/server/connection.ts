@@ -185,7 +185,11 @@ export class ServerConnection {
     if (this.#pumping) return;
     this.#pumping = true;
     const socket = this.socket;
-    socket.cork();
+    // No cork for one request: its answer leaves in one write anyway, and corking would put
+    // that write through the stream's buffering. Pipelined requests are corked from the second
+    // on, so that their answers leave together.
+    let corked = false;
+    let started = 0;
     try {
       for (;;) {
         if (this.#state === S_HEAD) {
@@ -202,6 +206,10 @@ export class ServerConnection {
             break;
           }
           if (ev.type !== 'request') break;
+          if (started++ > 0 && !corked) {
+            socket.cork();
+            corked = true;
+          }
           this.#startRequest(ev.head);
           // A synchronous handler may have finished already: go on with the next request.
           if (this.#state === S_HANDLING) break;
@@ -215,7 +223,7 @@ export class ServerConnection {
       this.#protocolFailure(err);
     } finally {
       this.#pumping = false;
-      socket.uncork();
+      if (corked) socket.uncork();
     }
   }
 
@@ -386,6 +394,15 @@ export class ServerConnection {
       });
     }
     this.#checkUnsent(ctx);
+    // A head and a chunk's three parts leave in one write.
+    socket.cork();
+    const more = this.#writeBodyCorked(ctx, chunk);
+    socket.uncork();
+    return more;
+  }
+
+  #writeBodyCorked(ctx: HttpContext, chunk: string | Uint8Array): boolean {
+    const socket = this.socket;
     const head = ctx.headersSent ? '' : this.#sendHead(ctx, ctx.contentLength);
     if (head !== '') socket.write(head, 'latin1');
     if (ctx.method === 'HEAD' || bodiless(ctx.statusCode)) return !socket.writableNeedDrain;
@@ -422,8 +439,10 @@ export class ServerConnection {
       if (noBody || len === 0) socket.write(head, 'latin1');
       else if (typeof body === 'string' && len <= 16384) socket.write(head + body);
       else if (len <= FEED_THRESHOLD_BYTES) {
+        socket.cork();
         socket.write(head, 'latin1');
         socket.write(body!);
+        socket.uncork();
       } else {
         socket.write(head, 'latin1');
         this.#feeding = true;
@@ -431,9 +450,11 @@ export class ServerConnection {
       }
     } else {
       this.#checkUnsent(ctx);
+      socket.cork();
       if (body !== undefined) this.writeBody(ctx, body);
       if (!noBody && ctx.contentLength < 0 && ctx.version === '1.1')
         socket.write(LAST_CHUNK, 'latin1');
+      socket.uncork();
     }
     ctx.finished = true;
     this.#responseDone(ctx);
