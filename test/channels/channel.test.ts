@@ -555,3 +555,39 @@ describe('timeouts, errors and debug', () => {
     }
   });
 });
+
+describe('channel tables over the process-wide index', () => {
+  test('each table counts, finds and lists only its own, and forgets a channel once', async () => {
+    const { ChannelTable, channelExists } = await import('../../src/channels/channel-table.js');
+    const a = await channelPair({ server: 'table-a' });
+    const b = await channelPair({ server: 'table-b' });
+    try {
+      const ta = ChannelTable.of('table-a');
+      const tb = ChannelTable.of('table-b');
+      // A listener, a client and an accepted channel each.
+      assert.equal(ta.size, 3);
+      assert.equal(tb.size, 3);
+      assert.ok(ta.has(a.client.name) && !ta.has(b.client.name));
+      assert.equal(ta.get(a.server.name), a.server);
+      assert.throws(() => ta.get(b.server.name), { code: 'ERR_CHAN_NOT_FOUND' });
+      const names = ta.list().map((e) => e.name);
+      assert.equal(names.length, 3);
+      assert.ok(names.includes(a.client.name) && names.includes(a.server.name));
+      assert.deepEqual(
+        [...tb.channels()].map((c) => c.name).sort(),
+        [b.client.name, b.server.name].sort(),
+      );
+      a.client.destroy();
+      a.client.destroy();
+      assert.equal(ta.size, 2);
+      assert.equal(tb.size, 3);
+      assert.equal(channelExists(a.client.name), false);
+      assert.equal(channelExists(a.client.name, 'table-a'), false);
+      assert.equal(channelExists(b.client.name, 'table-a'), false);
+      assert.equal(channelExists(b.client.name, 'table-b'), true);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

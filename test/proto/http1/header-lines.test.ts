@@ -124,6 +124,33 @@ describe('HeaderList over request lines', () => {
     assert.throws(() => headOf([['hOST', 'x']]), { status: 400 });
   });
 
+  test('headText keeps the fields as one string; fromHeadText gives the same list back', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...NAMES), fc.constantFrom(...VALUES)), {
+          maxLength: 12,
+        }),
+        fc.string({ maxLength: 20 }),
+        (fields, pipelined) => {
+          // Bytes after the head (a pipelined request, a first WebSocket frame) stay out of it.
+          const text = `GET / HTTP/1.1\r\nHost: h\r\n${fields.map(([n, v]) => `${n}:${v}\r\n`).join('')}\r\n`;
+          const p = new RequestParser();
+          p.feed(Buffer.from(text + pipelined, 'latin1'));
+          const ev = p.next();
+          assert.ok(ev !== NEED_DATA && ev !== PAUSED && ev.type === 'request');
+          const kept = ev.head.headers.headText;
+          assert.ok(kept !== undefined);
+          assert.equal(kept, text.slice(text.indexOf('\r\n') + 2, -2));
+          const again = HeaderList.fromHeadText(kept);
+          assert.deepEqual(again.raw, ev.head.headers.raw);
+          for (const name of NAMES) assert.equal(again.get(name), ev.head.headers.get(name));
+        },
+      ),
+      { numRuns: 200 },
+    );
+    assert.equal(new HeaderList(['a', 'b']).headText, undefined);
+  });
+
   test('fromLines reads a head given by line bounds', () => {
     const src = 'Host: a\r\nX-Y:  b c \r\nx-y:d\r\n';
     const h = HeaderList.fromLines(src, [0, 7, 9, 19, 21, 26]);

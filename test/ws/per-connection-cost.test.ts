@@ -1,0 +1,200 @@
+// What a WebSocket costs per connection (issue 15): keep-alive by one sweep per interval (no timer
+// per connection), handshake headers kept as one string and made a list again when asked for,
+// the peer address asked of the kernel only when needed, no TCP keep-alive probes under pings.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Socket } from 'node:net';
+import { list, status } from '../../src/channels/index.js';
+import { createServer } from '../../src/server/index.js';
+import { KA_AWAITING, KA_RX, keepaliveTurn } from '../../src/ws/keepalive.js';
+import { configure, live, lookup, open, type WebSocketConnection } from '../../src/ws/index.js';
+import { delay, until } from '../helpers/channel-pair.js';
+import { echo, RawClient, startServer } from './ws-helpers.js';
+
+describe('keep-alive sweep', () => {
+  test('a turn pings, and times out only when the last ping went unanswered and nothing came', () => {
+    assert.equal(keepaliveTurn(0), KA_AWAITING);
+    assert.equal(keepaliveTurn(KA_RX), KA_AWAITING);
+    assert.equal(keepaliveTurn(KA_AWAITING | KA_RX), KA_AWAITING);
+    assert.equal(keepaliveTurn(KA_AWAITING), -1);
+  });
+
+  test('twenty connections with keep-alive arm one timer between them, and each is pinged', async () => {
+    const realSetInterval = globalThis.setInterval;
+    let intervals = 0;
+    globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => {
+      intervals++;
+      return realSetInterval(...args);
+    }) as typeof setInterval;
+    const srv = await startServer((http) => live(http, '/echo', echo, '*', { keepalive: '80ms' }));
+    try {
+      const conns = await Promise.all(Array.from({ length: 20 }, () => open(`${srv.url}/echo`)));
+      const pinged = new Set<WebSocketConnection>();
+      for (const c of conns) c.on('ping', () => pinged.add(c));
+      await until(() => pinged.size === conns.length, 'every connection pinged', 5000);
+      // One sweep for the 80 ms interval (a timer per connection would make twenty).
+      assert.ok(intervals <= 2, `setInterval called ${intervals} times`);
+      for (const c of conns) c.close();
+      await Promise.all(conns.map((c) => c.closed()));
+    } finally {
+      globalThis.setInterval = realSetInterval;
+      await srv.close();
+    }
+  });
+
+  test('connections of different intervals are each pinged at their own pace, and a reconfigured one moves', async () => {
+    const srv = await startServer((http) => {
+      live(http, '/fast', echo, '*', { keepalive: '40ms' });
+      live(http, '/slow', echo, '*', { keepalive: '400ms' });
+    });
+    try {
+      const fast = await open(`${srv.url}/fast`);
+      const slow = await open(`${srv.url}/slow`);
+      let fastPings = 0;
+      let slowPings = 0;
+      fast.on('ping', () => fastPings++);
+      slow.on('ping', () => slowPings++);
+      await until(() => fastPings >= 4, 'four pings on the fast one', 5000);
+      assert.ok(slowPings <= 1, `slow pinged ${slowPings} times while fast was pinged 4`);
+      // The slow one's server side moves to the fast interval.
+      for (const e of list()) {
+        const st = status(e.name);
+        if ((st as { keepaliveMs?: number }).keepaliveMs === 400)
+          configure(e.name, { keepalive: '40ms' });
+      }
+      const before = slowPings;
+      await until(() => slowPings >= before + 3, 'the reconfigured one pinged at 40 ms', 5000);
+      fast.close();
+      slow.close();
+      await Promise.all([fast.closed(), slow.closed()]);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('a silent peer still times out under the sweep, and an answering one does not', async () => {
+    const srv = await startServer((http) => live(http, '/k', echo, '*', { keepalive: '50ms' }));
+    try {
+      const silent = await RawClient.connect(srv.port, '/k');
+      const alive = await open(`${srv.url}/k`);
+      assert.equal(await silent.closeCode(3000), 1001);
+      await delay(150);
+      assert.equal(alive.state, 'CONNECTED');
+      alive.close();
+      await alive.closed();
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('what a server connection keeps', () => {
+  test('conn.headers gives the request fields as received, made again from the kept text', async () => {
+    let server: WebSocketConnection | undefined;
+    const srv = await startServer((http) =>
+      live(http, '/h', (sock, type) => {
+        if (type === 'connect') server = lookup(sock);
+      }),
+    );
+    try {
+      const raw = await RawClient.connect(
+        srv.port,
+        '/h',
+        'X-Trace: a b  \r\nx-trace: c\r\nCookie: k=v\r\n',
+      );
+      await until(() => server !== undefined, 'connected');
+      const h = server!.headers;
+      assert.equal(h.get('x-trace'), 'a b, c');
+      assert.deepEqual(h.getAll('X-TRACE'), ['a b', 'c']);
+      assert.equal(h.get('cookie'), 'k=v');
+      assert.equal(h.get('upgrade'), 'websocket');
+      assert.equal(server!.headers, h, 'the list is made once');
+      const names = [...h].map(([n]) => n);
+      assert.deepEqual(names.slice(-3), ['X-Trace', 'x-trace', 'Cookie']);
+      raw.socket.destroy();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('the peer address is still reported, on the request and on the channel, when asked late', async () => {
+    let peerSeen = '';
+    const srv = await startServer((http) =>
+      live(http, '/p', (sock, type) => {
+        if (type === 'connect') peerSeen = lookup(sock).remoteAddress ?? '';
+      }),
+    );
+    try {
+      const c = await open(`${srv.url}/p`);
+      await until(() => peerSeen !== '', 'connect');
+      assert.equal(peerSeen, '127.0.0.1');
+      const entry = list().find((e) => e.name !== c.name && e.driver === 'http');
+      assert.equal(entry?.peer, '127.0.0.1');
+      c.close();
+      await c.closed();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('behind a trusted proxy a detached channel keeps the forwarded client, asked or not', async () => {
+    const http = createServer({
+      name: 'fwd-peer',
+      drivers: [{ port: 0 }],
+      trustedProxies: ['127.0.0.1'],
+    });
+    const names: string[] = [];
+    http.get('/d', (ctx) => {
+      names.push(ctx.detach());
+    });
+    const [d] = await http.listen();
+    try {
+      const s = new Socket();
+      await new Promise<void>((r) => s.connect(d.port, '127.0.0.1', r));
+      s.write('GET /d HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n');
+      await until(() => names.length === 1, 'detached');
+      assert.equal(
+        list({ server: 'fwd-peer' }).find((e) => e.name === names[0])?.peer,
+        '203.0.113.7',
+      );
+      s.destroy();
+    } finally {
+      await http.close({ graceMs: 100 });
+    }
+  });
+
+  test('WebSockets with pings turn TCP keep-alive probes off; without pings, and for plain detaches, they stay on', async () => {
+    const srv = await startServer((http) => {
+      live(http, '/pings', echo);
+      live(http, '/quiet', echo, '*', { keepalive: 0 });
+      http.get('/plain', (ctx) => {
+        ctx.detach();
+      });
+    });
+    // Probes turned on for the server's side of a connection (its local port is the server's).
+    let serverProbes = 0;
+    const original = Socket.prototype.setKeepAlive;
+    Socket.prototype.setKeepAlive = function (this: Socket, enable?: boolean, delayMs?: number) {
+      if (enable === true && this.localPort === srv.port) serverProbes++;
+      return original.call(this, enable, delayMs);
+    };
+    try {
+      const a = await open(`${srv.url}/pings`);
+      await delay(20);
+      assert.equal(serverProbes, 0, 'no probes under pings');
+      const b = await open(`${srv.url}/quiet`);
+      await until(() => serverProbes === 1, 'probes without pings');
+      const s = new Socket();
+      await new Promise<void>((r) => s.connect(srv.port, '127.0.0.1', r));
+      s.write('GET /plain HTTP/1.1\r\nHost: x\r\n\r\n');
+      await until(() => serverProbes === 2, 'probes on a plain detach');
+      s.destroy();
+      a.close();
+      b.close();
+      await Promise.all([a.closed(), b.closed()]);
+    } finally {
+      Socket.prototype.setKeepAlive = original;
+      await srv.close();
+    }
+  });
+});
