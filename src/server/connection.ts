@@ -185,11 +185,9 @@ export class ServerConnection {
     if (this.#pumping) return;
     this.#pumping = true;
     const socket = this.socket;
-    // No cork for one request: its answer leaves in one write anyway, and corking would put
-    // that write through the stream's buffering. Pipelined requests are corked from the second
-    // on, so that their answers leave together.
-    let corked = false;
-    let started = 0;
+    // What handlers write while requests are parsed here leaves together when the pump ends
+    // (pipelined answers, a synchronous handler's several writes).
+    socket.cork();
     try {
       for (;;) {
         if (this.#state === S_HEAD) {
@@ -206,10 +204,6 @@ export class ServerConnection {
             break;
           }
           if (ev.type !== 'request') break;
-          if (started++ > 0 && !corked) {
-            socket.cork();
-            corked = true;
-          }
           this.#startRequest(ev.head);
           // A synchronous handler may have finished already: go on with the next request.
           if (this.#state === S_HANDLING) break;
@@ -223,7 +217,7 @@ export class ServerConnection {
       this.#protocolFailure(err);
     } finally {
       this.#pumping = false;
-      if (corked) socket.uncork();
+      socket.uncork();
     }
   }
 

@@ -23,10 +23,9 @@
  */
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
-import type { Channel, ChannelOwnerHooks } from '../channels/channel.js';
+import type { ChannelOwnerHooks } from '../channels/channel.js';
 import { UsageError } from '../errors.js';
 import type { PerMessageDeflate } from '../io/deflate.js';
-import { HeaderList } from '../proto/http1/headers.js';
 import { NEED_DATA } from '../proto/need-data.js';
 import type { WsEvent } from '../proto/ws/message-assembler.js';
 import { Opcode } from '../proto/ws/opcodes.js';
@@ -55,6 +54,7 @@ import { emitEvent, READY_STATES } from './connection-events.js';
 import { wsStatus } from './connection-status.js';
 import { EventQueue } from './event-queue.js';
 import { ConnectionEnd } from './connection-end.js';
+import { WebSocketBase } from './connection-base.js';
 import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
 import { handlerFunction, type LooseHandler } from './handlers.js';
 import { InflateOrder } from './inflate-order.js';
@@ -79,16 +79,7 @@ import {
   type WsSendRefusal,
 } from './send-types.js';
 import { connections, log, register, unregister } from './registry.js';
-import {
-  isSubscribed,
-  publish,
-  subscribe,
-  topicsOf,
-  unsubscribe,
-  type PublishOptions,
-} from './topics.js';
 import type {
-  WebSocketConnectionEvents,
   WsCloseInfo,
   WsConnectionEvent,
   WsData,
@@ -126,8 +117,6 @@ const NOT_BEGUN = 0;
 const BEGUN = 1;
 const GONE_BEFORE_BEGIN = 2;
 
-const NO_HEADERS = new HeaderList();
-
 /**
  * @internal Sends in the tcllib form (`type`, `msg`, `final`) whatever the arguments look like:
  * what the `send(sock, type, msg?, final?)` function calls.
@@ -158,28 +147,9 @@ export function sendTyped(
  * ```
  */
 export class WebSocketConnection<D = unknown>
-  extends EventEmitter<WebSocketConnectionEvents>
+  extends WebSocketBase<D>
   implements AsyncIterable<WsConnectionEvent>
 {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSING = 2;
-  static readonly CLOSED = 3;
-
-  /** The socket handle: the channel's name (`conn7`). */
-  readonly name: string;
-  readonly role: 'server' | 'client';
-  readonly channel: Channel;
-  /** The agreed subprotocol, or '' for none. */
-  readonly protocol: string;
-  /** The agreed extensions as sent in the handshake, or ''. */
-  readonly extensions: string;
-  readonly hostname: string | undefined;
-  /** The path of the opening request. */
-  readonly path: string | undefined;
-  /** The application's data for this connection (from `beforeUpgrade`, `upgrade` or `open`). */
-  data: D;
-
   #state: WsState = 'CONNECTED';
   #begun = NOT_BEGUN;
   readonly #handler: LooseHandler | undefined;
@@ -190,9 +160,6 @@ export class WebSocketConnection<D = unknown>
   readonly #writer: FrameWriter<WebSocketConnection>;
   /** `[high, low]` watermarks with `backpressure: 'throttle'`, else undefined. */
   readonly #throttle: [number, number] | undefined;
-  /** The query string (parsed on first use), and the peer's handshake headers. */
-  #query: string | URLSearchParams | undefined;
-  #headers: HeaderList | string | readonly string[] | undefined;
   /**
    * Keep-alive (keepalive.ts): the interval (0: off), the ping's payload, the sweep tick of the
    * next turn (0: not in a sweep) and the flags (KA_RX, KA_AWAITING). Numbers, not an object.
@@ -215,24 +182,9 @@ export class WebSocketConnection<D = unknown>
 
   /** @internal use `upgrade`, `takeover`, `open` or `handleNodeUpgrade`. */
   constructor(init: WsConnectionInit<D>) {
-    super();
-    // Most connections never get a listener: Node's EventEmitter makes its (dictionary-mode,
-    // ~180 B) listener table on the first `on` when it finds none, so none is made up front.
-    (this as unknown as { _events: unknown })._events = undefined;
+    super(init);
     const channel = init.channel;
-    this.channel = channel;
-    this.name = channel.name;
-    this.role = init.role;
     this.#handler = handlerFunction(init.handler as WsHandler | undefined);
-    this.protocol = init.protocol ?? '';
-    this.extensions = init.extensions ?? '';
-    this.hostname = init.hostname;
-    this.path = init.path;
-    this.data = init.data as D;
-    this.#query = init.query;
-    // A parsed request's list is kept as the head's text: the list is made again when asked for.
-    const h = init.requestHeaders;
-    this.#headers = h instanceof HeaderList ? (h.headText ?? h) : h;
     const maxMessageBytes = maxMessageBytesOf(init);
     this.#receiver = makeReceiver(init, maxMessageBytes);
     this.#pmd = makeDeflate(init, maxMessageBytes);
@@ -295,51 +247,10 @@ export class WebSocketConnection<D = unknown>
   get readyState(): 0 | 1 | 2 | 3 {
     return READY_STATES[this.#state];
   }
-  get CONNECTING(): 0 {
-    return 0;
-  }
-  get OPEN(): 1 {
-    return 1;
-  }
-  get CLOSING(): 2 {
-    return 2;
-  }
-  get CLOSED(): 3 {
-    return 3;
-  }
 
   /** The handler given at creation (tcllib `conninfo sock handler`). */
   get handler(): WsHandler | undefined {
     return this.#handler as WsHandler | undefined;
-  }
-
-  /** The query of the opening request (empty when it had none). */
-  get query(): URLSearchParams {
-    const q = this.#query;
-    if (q instanceof URLSearchParams) return q;
-    const parsed = new URLSearchParams(q ?? '');
-    this.#query = parsed;
-    return parsed;
-  }
-
-  /** The peer's headers of the opening handshake: the request's on a server, the `101`'s on a client. */
-  get headers(): HeaderList {
-    const h = this.#headers;
-    if (h === undefined) return NO_HEADERS;
-    if (h instanceof HeaderList) return h;
-    const list = typeof h === 'string' ? HeaderList.fromHeadText(h) : new HeaderList([...h]);
-    this.#headers = list;
-    return list;
-  }
-
-  /** The peer's IP address. */
-  get remoteAddress(): string | undefined {
-    return this.channel.socket.remoteAddress;
-  }
-
-  /** The peer's port. */
-  get remotePort(): number | undefined {
-    return this.channel.socket.remotePort;
   }
 
   /** Bytes accepted by `send` that have not yet been handed to the kernel. */
@@ -502,44 +413,6 @@ export class WebSocketConnection<D = unknown>
   /** @internal The LZ77 window the peer inflates our messages with; 0 without compression. */
   get deflateWindowBits(): number {
     return this.#pmd?.deflateWindowBits ?? 0;
-  }
-
-  // --- topics (Bun's shape; the registry is topics.ts) -----------------------------------------
-
-  /**
-   * Subscribes to a topic: every `publish` to it reaches this WebSocket, until `unsubscribe` or
-   * the connection closes.
-   *
-   * @example
-   * ```ts
-   * conn.subscribe('/chat/lobby');
-   * conn.publish('/chat/lobby', 'hello'); // everyone in the lobby but conn
-   * ```
-   */
-  subscribe(topic: string): void {
-    subscribe(this, topic);
-  }
-
-  /** Leaves a topic; false when it was not subscribed. */
-  unsubscribe(topic: string): boolean {
-    return unsubscribe(this, topic);
-  }
-
-  isSubscribed(topic: string): boolean {
-    return isSubscribed(this, topic);
-  }
-
-  /** The topics this WebSocket is subscribed to. */
-  get subscriptions(): string[] {
-    return topicsOf(this);
-  }
-
-  /**
-   * Publishes to every subscriber of `topic` but this connection (Bun's `ws.publish`), in this
-   * process and, in a cluster, everywhere. Returns the local subscribers it was queued for.
-   */
-  publish(topic: string, data: string | Uint8Array, options: PublishOptions = {}): number {
-    return publish(topic, data, { ...options, exclude: this });
   }
 
   /**

@@ -156,7 +156,7 @@ export class HeaderList implements Iterable<[string, string]> {
    */
   static fromHeadText(text: string): HeaderList {
     const lines: number[] = [];
-    for (let pos = 0; pos < text.length; ) {
+    for (let pos = 0; pos < text.length;) {
       const cr = text.indexOf('\r\n', pos);
       if (cr < 0) break;
       lines.push(pos, cr);

@@ -96,7 +96,13 @@ let words: Int32Array = EMPTY_WORDS;
 let longs: BigInt64Array | null = null;
 
 /** Unmasks a payload of a fast-path chunk in place, through the shared views. */
-function unmaskWords(c: Buffer, ab: ArrayBufferLike, base: number, start: number, stop: number): void {
+function unmaskWords(
+  c: Buffer,
+  ab: ArrayBufferLike,
+  base: number,
+  start: number,
+  stop: number,
+): void {
   if (viewsOf !== ab) {
     words = new Int32Array(ab, 0, ab.byteLength >>> 2);
     longs = null;
@@ -105,7 +111,18 @@ function unmaskWords(c: Buffer, ab: ArrayBufferLike, base: number, start: number
   if (longs === null && stop - start >= LONG_MASK_MIN) {
     longs = new BigInt64Array(ab, 0, ab.byteLength >>> 3);
   }
-  maskRange(c, base, words, longs, start, stop, c[start - 4], c[start - 3], c[start - 2], c[start - 1]);
+  maskRange(
+    c,
+    base,
+    words,
+    longs,
+    start,
+    stop,
+    c[start - 4],
+    c[start - 3],
+    c[start - 2],
+    c[start - 1],
+  );
 }
 
 /**
