@@ -169,15 +169,18 @@ export function live<D = unknown>(
   if (!st.routed.has(route)) {
     st.routed.add(route);
     http.route('GET', route, (ctx) => {
-      if (!test(http, ctx)) return reject(ctx);
-      const p = pending.get(ctx) as PendingUpgrade;
+      // What test() + upgrade() do, without keeping the findings with the request in between.
+      const p = examine(stateOf(http), ctx, NO_TEST_OPTIONS);
+      if (p.error !== undefined) {
+        pending.set(ctx, p);
+        return reject(ctx);
+      }
       const l = p.live as LiveEndpoint;
       const hook = l.options.beforeUpgrade ?? p.server.options.beforeUpgrade;
       if (hook === undefined) {
-        upgrade(ctx);
+        upgradeFound(ctx, p, NO_UPGRADE_OPTIONS);
         return;
       }
-      pending.delete(ctx);
       return upgradeAfterHook(ctx, hook, {
         ...p.server.options,
         ...l.options,
@@ -219,7 +222,20 @@ export function test(
   ctx: HttpContext,
   options: { path?: string; headers?: Readonly<Record<string, string>> } = {},
 ): boolean {
-  const st = stateOf(http);
+  const p = examine(stateOf(http), ctx, options);
+  pending.set(ctx, p);
+  return p.error === undefined;
+}
+
+const NO_TEST_OPTIONS = {};
+const NO_UPGRADE_OPTIONS = {};
+
+/** What {@link test} finds for a request: the endpoint and handshake facts, or the error. */
+function examine(
+  st: WsServerState,
+  ctx: HttpContext,
+  options: { path?: string; headers?: Readonly<Record<string, string>> },
+): PendingUpgrade {
   const path = options.path ?? ctx.path;
   const extra = options.headers;
   let info: ClientRequestInfo;
@@ -233,8 +249,7 @@ export function test(
     });
   } catch (err) {
     if (!(err instanceof ProtocolError)) throw err;
-    pending.set(ctx, { server: st, path, error: err });
-    return false;
+    return { server: st, path, error: err };
   }
   let pathMatched = false;
   for (const l of st.lives) {
@@ -251,8 +266,7 @@ export function test(
         if (protocol === undefined) continue;
       }
     }
-    pending.set(ctx, { server: st, info, live: l, protocol, path });
-    return true;
+    return { server: st, info, live: l, protocol, path };
   }
   const error = pathMatched
     ? new ProtocolError(
@@ -263,8 +277,7 @@ export function test(
         code: 'ERR_WS_NO_LIVE_PATH',
         status: 404,
       });
-  pending.set(ctx, { server: st, path, error });
-  return false;
+  return { server: st, path, error };
 }
 
 /**
@@ -302,6 +315,15 @@ export function upgrade<D = unknown>(
   }
   if (p.error !== undefined) throw p.error;
   pending.delete(ctx);
+  return upgradeFound(ctx, p, options);
+}
+
+/** Upgrades a request whose endpoint {@link examine} found. */
+function upgradeFound<D>(
+  ctx: HttpContext,
+  p: PendingUpgrade,
+  options: WsServerEndpointOptions<D> & { handler?: WsAnyHandler<D>; data?: D },
+): WebSocketConnection<D> {
   const live = p.live as LiveEndpoint;
   const opts = endpointOptions(p.server, live, options);
   // With keep-alive pings (servers: every 30 s by default), TCP's own probes are not needed.
