@@ -46,13 +46,13 @@ export function maxMessageBytesOf(init: WsConnectionInit): number {
   return init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE;
 }
 
-/** Default high-water mark of `backpressure: 'throttle'`. */
-const DEFAULT_THROTTLE_HIGH = 64 * 1024;
-
 /**
  * The throttle's watermarks `[high, low]` in bytes, or undefined when the policy is to close
- * (the default). The high mark is at least the socket's own, so that the socket's `drain`
- * always comes once the buffer empties.
+ * (the default). The high mark defaults to a quarter of `maxBufferedBytes` (4 MiB): low enough
+ * that a peer which does not read is stopped well before the hard bound, high enough that large
+ * messages in flight both ways (an echo of 1 MiB messages) never pause reading; a high mark of
+ * 64 KiB made such an echo half-duplex, at 0.6× the speed. It is at least the socket's own mark,
+ * so that the socket's `drain` always comes once the buffer empties.
  */
 export function throttleOf(
   init: WsConnectionInit,
@@ -61,7 +61,7 @@ export function throttleOf(
   const p = init.backpressure;
   if (p === undefined || p === 'close') return undefined;
   const o = p === 'throttle' ? {} : p;
-  const high = Math.max(o.highWaterBytes ?? DEFAULT_THROTTLE_HIGH, socketHighWater);
+  const high = Math.max(o.highWaterBytes ?? maxBufferedOf(init) / 4, socketHighWater);
   const low = Math.min(o.lowWaterBytes ?? high / 4, high);
   return [high, low];
 }

@@ -6,6 +6,7 @@
 // headers and peer port on the connection.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { throttleOf } from '../../src/ws/connection-init.js';
 import { connect as netConnect } from 'node:net';
 import {
   connections,
@@ -367,6 +368,21 @@ describe('server side', () => {
 });
 
 describe("backpressure: 'throttle'", () => {
+  test("the default high-water mark is a quarter of maxBufferedBytes, at least the socket's", () => {
+    const init = (o: object) => o as Parameters<typeof throttleOf>[0];
+    // 1 MiB messages in flight both ways stay under it: an echo is not made half-duplex.
+    assert.deepEqual(throttleOf(init({ backpressure: 'throttle' }), 16384), [4 << 20, 1 << 20]);
+    assert.deepEqual(
+      throttleOf(init({ backpressure: 'throttle', maxBufferedBytes: 1 << 20 }), 16384),
+      [256 << 10, 64 << 10],
+    );
+    assert.deepEqual(
+      throttleOf(init({ backpressure: { highWaterBytes: 1000 } }), 16384),
+      [16384, 4096],
+    );
+    assert.equal(throttleOf(init({}), 16384), undefined);
+  });
+
   test(
     'a client that sends fast and reads slowly is slowed by TCP, not disconnected',
     { timeout: 60_000 },
