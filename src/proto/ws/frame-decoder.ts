@@ -146,6 +146,9 @@ export class FrameDecoder {
   /** Fast path: the chunk being read in place, or null. While set, #queue is empty. */
   #chunk: Buffer | null = null;
   #pos = 0;
+  /** The chunk's memory and where the chunk starts in it, read once per chunk. */
+  #ab: ArrayBufferLike = EMPTY_AB;
+  #base = 0;
 
   /**
    * Slow path: the header of a frame that straddles chunks while it is incomplete, and bytes
@@ -217,6 +220,8 @@ export class FrameDecoder {
   #setChunk(buf: Buffer): void {
     this.#chunk = buf;
     this.#pos = 0;
+    this.#ab = buf.buffer;
+    this.#base = buf.byteOffset;
   }
 
   /**
@@ -250,8 +255,8 @@ export class FrameDecoder {
     if (masked) start += 4;
     const stop = start + length;
     if (stop > end) return this.#toSlow(c, pos);
-    const ab = c.buffer;
-    const base = c.byteOffset;
+    const ab = this.#ab;
+    const base = this.#base;
     if (masked && length !== 0) {
       if (length < WORD_MASK_MIN) unmaskSmall(c, start, stop);
       else if (length >= WASM_INPLACE_MASK_MIN && wasmMaskCopy !== null) {
@@ -285,6 +290,7 @@ export class FrameDecoder {
    */
   #releaseChunk(): void {
     this.#chunk = null;
+    this.#ab = EMPTY_AB;
   }
 
   /**
