@@ -18,6 +18,7 @@ import { acceptOnChannel, type WsServerEndpointOptions } from './accept.js';
 import type { WebSocketConnection } from './connection.js';
 import { globMatch } from './glob.js';
 import type { WsHandler } from './types.js';
+import { processState } from '../process-state.js';
 
 interface LiveEndpoint {
   pathGlob: string;
@@ -42,7 +43,11 @@ interface PendingUpgrade {
   error?: ProtocolError;
 }
 
-const servers = new Map<string, WsServerState>();
+/** The WebSocket servers and the upgrades `test` has checked, one set per process. */
+const { servers, pending } = processState('ws/servers@1', () => ({
+  servers: new Map<string, WsServerState>(),
+  pending: new WeakMap<HttpContext, PendingUpgrade>(),
+}));
 
 // The request `test` is validating (validation is synchronous): one header getter for all.
 let testedHeaders: HttpContext['headers'] | undefined;
@@ -54,7 +59,6 @@ function testedHeader(name: string): string | undefined {
   }
   return testedHeaders?.get(name);
 }
-const pending = new WeakMap<HttpContext, PendingUpgrade>();
 
 function stateOf(server: HttpServer | string): WsServerState {
   const name = typeof server === 'string' ? server : server.name;
