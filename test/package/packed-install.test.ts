@@ -1,0 +1,156 @@
+// The package as users get it: built as npm's prepare step builds it, packed, installed from the
+// tarball into a fresh project (no network: the library has no dependencies to fetch), then
+// every entry point imported as ESM and required as CommonJS (one state between them and a
+// second installed copy), a strict consumer type-checked under each moduleResolution, and one
+// example compiled and run against the installed package.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONSUMER_CTS, CONSUMER_TS, STATE_CHECK, TS_CONFIGS } from './consumer-files.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const NPM_QUIET = ['--no-audit', '--no-fund', '--loglevel=error'];
+
+interface PackageJson {
+  name: string;
+  version: string;
+  license?: string;
+  homepage?: string;
+  keywords?: string[];
+  repository?: { url: string };
+  scripts: Record<string, string>;
+  dependencies?: Record<string, string>;
+  main: string;
+  types: string;
+  exports: Record<string, string | Record<string, Record<string, string>>>;
+  typesVersions: Record<string, Record<string, string[]>>;
+}
+
+function run(cmd: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} in ${cwd} failed:\n${e.stdout}\n${e.stderr}`);
+  }
+}
+
+/** Every file a package.json entry (exports, main, types, typesVersions) points at. */
+function manifestTargets(pkg: PackageJson): string[] {
+  const out = [pkg.main, pkg.types];
+  for (const target of Object.values(pkg.exports)) {
+    if (typeof target === 'string') out.push(target);
+    else for (const cond of Object.values(target)) out.push(...Object.values(cond));
+  }
+  for (const map of Object.values(pkg.typesVersions)) {
+    for (const list of Object.values(map)) out.push(...list);
+  }
+  return out.map((p) => posix.normalize(p));
+}
+
+test(
+  'npm pack → install the tarball → ESM and CJS share one state → types under every resolution → an example runs',
+  { timeout: 600_000 },
+  async (t) => {
+    const work = mkdtempSync(join(tmpdir(), 'connchan-pack-'));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
+
+    // 1. A copy of the package's sources, built by the script npm's prepare step runs, packed.
+    assert.match(pkg.scripts.prepare, /npm run build\b/, 'npm pack and git installs build');
+    assert.match(pkg.scripts.build, /npm run build:lib\b/);
+    const src = join(work, 'connchan');
+    mkdirSync(src);
+    for (const f of ['package.json', 'LICENSE', 'README.md', 'src', 'scripts']) {
+      cpSync(join(ROOT, f), join(src, f), { recursive: true });
+    }
+    for (const f of readdirSync(ROOT).filter((n) => /^tsconfig.*\.json$/.test(n))) {
+      cpSync(join(ROOT, f), join(src, f));
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'), 'dir');
+    run('npm', ['run', 'build:lib', '--silent'], src);
+    const packed = JSON.parse(
+      run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], src),
+    ) as { filename: string; files: { path: string }[] }[];
+    const tarball = join(work, packed[0].filename);
+    const files = new Set(packed[0].files.map((f) => f.path));
+
+    // 2. What the tarball holds: the build, the license, the manifest; no sources, no maps
+    // pointing at files that are not there, and every entry the manifest names.
+    for (const f of ['LICENSE', 'README.md', 'package.json']) assert.ok(files.has(f), f);
+    for (const f of files) {
+      assert.ok(/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(f), `unexpected: ${f}`);
+      if (f.endsWith('.map')) {
+        const map = JSON.parse(readFileSync(join(src, f), 'utf8')) as { sources: string[] };
+        for (const s of map.sources) {
+          const shipped = posix.normalize(posix.join(posix.dirname(f), s));
+          assert.ok(files.has(shipped), `${f} points at ${s}, which is not shipped`);
+        }
+      }
+    }
+    for (const target of manifestTargets(pkg)) assert.ok(files.has(target), `missing ${target}`);
+    assert.ok(files.has('dist/cjs/package.json'), 'the CJS build says it is CommonJS');
+    assert.equal(Object.keys(pkg.dependencies ?? {}).length, 0, 'no runtime dependencies');
+    assert.ok(pkg.repository?.url && pkg.homepage && pkg.license === 'MIT');
+    assert.ok((pkg.keywords ?? []).length > 0);
+
+    // 3. Installed from the tarball into a fresh project, and a second copy beside it.
+    const app = join(work, 'app');
+    const vendor = join(app, 'vendor');
+    mkdirSync(vendor, { recursive: true });
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'app', private: true, type: 'module' }),
+    );
+    writeFileSync(join(vendor, 'package.json'), JSON.stringify({ name: 'vendor', private: true }));
+    run('npm', ['install', '--offline', ...NPM_QUIET, tarball], app);
+    run('npm', ['install', '--offline', ...NPM_QUIET, tarball], vendor);
+    const installed = readdirSync(join(app, 'node_modules')).filter((n) => !n.startsWith('.'));
+    assert.deepEqual(installed, ['connchan'], 'installing the library installs nothing else');
+
+    // 4. Every subpath as ESM and CJS: the same names, and one state with the second copy.
+    const subpaths = Object.keys(pkg.exports)
+      .filter((k) => k !== './package.json')
+      .map((k) => (k === '.' ? 'connchan' : `connchan/${k.slice(2)}`));
+    writeFileSync(join(app, 'state-check.mjs'), STATE_CHECK);
+    const report = run(process.execPath, ['state-check.mjs', JSON.stringify(subpaths)], app);
+    assert.match(report, /every subpath: same names in ESM and CJS/, report);
+    assert.match(report, /one state: esm, cjs and the second copy/, report);
+
+    // 5. A strict consumer type-checks under node16, nodenext, bundler and node10 (our
+    // declarations included: skipLibCheck is off), and the example compiles and runs.
+    mkdirSync(join(app, 'node_modules', '@types'), { recursive: true });
+    symlinkSync(
+      join(ROOT, 'node_modules', '@types', 'node'),
+      join(app, 'node_modules', '@types', 'node'),
+      'dir',
+    );
+    writeFileSync(join(app, 'consumer.ts'), CONSUMER_TS);
+    writeFileSync(join(app, 'consumer-cjs.cts'), CONSUMER_CTS);
+    cpSync(join(ROOT, 'examples', 'detach-echo.ts'), join(app, 'example.ts'));
+    for (const [name, config] of Object.entries(TS_CONFIGS)) {
+      writeFileSync(join(app, `tsconfig.${name}.json`), JSON.stringify(config, null, 2));
+      run(process.execPath, [TSC, '-p', `tsconfig.${name}.json`], app);
+    }
+    const example = join(app, 'out', 'example.js');
+    assert.ok(existsSync(example), 'the nodenext build emitted the example');
+    assert.ok(existsSync(dirname(example)));
+    const output = run(process.execPath, [example], app);
+    assert.match(output, /echoed: HELLO, CHANNELS/);
+  },
+);
