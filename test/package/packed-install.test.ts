@@ -2,7 +2,7 @@
 // tarball into a fresh project (no network: the library has no dependencies to fetch), then
 // every entry point imported as ESM and required as CommonJS (one state between them and a
 // second installed copy), a strict consumer type-checked under each moduleResolution, and one
-// example compiled and run against the installed package.
+// example compiled and run against the installed package, and the guide's protocol-core program.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -152,5 +152,12 @@ test(
     assert.ok(existsSync(dirname(example)));
     const output = run(process.execPath, [example], app);
     assert.match(output, /echoed: HELLO, CHANNELS/);
+
+    // 6. docs/getting-started.md's protocol-core program, saved as it says and run with node.
+    const guide = readFileSync(join(ROOT, 'docs', 'getting-started.md'), 'utf8');
+    const snippet = /## 4\.[^\n]*\n+```ts\n([\s\S]*?)```/.exec(guide);
+    assert.ok(snippet, 'the guide has its protocol-core program');
+    writeFileSync(join(app, 'server.mjs'), snippet[1]);
+    assert.equal(run(process.execPath, ['server.mjs'], app).trim(), 'GET');
   },
 );
