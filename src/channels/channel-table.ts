@@ -8,6 +8,7 @@ import { threadId } from 'node:worker_threads';
 import { Channel, type ChannelInit } from './channel.js';
 import { ChannelNotFoundError, ChannelStateError } from './errors.js';
 import { processState } from '../process-state.js';
+import { channelCloseChannel, type ChannelCloseMessage } from '../diagnostics.js';
 
 /** One row of `list`: the ten fields of ns_connchan's listing, typed. */
 export interface ChannelListEntry {
@@ -221,6 +222,19 @@ export class ChannelTable {
 /** One function for every entry: no closure per channel. */
 function leaveTables(entry: TableEntry): void {
   ChannelTable.remove(entry);
+  if (channelCloseChannel.hasSubscribers) {
+    channelCloseChannel.publish({
+      name: entry.name,
+      server: entry.server,
+      kind: entry.kind,
+      driver: entry.driver,
+      peer: entry.peer,
+      startTime: entry.startTime,
+      sent: entry.sent,
+      received: entry.received,
+      clientData: entry.clientData,
+    } satisfies ChannelCloseMessage);
+  }
 }
 
 function freshName(): string {

@@ -21,6 +21,7 @@ import { buildHead } from './response-head.js';
 import { reasonPhrase } from '../proto/http1/status-codes.js';
 import { drained } from '../io/drain.js';
 import type { ServerCore } from './server.js';
+import { detachChannel, responseChannel } from '../diagnostics.js';
 
 const S_HEAD: number = 0;
 const S_HANDLING: number = 1;
@@ -62,6 +63,9 @@ export class ServerConnection {
   #keepAlive = true;
   #bodyDone = false;
   #bodyBytes = 0;
+  /** Only while someone observes responses (diagnostics): where the current one started. */
+  #observedFrom = 0;
+  #observedBytes = 0;
   #continueSent = false;
   #pumping = false;
   #paused = false;
@@ -186,6 +190,7 @@ export class ServerConnection {
     const peer = this.#core.clientAddress(this.#remoteAddress, head.headers);
     const ctx = new HttpContext(this, head, peer, this.#driver);
     this.#ctx = ctx;
+    if (responseChannel.hasSubscribers || detachChannel.hasSubscribers) this.#observe();
     this.#state = S_HANDLING;
     if (head.contentLength !== undefined && head.contentLength > this.#core.maxBodyBytes) {
       this.#keepAlive = false;
@@ -325,7 +330,23 @@ export class ServerConnection {
         socket.write(LAST_CHUNK, 'latin1');
     }
     ctx.finished = true;
+    if (responseChannel.hasSubscribers) this.#publishResponse(ctx, ctx.statusCode);
     this.#responseDone(ctx);
+  }
+
+  #observe(): void {
+    this.#observedFrom = performance.now();
+    this.#observedBytes = this.socket.bytesWritten;
+  }
+
+  #publishResponse(ctx: HttpContext, status: number): void {
+    responseChannel.publish({
+      server: this.#core.name,
+      request: ctx,
+      status,
+      bytes: this.socket.bytesWritten - this.#observedBytes,
+      durationMs: performance.now() - this.#observedFrom,
+    });
   }
 
   drained(): Promise<void> {
@@ -382,7 +403,10 @@ export class ServerConnection {
       for (const [k, v] of Object.entries(err.headers ?? {})) head += `${k}: ${v}\r\n`;
       head += `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
       this.socket.write(head + body);
-      if (this.#ctx) this.#ctx.finished = true;
+      if (this.#ctx) {
+        this.#ctx.finished = true;
+        if (responseChannel.hasSubscribers) this.#publishResponse(this.#ctx, status);
+      }
     }
     this.#close();
   }
@@ -421,6 +445,14 @@ export class ServerConnection {
     if (this.#paused) {
       this.#paused = false;
       socket.resume();
+    }
+    if (detachChannel.hasSubscribers) {
+      detachChannel.publish({
+        server: this.#core.name,
+        request: ctx,
+        channel: channel.name,
+        durationMs: performance.now() - this.#observedFrom,
+      });
     }
     return channel.name;
   }

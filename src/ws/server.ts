@@ -28,6 +28,8 @@ interface LiveEndpoint {
 }
 
 interface WsServerState {
+  /** The server this state is for: another server under the same name starts afresh. */
+  http: HttpServer;
   options: WsServerEndpointOptions;
   lives: LiveEndpoint[];
   routed: Set<string>;
@@ -76,7 +78,8 @@ function stateOf(server: HttpServer | string): WsServerState {
 
 /**
  * Registers `http` as a WebSocket server (tcllib `server`), with defaults for its endpoints.
- * Calling it again replaces the defaults and keeps the endpoints.
+ * Calling it again replaces the defaults and keeps the endpoints; a new server under the name
+ * of an old one (a restart) starts with none.
  *
  * @example
  * ```ts
@@ -88,8 +91,8 @@ function stateOf(server: HttpServer | string): WsServerState {
  */
 export function server(http: HttpServer, options: WsServerEndpointOptions = {}): HttpServer {
   const st = servers.get(http.name);
-  if (st !== undefined) st.options = options;
-  else servers.set(http.name, { options, lives: [], routed: new Set() });
+  if (st !== undefined && st.http === http) st.options = options;
+  else servers.set(http.name, { http, options, lives: [], routed: new Set() });
   return http;
 }
 
@@ -111,7 +114,7 @@ export function live(
   protocolGlob = '*',
   options: WsServerEndpointOptions = {},
 ): void {
-  if (!servers.has(http.name)) server(http);
+  if (servers.get(http.name)?.http !== http) server(http);
   const st = stateOf(http);
   st.lives.push({ pathGlob, protocolGlob, handler, options });
   // The router knows `*` and `?` only: a glob with a set (`[12]`) or an escape is routed by
