@@ -1,130 +1,180 @@
 /**
- * `connchan ws URL`: an interactive WebSocket client like wscat. Prints what arrives (text,
- * binary as hex or length, pings, pongs, the close), sends each line typed, and knows a few
- * commands: `/ping [text]`, `/close [code] [reason]`, `/binary HEX`, `/quit`. With `--execute`
- * it sends the given messages, waits for as many answers (or `--wait`), and exits.
+ * `connchan ws URL`: a WebSocket client like wscat. Interactive: a prompt, each line typed is
+ * sent, what arrives is printed above the prompt, slash commands for control frames and the
+ * close, and the end says who closed. With `-x`: sends the messages, waits for as many answers
+ * (or the close, or `-w` seconds, whichever comes first) and exits at once.
  */
-import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { open, type WsOpenOptions } from 'connchan/ws';
-import type { WebSocketConnection } from 'connchan/ws';
+import {
+  conninfo,
+  open,
+  type WebSocketConnection,
+  type WsCloseInfo,
+  type WsOpenOptions,
+} from 'connchan/ws';
+import type { CliIo } from '../command.js';
+import { LineConsole } from './line-console.js';
+import {
+  describeEnd,
+  describeEvent,
+  promptAction,
+  PROMPT_HELP,
+  wsUrl,
+  type BinaryDisplay,
+} from './ws-format.js';
 
-export interface WsCommandOptions {
-  protocol: string[];
-  header: string[];
+export interface WsClientOptions {
+  protocols: string[];
+  headers: Record<string, string>;
+  /** Messages to send before exiting (`-x`). */
   execute: string[];
-  wait: string;
-  binary: 'hex' | 'length';
-  ca?: string;
-  insecure?: boolean;
+  /** With `execute`: the longest wait for the answers, in seconds (`-w`). */
+  waitSeconds: number;
+  binary: BinaryDisplay;
+  tls: WsOpenOptions['tls'];
   deflate: boolean;
   origin?: string;
+  /** A proxy URL, false for none; default from the environment. */
+  proxy?: string | false;
 }
 
-function parseHeaders(lines: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of lines) {
-    const i = line.indexOf(':');
-    if (i <= 0) throw new Error(`bad header "${line}": expected "Name: value"`);
-    out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
-  }
-  return out;
+/** `[connected to URL, protocol …, extensions …]`, from the connection's handle. */
+function connectedLine(url: string, sock: string): string {
+  const protocol = conninfo(sock, 'protocol');
+  const extensions = conninfo(sock, 'extensions');
+  const agreed = [
+    protocol ? `protocol ${protocol}` : '',
+    extensions ? `extensions ${extensions}` : '',
+  ];
+  const more = agreed.filter(Boolean).join(', ');
+  return `[connected to ${url}${more ? `, ${more}` : ''}]`;
 }
 
-function describe(type: string, msg: unknown, binary: 'hex' | 'length'): string | undefined {
-  switch (type) {
-    case 'text':
-      return `< ${msg as string}`;
-    case 'binary': {
-      const b = msg as Buffer;
-      return binary === 'hex'
-        ? `< binary ${b.length} bytes: ${b.subarray(0, 64).toString('hex')}${b.length > 64 ? '…' : ''}`
-        : `< binary ${b.length} bytes`;
-    }
-    case 'ping':
-      return `< ping ${(msg as Buffer).toString()}`.trimEnd();
-    case 'pong':
-      return `< pong ${(msg as Buffer).toString()}`.trimEnd();
-    case 'close': {
-      const c = msg as { code: number; reason: string };
-      return `[closed by peer: ${c.code}${c.reason ? ` ${c.reason}` : ''}]`;
-    }
-    case 'timeout':
-      return '[keep-alive timeout]';
-    case 'error':
-      return `[error: ${(msg as Error).message}]`;
-    default:
-      return undefined;
-  }
+/** How long the closing handshake may take once we are done. */
+const CLOSE_WAIT_MS = 2000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-export async function runWsCommand(
-  url: string,
-  o: WsCommandOptions,
-  out: (line: string) => void = console.log,
-): Promise<number> {
-  const tls: WsOpenOptions['tls'] = {};
-  if (o.ca) tls.ca = readFileSync(o.ca, 'utf8');
-  if (o.insecure) tls.insecure = true;
+/**
+ * @example
+ * ```ts
+ * const code = await runWsClient('127.0.0.1:8080/echo', { ...options, execute: ['hi'] }, processIo());
+ * ```
+ */
+export async function runWsClient(raw: string, o: WsClientOptions, io: CliIo): Promise<number> {
+  const url = wsUrl(raw);
+  const terminal = o.execute.length === 0 ? new LineConsole(io) : undefined;
+  const print = (line: string) => (terminal ? terminal.print(line) : io.stdout.write(`${line}\n`));
+  // Answers are the messages that arrive once ours are sent (not a greeting before).
   let answers = 0;
-  let onAnswer: (() => void) | undefined;
-  let closed!: () => void;
-  const done = new Promise<void>((r) => (closed = r));
-  const ws: WebSocketConnection = await open(
-    url,
-    (_sock, type, msg) => {
-      const line = describe(type, msg, o.binary);
-      if (line !== undefined) out(line);
-      if (type === 'text' || type === 'binary') {
-        answers++;
-        onAnswer?.();
-      }
-      if (type === 'disconnect') closed();
-    },
-    {
-      protocols: o.protocol,
-      headers: parseHeaders(o.header),
-      tls,
-      deflate: o.deflate,
-      origin: o.origin,
-    },
-  );
-  out(
-    `[connected${ws.protocol ? `, protocol ${ws.protocol}` : ''}${ws.extensions ? `, extensions ${ws.extensions}` : ''}]`,
-  );
+  let counting = false;
+  let answered: (() => void) | undefined;
+  let ours: { code: number; reason: string | undefined } | undefined;
+  let ended!: (info: WsCloseInfo) => void;
+  const done = new Promise<WsCloseInfo>((resolve) => (ended = resolve));
+  // The peer's close frame: the end is certain from here (the TCP close may trail behind).
+  let closeHeard!: () => void;
+  const closing = new Promise<void>((resolve) => (closeHeard = resolve));
+  let endTold = false;
+  const tellEnd = (info: WsCloseInfo) => {
+    if (endTold) return;
+    endTold = true;
+    const line = describeEnd(info, ours, 'the server');
+    terminal?.close();
+    print(line);
+  };
 
-  if (o.execute.length > 0) {
+  let ws: WebSocketConnection;
+  try {
+    ws = await open(
+      url,
+      (_sock, type, msg) => {
+        const line = describeEvent(type, msg, o.binary);
+        if (line !== undefined) print(line);
+        if (type === 'text' || type === 'binary') {
+          if (counting) answers++;
+          answered?.();
+        } else if (type === 'connect') {
+          print(connectedLine(url, _sock));
+        } else if (type === 'close') {
+          tellEnd({ ...msg, wasClean: true });
+          closeHeard();
+        } else if (type === 'disconnect') {
+          tellEnd(msg);
+          ended(msg);
+        }
+      },
+      {
+        protocols: o.protocols,
+        headers: o.headers,
+        tls: o.tls,
+        deflate: o.deflate,
+        origin: o.origin,
+        proxy: o.proxy,
+      },
+    );
+  } catch (err) {
+    terminal?.close();
+    io.stderr.write(`connchan ws: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const closeOnce = (code: number, reason?: string) => {
+    if (ours !== undefined || endTold || ws.state === 'CLOSED') return;
+    if (ws.state === 'CONNECTED') ours = { code, reason };
+    ws.close(code, reason);
+  };
+
+  if (terminal === undefined) {
+    // -x: answers in, the server closed, or -w seconds: whichever comes first.
+    counting = true;
     for (const m of o.execute) ws.send('text', m);
-    const waitMs = Number.parseInt(o.wait, 10);
-    await Promise.race([
-      new Promise<void>((resolve) => {
-        onAnswer = () => answers >= o.execute.length && resolve();
-        onAnswer();
-      }),
-      new Promise((r) => setTimeout(r, waitMs)),
-      done,
-    ]);
-    ws.close(1000);
-    await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
+    const allAnswered = new Promise<void>((resolve) => {
+      answered = () => {
+        if (answers >= o.execute.length) resolve();
+      };
+    });
+    await Promise.race([allAnswered, done, sleep(o.waitSeconds * 1000)]);
+    closeOnce(1000);
+    // Done once the server's close frame is in: its TCP close need not be waited for.
+    await Promise.race([closing, done, sleep(CLOSE_WAIT_MS)]);
     return 0;
   }
 
-  const rl = createInterface({ input: process.stdin, terminal: process.stdin.isTTY === true });
-  rl.on('line', (line) => {
-    const [cmd, ...rest] = line.split(' ');
-    try {
-      if (cmd === '/quit') rl.close();
-      else if (cmd === '/ping') ws.send('ping', rest.join(' '));
-      else if (cmd === '/close')
-        ws.close(rest[0] ? Number(rest[0]) : 1000, rest.slice(1).join(' ') || undefined);
-      else if (cmd === '/binary') ws.send('binary', Buffer.from(rest.join(''), 'hex'));
-      else ws.send('text', line);
-    } catch (err) {
-      out(`[error: ${(err as Error).message}]`);
-    }
-  });
-  rl.on('close', () => ws.close(1000));
+  terminal.start({ line: (line) => onLine(line), end: () => closeOnce(1000) });
   await done;
-  rl.close();
+  terminal.close();
   return 0;
+
+  function onLine(line: string): void {
+    const action = promptAction(line);
+    try {
+      switch (action.kind) {
+        case 'text':
+          ws.send('text', action.text);
+          break;
+        case 'ping':
+        case 'pong':
+          ws.send(action.kind, action.text);
+          break;
+        case 'binary':
+          ws.send('binary', action.data);
+          break;
+        case 'close':
+          closeOnce(action.code, action.reason);
+          break;
+        case 'quit':
+          closeOnce(1000);
+          break;
+        case 'help':
+          print(`[${PROMPT_HELP}]`);
+          break;
+        case 'error':
+          print(`[error: ${action.message}]`);
+          break;
+      }
+    } catch (err) {
+      print(`[error: ${(err as Error).message}]`);
+    }
+  }
 }
