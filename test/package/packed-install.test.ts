@@ -2,10 +2,12 @@
 // tarball into a fresh project (no network: the library has no dependencies to fetch), then
 // every entry point imported as ESM and required as CommonJS (one state between them and a
 // second installed copy), a strict consumer type-checked under each moduleResolution, and one
-// example compiled and run against the installed package, and the guide's protocol-core program.
+// example compiled and run against the installed package, and the guide's protocol-core program;
+// then the command line's tarball, installed beside the library's, serving and fetching.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   cpSync,
   existsSync,
@@ -64,7 +66,7 @@ function manifestTargets(pkg: PackageJson): string[] {
 }
 
 test(
-  'npm pack → install the tarball → ESM and CJS share one state → types under every resolution → an example runs',
+  'npm pack → install the tarball → ESM and CJS share one state → types under every resolution → an example runs → the CLI tarball serves',
   { timeout: 600_000 },
   async (t) => {
     const work = mkdtempSync(join(tmpdir(), 'connchan-pack-'));
@@ -159,5 +161,84 @@ test(
     assert.ok(snippet, 'the guide has its protocol-core program');
     writeFileSync(join(app, 'server.mjs'), snippet[1]);
     assert.equal(run(process.execPath, ['server.mjs'], app).trim(), 'GET');
+
+    // 7. The command line's tarball, built against the library built above, installed beside
+    // it: nothing else comes with it, and `connchan serve`, `get` and `ws` work from it.
+    const cli = await packCli(src, work);
+    const cliApp = join(work, 'cli-app');
+    mkdirSync(cliApp);
+    writeFileSync(join(cliApp, 'package.json'), JSON.stringify({ name: 'cli-app', private: true }));
+    run('npm', ['install', '--offline', ...NPM_QUIET, tarball, cli], cliApp);
+    const cliInstalled = readdirSync(join(cliApp, 'node_modules')).filter(
+      (n) => !n.startsWith('.'),
+    );
+    assert.deepEqual(cliInstalled.sort(), ['connchan', 'connchan-cli']);
+    await tryCli(join(cliApp, 'node_modules', '.bin', 'connchan'), cliApp);
   },
 );
+
+/** Builds packages/cli in the copy `src` (against the copy's library) and packs it. */
+async function packCli(src: string, work: string): Promise<string> {
+  const dir = join(src, 'packages', 'cli');
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  for (const f of ['package.json', 'LICENSE', 'tsconfig.json', 'src', 'bin', 'assets']) {
+    cpSync(join(ROOT, 'packages', 'cli', f), join(dir, f), { recursive: true });
+  }
+  symlinkSync(src, join(dir, 'node_modules', 'connchan'), 'dir');
+  run(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
+  const packed = JSON.parse(
+    run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], dir),
+  ) as { filename: string; files: { path: string }[] }[];
+  const files = packed[0].files.map((f) => f.path);
+  for (const f of [
+    'bin/connchan.js',
+    'dist/run.js',
+    'assets/index.html',
+    'assets/app.js',
+    'LICENSE',
+  ]) {
+    assert.ok(files.includes(f), `the CLI tarball has ${f}`);
+  }
+  assert.ok(!files.some((f) => f.startsWith('src/') || f.endsWith('.map')), 'no sources, no maps');
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
+  assert.deepEqual(Object.keys(manifest.dependencies ?? {}), ['connchan']);
+  return join(work, packed[0].filename);
+}
+
+/** The installed `connchan`: --version, then serve with get and ws against it. */
+async function tryCli(bin: string, cwd: string): Promise<void> {
+  assert.match(run(bin, ['--version'], cwd), /^connchan-cli 0\.1\.0 \(connchan 0\.1\.0, Node\.js/);
+  const server = spawn(bin, ['serve', '--no-tls', '--http-port', '0'], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  server.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  server.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!/Ctrl-C/.test(out)) {
+      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`serve: ${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)![1];
+    const getBin = (args: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const c = spawn(bin, args, { cwd });
+        let text = '';
+        c.stdout.on('data', (d: Buffer) => (text += d.toString()));
+        c.on('exit', (code) =>
+          code === 0 ? resolve(text) : reject(new Error(`${args}: ${code}`)),
+        );
+      });
+    assert.match(await getBin(['get', url]), /<h1>connchan<\/h1>/);
+    assert.match(await getBin(['get', '-f', `${url}assets/app.js`]), /createDashboard/);
+    assert.match(
+      await getBin(['ws', `${url.slice('http://'.length)}echo`, '-x', 'from the tarball']),
+      /^< from the tarball$/m,
+    );
+  } finally {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+  }
+}
