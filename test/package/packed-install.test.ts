@@ -52,6 +52,22 @@ function run(cmd: string, args: string[], cwd: string): string {
   }
 }
 
+/** `run` without blocking: several compilers at once on a machine with more than one core. */
+function runAsync(cmd: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`${cmd} ${args.join(' ')} in ${cwd} failed:\n${out}\n${err}`)),
+    );
+  });
+}
+
 /** Every file a package.json entry (exports, main, types, typesVersions) points at. */
 function manifestTargets(pkg: PackageJson): string[] {
   const out = [pkg.main, pkg.types];
@@ -145,10 +161,14 @@ test(
     writeFileSync(join(app, 'consumer.ts'), CONSUMER_TS);
     writeFileSync(join(app, 'consumer-cjs.cts'), CONSUMER_CTS);
     cpSync(join(ROOT, 'examples', 'detach-echo.ts'), join(app, 'example.ts'));
-    for (const [name, config] of Object.entries(TS_CONFIGS)) {
-      writeFileSync(join(app, `tsconfig.${name}.json`), JSON.stringify(config, null, 2));
-      run(process.execPath, [TSC, '-p', `tsconfig.${name}.json`], app);
-    }
+    const cliPacked = packCli(src, work); // meanwhile (step 7)
+    cliPacked.catch(() => undefined); // its failure is reported where it is awaited
+    await Promise.all(
+      Object.entries(TS_CONFIGS).map(([name, config]) => {
+        writeFileSync(join(app, `tsconfig.${name}.json`), JSON.stringify(config, null, 2));
+        return runAsync(process.execPath, [TSC, '-p', `tsconfig.${name}.json`], app);
+      }),
+    );
     const example = join(app, 'out', 'example.js');
     assert.ok(existsSync(example), 'the nodenext build emitted the example');
     assert.ok(existsSync(dirname(example)));
@@ -164,7 +184,7 @@ test(
 
     // 7. The command line's tarball, built against the library built above, installed beside
     // it: nothing else comes with it, and `connchan serve`, `get` and `ws` work from it.
-    const cli = await packCli(src, work);
+    const cli = await cliPacked;
     const cliApp = join(work, 'cli-app');
     mkdirSync(cliApp);
     writeFileSync(join(cliApp, 'package.json'), JSON.stringify({ name: 'cli-app', private: true }));
@@ -185,9 +205,9 @@ async function packCli(src: string, work: string): Promise<string> {
     cpSync(join(ROOT, 'packages', 'cli', f), join(dir, f), { recursive: true });
   }
   symlinkSync(src, join(dir, 'node_modules', 'connchan'), 'dir');
-  run(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
+  await runAsync(process.execPath, [TSC, '-p', 'tsconfig.json'], dir);
   const packed = JSON.parse(
-    run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], dir),
+    await runAsync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], dir),
   ) as { filename: string; files: { path: string }[] }[];
   const files = packed[0].files.map((f) => f.path);
   for (const f of [
