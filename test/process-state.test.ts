@@ -1,6 +1,7 @@
 // One state per process: a second copy of connchan's modules (here: the sources copied to a
 // temporary directory, as a second installed copy would be) shares the channel table, channel
-// names, the WebSocket registry and log level, the HTTP client's defaults and its transports.
+// names, the WebSocket registry and log level, topics, the cluster member, the HTTP client's
+// defaults and its transports.
 // The packed build's ESM and CommonJS entry points are checked the same way in
 // test/package/packed-install.test.ts.
 import { test } from 'node:test';
@@ -14,7 +15,7 @@ import { PROCESS_STATE_KEY } from '../src/process-state.js';
 
 type Connchan = typeof one;
 
-test('a second copy of connchan shares channels, WebSockets and defaults with the first', async () => {
+test('a second copy of connchan shares channels, WebSockets, topics and defaults with the first', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'connchan-copy-'));
   cpSync(new URL('../src', import.meta.url), join(dir, 'src'), { recursive: true });
   const two = (await import(pathToFileURL(join(dir, 'src', 'index.ts')).href)) as Connchan;
@@ -44,9 +45,9 @@ test('a second copy of connchan shares channels, WebSockets and defaults with th
         .sort();
     assert.deepEqual(names(two), names(one));
     assert.ok(names(one).includes(client.name), 'the client channel of copy two is in copy one');
-    const served = one.channels.list({ server: 'state-a' });
-    assert.equal(served.length, 1, 'the accepted WebSocket');
-    assert.deepEqual(two.channels.list({ server: 'state-a' }), served);
+    const accepted = one.channels.list({ server: 'state-a' });
+    assert.equal(accepted.length, 1, 'the accepted WebSocket');
+    assert.deepEqual(two.channels.list({ server: 'state-a' }), accepted);
     assert.equal(new Set(names(one)).size, names(one).length, 'names are unique in the process');
 
     // The WebSocket registry: copy one finds copy two's socket; status has the ws fields.
@@ -67,6 +68,20 @@ test('a second copy of connchan shares channels, WebSockets and defaults with th
       two.channels.close(listener.channel);
     }
     assert.equal(one.channels.exists(listener.channel), false);
+
+    // Topics: a subscriber made through copy two hears what copy one publishes.
+    const served = one.channels.list({ server: 'state-a' })[0].name;
+    two.ws.subscribe(served, 'news');
+    assert.equal(one.ws.subscriberCount('news'), 1);
+    one.ws.publish('news', 'published by copy one');
+    while (heard.length < 2) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(heard[1], 'published by copy one');
+    // The cluster member this process is: one, whichever copy asks.
+    const clusterOne = await import('../src/cluster/index.js');
+    const clusterTwo = (await import(
+      pathToFileURL(join(dir, 'src', 'cluster', 'index.ts')).href
+    )) as typeof clusterOne;
+    assert.equal(clusterTwo.currentNode(), clusterOne.currentNode());
 
     // Closing through the other copy.
     two.ws.close(client.name, 1000);

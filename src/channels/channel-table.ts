@@ -131,6 +131,8 @@ export type StatusExtension = (channel: Channel) => Partial<ChannelStatus>;
 const shared = processState('channels@1', () => ({
   /** The next channel number: names are unique in the process. */
   nextId: 0,
+  /** What names start with (a cluster's node and worker); see setChannelNamePrefix. */
+  namePrefix: '',
   /** Every live entry of the process by name, whatever its server. */
   byName: new Map<string, TableEntry>(),
   /** Each server's entries by name. */
@@ -237,8 +239,22 @@ function leaveTables(entry: TableEntry): void {
   }
 }
 
+/**
+ * Makes new channel names start with `prefix` (a cluster puts its node and worker there, e.g.
+ * `a7.2.conn5`, so that a name is unique across processes and machines). Names given earlier
+ * keep theirs.
+ *
+ * @example
+ * ```ts
+ * setChannelNamePrefix('a7.2.');
+ * ```
+ */
+export function setChannelNamePrefix(prefix: string): void {
+  shared.namePrefix = prefix;
+}
+
 function freshName(): string {
-  return `conn${shared.nextId++}`;
+  return `${shared.namePrefix}conn${shared.nextId++}`;
 }
 
 /** Finds a live entry (channel or listener) by name, in one server's table or in any. */

@@ -66,6 +66,13 @@ for (const m of [esm, cjs, second]) {
   assert.equal(m.channels.status(client.name).websocket, true);
 }
 
+// Topics: subscribed through the second copy, published through the ESM build.
+const served = esm.ws.find().find((n) => n !== client.name);
+second.ws.subscribe(served, 'news');
+esm.ws.publish('news', 'to every subscriber');
+while (heard.length < 2) await new Promise((r) => setTimeout(r, 5));
+assert.equal(heard[1], 'to every subscriber');
+
 // Defaults: the WebSocket log level and the HTTP client's configuration.
 cjs.ws.loglevel('warn');
 assert.equal(second.ws.loglevel(), 'warn');
@@ -90,6 +97,7 @@ import { open, live, send, WebSocket, type WsOpenOptions } from 'connchan/ws';
 import { HttpClient as Client, type HttpToken, type GeturlOptions } from 'connchan/http-client';
 import { WsReceiver, RequestParser, NEED_DATA } from 'connchan/proto';
 import { dial, parseTimeValue } from 'connchan/io';
+import { createCluster, list as listCluster, type ClusterListEntry } from 'connchan/cluster';
 
 export function rows(): ChannelListEntry[] {
   return list();
@@ -122,6 +130,10 @@ export function isOurs(err: unknown): boolean {
 export const parsers = { rx: new WsReceiver({ role: 'server' }), req: new RequestParser(), NEED_DATA };
 export const ms: number = parseTimeValue('1.5s', 'interval');
 export const connect: typeof dial = dial;
+export async function everywhere(): Promise<ClusterListEntry[]> {
+  return listCluster({ cluster: true });
+}
+export const startCluster: typeof createCluster = createCluster;
 
 // @ts-expect-error a channel name is a string
 status(42);

@@ -188,11 +188,10 @@ test(
     const cliApp = join(work, 'cli-app');
     mkdirSync(cliApp);
     writeFileSync(join(cliApp, 'package.json'), JSON.stringify({ name: 'cli-app', private: true }));
-    run('npm', ['install', '--offline', ...NPM_QUIET, tarball, cli], cliApp);
-    const cliInstalled = readdirSync(join(cliApp, 'node_modules')).filter(
-      (n) => !n.startsWith('.'),
-    );
-    assert.deepEqual(cliInstalled.sort(), ['connchan', 'connchan-cli']);
+    // The CLI's own dependencies come from npm's cache, filled by the repository's install.
+    run('npm', ['install', '--prefer-offline', ...NPM_QUIET, tarball, cli], cliApp);
+    const cliInstalled = readdirSync(join(cliApp, 'node_modules'));
+    assert.ok(cliInstalled.includes('connchan') && cliInstalled.includes('connchan-cli'));
     await tryCli(join(cliApp, 'node_modules', '.bin', 'connchan'), cliApp);
   },
 );

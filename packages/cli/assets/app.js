@@ -3,6 +3,7 @@
 // can tell this page's channels from the others.
 import { reconnecting } from './socket.js';
 import { createDashboard } from './dashboard.js';
+import './cluster.js';
 
 const viewer = Math.random().toString(36).slice(2, 10);
 const secure = location.protocol === 'https:';
@@ -63,8 +64,12 @@ document.getElementById('echo-form').onsubmit = (e) => {
 // --- chat: a name, Enter sends -------------------------------------------------------------------
 const nameInput = document.getElementById('chat-name');
 nameInput.value = localStorage.getItem('connchan-chat-name') || `guest-${viewer.slice(0, 4)}`;
+// A room is a path (/chat/ROOM), asked for with ?room=ROOM in the page's own address.
+const room = new URLSearchParams(location.search).get('room');
+const chatPath = room ? `/chat/${encodeURIComponent(room)}` : '/chat';
+document.getElementById('room').textContent = room ? `· room ${room}` : '';
 const chat = reconnecting(
-  () => `/chat?viewer=${viewer}&name=${encodeURIComponent(nameInput.value.trim())}`,
+  () => `${chatPath}?viewer=${viewer}&name=${encodeURIComponent(nameInput.value.trim())}`,
   {
     message: (e) => {
       const m = JSON.parse(e.data);

@@ -16,7 +16,7 @@ const COLUMNS = [
 ];
 const NUMERIC = new Set(['start', 'sent', 'received']);
 
-/** Fields of a snapshot beyond the table's, each drawn by a view (a cluster adds one). */
+/** Fields of a snapshot beyond the table's, each drawn by a view given the whole snapshot. */
 export const extraViews = new Map();
 
 function age(start, now) {
@@ -135,7 +135,9 @@ export function createDashboard({ viewer, close }) {
       document.getElementById('now-rate').textContent = `${shortBytes(rate)}/s`;
       document.getElementById('updated').textContent = new Date(snapshot.at).toLocaleTimeString();
       render();
-      for (const [field, view] of extraViews) if (field in snapshot) view(snapshot[field]);
+      // The member column only where there are members (a cluster).
+      document.getElementById('channels').classList.toggle('single', !snapshot.self);
+      for (const [field, view] of extraViews) if (field in snapshot) view(snapshot);
     },
     /** The server went away: keep the table (dimmed: it is stale), mark the gap in the chart. */
     gone() {

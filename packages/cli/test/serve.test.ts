@@ -157,6 +157,11 @@ test('serve options: flags over the config file over the defaults; bad values ar
     tls: false,
   });
   assert.match(String(serveOptions(['--help'])), /Usage: connchan serve/);
+  assert.deepEqual(serveOptions(['--workers', 'auto', '--redis', 'redis://10.0.0.5:6379']), {
+    workers: 'auto',
+    redis: 'redis://10.0.0.5:6379',
+  });
+  assert.deepEqual(serveOptions(['--workers', '3']), { workers: 3 });
   const usage = (args: string[], message: RegExp) =>
     assert.throws(
       () => serveOptions(args),
@@ -170,6 +175,7 @@ test('serve options: flags over the config file over the defaults; bad values ar
   usage(['--log-format', 'xml'], /--log-format must be one of text, json/);
   usage(['--cert', 'c.pem'], /--cert and --key go together/);
   usage(['--port', '1'], /Unknown option '--port'/);
+  usage(['--workers', 'many'], /--workers takes a number from 0 to 1024 or "auto", not "many"/);
   writeFileSync(config, JSON.stringify({ httpPorts: 1 }));
   usage(['--config', config], /unknown key "httpPorts"/);
   writeFileSync(config, JSON.stringify({ httpPort: '80' }));

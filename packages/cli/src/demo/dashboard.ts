@@ -1,16 +1,25 @@
 /**
- * `/dashboard?viewer=ID`: the server's channel table pushed once a second (and on request) to
- * every page watching, each channel with its endpoint, its kind and the viewer that opened it
- * (so a page can tell its own channels), plus totals for the live chart: channels open and a
- * running count of bytes through them (closed channels included, so the rate never dips
- * below zero when one closes). `{"close": "connN"}` closes a channel.
+ * `/dashboard?viewer=ID`: the channel table pushed once a second (and on request) to every page
+ * watching. Each channel comes with its endpoint, its kind and the viewer that opened it (so a
+ * page can tell its own channels), and, in a cluster, the member that owns it: the listing is
+ * every member's, and the members themselves are part of the snapshot. Totals feed the live
+ * chart: channels open and a running count of bytes through them (closed channels included, so
+ * the rate does not dip when one closes). `{"close": NAME}` closes a channel wherever it lives.
  *
- * The snapshot is assembled from parts: each part adds its fields. A cluster adds a part with
- * its workers (and the page draws what it finds), nothing else changes.
+ * The snapshot is assembled from parts, each adding its fields; the page draws the fields it
+ * knows (a view per field).
  */
 import type { HttpServer } from 'connchan/server';
-import { close as closeChannel, exists, list, status } from 'connchan/channels';
-import { close as closeWebSocket, find, live, send } from 'connchan/ws';
+import { status } from 'connchan/channels';
+import { live, send } from 'connchan/ws';
+import {
+  close as closeAnywhere,
+  currentNode,
+  list as listCluster,
+  members,
+  ClusterPartialError,
+  type ClusterListEntry,
+} from 'connchan/cluster';
 import type { ChannelOrigins } from '../serve/channel-origins.js';
 
 export interface DashboardRow {
@@ -28,12 +37,40 @@ export interface DashboardRow {
   condition: string;
   /** The viewer id of the page that opened it, or ''. */
   viewer: string;
+  /** The cluster member that owns it ('' in one process). */
+  member: string;
 }
 
 /** One part of a snapshot: its fields, computed when a snapshot is sent. */
-export type SnapshotPart = () => Record<string, unknown>;
+export type SnapshotPart = () => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 const PUSH_MS = 1000;
+
+/** The listing of every member (what answered, when some did not). */
+async function clusterChannels(): Promise<{ channels: ClusterListEntry[]; unreachable: string[] }> {
+  try {
+    return { channels: await listCluster({ cluster: true, timeoutMs: 1500 }), unreachable: [] };
+  } catch (err) {
+    if (err instanceof ClusterPartialError) {
+      const partial = err as ClusterPartialError<ClusterListEntry>;
+      return { channels: partial.partial, unreachable: partial.failures.map((f) => f.member) };
+    }
+    return { channels: await listCluster(), unreachable: ['(cluster unavailable)'] };
+  }
+}
+
+/** What the demo's label in a channel's client data says (see ChannelOrigins). */
+function labelOf(clientData: unknown): { endpoint: string; websocket: boolean; viewer: string } {
+  const c = (typeof clientData === 'object' && clientData !== null ? clientData : {}) as Record<
+    string,
+    unknown
+  >;
+  return {
+    endpoint: typeof c.endpoint === 'string' ? c.endpoint : '',
+    websocket: c.websocket === true,
+    viewer: typeof c.viewer === 'string' ? c.viewer : '',
+  };
+}
 
 export function addDashboard(
   server: HttpServer,
@@ -45,22 +82,27 @@ export function addDashboard(
     closedBytes += c.sent + c.received;
   });
 
-  const channelsPart: SnapshotPart = () => {
+  const channelsPart: SnapshotPart = async () => {
+    const { channels, unreachable } = await clusterChannels();
+    const me = currentNode();
     const rows: DashboardRow[] = [];
     let bytes = closedBytes;
-    for (const e of list({ server: server.name })) {
-      const origin = origins.get(e.name);
-      let kind = 'channel';
-      try {
-        const st = status(e.name, { server: server.name }) as { kind: string; websocket?: boolean };
-        kind = origin?.websocket || st.websocket ? 'websocket' : st.kind;
-      } catch {
-        continue; // closed between list and status
+    for (const e of channels) {
+      const local = origins.get(e.name);
+      const label = local ?? labelOf(e.clientData);
+      let kind = label.websocket ? 'websocket' : label.endpoint ? 'detached' : 'channel';
+      if (local !== undefined || e.member === '' || e.member === me.id) {
+        try {
+          const st = status(e.name) as { kind: string; websocket?: boolean };
+          kind = label.websocket || st.websocket ? 'websocket' : st.kind;
+        } catch {
+          continue; // closed between the listing and now
+        }
       }
       bytes += e.sent + e.received;
       rows.push({
         name: e.name,
-        endpoint: origin?.endpoint ?? '',
+        endpoint: label.endpoint,
         kind,
         driver: e.driver,
         peer: e.peer,
@@ -69,23 +111,38 @@ export function addDashboard(
         received: e.received,
         callback: e.callback,
         condition: e.condition,
-        viewer: origin?.viewer ?? '',
+        viewer: label.viewer,
+        member: me.broker.kind === 'memory' ? '' : e.member,
       });
     }
-    return { channels: rows, totals: { open: rows.length, bytes } };
+    return {
+      channels: rows,
+      totals: { open: rows.length, bytes },
+      // The cluster: who serves this page, through which broker, and every member.
+      self: me.broker.kind === 'memory' ? '' : me.id,
+      broker: me.broker.kind,
+      connected: me.broker.connected,
+      members: members(),
+      unreachable,
+    };
   };
   const parts = [channelsPart, ...extraParts];
-  const snapshot = () => {
+  const snapshot = async (): Promise<string> => {
     const out: Record<string, unknown> = { type: 'snapshot', server: server.name, at: Date.now() };
-    for (const part of parts) Object.assign(out, part());
+    for (const part of parts) Object.assign(out, await part());
     return JSON.stringify(out);
   };
-
   const watchers = new Set<string>();
+  const push = (to: Iterable<string>): void => {
+    void snapshot().then((text) => {
+      for (const w of to) if (watchers.has(w)) send(w, 'text', text);
+    });
+  };
+
   live(server, '/dashboard', (sock, type, msg) => {
     if (type === 'connect') {
       watchers.add(sock);
-      send(sock, 'text', snapshot());
+      push([sock]);
     } else if (type === 'disconnect') {
       watchers.delete(sock);
     } else if (type === 'text') {
@@ -96,18 +153,18 @@ export function addDashboard(
         return;
       }
       const target = req.close;
-      if (typeof target === 'string' && exists(target, { server: server.name })) {
-        // A WebSocket gets a closing handshake; any other channel is simply closed.
-        if (find().includes(target)) closeWebSocket(target, 1000, 'closed from the dashboard');
-        else closeChannel(target, { server: server.name });
-      }
-      send(sock, 'text', snapshot());
+      if (typeof target !== 'string') return push([sock]);
+      // Wherever the channel lives: a WebSocket gets a closing handshake, anything else is closed.
+      closeAnywhere(target, { code: 1000, reason: 'closed from the dashboard' })
+        .catch(() => false)
+        .then(
+          () => push([sock]),
+          () => {},
+        );
     }
   });
   const timer = setInterval(() => {
-    if (watchers.size === 0) return;
-    const text = snapshot();
-    for (const w of watchers) if (exists(w)) send(w, 'text', text);
+    if (watchers.size > 0) push([...watchers]);
   }, PUSH_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -1,6 +1,7 @@
 /**
- * The demo's WebSocket endpoints: `/echo` sends every message back, `/chat` is a chat room
- * with names (chat.ts), and `/dashboard` pushes the server's channel table (dashboard.ts).
+ * The demo's WebSocket endpoints: `/echo` sends every message back, `/chat` and `/chat/ROOM`
+ * are chat rooms with names, each a topic (chat.ts), and `/dashboard` pushes the channel table
+ * (dashboard.ts): every member's in a cluster, with the members themselves.
  */
 import type { HttpServer } from 'connchan/server';
 import { live, send } from 'connchan/ws';
@@ -13,12 +14,6 @@ export function addWebSocketRoutes(server: HttpServer, origins: ChannelOrigins):
     if (type === 'text' || type === 'binary') send(sock, type, msg);
   });
 
-  const chat = addChat(server, origins);
-  const dashboard = addDashboard(server, origins);
-  return {
-    stop: () => {
-      chat.stop();
-      dashboard.stop();
-    },
-  };
+  addChat(server, origins);
+  return addDashboard(server, origins);
 }

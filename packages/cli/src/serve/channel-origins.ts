@@ -3,9 +3,12 @@
  * `/echo`, `/chat`, `/stream`, …), whether that request was a WebSocket opening, and the
  * viewer the demo page named in its query. Learned from connchan's diagnostics channels, so
  * the demo's handlers need not report anything; the request log and the dashboard read it.
+ * The channel's client data (when the application left it empty) gets the same label, so that
+ * the other members of a cluster see it in their listings.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { DIAGNOSTICS, type ChannelCloseMessage, type DetachMessage } from 'connchan';
+import { ChannelTable } from 'connchan/channels';
 
 export interface ChannelOrigin {
   /** The request path (`/echo`). */
@@ -33,13 +36,23 @@ export class ChannelOrigins {
     const q = d.request.target.indexOf('?');
     const viewer =
       q < 0 ? '' : (new URLSearchParams(d.request.target.slice(q + 1)).get('viewer') ?? '');
-    this.#byName.set(d.channel, {
+    const origin: ChannelOrigin = {
       endpoint: d.request.path,
       target: d.request.target,
       websocket: /websocket/i.test(d.request.headers.get('upgrade') ?? ''),
       viewer: viewer.slice(0, 64),
       peer: d.request.peer,
-    });
+    };
+    this.#byName.set(d.channel, origin);
+    const table = ChannelTable.of(d.server);
+    if (table.has(d.channel)) {
+      const entry = table.get(d.channel);
+      entry.clientData ??= {
+        endpoint: origin.endpoint,
+        websocket: origin.websocket,
+        viewer: origin.viewer,
+      };
+    }
   };
   readonly #onClose = (m: unknown) => {
     const c = m as ChannelCloseMessage;

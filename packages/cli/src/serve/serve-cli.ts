@@ -3,7 +3,7 @@
  * prints where it listens, stops cleanly on SIGINT/SIGTERM, reloads the certificate on SIGHUP.
  *
  * Options are declared once in OPTIONS (flag, help) and mapped once in `fromFlags` and
- * CONFIG_KEYS (config file): a new option (e.g. `--workers`, `--redis`) is one entry in each.
+ * CONFIG_KEYS (config file): a new option is one entry in each, as `--workers` and `--redis` are.
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -17,6 +17,10 @@ import {
 } from '../args.js';
 import { standardAnswer, type CliIo, type Command } from '../command.js';
 import { DEFAULT_SERVE_OPTIONS, serve, type ServeOptions } from './serve.js';
+import { parseWorkers, serveCluster, type ClusterServeOptions } from './serve-cluster.js';
+
+/** What the command line asks for: the server's options, and the cluster's when it has one. */
+export type ServeRequest = Partial<ServeOptions> & { workers?: number | 'auto'; redis?: string };
 
 const D = DEFAULT_SERVE_OPTIONS;
 const OPTIONS = {
@@ -69,6 +73,16 @@ const OPTIONS = {
     value: 'FILE',
     help: 'a JSON file with any of the options above (flags win)',
   },
+  workers: {
+    type: 'string',
+    value: 'N|auto',
+    help: 'worker processes on the same ports (auto: one per core); default: this process',
+  },
+  redis: {
+    type: 'string',
+    value: 'URL',
+    help: 'join a cluster of machines through Redis (default: CONNCHAN_REDIS_URL)',
+  },
 } as const satisfies OptionTable;
 
 /** The config file's keys, each with the type its value must have. */
@@ -84,6 +98,8 @@ const CONFIG_KEYS: Record<string, 'string' | 'number' | 'boolean' | 'string[]'> 
   trustedProxies: 'string[]',
   logLevel: 'string',
   logFormat: 'string',
+  workers: 'number',
+  redis: 'string',
 };
 
 const HELP = `Usage: connchan serve [options]
@@ -93,13 +109,14 @@ dashboard, over HTTP and HTTPS (a self-signed certificate is made on first start
 / (the page), /echo and /chat (WebSockets), POST /echo, /channels (the channel table as JSON),
 /stream?count=N&interval=T (a detached streaming delivery), /dashboard (the table, pushed).
 
-SIGINT and SIGTERM stop it cleanly; SIGHUP reads the certificate files again.
+SIGINT and SIGTERM stop it cleanly; SIGHUP reads the certificate files again. With --workers
+or --redis the chat rooms, the dashboard and closing a channel span every worker and machine.
 
 Options:
 ${optionsHelp(OPTIONS)}
 `;
 
-function readConfig(file: string): Partial<ServeOptions> {
+function readConfig(file: string): ServeRequest {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -123,11 +140,11 @@ function readConfig(file: string): Partial<ServeOptions> {
       );
     }
   }
-  return parsed as Partial<ServeOptions>;
+  return parsed as ServeRequest;
 }
 
-function fromFlags(v: OptionValues<typeof OPTIONS>): Partial<ServeOptions> {
-  const o: Partial<ServeOptions> = {};
+function fromFlags(v: OptionValues<typeof OPTIONS>): ServeRequest {
+  const o: ServeRequest = {};
   if (v.host !== undefined) o.host = v.host;
   if (v['http-port'] !== undefined)
     o.httpPort = integerOption('serve', 'http-port', v['http-port'], 0, 65535);
@@ -157,11 +174,13 @@ function fromFlags(v: OptionValues<typeof OPTIONS>): Partial<ServeOptions> {
   if (v['log-format'] !== undefined) {
     o.logFormat = choiceOption('serve', 'log-format', v['log-format'], ['text', 'json'] as const);
   }
+  if (v.workers !== undefined) o.workers = parseWorkers(v.workers);
+  if (v.redis !== undefined) o.redis = v.redis;
   return o;
 }
 
 /** The options a command line asks for: defaults, then the config file, then the flags. */
-export function serveOptions(args: string[]): Partial<ServeOptions> | string {
+export function serveOptions(args: string[]): ServeRequest | string {
   const { values: v, positionals } = parseCommand('serve', OPTIONS, args);
   const answer = standardAnswer(v, HELP);
   if (answer !== undefined) return answer;
@@ -176,12 +195,19 @@ export function serveOptions(args: string[]): Partial<ServeOptions> | string {
 }
 
 async function runServe(args: string[], io: CliIo): Promise<number> {
-  const options = serveOptions(args);
-  if (typeof options === 'string') {
-    io.stdout.write(options);
+  const request = serveOptions(args);
+  if (typeof request === 'string') {
+    io.stdout.write(request);
     return 0;
   }
+  const { workers, redis = io.env.CONNCHAN_REDIS_URL, ...options } = request;
   const say = (line: string) => io.stdout.write(`${line}\n`);
+  if (workers !== undefined || redis !== undefined) {
+    const c: ClusterServeOptions = { workers: workers ?? 0, redis };
+    await serveCluster({ ...options, log: say }, c);
+    // The cluster drains on SIGINT/SIGTERM and ends the process itself.
+    return new Promise<number>(() => {});
+  }
   const running = await serve({ ...options, log: say });
   const quiet = options.logLevel === 'silent';
   if (!quiet) {
