@@ -10,9 +10,16 @@ import { addChat } from './chat.js';
 import { addDashboard } from './dashboard.js';
 
 export function addWebSocketRoutes(server: HttpServer, origins: ChannelOrigins): { stop(): void } {
-  live(server, '/echo', (sock, type, msg) => {
-    if (type === 'text' || type === 'binary') send(sock, type, msg);
-  });
+  // A client that sends faster than it reads is slowed down by TCP, not disconnected.
+  live(
+    server,
+    '/echo',
+    (sock, type, msg) => {
+      if (type === 'text' || type === 'binary') send(sock, type, msg);
+    },
+    '*',
+    { backpressure: 'throttle' },
+  );
 
   addChat(server, origins);
   return addDashboard(server, origins);
