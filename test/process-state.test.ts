@@ -23,8 +23,9 @@ test('a second copy of connchan shares channels, WebSockets, topics and defaults
   assert.equal(Object.keys(globalThis).includes(String(PROCESS_STATE_KEY)), false);
 
   const server = one.createServer({ name: 'state-a', drivers: [{ host: '127.0.0.1', port: 0 }] });
+  // Served by copy one, answered through copy two.
   one.ws.live(server, '/echo', (sock, type, msg) => {
-    if (type === 'text') one.ws.send(sock, 'text', msg);
+    if (type === 'text') two.ws.send(sock, 'text', msg);
   });
   const [bound] = await server.listen();
   try {
