@@ -3,10 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { ensureSelfSignedCertificate } from '../src/tls/certificate-files.js';
 import { ROOT, RUN_TS, runCli } from './helpers.js';
 
 test('connchan serve starts, prints its URLs, answers and logs on HTTP and HTTPS, and stops on SIGTERM', async () => {
@@ -79,4 +82,76 @@ test('connchan: --version, --help, help COMMAND, and usage errors exit 2', async
   const bad = await runCli(['get', '--max-time', 'soon', 'http://x/']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--max-time takes a number of seconds/);
+});
+
+test('connchan serve reloads its certificate files on SIGHUP; a bad pair keeps the old one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'connchan-cli-hup-'));
+  // Two different certificates, made by the CLI's own maker in two data directories.
+  const first = ensureSelfSignedCertificate(join(dir, 'a'), ['127.0.0.1']);
+  const second = ensureSelfSignedCertificate(join(dir, 'b'), ['127.0.0.1']);
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  const install = (pair: { certPath: string; keyPath: string }) => {
+    copyFileSync(pair.certPath, certFile);
+    copyFileSync(pair.keyPath, keyFile);
+  };
+  install(first);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      RUN_TS,
+      'serve',
+      '--http-port',
+      '0',
+      '--https-port',
+      '0',
+      '--cert',
+      certFile,
+      '--key',
+      keyFile,
+      '--data-dir',
+      dir,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const waitFor = async (pattern: RegExp) => {
+    const deadline = Date.now() + 20_000;
+    while (!pattern.test(out)) {
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`no ${String(pattern)} in: ${out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const fingerprintAt = (port: number) =>
+    new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+        resolve(s.getPeerCertificate().fingerprint256);
+        s.destroy();
+      });
+      s.once('error', reject);
+    });
+  const fingerprintOf = (path: string) => new X509Certificate(readFileSync(path)).fingerprint256;
+  try {
+    await waitFor(/Ctrl-C/);
+    const port = Number(/https:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1]);
+    assert.equal(await fingerprintAt(port), fingerprintOf(first.certPath));
+    install(second);
+    child.kill('SIGHUP');
+    await waitFor(/SIGHUP: reloaded/);
+    assert.equal(await fingerprintAt(port), fingerprintOf(second.certPath));
+    writeFileSync(certFile, 'not a certificate');
+    child.kill('SIGHUP');
+    await waitFor(/SIGHUP: certificate reload failed, keeping the old one/);
+    assert.equal(child.exitCode, null, 'a bad pair must not stop the server');
+    assert.equal(await fingerprintAt(port), fingerprintOf(second.certPath));
+  } finally {
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', (c) => r(c)));
+    assert.equal(code, 0, `exit code after SIGTERM; output: ${out}`);
+  }
 });

@@ -217,7 +217,13 @@ async function runServe(args: string[], io: CliIo): Promise<number> {
       say(`  HTTPS uses ${running.certPath} (self-signed unless you gave --cert)`);
     say('  Ctrl-C stops it.');
   }
-  const reload = () => say(`connchan serve: SIGHUP: ${running.reloadCertificate()}`);
+  const reload = () => {
+    try {
+      say(`connchan serve: SIGHUP: ${running.reloadCertificate()}`);
+    } catch (err) {
+      say(`connchan serve: SIGHUP: certificate reload failed, keeping the old one: ${String(err)}`);
+    }
+  };
   process.on('SIGHUP', reload);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -123,15 +123,9 @@ export async function serve(options: Partial<ServeOptions> = {}): Promise<Runnin
     certPath,
     reloadCertificate: () => {
       if (!o.tls) return 'no HTTPS driver: nothing to reload';
+      // A bad pair throws and leaves the old certificate in place; open connections keep theirs.
       const pair = certificatePair(o);
-      // The place for the reload: HttpServer#setSecureContext (the server-hardening work)
-      // swaps the pair in without a restart. Until the server has it, say so.
-      const swap = (
-        server as unknown as { setSecureContext?: (driver: string, tls: object) => void }
-      ).setSecureContext;
-      if (typeof swap !== 'function')
-        return `read ${pair.certPath}; this server cannot swap certificates yet`;
-      swap.call(server, 'https', { cert: pair.cert, key: pair.key });
+      server.setSecureContext({ cert: pair.cert, key: pair.key }, { driver: 'https' });
       return `reloaded ${pair.certPath}`;
     },
     close: async (graceMs = 2000) => {
