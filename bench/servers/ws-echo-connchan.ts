@@ -15,7 +15,7 @@ export async function startConnchanEcho(): Promise<number> {
 
 /** `connchan serve --no-tls --http-port 0`: the demo's routes, dashboard and chat included. */
 export async function startDemoEcho(): Promise<number> {
-  const { serve } = await import('../../packages/cli/src/serve.js');
+  const { serve } = await import('../../packages/cli/src/serve/serve.js');
   const running = await serve({ httpPort: 0, tls: false, logLevel: 'silent' });
   return running.server.drivers[0].port;
 }

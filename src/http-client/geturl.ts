@@ -4,11 +4,17 @@
  */
 import type { HttpConfig } from './config.js';
 import { HttpClient } from './client.js';
+import { processState } from '../process-state.js';
 import type { GeturlOptions } from './options.js';
 import type { HttpToken } from './token.js';
 
-/** The client behind the module-level functions (the manual's global config). */
-export const defaultClient = new HttpClient();
+/**
+ * The client behind the module-level functions (the manual's global config): one per process,
+ * so `config` set through `import` holds for `require` too.
+ */
+export const defaultClient: HttpClient = processState('http-client/default@1', () => ({
+  client: new HttpClient(),
+})).client;
 
 /**
  * `http::geturl` on the default client. Without `command`: a promise of the token; with it,

@@ -27,6 +27,7 @@ import { ChannelTable } from '../channels/channel-table.js';
 import { HttpContext, ResponseStateError } from './context.js';
 import { buildHead } from './response-head.js';
 import { drained } from '../io/drain.js';
+import { detachChannel, responseChannel } from '../diagnostics.js';
 import { closingAnswer, writeChunk } from './output.js';
 import { FEED_THRESHOLD_BYTES, feedBody } from './body-feeder.js';
 import { ConnectionClock, T_FIRST, T_HEADER, T_IDLE } from './connection-clock.js';
@@ -70,6 +71,9 @@ export class ServerConnection {
   #keepAlive = true;
   #bodyDone = false;
   #bodyBytes = 0;
+  /** Only while someone observes responses (diagnostics): where the current one started. */
+  #observedFrom = 0;
+  #observedBytes = 0;
   #continueSent = false;
   #pumping = false;
   #paused = false;
@@ -262,6 +266,7 @@ export class ServerConnection {
     this.#continueSent = false;
     const ctx = new HttpContext(this, head, this.#driver);
     this.#ctx = ctx;
+    if (responseChannel.hasSubscribers || detachChannel.hasSubscribers) this.#observe();
     this.#state = S_HANDLING;
     if (head.contentLength !== undefined && head.contentLength > this.#core.maxBodyBytes) {
       this.#refuse(
@@ -424,6 +429,7 @@ export class ServerConnection {
 
   endResponse(ctx: HttpContext, body: string | Uint8Array | undefined): void {
     const socket = this.socket;
+    let fedBytes = -1;
     const noBody = ctx.method === 'HEAD' || bodiless(ctx.statusCode);
     if (!ctx.headersSent) {
       // The common case: head and whole body in one write.
@@ -439,6 +445,8 @@ export class ServerConnection {
         socket.uncork();
       } else {
         socket.write(head, 'latin1');
+        // Fed piece by piece after this returns: the response's bytes are the head and `len`.
+        if (responseChannel.hasSubscribers) fedBytes = socket.bytesWritten + len;
         this.#feeding = true;
         feedBody(socket, typeof body === 'string' ? Buffer.from(body) : body!, () => this.#fed());
       }
@@ -451,7 +459,24 @@ export class ServerConnection {
       socket.uncork();
     }
     ctx.finished = true;
+    if (responseChannel.hasSubscribers) this.#publishResponse(ctx, ctx.statusCode, fedBytes);
     this.#responseDone(ctx);
+  }
+
+  #observe(): void {
+    this.#observedFrom = performance.now();
+    this.#observedBytes = this.socket.bytesWritten;
+  }
+
+  /** `writtenTo`: where the response's bytes end when not all are written yet (-1: they are). */
+  #publishResponse(ctx: HttpContext, status: number, writtenTo = -1): void {
+    responseChannel.publish({
+      server: this.#core.name,
+      request: ctx,
+      status,
+      bytes: (writtenTo < 0 ? this.socket.bytesWritten : writtenTo) - this.#observedBytes,
+      durationMs: performance.now() - this.#observedFrom,
+    });
   }
 
   drained(): Promise<void> {
@@ -502,8 +527,12 @@ export class ServerConnection {
       return;
     }
     if (this.#state === S_HEAD || (this.#ctx !== undefined && !this.#ctx.headersSent)) {
-      this.socket.write(closingAnswer(err.status ?? 400, `${err.message}\n`, err.headers));
-      if (this.#ctx) this.#ctx.finished = true;
+      const status = err.status ?? 400;
+      this.socket.write(closingAnswer(status, `${err.message}\n`, err.headers));
+      if (this.#ctx) {
+        this.#ctx.finished = true;
+        if (responseChannel.hasSubscribers) this.#publishResponse(this.#ctx, status);
+      }
     }
     this.#close();
   }
@@ -541,6 +570,14 @@ export class ServerConnection {
     if (this.#paused) {
       this.#paused = false;
       socket.resume();
+    }
+    if (detachChannel.hasSubscribers) {
+      detachChannel.publish({
+        server: this.#core.name,
+        request: ctx,
+        channel: channel.name,
+        durationMs: performance.now() - this.#observedFrom,
+      });
     }
     return channel.name;
   }
