@@ -10,15 +10,34 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { DIAGNOSTICS, type ChannelCloseMessage, type DetachMessage } from 'connchan';
 import { ChannelTable } from 'connchan/channels';
 
+/** Shared by every channel with the same origin, so read-only. */
 export interface ChannelOrigin {
   /** The request path (`/echo`). */
-  endpoint: string;
+  readonly endpoint: string;
   /** The request target as sent, query included. */
-  target: string;
-  websocket: boolean;
+  readonly target: string;
+  readonly websocket: boolean;
   /** The `viewer` query parameter of the demo page's sockets, or ''. */
-  viewer: string;
-  peer: string;
+  readonly viewer: string;
+}
+
+/** The label a channel's client data gets. */
+type ChannelLabel = Pick<ChannelOrigin, 'endpoint' | 'websocket' | 'viewer'>;
+
+/**
+ * Origins and labels are shared by the channels that have the same (thousands of `/echo`
+ * sockets: one object, not one each, and no reference to each request's head text); a bounded
+ * number of them, since viewers are named by clients.
+ */
+const MAX_SHARED = 256;
+
+function shared<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    if (cache.size < MAX_SHARED) cache.set(key, v);
+  }
+  return v;
 }
 
 export type CloseListener = (
@@ -26,32 +45,42 @@ export type CloseListener = (
   origin: ChannelOrigin | undefined,
 ) => void;
 
+/** A copy of `s` that refers to nothing else (a slice would keep the request's head text alive). */
+function flat(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1');
+}
+
 export class ChannelOrigins {
   readonly #server: string;
   readonly #byName = new Map<string, ChannelOrigin>();
+  readonly #origins = new Map<string, ChannelOrigin>();
+  readonly #labels = new Map<string, ChannelLabel>();
   readonly #closeListeners: CloseListener[] = [];
   readonly #onDetach = (m: unknown) => {
     const d = m as DetachMessage;
     if (d.server !== this.#server) return;
-    const q = d.request.target.indexOf('?');
-    const viewer =
-      q < 0 ? '' : (new URLSearchParams(d.request.target.slice(q + 1)).get('viewer') ?? '');
-    const origin: ChannelOrigin = {
-      endpoint: d.request.path,
-      target: d.request.target,
-      websocket: /websocket/i.test(d.request.headers.get('upgrade') ?? ''),
-      viewer: viewer.slice(0, 64),
-      peer: d.request.peer,
-    };
+    const target = d.request.target;
+    const q = target.indexOf('?');
+    const viewer = (
+      q < 0 ? '' : (new URLSearchParams(target.slice(q + 1)).get('viewer') ?? '')
+    ).slice(0, 64);
+    const websocket = /websocket/i.test(d.request.headers.get('upgrade') ?? '');
+    const endpoint = d.request.path;
+    const key = `${websocket ? 'w' : 'd'}${viewer}\0${target}`;
+    const origin = shared(this.#origins, key, () =>
+      Object.freeze({ endpoint: flat(endpoint), target: flat(target), websocket, viewer }),
+    );
     this.#byName.set(d.channel, origin);
     const table = ChannelTable.of(d.server);
     if (table.has(d.channel)) {
       const entry = table.get(d.channel);
-      entry.clientData ??= {
-        endpoint: origin.endpoint,
-        websocket: origin.websocket,
-        viewer: origin.viewer,
-      };
+      entry.clientData ??= shared(this.#labels, key, () =>
+        Object.freeze({
+          endpoint: origin.endpoint,
+          websocket: origin.websocket,
+          viewer: origin.viewer,
+        }),
+      );
     }
   };
   readonly #onClose = (m: unknown) => {
