@@ -4,7 +4,15 @@
  */
 import { ConnchanError, UsageError } from '../errors.js';
 import { ProxyRefusedError } from '../io/proxy/http-connect.js';
-import { applyConfig, DEFAULT_HTTP_CONFIG, proxyFor, type HttpConfig } from './config.js';
+import { AbortError } from '../io/errors.js';
+import {
+  applyConfig,
+  DEFAULT_HTTP_CONFIG,
+  envProxiesOf,
+  proxyFor,
+  type HttpConfig,
+} from './config.js';
+import type { EnvProxies } from '../io/proxy/env.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
 import { makeRoute, type CachedRoute } from './route.js';
 import { checkOptions, type CheckedOptions, type GeturlOptions } from './options.js';
@@ -12,7 +20,7 @@ import { Pool, type PoolHost } from './pool.js';
 import { formatQueryWith, quoteString } from './query.js';
 import { buildHead } from './request-head.js';
 import { HttpToken } from './token.js';
-import { nextHop, proxyRefusal } from './redirect.js';
+import { proxyRefusal } from './redirect.js';
 import {
   registryGeneration,
   takeRegisteredError,
@@ -23,18 +31,24 @@ import { querychannelSize, type RequestBody } from './upload.js';
 import { parseRequestUrl, type RequestUrl } from './url.js';
 
 /**
- * An HTTP/1.1 client with its own config and persistent connections.
+ * An HTTP/1.1 client with its own config and persistent connections: the dispatcher of
+ * `request()` and `fetch()`, and the manual's `geturl`. It starts from
+ * {@link DEFAULT_HTTP_CONFIG} (keep-alive, up to 16 connections per origin, 300 s read
+ * timeouts); `{ maxConnectionsPerOrigin: 1 }` gives Tcl's one persistent connection per origin,
+ * and `new HttpClient(TCL_HTTP_CONFIG)` every default of the manual.
  *
  * @example
  * ```ts
- * const client = new HttpClient({ keepalive: true, pipeline: true });
+ * const client = new HttpClient({ maxConnectionsPerOrigin: 64 });
+ * const { statusCode, body } = await request('http://127.0.0.1:8080/', { dispatcher: client });
  * const token = await client.geturl('http://127.0.0.1:8080/');
- * console.log(token.ncode, token.body);
+ * console.log(statusCode, await body.text(), token.ncode);
  * client.close();
  * ```
  */
 export class HttpClient implements ExchangeHost {
   readonly config: HttpConfig;
+  #envProxies: EnvProxies | undefined;
   readonly #pools = new Map<string, Pool>();
   readonly #routes = new Map<string, CachedRoute>();
   readonly #urls = new Map<string, RequestUrl>();
@@ -45,6 +59,7 @@ export class HttpClient implements ExchangeHost {
   constructor(config: Partial<HttpConfig> = {}) {
     this.config = { ...DEFAULT_HTTP_CONFIG, proxynot: [] };
     applyConfig(this.config, config);
+    this.#envProxies = envProxiesOf(this.config);
     const cfg = this.config;
     const pools = this.#pools;
     const connectFailed = (ex: Exchange, err: Error) => this.#connectFailed(ex, err);
@@ -106,6 +121,7 @@ export class HttpClient implements ExchangeHost {
       return this.config[arg];
     }
     applyConfig(this.config, arg);
+    if ('envProxy' in arg) this.#envProxies = envProxiesOf(this.config);
     return this.configure();
   }
 
@@ -125,8 +141,7 @@ export class HttpClient implements ExchangeHost {
   geturl(url: string, options?: GeturlOptions): Promise<HttpToken>;
   geturl(url: string, options: GeturlOptions = {}): HttpToken | Promise<HttpToken> {
     const o = checkOptions(options);
-    const token = new HttpToken(url);
-    this.#start(token, url, o, undefined, false);
+    const token = this.start(url, o);
     if (o.command) return token;
     return new Promise((resolve, reject) =>
       token.onSettled((t) => (t.status === 'error' ? reject(t.errorObject) : resolve(t))),
@@ -184,6 +199,13 @@ export class HttpClient implements ExchangeHost {
     let n = 0;
     for (const p of this.#pools.values()) n += p.conns.length;
     return n;
+  }
+
+  /** @internal starts a transaction with checked options (geturl, request, fetch) */
+  start(url: string, o: CheckedOptions): HttpToken {
+    const token = new HttpToken(url);
+    this.#start(token, url, o, undefined, false);
+    return token;
   }
 
   #start(
@@ -282,19 +304,19 @@ export class HttpClient implements ExchangeHost {
       const c = jar.getCookies(u.scheme, u.host, u.target.split('?')[0]);
       if (c) extra.push(['Cookie', c]);
     }
-    const proxy = proxyFor(cfg, u.host);
+    const proxy = proxyFor(cfg, u.host, this.#envProxies, u.scheme, u.port);
     const secure = transport.secure;
     let target = u.target;
     if (proxy !== undefined && !secure) {
       // Absolute-form through the proxy.
       target = u.href;
-      if (cfg.proxyauth) extra.push(['Proxy-Authorization', cfg.proxyauth]);
+      if (proxy.authorization) extra.push(['Proxy-Authorization', proxy.authorization]);
     }
     token.proxyUsed = proxy === undefined ? 'none' : secure ? 'SecureProxy' : 'HttpProxy';
     const routeKey =
       proxy === undefined
         ? `${u.scheme}://${u.host}:${u.port}/${o.myaddr ?? ''}`
-        : `${secure ? 'tunnel' : 'proxy'} ${proxy[0]}:${proxy[1]} ${u.scheme}://${u.host}:${u.port}/${o.myaddr ?? ''}`;
+        : `${secure ? 'tunnel' : 'proxy'} ${proxy.tls ? 'tls ' : ''}${proxy.host}:${proxy.port} ${proxy.authorization ?? ''} ${u.scheme}://${u.host}:${u.port}/${o.myaddr ?? ''}`;
     let route = this.#routes.get(routeKey);
     if (route === undefined || route.transport !== transport) {
       route = makeRoute(routeKey, u, proxy, transport, o.myaddr, cfg);
@@ -319,7 +341,9 @@ export class HttpClient implements ExchangeHost {
       keepAlive: persistent,
       user: o.headerPairs,
       extra,
-      contentType: o.type ?? 'application/x-www-form-urlencoded',
+      // The manual's default type is for a `query` string (a form); bytes and streams have none.
+      contentType:
+        o.type ?? (typeof o.query === 'string' ? 'application/x-www-form-urlencoded' : undefined),
       contentLength: body?.length,
     });
     token.method = method;
@@ -347,7 +371,7 @@ export class HttpClient implements ExchangeHost {
       this.#pools.set(key, pool);
     }
     pool.enqueue(ex);
-    if (o.signal?.aborted) ex.abort('reset', 'aborted by signal');
+    if (o.signal?.aborted) ex.abort('reset', new AbortError('aborted by signal'));
     return ex;
   }
 
@@ -368,12 +392,21 @@ export class HttpClient implements ExchangeHost {
   /** @internal */
   finished(ex: Exchange): void {
     const t = ex.token;
-    const o = ex.o;
+    let o = ex.o;
     if (t.exchange === ex) t.exchange = undefined;
-    const next = nextHop(ex);
+    const next = t.status === 'ok' ? ex.redirect : undefined;
     if (next !== undefined) {
       t.redirects.push(next.url);
       t.resetResponse();
+      if (next.crossOrigin) {
+        // Credentials meant for one origin are not sent to another (as fetch and curl).
+        o = {
+          ...o,
+          headerPairs: o.headerPairs.filter(
+            ([k]) => !/^(authorization|cookie|proxy-authorization)$/i.test(k),
+          ),
+        };
+      }
       try {
         this.#start(t, next.url, o, next.method, next.dropBody);
       } catch (err) {

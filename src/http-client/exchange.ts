@@ -2,7 +2,9 @@
  * One request/response on the wire: the token's state while it runs. Its connection calls
  * `onHead`/`onData`/`onEnd` in response order; the pool and the connection decide when it is
  * written and whether it is replayed. Body bytes are collected and joined once at the end; with
- * `zip`, gzip/deflate bodies are inflated in one call (or on the fly into a `channel`).
+ * `zip`, gzip/deflate bodies are inflated in one call. Or, once a reader asks for the body as a
+ * stream (`stream(sink)`: a `channel`, a body read as it arrives), what was collected and what
+ * follows goes to that sink, inflated on the fly, with the socket paused while the sink is full.
  */
 import {
   brotliDecompress,
@@ -14,6 +16,7 @@ import {
   inflateRaw,
 } from 'node:zlib';
 import type { Transform } from 'node:stream';
+import { AbortError, TimeoutError } from '../io/errors.js';
 import type { ResponseHead } from '../proto/http1/response-head.js';
 import type { HeaderList } from '../proto/http1/headers.js';
 import type { Transport } from '../io/dial.js';
@@ -24,6 +27,16 @@ import type { RequestUrl } from './url.js';
 import { charsetOf, isTextType } from './charset.js';
 import type { Connection } from './connection.js';
 import type { RequestBody } from './upload.js';
+import { redirectAt, type Hop } from './redirect.js';
+
+/** Where a body goes as it arrives (see {@link Exchange.stream}). */
+export interface BodySink {
+  /** A piece of the (decoded) body; false: the sink is full, stop reading until `resume()`. */
+  write(chunk: Buffer): boolean;
+}
+
+/** A body nobody has asked for yet is read this far, then the socket waits (as undici's). */
+const UNCLAIMED_BYTES = 1024 * 1024;
 
 /** What an exchange needs from its client. */
 export interface ExchangeHost {
@@ -58,6 +71,11 @@ export class Exchange {
   /** GET/HEAD without a body: may be pipelined and replayed. */
   readonly idempotent: boolean;
   readonly expectContinue: boolean;
+  /** Read timeouts of this request (0 = none): see HttpConfig headersTimeoutMs/bodyTimeoutMs. */
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  /** The redirect this response leads to (decided from its head; followed when it ends ok). */
+  redirect: Hop | undefined = undefined;
   retries = 0;
   conn: Connection | undefined = undefined;
   /** The first request on a fresh connection (not replayed if the server closes without answer). */
@@ -76,7 +94,15 @@ export class Exchange {
   #inflater: Transform | undefined = undefined;
   #decode = '';
   #onAbort: (() => void) | undefined = undefined;
-  #channelPaused = false;
+  #sink: BodySink | undefined = undefined;
+  /** Someone will take the body (geturl always; request() once a body method is called). */
+  #claimed: boolean;
+  /** The body of a redirect being followed: not kept. */
+  #discard = false;
+  #paused = false;
+  #sinkFull = false;
+  /** The whole response has arrived (onEnd ran). */
+  complete = false;
 
   constructor(init: {
     token: HttpToken;
@@ -100,12 +126,23 @@ export class Exchange {
     this.body = init.body;
     this.persistent = init.persistent;
     this.expectContinue = init.expectContinue;
-    this.idempotent = init.body === undefined && (init.method === 'GET' || init.method === 'HEAD');
+    this.idempotent =
+      init.options.idempotent ??
+      (init.body === undefined && (init.method === 'GET' || init.method === 'HEAD'));
+    const cfg = init.host.config;
+    this.headersTimeoutMs = init.options.headersTimeoutMs ?? cfg.headersTimeoutMs;
+    this.bodyTimeoutMs = init.options.bodyTimeoutMs ?? cfg.bodyTimeoutMs;
+    this.#claimed = init.options.unclaimed !== true;
     const signal = this.o.signal;
     if (signal) {
-      this.#onAbort = () => this.abort('reset', 'aborted by signal');
+      this.#onAbort = () => this.abort('reset', new AbortError('aborted by signal'));
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
+  }
+
+  /** The body is decoded here (gzip, deflate, br): its Content-Encoding no longer applies. */
+  get decoding(): boolean {
+    return this.#decode !== '';
   }
 
   /** May be written again on a new connection after a silent close (GET/HEAD, POST with repost). */
@@ -120,17 +157,27 @@ export class Exchange {
   startTimer(): void {
     const ms = this.o.timeoutMs;
     if (ms > 0 && this.#timer === undefined && !this.done) {
-      this.#timer = setTimeout(() => this.abort('timeout', `timeout after ${ms} ms`), ms);
+      this.#timer = setTimeout(
+        () =>
+          this.abort(
+            'timeout',
+            new TimeoutError(`timeout after ${ms} ms`, {
+              code: 'ERR_HTTP_CLIENT_TIMEOUT',
+              timeoutMs: ms,
+            }),
+          ),
+        ms,
+      );
     }
   }
 
   /** Ends the exchange with `why` (reset, timeout, …), closing its connection if it is on one. */
-  abort(why: string, message = ''): void {
+  abort(why: string, err?: Error): void {
     if (this.done) return;
     const conn = this.conn;
-    if (conn !== undefined) conn.kill(this);
+    if (conn !== undefined) conn.kill(this, why);
     else this.host.unqueue(this);
-    this.finish(why, message ? new Error(message) : undefined);
+    this.finish(why, err);
   }
 
   onInformational(status: number): void {
@@ -173,6 +220,14 @@ export class Exchange {
       (coding !== '' && coding !== 'identity' && this.#decode === '');
     const jar = cfg.cookiejar;
     if (jar) for (const v of h.getAll('set-cookie')) jar.storeCookie(v, t.url);
+    if (this.o.maxRedirects > t.redirects.length) {
+      this.redirect = redirectAt(this, t.ncode, h.get('location'));
+      // The body of a redirect that will be followed is nobody's: it is read and dropped.
+      if (this.redirect !== undefined) {
+        this.#discard = true;
+        return;
+      }
+    }
     const len = head.contentLength;
     if (
       head.bodyKind === 'length' &&
@@ -187,17 +242,77 @@ export class Exchange {
       this.#off = 0;
     }
     this.o.onHead?.(t);
+    this.o.onResponse?.(this);
     const ch = this.o.channel;
-    if (ch && this.#decode && !this.o.handler && head.bodyKind !== 'none') {
+    if (ch && !this.o.handler && !this.done) {
+      this.stream({
+        write: (d) => {
+          if (ch.write(d)) return true;
+          ch.once('drain', () => this.resume());
+          return false;
+        },
+      });
+    }
+  }
+
+  /**
+   * From now on the body goes to `sink` as it arrives: what was collected first, then each
+   * piece (inflated on the fly when the body is compressed). When the sink is full the socket is
+   * paused until {@link resume}. The end (or failure) is the token's settling.
+   */
+  stream(sink: BodySink): void {
+    this.#sink = sink;
+    this.#claimed = true;
+    if (this.#decode && !this.complete) {
       const z =
         this.#decode === 'gzip'
           ? createGunzip()
           : this.#decode === 'br'
             ? createBrotliDecompress()
             : createInflate();
-      z.on('data', (d: Buffer) => this.#toChannel(d));
+      z.on('data', (d: Buffer) => this.#deliver(d));
       z.on('error', (err) => this.finish('error', err));
       this.#inflater = z;
+    }
+    const chunks = this.#chunks;
+    const pre = this.#buf;
+    this.#chunks = [];
+    this.#buf = undefined;
+    if (pre !== undefined && this.#off > 0) this.#pass(pre.subarray(0, this.#off));
+    for (const c of chunks) this.#pass(c);
+    // Paused because nobody had claimed the body: the sink takes it now.
+    if (this.#paused && !this.#sinkFull) this.resume();
+  }
+
+  /** The body will be taken: read on if an unclaimed body had paused the socket. */
+  claim(): void {
+    this.#claimed = true;
+    if (this.#paused && this.#sink === undefined) this.resume();
+  }
+
+  /** The sink has room again: read on. */
+  resume(): void {
+    this.#sinkFull = false;
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.conn?.socket.resume();
+  }
+
+  #pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.conn?.socket.pause();
+  }
+
+  #pass(data: Buffer): void {
+    if (this.#inflater) this.#inflater.write(data);
+    else this.#deliver(data);
+  }
+
+  #deliver(data: Buffer): void {
+    if (!(this.#sink as BodySink).write(data)) {
+      this.#sinkFull = true;
+      this.#pause();
     }
   }
 
@@ -220,15 +335,18 @@ export class Exchange {
       t.currentsize += typeof n === 'number' ? n : data.length;
     } else {
       t.currentsize += data.length;
-      if (this.#inflater) this.#inflater.write(data);
-      else if (o.channel) this.#toChannel(data);
-      else if (this.#buf !== undefined) {
-        const buf = this.#buf;
-        // Read in place (readTarget): the bytes are already where they belong.
-        if (data.buffer === buf.buffer && data.byteOffset === buf.byteOffset + this.#off) {
-          this.#off += data.length;
-        } else this.#off += data.copy(buf, this.#off);
-      } else this.#chunks.push(data);
+      if (this.#sink !== undefined) this.#pass(data);
+      else if (this.#discard) return;
+      else {
+        if (this.#buf !== undefined) {
+          const buf = this.#buf;
+          // Read in place (readTarget): the bytes are already where they belong.
+          if (data.buffer === buf.buffer && data.byteOffset === buf.byteOffset + this.#off) {
+            this.#off += data.length;
+          } else this.#off += data.copy(buf, this.#off);
+        } else this.#chunks.push(data);
+        if (!this.#claimed && t.currentsize > UNCLAIMED_BYTES) this.#pause();
+      }
     }
     const progress = o.progress;
     if (progress) {
@@ -244,21 +362,8 @@ export class Exchange {
     }
   }
 
-  #toChannel(data: Buffer): void {
-    const ch = this.o.channel;
-    if (ch && !ch.write(data) && !this.#channelPaused && this.conn) {
-      // The sink is slow: stop reading the socket until it drains.
-      this.#channelPaused = true;
-      const sock = this.conn.socket;
-      sock.pause();
-      ch.once('drain', () => {
-        this.#channelPaused = false;
-        sock.resume();
-      });
-    }
-  }
-
   onEnd(trailers: HeaderList | undefined): void {
+    this.complete = true;
     const t = this.token;
     if (trailers) t.trailers = pairs(trailers);
     if (!this.uploaded) {
@@ -268,7 +373,10 @@ export class Exchange {
     if (z) {
       z.once('end', () => this.finish('ok'));
       z.end();
-      z.resume();
+      return;
+    }
+    if (this.#sink !== undefined || this.#discard) {
+      this.finish('ok');
       return;
     }
     const chunks = this.#chunks;
@@ -281,7 +389,7 @@ export class Exchange {
         : chunks.length === 1
           ? chunks[0]
           : Buffer.concat(chunks);
-    if (this.#decode === '' || bytes.length === 0 || this.o.channel) {
+    if (this.#decode === '' || bytes.length === 0) {
       this.#setBody(bytes);
       this.finish('ok');
       return;
@@ -324,6 +432,11 @@ export class Exchange {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#onAbort) this.o.signal?.removeEventListener('abort', this.#onAbort);
     this.#inflater?.destroy();
+    // A paused socket is given back flowing (the connection reads on or is closed).
+    if (this.#paused) {
+      this.#paused = false;
+      this.conn?.socket.resume();
+    }
     const t = this.token;
     t.status = status;
     t.stage = 'complete';

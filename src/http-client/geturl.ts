@@ -2,13 +2,13 @@
  * The manual's global commands over one default {@link HttpClient}: `geturl`, `config`,
  * `formatQuery`, `quoteString`.
  */
-import type { HttpConfig } from './config.js';
+import { TCL_HTTP_CONFIG, type HttpConfig } from './config.js';
 import { HttpClient } from './client.js';
 import type { GeturlOptions } from './options.js';
 import type { HttpToken } from './token.js';
 
-/** The client behind the module-level functions (the manual's global config). */
-export const defaultClient = new HttpClient();
+/** The client behind the module-level functions: the manual's global config, its defaults. */
+export const defaultClient = new HttpClient(TCL_HTTP_CONFIG);
 
 /**
  * `http::geturl` on the default client. Without `command`: a promise of the token; with it,

@@ -99,6 +99,20 @@ http {
       proxy_set_header Connection "";
       proxy_request_buffering on;
     }
+    # POST /echo answers with the request body: the body is read into one memory buffer and
+    # proxied to the inner server, whose 418 sends the request on to @echo, which returns it.
+    location = /echo {
+      client_body_in_single_buffer on;
+      proxy_pass http://post;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_intercept_errors on;
+      error_page 418 = @echo;
+    }
+    location @echo {
+      default_type application/octet-stream;
+      return 200 $request_body;
+    }
   }
 ${
   inner === undefined
@@ -106,6 +120,7 @@ ${
     : `  server {
     listen 127.0.0.1:${inner};
     location = /post { return 200 "ok\\n"; }
+    location = /echo { return 418; }
   }
 `
 }}

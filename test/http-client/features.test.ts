@@ -343,7 +343,7 @@ describe('uploads, cookies, upgrade, channels', () => {
 
   test('maxPipelineDepth bounds the requests written ahead', async () => {
     const s = await scriptServer(() => ({ delayMs: 10 }));
-    const c = new HttpClient({ keepalive: true, maxPipelineDepth: 3 });
+    const c = new HttpClient({ maxConnectionsPerOrigin: 1, maxPipelineDepth: 3 });
     const tokens = Array.from({ length: 12 }, (_, i) =>
       c.geturl(`${s.url}/r${i}`, { command: () => {} }),
     );

@@ -19,6 +19,7 @@ import {
   wait,
   responseInfo,
   responseHeaderValue,
+  TCL_HTTP_CONFIG,
   type HttpToken,
 } from '../../src/http-client/index.js';
 import { scriptServer } from './script-server.js';
@@ -279,9 +280,9 @@ describe('geturl basics and the state fields', () => {
     await s.close();
   });
 
-  test('keepalive false (the default) uses a fresh connection per request with Connection: close', async () => {
+  test("keepalive false (the manual's default) uses a fresh connection per request with Connection: close", async () => {
     const s = await scriptServer();
-    const c = new HttpClient();
+    const c = new HttpClient(TCL_HTTP_CONFIG);
     await c.geturl(`${s.url}/a`);
     await c.geturl(`${s.url}/b`);
     assert.equal(s.connections, 2);
@@ -548,7 +549,7 @@ describe('geturl basics and the state fields', () => {
     assert.equal(JSON.parse(ok.body as string).body, 'abc');
   });
 
-  test('body as an async iterable is sent chunked', async () => {
+  test('body as an async iterable is sent chunked, with no Content-Type unless given', async () => {
     const t = await client.geturl(`${base}/echo`, {
       body: (async function* () {
         yield 'one,';
@@ -558,9 +559,22 @@ describe('geturl basics and the state fields', () => {
     assert.deepEqual(JSON.parse(t.body as string), {
       method: 'POST',
       body: 'one,two',
-      type: 'application/x-www-form-urlencoded',
       te: 'chunked',
     });
+  });
+
+  test('the form Content-Type is the default of a query string only: bytes get none', async () => {
+    const form = JSON.parse((await client.geturl(`${base}/echo`, { query: 'a=1' })).body as string);
+    assert.equal(form.type, 'application/x-www-form-urlencoded');
+    const bytes = await client.geturl(`${base}/echo`, { query: Buffer.from([1, 2, 3]) });
+    const seen = JSON.parse(bytes.body as string) as { type?: string; method: string };
+    assert.equal(seen.type, undefined, 'no form type for bytes');
+    assert.equal(seen.method, 'POST');
+    const typed = await client.geturl(`${base}/echo`, {
+      query: Buffer.from('{}'),
+      type: 'application/json',
+    });
+    assert.equal(JSON.parse(typed.body as string).type, 'application/json');
   });
 
   test('query with queryprogress writes in queryblocksize pieces', async () => {
@@ -613,7 +627,7 @@ describe('streaming and queue control', () => {
     const t = await client.geturl(`${base}/text`, { signal: AbortSignal.abort() });
     assert.equal(t.status, 'reset');
     const s = await scriptServer(() => ({ delayMs: 200 }));
-    const c = new HttpClient({ keepalive: true });
+    const c = new HttpClient({ maxConnectionsPerOrigin: 1 });
     const tokens = ['/a', '/b', '/c'].map((p) => c.geturl(`${s.url}${p}`, { command: () => {} }));
     await new Promise((r) => setTimeout(r, 50));
     c.close();

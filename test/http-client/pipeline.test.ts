@@ -68,6 +68,7 @@ describe('pipelining matrix', () => {
     test(`${name}: mixes against a normal server, ordering and POST rules`, async () => {
       const server = await scriptServer(() => ({ delayMs: 15 }));
       const client = new HttpClient({
+        maxConnectionsPerOrigin: 1,
         pipeline: s.pipeline,
         postfresh: s.postfresh,
         repost: s.repost,
@@ -111,6 +112,7 @@ describe('pipelining matrix', () => {
       };
       const server = await scriptServer(script);
       const client = new HttpClient({
+        maxConnectionsPerOrigin: 1,
         pipeline: s.pipeline,
         postfresh: s.postfresh,
         repost: s.repost,
@@ -132,6 +134,7 @@ describe('pipelining matrix', () => {
         req.nthOnConn === 1 && req.conn === 0 ? { drop: true } : {},
       );
       const client = new HttpClient({
+        maxConnectionsPerOrigin: 1,
         pipeline: s.pipeline,
         postfresh: s.postfresh,
         repost: s.repost,
@@ -146,6 +149,7 @@ describe('pipelining matrix', () => {
           req.nthOnConn === 1 && req.conn === 0 ? { drop: true } : {},
         );
         const c2 = new HttpClient({
+          maxConnectionsPerOrigin: 1,
           pipeline: s.pipeline,
           postfresh: s.postfresh,
           repost: s.repost,
@@ -215,7 +219,7 @@ describe('idle connections', () => {
     const server = await scriptServer((req) =>
       req.target === '/r1' && req.conn === 0 ? { delayMs: 400 } : { delayMs: 5 },
     );
-    const client = new HttpClient({ keepalive: true });
+    const client = new HttpClient({ maxConnectionsPerOrigin: 1 });
     const tokens = ['/r0', '/r1', '/r2', '/r3'].map((p) =>
       client.geturl(`${server.url}${p}`, { timeout: p === '/r1' ? 100 : 2000, command: () => {} }),
     );
