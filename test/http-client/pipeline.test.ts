@@ -6,6 +6,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   HttpClient,
+  TCL_HTTP_CONFIG,
+  config,
   wait,
   type HttpToken,
   type GeturlOptions,
@@ -275,5 +277,156 @@ describe('property: random mixes against a server closing at random points', () 
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('-pipeline: GET and HEAD made after a POST are not sent if the POST fails', () => {
+  /**
+   * A reused connection: /warm first, then a POST the server receives and answers by closing the
+   * connection (while the POST is in flight), with GET and HEAD queued behind it.
+   */
+  async function postThenFollowers(client: HttpClient) {
+    const server = await scriptServer((req) =>
+      req.method === 'POST' && req.conn === 0 ? { drop: true, delayMs: 30 } : {},
+    );
+    assert.equal((await client.geturl(`${server.url}/warm`)).status, 'ok');
+    const post = client.geturl(`${server.url}/post`, { query: 'a=1', command: () => {} });
+    const followers = [
+      client.geturl(`${server.url}/after1`, { command: () => {} }),
+      client.geturl(`${server.url}/after2`, { validate: true, command: () => {} }),
+      client.geturl(`${server.url}/after3`, { command: () => {} }),
+    ];
+    await Promise.all([post, ...followers].map((t) => wait(t)));
+    return { server, post, followers };
+  }
+
+  for (const [name, make] of [
+    ['maxConnectionsPerOrigin 1', () => new HttpClient({ maxConnectionsPerOrigin: 1 })],
+    [
+      'the manual’s config, keepalive on',
+      () => new HttpClient({ ...TCL_HTTP_CONFIG, keepalive: true }),
+    ],
+  ] as const) {
+    test(`${name}: without repost the POST ends eof and the requests behind it end eof, unsent`, async () => {
+      const client = make();
+      const { server, post, followers } = await postThenFollowers(client);
+      try {
+        assert.equal(post.status, 'eof', post.error);
+        for (const t of followers) {
+          assert.equal(t.status, 'eof', `${t.url}: ${t.status}`);
+          assert.match(t.error, /not sent: the POST before it on the connection failed/);
+          assert.equal(
+            (t.errorObject as { code?: string } | undefined)?.code,
+            'ERR_HTTP_CLIENT_PIPELINE_FAILED',
+          );
+        }
+        assert.deepEqual(
+          server.log.map((r) => r.target),
+          ['/warm', '/post'],
+          'the server never saw the requests made after the POST',
+        );
+        // The client is still usable: the next request goes on a new connection.
+        assert.equal((await client.geturl(`${server.url}/later`)).body, 'GET /later');
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+  }
+
+  test('with repost the POST is replayed on a new connection, and the requests behind it follow', async () => {
+    const client = new HttpClient({ maxConnectionsPerOrigin: 1, repost: true });
+    const { server, post, followers } = await postThenFollowers(client);
+    try {
+      assert.equal(post.status, 'ok', post.error);
+      assert.equal(post.body, 'POST /post');
+      assert.deepEqual(
+        followers.map((t) => [t.status, t.ncode]),
+        [
+          ['ok', 200],
+          ['ok', 200],
+          ['ok', 200],
+        ],
+      );
+      assert.deepEqual(
+        server.log.map((r) => `${r.conn} ${r.method} ${r.target}`),
+        [
+          '0 GET /warm',
+          '0 POST /post',
+          '1 POST /post',
+          '1 GET /after1',
+          '1 HEAD /after2',
+          '1 GET /after3',
+        ],
+        'the POST again first, then the others in order',
+      );
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  test('with several connections per origin (HttpClient’s default) nothing waits behind the POST', async () => {
+    const client = new HttpClient();
+    const { server, post, followers } = await postThenFollowers(client);
+    try {
+      assert.equal(post.status, 'eof');
+      assert.deepEqual(
+        followers.map((t) => t.status),
+        ['ok', 'ok', 'ok'],
+        'they went out on other connections, not behind the POST',
+      );
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+});
+
+describe('defaults: no head-of-line blocking for HttpClient, the manual’s for geturl', () => {
+  /** One slow request, then three fast GETs: the order in which they complete. */
+  async function slowThenFast(client: HttpClient) {
+    const server = await scriptServer((req) => (req.target === '/slow' ? { delayMs: 600 } : {}));
+    // A warm connection first, so that pipelining would be allowed on it.
+    await client.geturl(`${server.url}/warm`);
+    const done: string[] = [];
+    const paths = ['/slow', '/fast1', '/fast2', '/fast3'];
+    const tokens = paths.map((p) =>
+      client.geturl(`${server.url}${p}`, { command: () => done.push(p) }),
+    );
+    await Promise.all(tokens.map((t) => wait(t)));
+    client.close();
+    await server.close();
+    return { done, tokens, server };
+  }
+
+  test('new HttpClient(): three fast GETs do not wait behind a slow one', async () => {
+    const { done, tokens, server } = await slowThenFast(new HttpClient());
+    assert.deepEqual(
+      tokens.map((t) => t.status),
+      ['ok', 'ok', 'ok', 'ok'],
+    );
+    assert.equal(done[done.length - 1], '/slow', `completion order: ${done.join(' ')}`);
+    assert.ok(server.connections >= 2, 'the fast ones took other connections');
+    assert.equal(server.maxInFlight, 1, 'nothing was pipelined behind the slow one');
+  });
+
+  test('{ maxConnectionsPerOrigin: 1 }: Tcl’s one connection, the fast GETs pipelined behind it', async () => {
+    const { done, server } = await slowThenFast(new HttpClient({ maxConnectionsPerOrigin: 1 }));
+    assert.deepEqual(done, ['/slow', '/fast1', '/fast2', '/fast3']);
+    assert.equal(server.connections, 1);
+    assert.ok(server.maxInFlight >= 2, 'pipelined');
+  });
+
+  test('the documented defaults of both', () => {
+    const c = new HttpClient();
+    assert.equal(c.configure('keepalive'), true);
+    assert.equal(c.configure('maxConnectionsPerOrigin'), 16);
+    assert.equal(c.configure('headersTimeoutMs'), 300_000);
+    assert.equal(config('keepalive'), false, 'module-level geturl: the manual');
+    assert.equal(config('maxConnectionsPerOrigin'), 1);
+    assert.equal(config('pipeline'), true);
+    assert.equal(config('headersTimeoutMs'), 0);
+    assert.deepEqual({ ...TCL_HTTP_CONFIG, useragent: '' }, { ...config(), useragent: '' });
   });
 });
