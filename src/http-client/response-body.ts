@@ -144,7 +144,9 @@ export class BodyReadable extends Readable {
       await new Promise<void>((resolve) => (this.#waiters ??= []).push(resolve));
     }
     if (t.status !== 'ok') throw failureOf(t, this.#signal);
-    return t.bodyBytes;
+    const b = t.bodyBytes;
+    t.setBody(undefined);
+    return b;
   }
 
   override _read(): void {
