@@ -56,6 +56,12 @@ before(async () => {
     ctx.header('Content-Encoding', 'gzip');
     ctx.send(Buffer.concat([gzipSync(MEMBER_ONE), gzipSync('tail')]), 200, 'text/plain');
   });
+  // Says 4 bytes (the last member's ISIZE) but decodes to 1.8 MB: past the cap of the sync path.
+  server.route('GET', '/gzip-small-isize', (ctx) => {
+    ctx.header('Content-Encoding', 'gzip');
+    const big = MEMBER_ONE.repeat(3);
+    ctx.send(Buffer.concat([gzipSync(big), gzipSync('tail')]), 200, 'text/plain');
+  });
   server.route('GET', '/gzip-bad-isize', (ctx) => {
     const z = gzipSync(MEMBER_ONE);
     z.writeUInt32LE(0xffffffff, z.length - 4);
@@ -179,6 +185,8 @@ describe('geturl basics and the state fields', () => {
   test('zip: decoded size not what the gzip trailer says (members, a bad ISIZE); large deflate', async () => {
     const m = await client.geturl(`${base}/gzip-members`);
     assert.equal(m.body, MEMBER_ONE + 'tail', 'every member decoded, not just the last one');
+    const s3 = await client.geturl(`${base}/gzip-small-isize`);
+    assert.equal(s3.body, MEMBER_ONE.repeat(3) + 'tail', 'past the sync cap: decoded async, whole');
     const d = await client.geturl(`${base}/deflate-big`);
     assert.equal(d.body, MEMBER_ONE);
     const bad = await client.geturl(`${base}/gzip-bad-isize`, { command: () => {} });
