@@ -427,7 +427,7 @@ export class Exchange {
   }
 }
 
-const PREALLOC_BYTES = 256 * 1024;
+const PREALLOC_BYTES = 32 * 1024;
 const MAX_PREALLOC_BYTES = 1024 * 1024 * 1024;
 
 /** Content-Type → text or binary, and charset: servers send few distinct values. */
