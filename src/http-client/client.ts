@@ -5,20 +5,13 @@
 import { ConnchanError, UsageError } from '../errors.js';
 import { ProxyRefusedError } from '../io/proxy/http-connect.js';
 import { AbortError } from '../io/errors.js';
-import {
-  applyConfig,
-  DEFAULT_HTTP_CONFIG,
-  envProxiesOf,
-  proxyFor,
-  type HttpConfig,
-} from './config.js';
+import { applyConfig, DEFAULT_HTTP_CONFIG, envProxiesOf, type HttpConfig } from './config.js';
 import type { EnvProxies } from '../io/proxy/env.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
-import { makeRoute, type CachedRoute } from './route.js';
+import { WireCache, expectsContinue } from './wire.js';
 import { checkOptions, type CheckedOptions, type GeturlOptions } from './options.js';
 import { Pool, type PoolHost } from './pool.js';
 import { formatQueryWith, quoteString } from './query.js';
-import { buildHead } from './request-head.js';
 import { HttpToken } from './token.js';
 import { proxyRefusal } from './redirect.js';
 import {
@@ -50,7 +43,7 @@ export class HttpClient implements ExchangeHost {
   readonly config: HttpConfig;
   #envProxies: EnvProxies | undefined;
   readonly #pools = new Map<string, Pool>();
-  readonly #routes = new Map<string, CachedRoute>();
+  readonly #wires = new WireCache();
   readonly #urls = new Map<string, RequestUrl>();
   #urlsGeneration = -1;
   readonly #poolHost: PoolHost;
@@ -121,6 +114,7 @@ export class HttpClient implements ExchangeHost {
       return this.config[arg];
     }
     applyConfig(this.config, arg);
+    this.#wires.invalidate();
     if ('envProxy' in arg) this.#envProxies = envProxiesOf(this.config);
     return this.configure();
   }
@@ -298,59 +292,20 @@ export class HttpClient implements ExchangeHost {
     transport: TransportEntry,
   ): Exchange {
     const cfg = this.config;
-    const extra: [string, string][] = [];
-    const jar = cfg.cookiejar;
-    if (jar) {
-      const c = jar.getCookies(u.scheme, u.host, u.target.split('?')[0]);
-      if (c) extra.push(['Cookie', c]);
-    }
-    const proxy = proxyFor(cfg, u.host, this.#envProxies, u.scheme, u.port);
-    const secure = transport.secure;
-    let target = u.target;
-    if (proxy !== undefined && !secure) {
-      // Absolute-form through the proxy.
-      target = u.href;
-      if (proxy.authorization) extra.push(['Proxy-Authorization', proxy.authorization]);
-    }
-    token.proxyUsed = proxy === undefined ? 'none' : secure ? 'SecureProxy' : 'HttpProxy';
-    const routeKey =
-      proxy === undefined
-        ? `${u.scheme}://${u.host}:${u.port}/${o.myaddr ?? ''}`
-        : `${secure ? 'tunnel' : 'proxy'} ${proxy.tls ? 'tls ' : ''}${proxy.host}:${proxy.port} ${proxy.authorization ?? ''} ${u.scheme}://${u.host}:${u.port}/${o.myaddr ?? ''}`;
-    let route = this.#routes.get(routeKey);
-    if (route === undefined || route.transport !== transport) {
-      route = makeRoute(routeKey, u, proxy, transport, o.myaddr, cfg);
-      if (this.#routes.size > 1000) this.#routes.clear();
-      this.#routes.set(routeKey, route);
-    }
-    const expectContinue =
-      body !== undefined &&
-      version === '1.1' &&
-      (o.expectContinue ??
-        (cfg.expectContinueBytes > 0 &&
-          (body.length < 0 || body.length >= cfg.expectContinueBytes)));
-    if (expectContinue) extra.push(['Expect', '100-continue']);
-    const { head, connection } = buildHead({
+    const { route, head } = this.#wires.wire(
+      cfg,
+      this.#envProxies,
+      token,
+      u,
+      o,
       method,
-      target,
       version,
-      authority: u.authority,
-      useragent: cfg.useragent,
-      accept: cfg.accept,
-      acceptEncoding: cfg.zip && !o.handler ? 'gzip,deflate' : '',
-      keepAlive: persistent,
-      user: o.headerPairs,
-      extra,
-      // The manual's default type is for a `query` string (a form); bytes and streams have none.
-      contentType:
-        o.type ?? (typeof o.query === 'string' ? 'application/x-www-form-urlencoded' : undefined),
-      contentLength: body?.length,
-    });
+      persistent,
+      body,
+      transport,
+    );
     token.method = method;
     token.url = u.href;
-    token.requestHead = head;
-    token.requestLine = head.slice(0, head.indexOf('\r\n'));
-    token.connectionRequest = connection;
     token.querylength = body !== undefined && body.length > 0 ? body.length : 0;
     const ex = new Exchange({
       token,
@@ -362,7 +317,7 @@ export class HttpClient implements ExchangeHost {
       head,
       body,
       persistent,
-      expectContinue,
+      expectContinue: body !== undefined && expectsContinue(cfg, o, body, version),
     });
     const key = persistent ? route.key : `${route.key} #${token.id}.${token.redirects.length}`;
     let pool = this.#pools.get(key);

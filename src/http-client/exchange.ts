@@ -103,7 +103,7 @@ export class Exchange {
     url: RequestUrl;
     method: string;
     route: Route;
-    head: string;
+    head: Buffer;
     body: RequestBody | undefined;
     persistent: boolean;
     expectContinue: boolean;
@@ -114,7 +114,7 @@ export class Exchange {
     this.url = init.url;
     this.method = init.method;
     this.route = init.route;
-    this.head = Buffer.from(init.head, 'latin1');
+    this.head = init.head;
     this.body = init.body;
     this.persistent = init.persistent;
     this.expectContinue = init.expectContinue;

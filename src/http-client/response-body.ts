@@ -44,8 +44,8 @@ export class BodyReadable extends Readable {
    * console.log(await body.text());
    * ```
    */
-  async text(): Promise<string> {
-    return utf8(await this.#whole());
+  text(): Promise<string> {
+    return this.#take(utf8);
   }
 
   /**
@@ -56,8 +56,8 @@ export class BodyReadable extends Readable {
    * const data = (await (await request(url)).body.json()) as { ok: boolean };
    * ```
    */
-  async json(): Promise<unknown> {
-    return JSON.parse(utf8(await this.#whole())) as unknown;
+  json(): Promise<unknown> {
+    return this.#take(parseJson);
   }
 
   /**
@@ -68,10 +68,8 @@ export class BodyReadable extends Readable {
    * const ab = await (await request(url)).body.arrayBuffer();
    * ```
    */
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const b = await this.#whole();
-    if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b.buffer as ArrayBuffer;
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#take(ownArrayBuffer);
   }
 
   /**
@@ -82,8 +80,8 @@ export class BodyReadable extends Readable {
    * const bytes = await (await request(url)).body.bytes();
    * ```
    */
-  async bytes(): Promise<Uint8Array> {
-    return new Uint8Array(await this.arrayBuffer());
+  bytes(): Promise<Uint8Array> {
+    return this.#take((b) => new Uint8Array(ownArrayBuffer(b)));
   }
 
   /**
@@ -94,8 +92,8 @@ export class BodyReadable extends Readable {
    * const blob = await (await request(url)).body.blob();
    * ```
    */
-  async blob(): Promise<Blob> {
-    return new Blob([await this.#whole()], { type: this.#type });
+  blob(): Promise<Blob> {
+    return this.#take((b) => new Blob([b], { type: this.#type }));
   }
 
   /**
@@ -113,7 +111,7 @@ export class BodyReadable extends Readable {
       return;
     }
     try {
-      await this.#whole();
+      await this.#take(ignore);
     } catch {
       // The body is not wanted: how it ended does not matter.
     }
@@ -135,18 +133,33 @@ export class BodyReadable extends Readable {
     if (w) for (const fn of w) fn();
   }
 
-  async #whole(): Promise<Buffer> {
-    if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
-    this.#used = true;
-    const t = this.#token;
-    if (t.status === '') {
-      this.#ex?.claim();
-      await new Promise<void>((resolve) => (this.#waiters ??= []).push(resolve));
+  /**
+   * The whole body converted by `as`: at once when the response has already ended (the common
+   * case of a small body), else when it does. The token lets go of the bytes: the caller has
+   * them now (a 16 MiB body kept by both lived long enough to reach the old generation).
+   */
+  #take<T>(as: (b: Buffer) => T): Promise<T> {
+    if (this.bodyUsed) {
+      return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
     }
-    if (t.status !== 'ok') throw failureOf(t, this.#signal);
+    this.#used = true;
+    if (this.#token.status !== '') return this.#convert(as);
+    this.#ex?.claim();
+    return new Promise<void>((resolve) => (this.#waiters ??= []).push(resolve)).then(() =>
+      this.#convert(as),
+    );
+  }
+
+  #convert<T>(as: (b: Buffer) => T): Promise<T> {
+    const t = this.#token;
+    if (t.status !== 'ok') return Promise.reject(failureOf(t, this.#signal));
     const b = t.bodyBytes;
     t.setBody(undefined);
-    return b;
+    try {
+      return Promise.resolve(as(b));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
   override _read(): void {
@@ -173,6 +186,20 @@ export class BodyReadable extends Readable {
     if (ex !== undefined && !ex.done) ex.abort('reset');
     callback(err);
   }
+}
+
+function parseJson(b: Buffer): unknown {
+  return JSON.parse(utf8(b)) as unknown;
+}
+
+function ignore(): undefined {
+  return undefined;
+}
+
+/** An ArrayBuffer holding exactly `b`: its own memory when `b` spans all of it, else a copy. */
+function ownArrayBuffer(b: Buffer): ArrayBuffer {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b.buffer as ArrayBuffer;
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
 
 /** UTF-8 text of `b`, without a leading byte order mark. */
