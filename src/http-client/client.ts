@@ -20,7 +20,7 @@ import {
   transportFor,
   type TransportEntry,
 } from './transports.js';
-import { querychannelSize, type RequestBody } from './upload.js';
+import { requestBodyOf, type RequestBody } from './upload.js';
 import { parseRequestUrl, type RequestUrl } from './url.js';
 
 /**
@@ -251,27 +251,15 @@ export class HttpClient implements ExchangeHost {
       );
       return;
     }
-    const launch = (body: RequestBody | undefined) => {
+    const body = requestBodyOf(o, givenLength, version);
+    if (!(body instanceof Promise)) {
       token.exchange = this.#exchange(token, u, o, method, version, persistent, body, transport);
-    };
-    if (o.query !== undefined) {
-      const data =
-        typeof o.query === 'string'
-          ? Buffer.from(o.query)
-          : Buffer.from(o.query.buffer, o.query.byteOffset, o.query.length);
-      return launch({ kind: 'bytes', data, length: data.length });
+      return;
     }
-    if (o.body !== undefined) {
-      return launch({
-        kind: 'stream',
-        source: o.body,
-        length:
-          givenLength === undefined ? (version === '1.0' ? fail10() : -1) : Number(givenLength),
-      });
-    }
-    const qc = o.querychannel as NonNullable<typeof o.querychannel>;
-    querychannelSize(qc, givenLength).then(
-      (length) => launch({ kind: 'stream', source: qc, length }),
+    body.then(
+      (b) => {
+        token.exchange = this.#exchange(token, u, o, method, version, persistent, b, transport);
+      },
       (err: Error) => {
         token.status = 'error';
         token.error = err.message;
@@ -397,12 +385,6 @@ export class HttpClient implements ExchangeHost {
 
 function defaultPort(scheme: string): number | undefined {
   return transportFor(scheme)?.port;
-}
-
-function fail10(): never {
-  throw new UsageError('a streamed body without Content-Length needs HTTP/1.1 (chunked)', {
-    code: 'ERR_HTTP_CLIENT_INVALID_OPTION',
-  });
 }
 
 /**

@@ -15,7 +15,7 @@ import type { HttpConfig } from './config.js';
 import type { CheckedOptions } from './options.js';
 import type { HttpToken } from './token.js';
 import type { RequestUrl } from './url.js';
-import { charsetOf, isTextType } from './charset.js';
+import { guessType, takeResponseHead } from './response-fields.js';
 import type { Connection } from './connection.js';
 import type { RequestBody } from './upload.js';
 import { redirectAt, type Hop } from './redirect.js';
@@ -182,38 +182,9 @@ export class Exchange {
     // A final answer instead of 100 Continue: stop waiting to send the body.
     this.continueWaiter?.();
     const t = this.token;
-    const cfg = this.host.config;
-    t.stage = 'body';
-    t.ncode = head.status;
-    t.reason = head.reason;
-    t.http = `HTTP/${head.version} ${head.status}${head.reason ? ' ' + head.reason : ''}`;
-    t.setResponseHeaders(head.headers);
-    const h = head.headers;
-    t.type = h.get('content-type') ?? 'text/html';
-    let info = typeInfo.get(t.type);
-    if (info === undefined) {
-      info = { text: isTextType(t.type), charset: charsetOf(t.type) };
-      if (typeInfo.size > 200) typeInfo.clear();
-      typeInfo.set(t.type, info);
-    }
-    t.charset = info.charset ?? cfg.defaultCharset;
-    t.coding = h.get('content-encoding') ?? '';
-    t.transferEncoding = h.get('transfer-encoding') ?? '';
-    t.connectionResponse = h.get('connection') ?? '';
-    t.totalsize = head.contentLength ?? 0;
-    const coding = t.coding.toLowerCase();
-    // br is never asked for (the manual's Accept-Encoding is gzip,deflate) but some servers send
-    // it anyway; Node's zlib decodes it, so the body is not left compressed.
-    const zipped = /^(x-)?gzip$|^deflate$|^br$/.test(coding);
-    this.#decode = zipped && cfg.zip && !this.o.handler ? coding.replace('x-', '') : '';
-    t.binary =
-      this.o.binary === true ||
-      !info.text ||
-      (coding !== '' && coding !== 'identity' && this.#decode === '');
-    const jar = cfg.cookiejar;
-    if (jar) for (const v of h.getAll('set-cookie')) jar.storeCookie(v, t.url);
+    this.#decode = takeResponseHead(t, head, this.host.config, this.o);
     if (this.o.maxRedirects > t.redirects.length) {
-      this.redirect = redirectAt(this, t.ncode, h.get('location'));
+      this.redirect = redirectAt(this, t.ncode, head.headers.get('location'));
       // The body of a redirect that will be followed is nobody's: it is read and dropped.
       if (this.redirect !== undefined) {
         this.#discard = true;
@@ -237,10 +208,17 @@ export class Exchange {
     this.o.onResponse?.(this);
     const ch = this.o.channel;
     if (ch && !this.o.handler && !this.done) {
+      let draining = false;
       this.stream({
         write: (d) => {
           if (ch.write(d)) return true;
-          ch.once('drain', () => this.resume());
+          if (!draining) {
+            draining = true;
+            ch.once('drain', () => {
+              draining = false;
+              this.resume();
+            });
+          }
           return false;
         },
       });
@@ -389,19 +367,8 @@ export class Exchange {
   }
 
   #setBody(bytes: Buffer): void {
-    const t = this.token;
-    t.setBody(bytes);
-    // Tcl 2.10 -guesstype: an octet-stream that is an XML document is read as XML.
-    if (this.o.guesstype && /^application\/octet-stream\b/i.test(t.type)) {
-      const m = /^<\?xml[^>]*?(?:encoding\s*=\s*["']([-\w.:]+)["'])?[^>]*\?>/.exec(
-        bytes.subarray(0, 200).toString('latin1'),
-      );
-      if (m) {
-        t.type = 'application/xml';
-        t.charset = (m[1] ?? 'utf-8').toLowerCase();
-        t.binary = this.o.binary === true;
-      }
-    }
+    this.token.setBody(bytes);
+    if (this.o.guesstype) guessType(this.token, bytes, this.o);
   }
 
   /** Ends the exchange (idempotent). `status` ok/eof/error/timeout/reset or reset's why. */
@@ -429,9 +396,6 @@ export class Exchange {
 
 const PREALLOC_BYTES = 32 * 1024;
 const MAX_PREALLOC_BYTES = 1024 * 1024 * 1024;
-
-/** Content-Type → text or binary, and charset: servers send few distinct values. */
-const typeInfo = new Map<string, { text: boolean; charset: string | undefined }>();
 
 function pairs(h: HeaderList): [string, string][] {
   const out: [string, string][] = [];
