@@ -22,6 +22,7 @@ import {
   wsload,
 } from './server-load.js';
 import { nginxAvailable, startNginx } from './nginx.js';
+import { runFanout } from './fanout.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const loadSeconds = Number(process.env.BENCH_LOAD_SECONDS ?? 4);
@@ -167,3 +168,6 @@ for (const c of selected) {
   }
   for (const line of await runComparison(c)) console.log(line);
 }
+
+// Fan-out across nodes has its own shape (several servers, Redis, one load generator).
+if (filters.length === 0 || filters.some((f) => 'fanout cluster'.includes(f))) await runFanout();

@@ -11,6 +11,7 @@ const entries = {
   server: ['createServer'],
   ws: ['open', 'live', 'send'],
   'http-client': ['geturl', 'HttpClient'],
+  cluster: ['createCluster', 'joinCluster', 'publish', 'list'],
 };
 let failures = 0;
 for (const [sub, names] of Object.entries(entries)) {

@@ -1,7 +1,7 @@
 // Finds every test file and hands them to Node's own test runner (node --test), with tsx
 // loading the TypeScript. Node 20's runner does not expand globs itself.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function findTests(dir) {
@@ -15,7 +15,12 @@ function findTests(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = findTests('test')
+// The library's tests, then each workspace package's (the command line's).
+const roots = ['test', ...readdirSync('packages').map((p) => join('packages', p, 'test'))].filter(
+  (dir) => existsSync(dir),
+);
+const files = roots
+  .flatMap(findTests)
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {

@@ -7,8 +7,19 @@
  *       every echo that comes back completely is answered with the next message.
  *   wsload handshake HOST PORT CONCURRENCY SECONDS
  *       opening handshakes per second: connect, upgrade, read the 101, close; CONCURRENCY at once.
- *   wsload idle HOST PORT CONNS SECONDS
- *       opens CONNS WebSockets, prints "ready" once all are open, then holds them for SECONDS.
+ *   wsload idle HOST PORTS CONNS SECONDS [PATH]
+ *       opens CONNS WebSockets (on PATH, default /echo, spread over the comma-separated PORTS),
+ *       prints "ready" once all are open, then holds them for SECONDS.
+ *   wsload fanout HOST PORTS CONNS PATH PROTO TRIGGER_PORT TRIGGER_PATH EXPECT TIMEOUT
+ *       opens CONNS WebSockets on PATH spread over PORTS (comma-separated), prints "ready",
+ *       then sends GET TRIGGER_PATH to TRIGGER_PORT (the server publishes a burst) and counts
+ *       the messages every connection receives until each has EXPECT (or TIMEOUT seconds
+ *       pass). Each message carries its number (the first digits in it): a number out of
+ *       order is counted in "misordered". PROTO is ws (plain frames) or sio (socket.io 4: the
+ *       connection joins the default namespace, messages are "42[...]" text frames).
+ *   wsload latency HOST PORT PATH PROTO TRIGGER_PORT TRIGGER_PATH SECONDS
+ *       one WebSocket; after the trigger, every message carries its send time (microseconds
+ *       since the epoch, the first digits after a 'T'); prints p50/p99/max of the delays.
  *
  * Prints one JSON line: {"messages":…, "bytes":…, "seconds":…, "cpu":…} (handshake: "handshakes";
  * cpu: its own CPU seconds, so that a saturated load side is noticed).
@@ -27,6 +38,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +60,10 @@ typedef struct {
   size_t owed;
   size_t out_off;
   int want_out;
+  /* fanout: messages received, the next number expected, numbers out of order */
+  long got;
+  long next_seq;
+  long misordered;
 } conn_t;
 
 static double now_s(void) {
@@ -254,14 +270,21 @@ static int run_handshake(const char *host, int port, int conc, double secs) {
   return 0;
 }
 
-static int run_idle(const char *host, int port, int conns, double secs) {
+static int open_ws(conn_t *c, const char *host, int port, const char *path, int sio);
+static void raise_fd_limit(void);
+
+static int run_idle(const char *host, const char *ports_s, int conns, double secs, const char *path) {
+  raise_fd_limit();
+  int ports[64], np = 0;
+  char tmp[512];
+  snprintf(tmp, sizeof tmp, "%s", ports_s);
+  for (char *t = strtok(tmp, ","); t && np < 64; t = strtok(NULL, ",")) ports[np++] = atoi(t);
   conn_t c = {0};
   c.rbuf = malloc(RBUF);
   int *fds = calloc((size_t)conns, sizeof *fds);
   for (int i = 0; i < conns; i++) {
-    c.fd = connect_to(host, port);
-    handshake(&c, host, port);
-    fds[i] = c.fd;
+    c.rlen = 0;
+    fds[i] = open_ws(&c, host, ports[i % np], path, 0);
   }
   printf("ready\n");
   fflush(stdout);
@@ -272,13 +295,229 @@ static int run_idle(const char *host, int port, int conns, double secs) {
   return 0;
 }
 
+/* Parses the first run of digits at or after p (at most 18), or -1. */
+static long first_number(const unsigned char *p, size_t n, char after) {
+  size_t i = 0;
+  if (after) { while (i < n && p[i] != after) i++; i++; }
+  while (i < n && (p[i] < '0' || p[i] > '9')) i++;
+  if (i >= n) return -1;
+  long v = 0;
+  for (int k = 0; i < n && k < 18 && p[i] >= '0' && p[i] <= '9'; i++, k++) v = v * 10 + (p[i] - '0');
+  return v;
+}
+
+/* Reads one whole frame (blocking), from what is buffered first; returns its opcode, payload in *pl. */
+static int read_frame_blocking(conn_t *c, unsigned char *pl, size_t *pln) {
+  for (;;) {
+    if (c->rlen >= 2) {
+      unsigned char *p = c->rbuf;
+      uint64_t len = p[1] & 0x7f;
+      size_t hl = 2;
+      if (len == 126) { hl = 4; if (c->rlen >= 4) len = ((uint64_t)p[2] << 8) | p[3]; }
+      if (c->rlen >= hl && c->rlen >= hl + len) {
+        int op = p[0] & 0x0f;
+        memcpy(pl, p + hl, len);
+        *pln = len;
+        memmove(c->rbuf, c->rbuf + hl + len, c->rlen - hl - len);
+        c->rlen -= hl + len;
+        return op;
+      }
+    }
+    ssize_t r = read(c->fd, c->rbuf + c->rlen, RBUF - c->rlen);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return -1; /* SO_RCVTIMEO passed */
+    if (r <= 0) { fprintf(stderr, "connection closed while reading a frame\n"); exit(1); }
+    c->rlen += (size_t)r;
+  }
+}
+
+static void send_text(int fd, const char *text) {
+  size_t n = strlen(text);
+  unsigned char f[140];
+  f[0] = 0x81; f[1] = 0x80 | (unsigned char)n;
+  unsigned char key[4] = {1, 2, 3, 4};
+  memcpy(f + 2, key, 4);
+  for (size_t i = 0; i < n; i++) f[6 + i] = (unsigned char)text[i] ^ key[i & 3];
+  write_all(fd, f, 6 + n);
+}
+
+/* socket.io 4: wait for the open packet "0{...}", join the default namespace with "40". */
+static void sio_join(conn_t *c) {
+  unsigned char pl[4096];
+  size_t n;
+  for (;;) { int op = read_frame_blocking(c, pl, &n); if (op == 1 && n > 0 && pl[0] == '0') break; }
+  send_text(c->fd, "40");
+  for (;;) { int op = read_frame_blocking(c, pl, &n); if (op == 1 && n >= 2 && pl[0] == '4' && pl[1] == '0') break; }
+}
+
+static int open_ws(conn_t *c, const char *host, int port, const char *path, int sio) {
+  char req[1024];
+  c->fd = connect_to(host, port);
+  int n = snprintf(req, sizeof req,
+                   "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                   path, host, port);
+  write_all(c->fd, req, (size_t)n);
+  char buf[4096];
+  size_t got = 0;
+  for (;;) {
+    ssize_t r = read(c->fd, buf + got, sizeof buf - 1 - got);
+    if (r <= 0) { fprintf(stderr, "handshake failed on port %d\n", port); exit(1); }
+    got += (size_t)r;
+    buf[got] = 0;
+    char *end = strstr(buf, "\r\n\r\n");
+    if (end) {
+      if (strncmp(buf, "HTTP/1.1 101", 12) != 0) { fprintf(stderr, "no 101: %.80s\n", buf); exit(1); }
+      size_t head = (size_t)(end + 4 - buf);
+      c->rlen = got - head;
+      memcpy(c->rbuf, buf + head, c->rlen);
+      break;
+    }
+  }
+  if (sio) sio_join(c);
+  return c->fd;
+}
+
+static void trigger(const char *host, int port, const char *path) {
+  int fd = connect_to(host, port);
+  char req[512];
+  int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host);
+  write_all(fd, req, (size_t)n);
+  /* the answer is not awaited: the server may answer after it published */
+  close(fd);
+}
+
+/* Consumes whole frames of c, counting data messages (socket.io: "42" text frames only). */
+static void count_frames(conn_t *c, int sio, long *total) {
+  size_t off = 0;
+  for (;;) {
+    size_t avail = c->rlen - off;
+    if (avail < 2) break;
+    unsigned char *p = c->rbuf + off;
+    uint64_t len = p[1] & 0x7f;
+    size_t hl = 2;
+    if (len == 126) { if (avail < 4) break; len = ((uint64_t)p[2] << 8) | p[3]; hl = 4; }
+    else if (len == 127) { if (avail < 10) break; len = 0; for (int i = 0; i < 8; i++) len = (len << 8) | p[2 + i]; hl = 10; }
+    if (avail < hl + len) break;
+    int op = p[0] & 0x0f;
+    const unsigned char *pl = p + hl;
+    if (op == 1 || op == 2) {
+      if (sio && op == 1 && len == 1 && pl[0] == '2') send_text(c->fd, "3"); /* ping: pong */
+      else if (!sio || (len >= 2 && pl[0] == '4' && pl[1] == '2')) {
+        long seq = first_number(pl + (sio ? 2 : 0), len - (sio ? 2 : 0), 0);
+        if (seq != c->next_seq) c->misordered++;
+        c->next_seq = seq + 1;
+        c->got++;
+        (*total)++;
+      }
+    }
+    off += hl + len;
+  }
+  memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+  c->rlen -= off;
+}
+
+static void raise_fd_limit(void) {
+  struct rlimit rl = {200000, 200000};
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    getrlimit(RLIMIT_NOFILE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+static int run_fanout(const char *host, const char *ports_s, int conns, const char *path, int sio,
+                      int tport, const char *tpath, long expect, double timeout) {
+  raise_fd_limit();
+  int ports[64], np = 0;
+  char tmp[512];
+  snprintf(tmp, sizeof tmp, "%s", ports_s);
+  for (char *t = strtok(tmp, ","); t && np < 64; t = strtok(NULL, ",")) ports[np++] = atoi(t);
+  int ep = epoll_create1(0);
+  conn_t *cs = calloc((size_t)conns, sizeof *cs);
+  for (int i = 0; i < conns; i++) {
+    cs[i].rbuf = malloc(RBUF);
+    open_ws(&cs[i], host, ports[i % np], path, sio);
+    fcntl(cs[i].fd, F_SETFL, O_NONBLOCK);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &cs[i]};
+    epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+  }
+  printf("ready\n");
+  fflush(stdout);
+  /* the driver answers with a line when the servers have settled */
+  char line[64];
+  if (!fgets(line, sizeof line, stdin)) return 1;
+  double cpu0 = cpu_s();
+  double t0 = now_s(), end = t0 + timeout, last = t0;
+  trigger(host, tport, tpath);
+  long total = 0, want = expect * conns;
+  struct epoll_event evs[MAX_EVENTS];
+  while (total < want && now_s() < end) {
+    int n = epoll_wait(ep, evs, MAX_EVENTS, 100);
+    for (int i = 0; i < n; i++) {
+      conn_t *c = evs[i].data.ptr;
+      ssize_t r = read(c->fd, c->rbuf + c->rlen, RBUF - c->rlen);
+      if (r > 0) { c->rlen += (size_t)r; count_frames(c, sio, &total); last = now_s(); }
+      else if (r == 0) { fprintf(stderr, "server closed a connection\n"); exit(1); }
+    }
+  }
+  long misordered = 0, complete = 0;
+  for (int i = 0; i < conns; i++) { misordered += cs[i].misordered; if (cs[i].got == expect) complete++; }
+  printf("{\"messages\":%ld,\"seconds\":%.4f,\"cpu\":%.3f,\"misordered\":%ld,\"complete\":%ld}\n",
+         total, last - t0, cpu_s() - cpu0, misordered, complete);
+  fflush(stdout);
+  return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int run_latency(const char *host, int port, const char *path, int sio, int tport,
+                       const char *tpath, double secs) {
+  conn_t c = {0};
+  c.rbuf = malloc(RBUF);
+  open_ws(&c, host, port, path, sio);
+  struct timeval tv = {0, 100 * 1000};
+  setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  printf("ready\n");
+  fflush(stdout);
+  char line[64];
+  if (!fgets(line, sizeof line, stdin)) return 1;
+  trigger(host, tport, tpath);
+  size_t cap = 1 << 20, n = 0;
+  double *lat = malloc(cap * sizeof *lat);
+  double end = now_s() + secs;
+  unsigned char *pl = malloc(RBUF);
+  while (now_s() < end && n < cap) {
+    size_t len;
+    int op = read_frame_blocking(&c, pl, &len);
+    if (op != 1 && op != 2) continue;
+    if (sio && len == 1 && pl[0] == '2') { send_text(c.fd, "3"); continue; }
+    long sent = first_number(pl, len, 'T');
+    if (sent < 0) continue;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double now_us = ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+    lat[n++] = (now_us - (double)sent) / 1000.0;
+  }
+  qsort(lat, n, sizeof *lat, cmp_double);
+  printf("{\"count\":%zu,\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f}\n", n, n ? lat[n / 2] : 0,
+         n ? lat[(size_t)(n * 0.99)] : 0, n ? lat[n - 1] : 0);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 8 && strcmp(argv[1], "echo") == 0)
     return run_echo(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), (size_t)atol(argv[6]), atof(argv[7]));
   if (argc >= 6 && strcmp(argv[1], "handshake") == 0)
     return run_handshake(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
+  if (argc >= 11 && strcmp(argv[1], "fanout") == 0)
+    return run_fanout(argv[2], argv[3], atoi(argv[4]), argv[5], strcmp(argv[6], "sio") == 0, atoi(argv[7]), argv[8], atol(argv[9]), atof(argv[10]));
+  if (argc >= 9 && strcmp(argv[1], "latency") == 0)
+    return run_latency(argv[2], atoi(argv[3]), argv[4], strcmp(argv[5], "sio") == 0, atoi(argv[6]), argv[7], atof(argv[8]));
   if (argc >= 6 && strcmp(argv[1], "idle") == 0)
-    return run_idle(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
+    return run_idle(argv[2], argv[3], atoi(argv[4]), atof(argv[5]), argc >= 7 ? argv[6] : "/echo");
   fprintf(stderr, "usage: wsload echo HOST PORT CONNS INFLIGHT SIZE SECONDS | handshake HOST PORT CONC SECONDS | idle HOST PORT CONNS SECONDS\n");
   return 2;
 }

@@ -198,8 +198,24 @@ function leaveTables(entry: TableEntry): void {
   ChannelTable.remove(entry);
 }
 
+let namePrefix = '';
+
+/**
+ * Makes new channel names start with `prefix` (a cluster puts its node and worker there, e.g.
+ * `a7.2.conn5`, so that a name is unique across processes and machines). Names given earlier
+ * keep theirs.
+ *
+ * @example
+ * ```ts
+ * setChannelNamePrefix('a7.2.');
+ * ```
+ */
+export function setChannelNamePrefix(prefix: string): void {
+  namePrefix = prefix;
+}
+
 function freshName(): string {
-  return `conn${nextId++}`;
+  return `${namePrefix}conn${nextId++}`;
 }
 
 /** Finds a live entry (channel or listener) by name, in one server's table or in any. */

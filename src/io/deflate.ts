@@ -91,6 +91,8 @@ export class PerMessageDeflate {
   /** Once inflating failed, the window is lost: every later message fails the same way. */
   #inflateFailure: ProtocolError | undefined;
   #closed = false;
+  /** A message compressed elsewhere went out in between: the next one must not refer back. */
+  #forget = false;
 
   /**
    * @param agreement - the negotiated parameters (`negotiatePerMessageDeflate` or
@@ -129,6 +131,26 @@ export class PerMessageDeflate {
     this.#resetInflate = server
       ? agreement.clientNoContextTakeover
       : agreement.serverNoContextTakeover;
+  }
+
+  /** The LZ77 window our compressor uses, which the peer inflates our messages with. */
+  get deflateWindowBits(): number {
+    return this.#deflateOptions.windowBits;
+  }
+
+  /**
+   * Makes the next message start with an empty window, as with no_context_takeover: the peer's
+   * window now holds a message this compressor never saw (one compressed once for many
+   * connections), so referring back past it would point at the wrong bytes.
+   *
+   * @example
+   * ```ts
+   * socket.write(sharedCompressedFrame);
+   * pmd.forgetContext();
+   * ```
+   */
+  forgetContext(): void {
+    this.#forget = true;
   }
 
   /**
@@ -215,6 +237,10 @@ export class PerMessageDeflate {
   #compress(input: Buffer, fin: boolean): Promise<Buffer> {
     if (this.#closed) return Promise.reject(closedError());
     const deflate = this.#deflate ?? this.#createDeflate();
+    if (this.#forget) {
+      this.#forget = false;
+      deflate.reset();
+    }
     return new Promise<Buffer>((resolve, reject) => {
       const job: Job = { chunks: [], bytes: 0, reject };
       this.#deflateJob = job;

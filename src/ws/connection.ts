@@ -52,6 +52,14 @@ import { InflateOrder } from './inflate-order.js';
 import { Keepalive, keepaliveMs, pingPayload, type KeepaliveHooks } from './keepalive.js';
 import { badType, opcodeName, toBuffer, toOpcode } from './send-types.js';
 import { log, register, unregister } from './registry.js';
+import {
+  isSubscribed,
+  publish,
+  subscribe,
+  topicsOf,
+  unsubscribe,
+  type PublishOptions,
+} from './topics.js';
 import type { WsCloseInfo, WsConnectionEvent, WsEventType, WsHandler, WsState } from './types.js';
 
 export type { WsConnectionInit } from './connection-init.js';
@@ -265,25 +273,81 @@ export class WebSocketConnection extends EventEmitter implements AsyncIterable<W
   }
 
   /**
-   * @internal Writes frames encoded once for many connections (see `broadcast`). Returns the
-   * bytes written, or -1 when skipped: closing, in the middle of a fragmented send, or over
-   * `maxBufferedBytes` (then, with `closeOnOverflow`, the connection is also closed with 1008).
-   * Waits behind queued compressed messages by falling back to `send`.
+   * @internal Writes frames encoded once for many connections (`broadcast`, topics): `messages`
+   * whole messages in `size` bytes, `deflated` when they were compressed by a fresh compressor.
+   * Returns the bytes written, -1 when skipped (closing, in the middle of a fragmented send, or
+   * over `maxBufferedBytes`: then, with `closeOnOverflow`, the connection is also closed with
+   * 1008), or -2 when the frames cannot be shared (queued compressed messages must go first, or
+   * a client masks its own) and no `fallback` was given: the caller sends the messages one by one.
    */
   sendEncoded(
     frames: readonly Buffer[],
     size: number,
-    fallback: { type: number; msg: Buffer },
+    fallback: { type: number; msg: Buffer } | undefined,
     closeOnOverflow: boolean,
+    messages = 1,
+    deflated = false,
   ): number {
     if (this.#state !== 'CONNECTED' || this.#closeSent || this.#fragOpcode !== -1) return -1;
     if (this.bufferedAmount + size > this.#maxBuffered) {
       if (closeOnOverflow) this.#overflow(size);
       return -1;
     }
-    if (this.#writer.busy || this.#client) return this.send(fallback.type, fallback.msg);
-    this.#messagesOut++;
+    if (this.#writer.busy || this.#client) {
+      return fallback === undefined ? -2 : this.send(fallback.type, fallback.msg);
+    }
+    // The peer's window now holds a message our compressor never saw: its next one starts afresh.
+    if (deflated) this.#pmd?.forgetContext();
+    this.#messagesOut += messages;
     return this.#writer.writeEncoded(frames, size);
+  }
+
+  /** The send-buffer bound (`maxBufferedBytes`). */
+  get maxBufferedBytes(): number {
+    return this.#maxBuffered;
+  }
+
+  /** @internal The LZ77 window the peer inflates our messages with; 0 without compression. */
+  get deflateWindowBits(): number {
+    return this.#pmd?.deflateWindowBits ?? 0;
+  }
+
+  // --- topics (Bun's shape; the registry is topics.ts) -----------------------------------------
+
+  /**
+   * Subscribes to a topic: every `publish` to it reaches this WebSocket, until `unsubscribe` or
+   * the connection closes.
+   *
+   * @example
+   * ```ts
+   * conn.subscribe('/chat/lobby');
+   * conn.publish('/chat/lobby', 'hello'); // everyone in the lobby but conn
+   * ```
+   */
+  subscribe(topic: string): void {
+    subscribe(this, topic);
+  }
+
+  /** Leaves a topic; false when it was not subscribed. */
+  unsubscribe(topic: string): boolean {
+    return unsubscribe(this, topic);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return isSubscribed(this, topic);
+  }
+
+  /** The topics this WebSocket is subscribed to. */
+  get subscriptions(): string[] {
+    return topicsOf(this);
+  }
+
+  /**
+   * Publishes to every subscriber of `topic` but this connection (Bun's `ws.publish`), in this
+   * process and, in a cluster, everywhere. Returns the local subscribers it was queued for.
+   */
+  publish(topic: string, data: string | Uint8Array, options: PublishOptions = {}): number {
+    return publish(topic, data, { ...options, exclude: this });
   }
 
   /**

@@ -13,6 +13,7 @@ import { encodeFrame, encodeFrameMerged } from '../proto/ws/frame-encoder.js';
 import { Opcode } from '../proto/ws/opcodes.js';
 import { FastBuffer } from '../proto/ws/views.js';
 import { OutQueue } from './out-queue.js';
+import { waitingPublishes } from './publish-order.js';
 
 /** What the writer tells its connection. */
 export interface FrameWriterHooks<T> {
@@ -127,6 +128,8 @@ export class FrameWriter<T = unknown> {
 
   /** Encodes and writes one frame now. Returns the bytes written, or -1 when the write failed. */
   write(opcode: number, fin: boolean, rsv1: boolean, payload: Uint8Array): number {
+    // Frames published earlier in this turn go first (they wait to be written together).
+    if (waitingPublishes.pending) waitingPublishes.flush();
     const f = FRAME;
     f.opcode = opcode as Opcode;
     f.fin = fin;
@@ -181,6 +184,7 @@ export class FrameWriter<T = unknown> {
 
   /** Writes frames encoded elsewhere (a broadcast) now. Returns their size or -1. */
   writeEncoded(frames: readonly Buffer[], size: number): number {
+    if (waitingPublishes.pending) waitingPublishes.flush();
     const channel = this.#channel;
     this.flush();
     try {
@@ -200,6 +204,7 @@ export class FrameWriter<T = unknown> {
 
   /** Queues a data frame (compressed when `compress`) behind what is queued already. */
   queue(opcode: number, fin: boolean, payload: Buffer, compress: boolean): void {
+    if (waitingPublishes.pending) waitingPublishes.flush();
     (this.#out ??= new OutQueue()).push(opcode, fin, payload, compress);
     this.#pump();
   }

@@ -35,3 +35,17 @@ export { broadcast } from './broadcast.js';
 export type { BroadcastResult } from './broadcast.js';
 export { openReconnecting, ReconnectingWebSocket } from './reconnect.js';
 export type { ReconnectOptions } from './reconnect.js';
+export {
+  subscribe,
+  unsubscribe,
+  publish,
+  publishLocal,
+  isSubscribed,
+  topicsOf,
+  subscriberCount,
+  topicCounts,
+  topicStats,
+  flushPublishes,
+  setTopicRelay,
+} from './topics.js';
+export type { PublishOptions, TopicStats, TopicRelay, Subscribable } from './topics.js';

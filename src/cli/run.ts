@@ -1,7 +1,0 @@
-// Entry point for running the CLI from source (tests, development): `node --import tsx src/cli/run.ts serve`.
-import { main } from './main.js';
-
-main(process.argv).catch((err: unknown) => {
-  console.error(`connchan: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
