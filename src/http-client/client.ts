@@ -44,7 +44,9 @@ export class HttpClient implements ExchangeHost {
   #envProxies: EnvProxies | undefined;
   readonly #pools = new Map<string, Pool>();
   readonly #wires = new WireCache();
+  /** Parsed URLs by the string given, strict and lenient apart (no key built per request). */
   readonly #urls = new Map<string, RequestUrl>();
+  readonly #lenientUrls = new Map<string, RequestUrl>();
   #urlsGeneration = -1;
   readonly #poolHost: PoolHost;
   readonly #oneShotHost: PoolHost;
@@ -210,16 +212,17 @@ export class HttpClient implements ExchangeHost {
     dropBody: boolean,
   ): void {
     const cfg = this.config;
-    const cacheKey = o.strict ? url : ' ' + url;
+    const urls = o.strict ? this.#urls : this.#lenientUrls;
     if (this.#urlsGeneration !== registryGeneration()) {
       this.#urls.clear();
+      this.#lenientUrls.clear();
       this.#urlsGeneration = registryGeneration();
     }
-    let u = this.#urls.get(cacheKey);
+    let u = urls.get(url);
     if (u === undefined) {
       u = parseRequestUrl(url, o.strict, defaultPort);
-      if (this.#urls.size > 1000) this.#urls.clear();
-      this.#urls.set(cacheKey, u);
+      if (urls.size > 1000) urls.clear();
+      urls.set(url, u);
     }
     const transport = transportFor(u.scheme);
     if (transport === undefined) {
@@ -231,13 +234,18 @@ export class HttpClient implements ExchangeHost {
       !dropBody && (o.query !== undefined || o.querychannel !== undefined || o.body !== undefined);
     const method = method0 ?? o.method ?? (o.validate ? 'HEAD' : hasBody ? 'POST' : 'GET');
     const version = o.protocol ?? '1.1';
-    const userConn = o.headerPairs.find(([k]) => k.toLowerCase() === 'connection')?.[1] ?? '';
+    let userConn = '';
+    let givenLength: string | undefined;
+    for (const [k, v] of o.headerPairs) {
+      const name = k.toLowerCase();
+      if (name === 'connection') userConn ||= v;
+      else if (name === 'content-length') givenLength ??= v;
+    }
     const persistent =
       (o.keepalive ?? cfg.keepalive) &&
       version === '1.1' &&
       !(cfg.postfresh && method === 'POST') &&
-      !/upgrade/i.test(userConn);
-    const givenLength = o.headerPairs.find(([k]) => k.toLowerCase() === 'content-length')?.[1];
+      (userConn === '' || !/upgrade/i.test(userConn));
     if (!hasBody) {
       token.exchange = this.#exchange(
         token,
@@ -385,19 +393,4 @@ export class HttpClient implements ExchangeHost {
 
 function defaultPort(scheme: string): number | undefined {
   return transportFor(scheme)?.port;
-}
-
-/**
- * `http::reset token ?why?`: ends a running transaction with status `why` (default `reset`)
- * and calls its command. Its connection is closed; other requests on it are replayed.
- *
- * @example
- * ```ts
- * const t = geturl(url, { command: done });
- * reset(t);
- * ```
- */
-export function reset(token: HttpToken, why = 'reset'): void {
-  const ex = token.exchange as Exchange | undefined;
-  if (ex !== undefined) ex.abort(why);
 }

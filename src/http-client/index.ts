@@ -6,8 +6,8 @@
  *
  * @module
  */
-export { HttpClient, reset } from './client.js';
-export { defaultClient, geturl, config, formatQuery, quoteString } from './geturl.js';
+export { HttpClient } from './client.js';
+export { defaultClient, geturl, config, formatQuery, quoteString, reset } from './geturl.js';
 export {
   DEFAULT_HTTP_CONFIG,
   TCL_HTTP_CONFIG,
