@@ -65,6 +65,9 @@ export class Connection {
    * `#activity`; a tick that sees no change since the last one measures the quiet time.
    */
   #watch: NodeJS.Timeout | undefined = undefined;
+  /** A request was written in this turn; later ones are corked until it ends (see #write). */
+  #inTurn = false;
+  #corked = false;
   #watchMs = 0;
   #activity = 0;
   #seen = -1;
@@ -145,7 +148,17 @@ export class Connection {
     const body = ex.body;
     const ch = this.channel;
     if (body === undefined) {
-      ch.write(ex.head, { buffered: true });
+      // Requests written in the same turn after the first (a window refilled as responses come
+      // in, a burst pipelined at once) leave together: the socket is corked from the second
+      // until the turn ends. A lone request goes out at once, with no cork.
+      if (!this.#inTurn) {
+        this.#inTurn = true;
+        process.nextTick(endTurn, this);
+      } else if (!this.#corked) {
+        this.#corked = true;
+        this.socket.cork();
+      }
+      ch.write(ex.head, WRITE_BUFFERED);
       return;
     }
     ex.uploaded = false;
@@ -193,6 +206,15 @@ export class Connection {
       this.closing = true;
       // Read what the server may still have answered; a half-sent body cannot be finished.
       if (!this.dead) this.socket.end();
+    }
+  }
+
+  /** @internal the turn is over: what was corked in it leaves */
+  endTurn(): void {
+    this.#inTurn = false;
+    if (this.#corked) {
+      this.#corked = false;
+      this.socket.uncork();
     }
   }
 
@@ -397,4 +419,10 @@ export class Connection {
     this.dead = true;
     this.#owner?.gone(this, replay, failedPost);
   }
+}
+
+const WRITE_BUFFERED = { buffered: true };
+
+function endTurn(conn: Connection): void {
+  conn.endTurn();
 }

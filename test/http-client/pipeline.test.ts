@@ -13,6 +13,7 @@ import {
   type GeturlOptions,
 } from '../../src/http-client/index.js';
 import { scriptServer, type Script } from './script-server.js';
+import { ChannelTable } from '../../src/channels/channel-table.js';
 import { delay } from '../helpers/channel-pair.js';
 import fc from 'fast-check';
 
@@ -174,6 +175,44 @@ describe('pipelining matrix', () => {
       }
     });
   }
+});
+
+describe('writes', () => {
+  test('GETs pipelined in one turn leave in one write; a lone request goes out at once', async () => {
+    const server = await scriptServer(() => ({ delayMs: 5 }));
+    const client = new HttpClient({ maxConnectionsPerOrigin: 1, server: 'hc-writes' });
+    try {
+      assert.equal((await client.geturl(`${server.url}/warm`)).status, 'ok');
+      const [channel] = ChannelTable.of('hc-writes').channels();
+      const socket = channel.socket as unknown as {
+        _write: (...a: unknown[]) => void;
+        _writev: (...a: unknown[]) => void;
+      };
+      const calls: string[] = [];
+      const write = socket._write.bind(socket);
+      const writev = socket._writev.bind(socket);
+      socket._write = (...a) => (calls.push('write'), write(...a));
+      socket._writev = (chunks, cb) => (
+        calls.push(`writev ${(chunks as unknown[]).length}`),
+        writev(chunks, cb)
+      );
+      const tokens = [1, 2, 3, 4, 5].map((i) =>
+        client.geturl(`${server.url}/p${i}`, { command: () => {} }),
+      );
+      await Promise.all(tokens.map((t) => wait(t)));
+      assert.deepEqual(calls, ['write', 'writev 4'], 'the first at once, the other four together');
+      assert.deepEqual(
+        tokens.map((t) => t.body),
+        [1, 2, 3, 4, 5].map((i) => `GET /p${i}`),
+      );
+      calls.length = 0;
+      await client.geturl(`${server.url}/alone`);
+      assert.deepEqual(calls, ['write']);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
 });
 
 describe('idle connections', () => {
