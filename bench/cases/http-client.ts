@@ -5,7 +5,7 @@
  * this worker on core 1. Every side does the same work: it checks the status and consumes the
  * whole body the way a caller would (text for text, bytes for binary).
  *
- * Shapes:
+ * Shapes (small GETs are of /small, 17 bytes nginx answers from memory; see bench/nginx.ts):
  * - `seq`: sequential small GETs on one keep-alive connection (undici: a plain `Client`);
  * - `conc64`: 64 small GETs kept in flight over 64 connections (undici: `Pool`, `connections: 64`);
  * - `pipe10`: small GETs kept 10 deep on one pipelined connection (undici: `Pool` with
@@ -43,9 +43,9 @@ function origin(): string {
 }
 
 const PATHS: Record<Scenario, string> = {
-  seq: '/small.txt',
-  conc64: '/small.txt',
-  pipe10: '/small.txt',
+  seq: '/small',
+  conc64: '/small',
+  pipe10: '/small',
   gzip: '/page.html',
   big: '/big.bin',
   post: '/echo',

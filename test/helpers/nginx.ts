@@ -29,6 +29,8 @@ export interface NginxOptions {
   postTo?: number;
   /** Pins nginx to this CPU core (with taskset, when there is one). */
   cpu?: number;
+  /** Locations answered from memory with `return 200` (text/plain): path → body. */
+  returns?: Record<string, string>;
 }
 
 export interface RunningNginx {
@@ -93,6 +95,12 @@ http {
     listen 127.0.0.1:${port};
     root ${www};
     location = /ret { return 200 "returned\\n"; }
+${Object.entries(opts.returns ?? {})
+  .map(
+    ([path, body]) =>
+      `    location = ${path} { default_type text/plain; return 200 "${body.replace(/[\\"]/g, '\\$&').replace(/\n/g, '\\n')}"; }\n`,
+  )
+  .join('')}
     location = /post {
       proxy_pass http://post;
       proxy_http_version 1.1;
