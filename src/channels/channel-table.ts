@@ -49,7 +49,7 @@ export interface ChannelStatus {
   senderror: string;
   /** Last receive error, or "". */
   recverror: string;
-  /** Present when a callback is registered. */
+  /** Present when a callback is registered, or a protocol owns the channel (`websocket`). */
   callback?: string;
   condition?: string;
   /** True when the callback returned 2 (suspend). */
@@ -74,6 +74,7 @@ export class ListenerEntry {
   readonly lastSendError = '';
   readonly lastReceiveError = '';
   readonly callback = undefined;
+  readonly callbackName = '';
   readonly condition = '';
   clientData: unknown;
   #stop: () => Promise<void>;
@@ -218,6 +219,16 @@ function freshName(): string {
   return `${namePrefix}conn${nextId++}`;
 }
 
+/**
+ * True when `name` was given to a channel of this process that has since left its table (closed,
+ * or its peer went away): names are `conn<n>`, handed out in order, never twice.
+ */
+export function channelGone(name: string): boolean {
+  if (byName.has(name) || !name.startsWith('conn')) return false;
+  const n = Number(name.slice(4));
+  return Number.isSafeInteger(n) && n >= 0 && n < nextId && name === `conn${n}`;
+}
+
 /** Finds a live entry (channel or listener) by name, in one server's table or in any. */
 export function findEntry(name: string, server?: string): TableEntry {
   if (server !== undefined) return ChannelTable.of(server).get(name);
@@ -263,7 +274,7 @@ export function listEntry(c: TableEntry): ChannelListEntry {
     sent: c.sent,
     received: c.received,
     clientData: c.clientData,
-    callback: c.callback?.displayName ?? '',
+    callback: c.callbackName,
     condition: c.condition,
   };
 }
@@ -290,6 +301,9 @@ export function channelStatus(c: TableEntry): ChannelStatus {
     status.callback = cb.displayName;
     status.condition = c.condition;
     status.suspended = cb.suspended;
+  } else if (c.callbackName !== '') {
+    status.callback = c.callbackName;
+    status.condition = c.condition;
   }
   if (c instanceof ListenerEntry) status.peer = c.address;
   if (!(c instanceof Channel)) return status;

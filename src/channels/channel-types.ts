@@ -17,6 +17,14 @@ export interface ChannelLimits {
   closeWaitMs: number;
   /** Default for `read` when no receive timeout was set. Default 30 s (NaviServer's recvwait). */
   receiveTimeoutMs: number;
+  /**
+   * How long a write may stay unable to proceed (the send buffer does not shrink) before the
+   * channel fails with `ERR_CHAN_SEND_TIMEOUT`. Bytes leave the buffer a socket write at a time
+   * (one `write`, or writes queued meanwhile, all together), so allow a slow peer the time to
+   * take one such batch. Default 0: no limit, as NaviServer's `-sendtimeout 0`; a callback's
+   * `sendTimeout` sets it too.
+   */
+  sendTimeoutMs: number;
 }
 
 export const DEFAULT_CHANNEL_LIMITS: Readonly<ChannelLimits> = Object.freeze({
@@ -24,6 +32,7 @@ export const DEFAULT_CHANNEL_LIMITS: Readonly<ChannelLimits> = Object.freeze({
   maxReceiveBufferBytes: 1024 * 1024,
   closeWaitMs: 2000,
   receiveTimeoutMs: 30_000,
+  sendTimeoutMs: 0,
 });
 
 export interface ChannelInit {
@@ -64,6 +73,12 @@ export interface ChannelOwnerHooks<T> {
   close(owner: T): void;
   /** The server is shutting down (before the channel's `x` callback, if one is registered). */
   shutdown?(owner: T): void | Promise<void>;
+  /**
+   * What `list` and `status` show as the channel's callback and condition while no callback of
+   * the application's is registered (a WebSocket: `websocket`, `x`: it answers the shutdown).
+   */
+  callbackName?: string;
+  condition?: string;
 }
 
 /** Limits objects with an unbounded send buffer, one per base limits object. */

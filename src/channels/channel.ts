@@ -7,8 +7,15 @@
 import type { Transport } from '../io/dial.js';
 import { ByteQueue } from '../proto/bytes/byte-queue.js';
 import { parseTimeValue } from '../io/time-value.js';
+import { ConnchanError } from '../errors.js';
 import { FlushWaiters } from './flush-waiters.js';
-import { ChannelIoError, ChannelStateError, receiveTimeoutError } from './errors.js';
+import { SendStall } from './send-stall.js';
+import {
+  ChannelIoError,
+  ChannelStateError,
+  receiveTimeoutError,
+  sendTimeoutError,
+} from './errors.js';
 import {
   CallbackRegistration,
   CANCEL,
@@ -44,6 +51,10 @@ const ignore = (): void => {};
 /** Shared by every channel with nothing received and unread: the queue is made on first use. */
 const NO_INPUT = new ByteQueue();
 
+function peerFinishedEarlier(channel: Channel, closed: boolean): void {
+  channel.replayEnd(closed);
+}
+
 export class Channel {
   readonly name: string;
   readonly kind: ChannelKind;
@@ -71,9 +82,10 @@ export class Channel {
   #lastSendError = '';
   #lastRecvError = '';
   /** The connection's failure, if it failed: reads past the buffered bytes report it. */
-  #error: NodeJS.ErrnoException | undefined;
+  #error: NodeJS.ErrnoException | ConnchanError | undefined;
   #receiveTimeoutMs: number;
-  #sendTimeoutMs = 0;
+  #sendTimeoutMs: number;
+  #sendStall: SendStall | undefined;
   #readWaiter: (() => void) | undefined;
   #consumer: ((this: unknown, chunk: Buffer) => void) | undefined;
   #consumerThis: unknown;
@@ -101,11 +113,30 @@ export class Channel {
     this.#limits = resolveLimits(init.limits);
     this.halfOpen = init.halfOpen ?? false;
     this.#receiveTimeoutMs = this.#limits.receiveTimeoutMs;
+    this.#sendTimeoutMs = this.#limits.sendTimeoutMs;
     this.#socket = init.socket;
     this.#peer = init.peer ?? init.socket.remoteAddress ?? '';
     const initial = init.initialData;
-    if (initial !== undefined) for (const chunk of initial) this.#queue().push(chunk);
-    attachSocket(this.#socket, this);
+    if (initial !== undefined) {
+      // Bytes read before the channel existed (a request's read-ahead) are received all the same.
+      for (const chunk of initial) {
+        this.#queue().push(chunk);
+        this.#received += chunk.length;
+      }
+    }
+    const socket = init.socket;
+    const ended = socket.readableEnded;
+    const closed = socket.closed;
+    attachSocket(socket, this);
+    // The peer finished before the channel existed (a client that half-closed or left while a
+    // handler was busy): its end is handed over as if it had just come.
+    if (ended || closed) setImmediate(peerFinishedEarlier, this, closed);
+  }
+
+  /** @internal the end (and close) the socket reported before the channel was made. */
+  replayEnd(closed: boolean): void {
+    if (!this.#eof) this.onSocketEnd();
+    if (closed && !this.#socketClosed) this.onSocketClose();
   }
 
   /**
@@ -172,9 +203,16 @@ export class Channel {
   get callback(): CallbackRegistration | undefined {
     return this.#callback;
   }
-  /** The registered callback's conditions, e.g. "rx", or "" when none. */
+  /**
+   * The registered callback's conditions, e.g. "rx"; without one, the owning protocol's (a
+   * WebSocket's `x`), else "".
+   */
   get condition(): string {
-    return this.#callback ? formatWhen(this.#callback.when) : '';
+    return this.#callback ? formatWhen(this.#callback.when) : (this.#ownerHooks?.condition ?? '');
+  }
+  /** The registered callback's name; without one, the owning protocol's (`websocket`), else "". */
+  get callbackName(): string {
+    return this.#callback?.displayName ?? this.#ownerHooks?.callbackName ?? '';
   }
 
   /** Adds a function called once when the channel leaves the table (closed, destroyed, or its peer finished). */
@@ -199,8 +237,12 @@ export class Channel {
     if (this.#recv.length === 0 && !this.#eof) {
       await this.#waitReadable(options.timeoutMs ?? this.#receiveTimeoutMs);
     }
-    if (this.#recv.length === 0 && this.#error)
-      throw new ChannelIoError(this.name, 'receive', this.#error);
+    const error = this.#error;
+    if (this.#recv.length === 0 && error !== undefined) {
+      throw error instanceof ConnchanError
+        ? error
+        : new ChannelIoError(this.name, 'receive', error);
+    }
     return this.takeBuffered(options.maxBytes);
   }
 
@@ -241,16 +283,14 @@ export class Channel {
    * Writes bytes. Unbuffered (the default) accepts as much as fits under the send-buffer bound
    * and returns that count, which may be less than the length: the caller writes the rest later
    * (e.g. from a `w` callback). Buffered accepts all or throws when the bound would be exceeded.
+   *
+   * Returns -1, and throws nothing, when the channel can send no more: it was closed, its
+   * connection failed or ended for sending, its peer went away, or a send timed out. A writer
+   * driven by a timer stops on -1 instead of crashing the process.
    */
   write(data: Uint8Array | string, options: { buffered?: boolean } = {}): number {
-    this.#assertOpen('write');
-    if (!this.#socket.writable) {
-      throw new ChannelStateError(
-        this.name,
-        'cannot write: the connection is closed for sending',
-        'ERR_CHAN_NOT_WRITABLE',
-      );
-    }
+    const socket = this.#socket;
+    if (this.#closed || this.#socketClosed || !socket.writable) return -1;
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const len = bytes.length;
     if (len === 0) return 0;
@@ -268,11 +308,35 @@ export class Channel {
       if (n === 0) return 0;
     }
     const out = n === len ? bytes : bytes.subarray(0, n);
-    this.#socket.write(out);
+    if (!socket.write(out) && this.#sendTimeoutMs > 0) {
+      this.#stallWatch().blocked(this.#sendTimeoutMs);
+    }
     this.#accepted += n;
     this.#progress++;
     this.#writeTap?.(out, n);
     return n;
+  }
+
+  #stallWatch(): SendStall {
+    this.#sendStall ??= new SendStall(this.#socket, (ms) => this.#sendTimedOut(ms));
+    return this.#sendStall;
+  }
+
+  /**
+   * A write could not proceed for the send timeout: the channel fails as on a send error (the
+   * `e` callback hears of it, `status` shows `senderror` ETIMEDOUT), queued bytes are dropped
+   * and the connection closed.
+   */
+  #sendTimedOut(timeoutMs: number): void {
+    const err = sendTimeoutError(this.name, timeoutMs);
+    this.#lastSendError = 'ETIMEDOUT';
+    this.#error = err;
+    this.#eof = true;
+    this.#flushWaiters?.rejectAll(err);
+    this.#socket.destroy();
+    const cb = this.#callback;
+    if (cb && cb.when.has('e') && !cb.suspended) void this.#invoke(cb, 'e');
+    else this.#wake();
   }
 
   /** Sees every write (for `debug`); undefined removes it. */
@@ -401,6 +465,7 @@ export class Channel {
   #leaveTable(): void {
     this.#callback = undefined;
     this.#clearTimer();
+    this.#sendStall?.clear();
     const waiter = this.#readWaiter;
     this.#readWaiter = undefined;
     waiter?.();
@@ -449,6 +514,7 @@ export class Channel {
 
   /** @internal the socket's 'drain'. */
   onSocketDrain(): void {
+    this.#sendStall?.clear();
     this.#flushWaiters?.releaseAll();
     this.#wake();
     const hooks = this.#ownerHooks;
@@ -476,6 +542,7 @@ export class Channel {
 
   /** @internal the socket's 'close'. */
   onSocketClose(): void {
+    this.#sendStall?.clear();
     this.#flushWaiters?.releaseAll();
     this.#socketClosed = true;
     this.#eof = true;

@@ -20,6 +20,11 @@ export interface ConnectOptions {
   driver?: string;
   clientData?: unknown;
   limits?: Partial<ChannelLimits>;
+  /**
+   * Keep the channel after the peer finished sending (TCP half-close), so that it can still be
+   * written to; it leaves the table only once the connection is closed. Default false.
+   */
+  halfOpen?: boolean;
   signal?: AbortSignal;
 }
 
@@ -59,5 +64,6 @@ export async function connectChannel(
     role: 'client',
     clientData: options.clientData,
     limits: options.limits,
+    halfOpen: options.halfOpen,
   });
 }

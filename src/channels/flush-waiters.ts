@@ -41,6 +41,15 @@ export class FlushWaiters {
     for (const w of ws) w.resolve();
   }
 
+  /** The bytes will never leave (a send timed out): every waiter fails with `err`. */
+  rejectAll(err: Error): void {
+    const ws = this.#waiters;
+    this.#waiters = [];
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const w of ws) w.reject(err);
+  }
+
   #arm(due: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timerDue = due;

@@ -19,6 +19,11 @@ export interface ListenOptions {
   driver?: string;
   limits?: Partial<ChannelLimits>;
   backlog?: number;
+  /**
+   * Keep the channel after the peer finished sending (TCP half-close), so that it can still be
+   * written to; it leaves the table only once the connection is closed. Default false.
+   */
+  halfOpen?: boolean;
 }
 
 /** What `listen` returns: ns_connchan's dict, plus a way to stop listening. */
@@ -60,6 +65,7 @@ export async function listenChannel(
       driver,
       role: 'server',
       limits: options.limits,
+      halfOpen: options.halfOpen,
     });
     Promise.resolve()
       .then(() => accept(channel))

@@ -33,6 +33,11 @@ export interface OpenOptions extends ClientTlsOptions {
   server?: string;
   driver?: string;
   limits?: Partial<ChannelLimits>;
+  /**
+   * Keep the channel after the peer finished sending (TCP half-close), so that it can still be
+   * written to; it leaves the table only once the connection is closed. Default false.
+   */
+  halfOpen?: boolean;
   signal?: AbortSignal;
 }
 
@@ -93,6 +98,7 @@ export async function openChannel(url: string | URL, options: OpenOptions = {}):
     driver: options.driver ?? (secure ? 'https' : 'http'),
     role: 'client',
     limits: options.limits,
+    halfOpen: options.halfOpen,
   });
   channel.write(head, { buffered: true });
   if (body && body.length > 0) channel.write(body, { buffered: true });

@@ -10,6 +10,7 @@ import type { Channel } from './channel.js';
 import {
   allTables,
   channelExists,
+  channelGone,
   channelStatus,
   ChannelTable,
   findChannel,
@@ -90,14 +91,17 @@ export interface ReadOptions extends ServerOption {
   timeoutMs?: number;
 }
 
-/** Reads what has arrived (waiting if nothing has); an empty buffer means end of input. */
+/**
+ * Reads what has arrived (waiting if nothing has); an empty buffer means end of input. Every
+ * error, an unknown channel included, arrives as a rejection: `read(name).catch(…)` catches all.
+ */
 export function read(name: string, options?: ReadOptions & { websocket?: false }): Promise<Buffer>;
 /** Reads one WebSocket frame and returns ns_connchan's dict. */
 export function read(
   name: string,
   options: WsReadOptions & ServerOption & { websocket: true },
 ): Promise<WsReadResult>;
-export function read(
+export async function read(
   name: string,
   options: (ReadOptions | (WsReadOptions & ServerOption)) & { websocket?: boolean } = {},
 ): Promise<Buffer | WsReadResult> {
@@ -110,16 +114,34 @@ export function read(
  * Writes bytes and returns how many were accepted. Unbuffered, that may be fewer than given
  * when the send buffer is at its bound; `buffered: true` accepts all or throws
  * `ERR_CHAN_SEND_BUFFER_FULL`.
+ *
+ * Returns -1 when the channel is gone or can send no more (closed, its peer went away, a send
+ * timed out): a writer on a timer stops then, instead of crashing the process. A name that never
+ * was a channel's still throws `ERR_CHAN_NOT_FOUND` (a mistake in the program, not the peer's).
+ *
+ * @example
+ * ```ts
+ * const timer = setInterval(() => {
+ *   if (write(name, `tick ${Date.now()}\n`) < 0) clearInterval(timer); // the client left
+ * }, 1000);
+ * ```
  */
 export function write(
   name: string,
   data: Uint8Array | string,
   options: ServerOption & { buffered?: boolean } = {},
 ): number {
-  return findChannel(name, options.server).write(data, options);
+  let channel: Channel;
+  try {
+    channel = findChannel(name, options.server);
+  } catch (err) {
+    if (channelGone(name)) return -1;
+    throw err;
+  }
+  return channel.write(data, options);
 }
 
-/** Connects to host:port (TCP or TLS) and returns the new channel's name. */
+/** Connects to host:port (TCP or TLS) and returns the new channel's name (errors reject). */
 export async function connect(
   host: string,
   port: number,
@@ -137,7 +159,7 @@ export function channel(name: string, options: ServerOption = {}): Channel {
  * Listens on host:port; `accept` is called with the new channel's name for each connection
  * and may return false to close it.
  */
-export function listen(
+export async function listen(
   host: string,
   port: number,
   accept: (name: string) => boolean | void | Promise<boolean | void>,

@@ -9,18 +9,29 @@
  *    │ idle/header timeout: close           │ detach()                   └──▶ CLOSED
  *    └ protocol error: 4xx + close          └──▶ DETACHED (a channel owns the socket)
  * ```
+ *
+ * Bounds: the first head must be complete within the header timeout from accept (for TLS the
+ * handshake counts: the server tracks it); no next request is read while more than
+ * `maxUnsentBytes` of answers wait to be sent (a client that pipelines without reading stops
+ * being read, and is read again once they drained); a handler may not write more while above
+ * that bound; and unsent bytes that do not move for `sendTimeoutMs` close the connection.
  */
+import type { TLSSocket } from 'node:tls';
 import type { Transport } from '../io/dial.js';
 import { RequestParser } from '../proto/http1/request-parser.js';
 import type { RequestHead } from '../proto/http1/request-head.js';
 import { NEED_DATA, PAUSED } from '../proto/need-data.js';
 import { ProtocolError } from '../errors.js';
 import { ChannelTable } from '../channels/channel-table.js';
-import { HttpContext } from './context.js';
+import { HttpContext, ResponseStateError } from './context.js';
 import { buildHead } from './response-head.js';
-import { reasonPhrase } from '../proto/http1/status-codes.js';
 import { drained } from '../io/drain.js';
-import type { ServerCore } from './server.js';
+import { closingAnswer, writeChunk } from './output.js';
+import { FEED_THRESHOLD_BYTES, feedBody } from './body-feeder.js';
+import { ConnectionClock, T_FIRST, T_HEADER, T_IDLE } from './connection-clock.js';
+import { tlsDetails, type TlsDetails } from './tls-details.js';
+import type { ServerCore } from './server-options.js';
+import { plugSocket, unplugSocket } from './connection-socket.js';
 
 const S_HEAD: number = 0;
 const S_HANDLING: number = 1;
@@ -28,28 +39,19 @@ const S_DRAINING: number = 2;
 const S_DETACHED: number = 3;
 const S_CLOSED: number = 4;
 
-const T_NONE: number = 0;
-const T_IDLE: number = 1;
-const T_HEADER: number = 2;
+const EMPTY = Buffer.alloc(0);
 
-const CRLF = '\r\n';
-
-/** The connection a socket belongs to: one set of listener functions serves every socket. */
-const kConn = Symbol('connchan.serverConnection');
-type ConnSocket = Transport & { [kConn]: ServerConnection };
-
-function onData(this: ConnSocket, chunk: Buffer): void {
-  this[kConn].receive(chunk);
-}
-function onEnd(this: ConnSocket): void {
-  this[kConn].receiveEof();
-}
-function onClose(this: ConnSocket): void {
-  this[kConn].socketClosed();
-}
-function onError(): void {}
 const LAST_CHUNK = '0\r\n\r\n';
 const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+/** Options of {@link HttpContext.detach}. */
+export interface DetachOptions {
+  /**
+   * Keep the channel after the client finished sending (TCP half-close), so that it can still
+   * be written to; it then leaves the table only once the connection is closed. Default false.
+   */
+  halfOpen?: boolean;
+}
 
 export class ServerConnection {
   readonly socket: Transport;
@@ -71,11 +73,25 @@ export class ServerConnection {
    * the server sweeps its connections a few times a second (see HttpServer), so a request
    * costs one Date.now() instead of a timer re-arm.
    */
-  #deadline = 0;
-  #timerKind = T_NONE;
+  readonly #clock = new ConnectionClock();
+  /** Answers waiting to be sent are above the bound: no request is read until they drain. */
+  #outputBlocked = false;
+  /** The socket closed while a handler was still running (it may still detach). */
+  #socketGone = false;
+  /** A large body is being fed piece by piece: nothing else may be written meanwhile. */
+  #feeding = false;
+  /** The connection is to be ended once the feeding is done. */
+  #endAfterFeed = false;
   readonly #remoteAddress: string;
+  #tls: TlsDetails | undefined;
 
-  constructor(core: ServerCore, socket: Transport, driver: string, scheme: 'http' | 'https') {
+  constructor(
+    core: ServerCore,
+    socket: Transport,
+    driver: string,
+    scheme: 'http' | 'https',
+    acceptedAt: number,
+  ) {
     this.#core = core;
     this.socket = socket;
     this.#driver = driver;
@@ -84,12 +100,21 @@ export class ServerConnection {
     // Read once: the getter asks the kernel every time.
     this.#remoteAddress = socket.remoteAddress ?? '';
     socket.setNoDelay(true);
-    (socket as ConnSocket)[kConn] = this;
-    socket.on('data', onData);
-    socket.on('end', onEnd);
-    socket.on('close', onClose);
-    socket.on('error', onError);
-    this.#setTimer(T_IDLE);
+    plugSocket(socket, this);
+    // The clock started at accept (for TLS, before the handshake).
+    this.#clock.start(T_FIRST, acceptedAt, core.headerTimeoutMs);
+  }
+
+  /** The client's address as the socket sees it (not the forwarded one). */
+  get remoteAddress(): string {
+    return this.#remoteAddress;
+  }
+
+  /** The TLS session's details, for a TLS driver (read once per connection). */
+  get tls(): TlsDetails | undefined {
+    if (this.scheme !== 'https') return undefined;
+    this.#tls ??= tlsDetails(this.socket as TLSSocket);
+    return this.#tls;
   }
 
   /** Idle between requests (safe to close during a graceful shutdown). */
@@ -114,8 +139,8 @@ export class ServerConnection {
     if (this.#state === S_CLOSED) return; // closing: late bytes are dropped
     this.#parser.feed(chunk);
     if (this.#state === S_HEAD) {
-      if (this.#timerKind === T_IDLE) this.#setTimer(T_HEADER);
-      this.#pump();
+      if (this.#clock.kind === T_IDLE) this.#setTimer(T_HEADER);
+      if (!this.#outputBlocked) this.#pump();
     } else if (this.#state === S_HANDLING) {
       const waiter = this.#bodyWaiter;
       if (waiter) {
@@ -152,6 +177,11 @@ export class ServerConnection {
     try {
       for (;;) {
         if (this.#state === S_HEAD) {
+          // A client that pipelines without reading is not read until its answers drain.
+          if (this.#feeding || socket.writableLength > this.#core.maxUnsentBytes) {
+            this.#blockInput();
+            break;
+          }
           const ev = this.#parser.next();
           if (ev === NEED_DATA) break;
           if (ev === PAUSED) break; // cannot happen in HEAD; defensive
@@ -177,6 +207,39 @@ export class ServerConnection {
     }
   }
 
+  /**
+   * Stops reading the socket until the answers queued on it have left: the empty write's
+   * callback runs once everything written before it is out (a 'drain' would not come if the
+   * bound is below the socket's high-water mark).
+   */
+  #blockInput(): void {
+    if (this.#outputBlocked) return;
+    this.#outputBlocked = true;
+    if (!this.#paused) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+    // A body being fed unblocks when it is done; else the queue's last write says when.
+    if (!this.#feeding) this.socket.write(EMPTY, () => this.#unblockInput());
+  }
+
+  /** The large body being fed has all been written. */
+  #fed(): void {
+    this.#feeding = false;
+    if (this.#endAfterFeed) this.#endSocket();
+    else if (this.#outputBlocked) this.#unblockInput();
+  }
+
+  #unblockInput(): void {
+    this.#outputBlocked = false;
+    if (this.#state !== S_HEAD) return;
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+    this.#pump();
+  }
+
   #startRequest(head: RequestHead): void {
     this.#clearTimer();
     this.#keepAlive = head.keepAlive && !this.#core.closing;
@@ -188,16 +251,29 @@ export class ServerConnection {
     this.#ctx = ctx;
     this.#state = S_HANDLING;
     if (head.contentLength !== undefined && head.contentLength > this.#core.maxBodyBytes) {
-      this.#keepAlive = false;
-      ctx
-        .status(413)
-        .header('Content-Type', 'text/plain')
-        .end(
-          `request body of ${head.contentLength} bytes exceeds the limit of ${this.#core.maxBodyBytes}\n`,
-        );
+      this.#refuse(
+        ctx,
+        413,
+        `request body of ${head.contentLength} bytes exceeds the limit of ${this.#core.maxBodyBytes}\n`,
+      );
+      return;
+    }
+    if (head.expectation !== undefined) {
+      // RFC 9110 §10.1.1: an expectation the server cannot meet. Its body may follow: close.
+      this.#refuse(
+        ctx,
+        417,
+        `cannot meet the expectation ${JSON.stringify(head.expectation.slice(0, 80))}\n`,
+      );
       return;
     }
     this.#core.dispatch(ctx, this);
+  }
+
+  /** Answers `status` on the server's own, and closes after it. */
+  #refuse(ctx: HttpContext, status: number, text: string): void {
+    this.#keepAlive = false;
+    ctx.status(status).header('Content-Type', 'text/plain; charset=utf-8').end(text);
   }
 
   /** Discards what is left of a request body after its response; true when done with it. */
@@ -229,7 +305,7 @@ export class ServerConnection {
     this.#parser.nextMessage();
     this.#state = S_HEAD;
     this.#setTimer(this.#parser.bufferedBytes > 0 ? T_HEADER : T_IDLE);
-    if (this.#paused) {
+    if (this.#paused && !this.#outputBlocked) {
       this.#paused = false;
       this.socket.resume();
     }
@@ -292,17 +368,36 @@ export class ServerConnection {
 
   writeBody(ctx: HttpContext, chunk: string | Uint8Array): boolean {
     const socket = this.socket;
+    if (socket.destroyed) {
+      // The client went away: a writing loop must stop (drained() would no longer wait).
+      throw new ResponseStateError('cannot write: the connection is closed', {
+        code: 'ERR_HTTP_CONNECTION_CLOSED',
+      });
+    }
+    this.#checkUnsent(ctx);
     const head = ctx.headersSent ? '' : this.#sendHead(ctx, ctx.contentLength);
     if (head !== '') socket.write(head, 'latin1');
     if (ctx.method === 'HEAD' || bodiless(ctx.statusCode)) return !socket.writableNeedDrain;
     const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (len === 0) return !socket.writableNeedDrain;
-    if (ctx.contentLength < 0 && ctx.version === '1.1') {
-      socket.write(len.toString(16) + CRLF, 'latin1');
-      socket.write(chunk);
-      return socket.write(CRLF, 'latin1');
-    }
+    if (ctx.contentLength < 0 && ctx.version === '1.1') return writeChunk(socket, chunk, len);
     return socket.write(chunk);
+  }
+
+  /**
+   * A handler that writes on while more than `maxUnsentBytes` wait to be sent (it ignored
+   * `write()`'s false) is stopped: its write throws, and the connection is cut.
+   */
+  #checkUnsent(ctx: HttpContext): void {
+    const unsent = this.socket.writableLength;
+    if (unsent <= this.#core.maxUnsentBytes) return;
+    this.#keepAlive = false;
+    ctx.finished = true;
+    this.socket.destroy();
+    throw new ResponseStateError(
+      `cannot write: ${unsent} bytes of the response wait to be sent, over the limit of ${this.#core.maxUnsentBytes} (wait for drained())`,
+      { code: 'ERR_HTTP_SEND_BUFFER_FULL' },
+    );
   }
 
   endResponse(ctx: HttpContext, body: string | Uint8Array | undefined): void {
@@ -314,12 +409,17 @@ export class ServerConnection {
         body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
       const head = this.#sendHead(ctx, ctx.contentLength >= 0 ? ctx.contentLength : len);
       if (noBody || len === 0) socket.write(head, 'latin1');
-      else if (typeof body === 'string') socket.write(head + body);
-      else {
+      else if (typeof body === 'string' && len <= 16384) socket.write(head + body);
+      else if (len <= FEED_THRESHOLD_BYTES) {
         socket.write(head, 'latin1');
         socket.write(body!);
+      } else {
+        socket.write(head, 'latin1');
+        this.#feeding = true;
+        feedBody(socket, typeof body === 'string' ? Buffer.from(body) : body!, () => this.#fed());
       }
     } else {
+      this.#checkUnsent(ctx);
       if (body !== undefined) this.writeBody(ctx, body);
       if (!noBody && ctx.contentLength < 0 && ctx.version === '1.1')
         socket.write(LAST_CHUNK, 'latin1');
@@ -334,7 +434,7 @@ export class ServerConnection {
 
   #responseDone(ctx: HttpContext): void {
     if (ctx !== this.#ctx || this.#state !== S_HANDLING) return;
-    if (!this.#keepAlive) {
+    if (!this.#keepAlive || this.#socketGone) {
       this.#close();
       return;
     }
@@ -376,12 +476,7 @@ export class ServerConnection {
       return;
     }
     if (this.#state === S_HEAD || (this.#ctx !== undefined && !this.#ctx.headersSent)) {
-      const status = err.status ?? 400;
-      const body = `${err.message}\n`;
-      let head = `HTTP/1.1 ${status} ${reasonPhrase(status) || 'Bad Request'}\r\n`;
-      for (const [k, v] of Object.entries(err.headers ?? {})) head += `${k}: ${v}\r\n`;
-      head += `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
-      this.socket.write(head + body);
+      this.socket.write(closingAnswer(err.status ?? 400, `${err.message}\n`, err.headers));
       if (this.#ctx) this.#ctx.finished = true;
     }
     this.#close();
@@ -389,7 +484,7 @@ export class ServerConnection {
 
   // --- detach, timers, close ---------------------------------------------------------------
 
-  detach(ctx: HttpContext): string {
+  detach(ctx: HttpContext, options: DetachOptions = {}): string {
     if (ctx !== this.#ctx || this.#state !== S_HANDLING) {
       throw new ProtocolError('cannot detach: this request no longer owns the connection', {
         code: 'ERR_HTTP_NOT_CURRENT',
@@ -399,12 +494,8 @@ export class ServerConnection {
     this.#state = S_DETACHED;
     this.#clearTimer();
     const socket = this.socket;
-    socket.off('data', onData);
-    socket.off('end', onEnd);
-    socket.off('close', onClose);
-    socket.off('error', onError);
     // The channel owns the socket now: nothing may keep this connection (its parser) alive.
-    (socket as Partial<ConnSocket>)[kConn] = undefined;
+    unplugSocket(socket);
     const initialData = this.#parser.takeUnparsed();
     this.#core.forget(this);
     const channel = ChannelTable.of(this.#core.name).create({
@@ -416,6 +507,7 @@ export class ServerConnection {
       peer: ctx.peer,
       clientData: ctx.clientData,
       initialData,
+      halfOpen: options.halfOpen,
       limits: this.#core.channelLimits,
     });
     if (this.#paused) {
@@ -427,24 +519,32 @@ export class ServerConnection {
 
   #setTimer(kind: number): void {
     const ms = kind === T_IDLE ? this.#core.keepAliveTimeoutMs : this.#core.headerTimeoutMs;
-    this.#timerKind = kind;
-    this.#deadline = Date.now() + ms;
+    this.#clock.start(kind, Date.now(), ms);
   }
 
   #clearTimer(): void {
-    this.#deadline = 0;
-    this.#timerKind = T_NONE;
+    this.#clock.clear();
   }
 
-  /** Called by the server's sweep: acts on an expired idle or header timeout. */
+  /** Called by the server's sweep: acts on an expired idle or header timeout, or a send stall. */
   checkDeadline(now: number): void {
-    if (this.#deadline !== 0 && now >= this.#deadline) this.#timeout();
+    if (this.#clock.expired(now)) this.#timeout();
+    if (this.#clock.stalled(this.socket, now, this.#core.sendTimeoutMs)) {
+      // Nothing of what waits to be sent left for sendTimeoutMs: the client does not read.
+      this.#keepAlive = false;
+      this.#state = S_CLOSED;
+      this.#core.forget(this);
+      this.socket.destroy();
+    }
   }
 
   #timeout(): void {
-    this.#deadline = 0;
+    const kind = this.#clock.kind;
+    this.#clock.clear();
     if (this.#state !== S_HEAD) return;
-    if (this.#timerKind === T_HEADER) {
+    if (kind === T_FIRST && this.#parser.bufferedBytes === 0) {
+      this.#close(); // never said a word (or only finished a handshake): nothing to answer
+    } else if (kind !== T_IDLE) {
       // Slow loris: the head did not arrive in time.
       this.socket.end(
         'HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
@@ -455,24 +555,42 @@ export class ServerConnection {
     } else {
       this.#close();
     }
-    this.#timerKind = T_NONE;
   }
 
   #close(): void {
     if (this.#state === S_CLOSED || this.#state === S_DETACHED) return;
     this.#state = S_CLOSED;
     this.#clearTimer();
-    this.#core.forget(this);
+    if (this.#feeding) this.#endAfterFeed = true;
+    else this.#endSocket();
+  }
+
+  /**
+   * Ends our side once everything queued has been written. Until then the connection stays in
+   * the server's sweep, so that a client that stops reading is still cut by the send timeout;
+   * afterwards a peer that does not close its side gets 2 s.
+   */
+  #endSocket(): void {
     const socket = this.socket;
     socket.end();
-    // Do not wait forever for a peer that does not close its side.
+    if (socket.writableLength === 0) this.#ended();
+    else socket.once('finish', () => this.#ended());
+  }
+
+  #ended(): void {
+    this.#core.forget(this);
+    const socket = this.socket;
     setTimeout(() => socket.destroy(), 2000).unref();
   }
 
   /** @internal the socket's 'close'. */
   socketClosed(): void {
     this.#clearTimer();
-    if (this.#state !== S_DETACHED) {
+    if (this.#state === S_HANDLING) {
+      // A handler still runs: it may answer into the void, or detach (the channel then reads EOF).
+      this.#socketGone = true;
+      this.#core.forget(this);
+    } else if (this.#state !== S_DETACHED) {
       this.#state = S_CLOSED;
       this.#core.forget(this);
     }

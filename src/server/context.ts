@@ -5,9 +5,15 @@
  */
 import type { HeaderList } from '../proto/http1/headers.js';
 import type { RequestHead } from '../proto/http1/request-head.js';
+import { originOf } from '../proto/http1/authority.js';
 import { ConnchanError, UsageError } from '../errors.js';
 import { checkHeader } from './response-head.js';
-import type { ServerConnection } from './connection.js';
+import type { DetachOptions, ServerConnection } from './connection.js';
+import type { TlsDetails } from './tls-details.js';
+
+/** Requests seen by this process; a request's id is its number (made a string when asked). */
+let requestCount = 0;
+const PROCESS_TAG = process.pid.toString(36);
 
 /** A response method was called after the connection was detached or the response ended. */
 export class ResponseStateError extends ConnchanError {}
@@ -29,6 +35,7 @@ export class HttpContext {
   readonly driver: string;
   /** When the request head was complete (ms since epoch). */
   readonly startTime: number;
+  readonly #seq: number;
   /** Free slot for the application; a detached channel keeps it as its client data. */
   clientData: unknown;
 
@@ -60,22 +67,73 @@ export class HttpContext {
     this.peer = peer;
     this.driver = driver;
     this.startTime = Date.now();
+    this.#seq = ++requestCount;
   }
 
-  /** The path without the query. */
+  /**
+   * The request's id, unique in the process and across this machine's processes
+   * (`<pid>-<n>` in base 36), for logs and tracing.
+   */
+  get id(): string {
+    return `${PROCESS_TAG}-${this.#seq.toString(36)}`;
+  }
+
+  /** The client's address as the socket sees it (`peer` is the forwarded one behind a proxy). */
+  get remoteAddress(): string {
+    return this.#conn.remoteAddress;
+  }
+
+  /** The client's port. */
+  get remotePort(): number {
+    return this.#conn.socket.remotePort ?? 0;
+  }
+
+  /** The address the request came in on (this server's side of the connection). */
+  get localAddress(): string {
+    return this.#conn.socket.localAddress ?? '';
+  }
+
+  /** The port the request came in on. */
+  get localPort(): number {
+    return this.#conn.socket.localPort ?? 0;
+  }
+
+  /** True on a TLS driver. */
+  get secure(): boolean {
+    return this.#conn.scheme === 'https';
+  }
+
+  /**
+   * The TLS session (protocol, cipher, SNI server name, ALPN protocol, the client certificate
+   * when the driver asked for one), or undefined on a plain driver.
+   */
+  get tls(): TlsDetails | undefined {
+    return this.#conn.tls;
+  }
+
+  /**
+   * The request's host: that of an absolute-form target (`GET http://host/path`, RFC 9112
+   * §3.2.2), else the Host field ('' when an HTTP/1.0 request sent none).
+   */
+  get host(): string {
+    return this.head.authority ?? this.headers.get('host') ?? '';
+  }
+
+  /** The path without the query (of an absolute-form target too: routes match on it). */
   get path(): string {
     if (this.#path === undefined) {
-      const q = this.target.indexOf('?');
-      this.#path = q < 0 ? this.target : this.target.slice(0, q);
+      const origin = originOf(this.target);
+      const q = origin.indexOf('?');
+      this.#path = q < 0 ? origin : origin.slice(0, q);
     }
     return this.#path;
   }
 
-  /** The full URL (scheme and host from the driver and the Host header). */
+  /** The full URL: the scheme of the driver, the request's {@link host}, the target's path and query. */
   get url(): URL {
     this.#url ??= new URL(
-      this.target,
-      `${this.#conn.scheme}://${this.headers.get('host') ?? 'localhost'}`,
+      originOf(this.target),
+      `${this.#conn.scheme}://${this.host || 'localhost'}`,
     );
     return this.#url;
   }
@@ -200,8 +258,10 @@ export class HttpContext {
 
   /**
    * Detaches the connection from this request: it becomes a channel in the server's table, and
-   * its name is returned. Bytes the server had read past this request go to the channel's read
-   * buffer. Afterwards every response method of this request throws.
+   * its name is returned. Bytes the server had read past this request (a body the handler did
+   * not read, pipelined requests) go to the channel's read buffer and count in its `received`.
+   * If the client had already finished sending (half-closed, or closed while an async handler
+   * ran), the channel reads that end at once. Afterwards every response method throws.
    *
    * @example
    * ```ts
@@ -212,9 +272,9 @@ export class HttpContext {
    * });
    * ```
    */
-  detach(): string {
+  detach(options: DetachOptions = {}): string {
     this.#assertNotDetached('detach');
-    return this.#conn.detach(this);
+    return this.#conn.detach(this, options);
   }
 
   #assertNotDetached(what: string): void {

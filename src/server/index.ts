@@ -11,7 +11,10 @@ export type {
   ServerLimits,
   BoundDriver,
   CertificatePair,
+  ServerTlsOptions,
 } from './server.js';
+export type { DetachOptions } from './connection.js';
+export type { TlsDetails } from './tls-details.js';
 export { HttpContext, ResponseStateError } from './context.js';
 export type { BodyOptions } from './context.js';
 export { TrustedProxies } from './reverse-proxy.js';

@@ -4,15 +4,13 @@
  * callbacks of its channels. Each server has its own channel table, named after the server.
  */
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import {
-  createServer as createTlsServer,
-  createSecureContext,
-  type SecureContext,
-  type TLSSocket,
-} from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { HeaderList } from '../proto/http1/headers.js';
-import type { RequestParserOptions } from '../proto/http1/request-parser.js';
+import {
+  DEFAULT_REQUEST_PARSER_OPTIONS,
+  type RequestParserOptions,
+} from '../proto/http1/request-parser.js';
 import type { ClientTlsOptions } from '../io/dial.js';
 import { ChannelTable } from '../channels/channel-table.js';
 import { setDriverClientTls } from '../channels/driver-defaults.js';
@@ -22,97 +20,28 @@ import { ServerConnection } from './connection.js';
 import { HttpContext } from './context.js';
 import { Router } from './router.js';
 import { TrustedProxies } from './reverse-proxy.js';
+import { TlsDriver, type ServerTlsOptions } from './tls-driver.js';
 
-export type Handler = (ctx: HttpContext) => void | Promise<void>;
+import {
+  DEFAULT_SERVER_LIMITS,
+  type BoundDriver,
+  type DriverOptions,
+  type Handler,
+  type ServerCore,
+  type ServerLimits,
+  type ServerOptions,
+} from './server-options.js';
 
-/** A certificate and its key (PEM). */
-export interface CertificatePair {
-  cert: string | Buffer;
-  key: string | Buffer;
-}
-
-export interface DriverOptions {
-  /** Name shown in channel listings. Default `http` or `https`. */
-  name?: string;
-  host?: string;
-  /** Port; 0 picks a free one. Default 8080 (plain) / 8443 (TLS). */
-  port?: number;
-  /** Listen on this Unix-domain socket path instead of host:port. */
-  path?: string;
-  /** Serve TLS: the default certificate, and per-host ones for SNI. */
-  tls?: CertificatePair & { sni?: Record<string, CertificatePair> };
-  /**
-   * false: do not listen. The driver then only provides client TLS settings for channels this
-   * server opens (NaviServer's "port 0" configuration).
-   */
-  listen?: boolean;
-  /** Client TLS settings for outgoing connections made through this driver. */
-  client?: ClientTlsOptions;
-}
-
-export interface ServerLimits {
-  /** Connections served at once; more are answered 503 and closed. Default 10 000. */
-  maxConnections: number;
-  /** Largest request body accepted (413 beyond). Default 16 MiB. */
-  maxBodyBytes: number;
-  /** Time allowed for a whole request head, from its first byte (slow loris). Default 10 s. */
-  headerTimeoutMs: number;
-  /** Idle time allowed between requests on a keep-alive connection. Default 5 s. */
-  keepAliveTimeoutMs: number;
-  /** Grace period of a shutdown before what is left is closed. Default 5 s. */
-  shutdownGraceMs: number;
-}
-
-export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
-  maxConnections: 10_000,
-  maxBodyBytes: 16 * 1024 * 1024,
-  headerTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 5_000,
-  shutdownGraceMs: 5_000,
-});
-
-export interface ServerOptions {
-  /** The server's name: its channel table's name. Default `default`. */
-  name?: string;
-  /** Listeners. Default: one plain driver on 127.0.0.1:8080. */
-  drivers?: DriverOptions[];
-  limits?: Partial<ServerLimits>;
-  /** Header limits of the request parser (431/414 beyond). */
-  parser?: RequestParserOptions;
-  /** Reverse-proxy mode: X-Forwarded-For is believed only from these addresses / CIDR ranges. */
-  trustedProxies?: string[];
-  /** Limits of the channels that detached connections become. */
-  channelLimits?: Partial<ChannelLimits>;
-  /** Called for requests no route matches. Default: 404 (405 when another method matches). */
-  notFound?: Handler;
-  /** Called when a handler throws; default logs it (the client gets a 500). */
-  onError?: (err: unknown, ctx: HttpContext) => void;
-}
-
-/** A driver once listening. */
-export interface BoundDriver {
-  name: string;
-  scheme: 'http' | 'https';
-  host: string;
-  port: number;
-  /** `http://host:port/` */
-  url: string;
-}
-
-/** What a connection needs from its server. */
-export interface ServerCore {
-  readonly name: string;
-  readonly parserOptions: RequestParserOptions | undefined;
-  readonly maxBodyBytes: number;
-  readonly maxBufferedBytes: number;
-  readonly headerTimeoutMs: number;
-  readonly keepAliveTimeoutMs: number;
-  readonly channelLimits: Partial<ChannelLimits> | undefined;
-  readonly closing: boolean;
-  clientAddress(peer: string, headers: HeaderList): string;
-  dispatch(ctx: HttpContext, conn: ServerConnection): void;
-  forget(conn: ServerConnection): void;
-}
+export type { CertificatePair, ServerTlsOptions } from './tls-driver.js';
+export { DEFAULT_SERVER_LIMITS } from './server-options.js';
+export type {
+  BoundDriver,
+  DriverOptions,
+  Handler,
+  ServerCore,
+  ServerLimits,
+  ServerOptions,
+} from './server-options.js';
 
 /**
  * @example
@@ -126,12 +55,15 @@ export interface ServerCore {
 export class HttpServer implements ServerCore {
   readonly name: string;
   readonly limits: ServerLimits;
-  readonly parserOptions: RequestParserOptions | undefined;
+  readonly parserOptions: RequestParserOptions;
   readonly channelLimits: Partial<ChannelLimits> | undefined;
   readonly maxBufferedBytes: number;
   readonly #router = new Router<Handler>();
+  /** Methods the parsers accept besides the known ones: the routes' (shared, grows with them). */
+  readonly #methods: Set<string>;
   readonly #drivers: DriverOptions[];
   readonly #listeners: NetServer[] = [];
+  readonly #tlsDrivers = new Map<string, TlsDriver>();
   readonly #connections = new Set<ServerConnection>();
   readonly #proxies: TrustedProxies;
   readonly #notFound: Handler;
@@ -143,9 +75,11 @@ export class HttpServer implements ServerCore {
   constructor(options: ServerOptions = {}) {
     this.name = options.name ?? 'default';
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
-    this.parserOptions = options.parser;
+    this.#methods = new Set(options.parser?.methods);
+    this.parserOptions = { ...options.parser, methods: this.#methods };
     this.channelLimits = options.channelLimits;
-    this.maxBufferedBytes = 64 * 1024 + (options.parser?.maxHeaderBytes ?? 16 * 1024);
+    this.maxBufferedBytes =
+      64 * 1024 + (options.parser?.maxHeaderBytes ?? DEFAULT_REQUEST_PARSER_OPTIONS.maxHeaderBytes);
     this.#drivers = options.drivers ?? [{}];
     for (const d of this.#drivers) {
       if (d.client) setDriverClientTls(this.name, d.name ?? (d.tls ? 'https' : 'http'), d.client);
@@ -165,6 +99,12 @@ export class HttpServer implements ServerCore {
   }
   get keepAliveTimeoutMs(): number {
     return this.limits.keepAliveTimeoutMs;
+  }
+  get maxUnsentBytes(): number {
+    return this.limits.maxUnsentBytes;
+  }
+  get sendTimeoutMs(): number {
+    return this.limits.sendTimeoutMs;
   }
   get closing(): boolean {
     return this.#closing;
@@ -188,6 +128,8 @@ export class HttpServer implements ServerCore {
    */
   route(method: string, pattern: string, handler: Handler): this {
     this.#router.add(method, pattern, handler);
+    // A route's method is implemented: the parser accepts it (others get 501).
+    if (method !== '*') this.#methods.add(method);
     return this;
   }
 
@@ -197,6 +139,34 @@ export class HttpServer implements ServerCore {
 
   post(pattern: string, handler: Handler): this {
     return this.route('POST', pattern, handler);
+  }
+
+  /**
+   * Replaces a TLS driver's certificates (and any other TLS option given) without a restart:
+   * handshakes from now on use them, established connections keep theirs. Without `driver`,
+   * every listening TLS driver is updated. Bad PEM throws and changes nothing.
+   *
+   * @example
+   * ```ts
+   * process.on('SIGHUP', () => {
+   *   server.setSecureContext({ cert: readFileSync('cert.pem'), key: readFileSync('key.pem') });
+   * });
+   * ```
+   */
+  setSecureContext(tls: Partial<ServerTlsOptions>, options: { driver?: string } = {}): void {
+    const targets =
+      options.driver === undefined
+        ? [...this.#tlsDrivers.values()]
+        : [this.#tlsDrivers.get(options.driver)].filter((d) => d !== undefined);
+    if (targets.length === 0) {
+      throw new UsageError(
+        options.driver === undefined
+          ? 'setSecureContext: no TLS driver is listening'
+          : `setSecureContext: no listening TLS driver named ${JSON.stringify(options.driver)}`,
+        { code: 'ERR_SERVER_NO_TLS_DRIVER' },
+      );
+    }
+    for (const d of targets) d.setSecureContext(tls);
   }
 
   /** Client TLS settings of the driver named `name` (for outgoing channels). */
@@ -219,31 +189,17 @@ export class HttpServer implements ServerCore {
     const name = d.name ?? scheme;
     const host = d.host ?? '127.0.0.1';
     const port = d.port ?? (d.tls ? 8443 : 8080);
-    const accept = (socket: Socket | TLSSocket) => this.#accept(socket, name, scheme);
     let server: NetServer;
     if (d.tls) {
-      const contexts = new Map<string, SecureContext>();
-      for (const [hostname, pair] of Object.entries(d.tls.sni ?? {})) {
-        contexts.set(
-          hostname.toLowerCase(),
-          createSecureContext({ cert: pair.cert, key: pair.key }),
-        );
-      }
-      const fallback = createSecureContext({ cert: d.tls.cert, key: d.tls.key });
-      server = createTlsServer(
-        {
-          cert: d.tls.cert,
-          key: d.tls.key,
-          allowHalfOpen: true,
-          SNICallback: (servername, cb) =>
-            cb(null, contexts.get(servername.toLowerCase()) ?? fallback),
-        },
-        accept,
+      const tls = new TlsDriver(d.tls, (socket: TLSSocket, acceptedAt: number) =>
+        this.#accept(socket, name, scheme, acceptedAt),
       );
-      // A failed handshake must not take the server down.
-      server.on('tlsClientError', () => {});
+      this.#tlsDrivers.set(name, tls);
+      server = tls.server;
     } else {
-      server = createNetServer({ allowHalfOpen: true, noDelay: true }, accept);
+      server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) =>
+        this.#accept(socket, name, scheme, Date.now()),
+      );
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -268,23 +224,34 @@ export class HttpServer implements ServerCore {
   }
 
   /**
-   * One interval checks every connection's idle and header deadline, at a quarter of the
-   * shorter timeout (10 ms to 1 s): cheaper than a timer per connection re-armed per request.
+   * One interval checks every connection's idle and header deadline and send stall, at a quarter
+   * of the shortest timeout (10 ms to 1 s): cheaper than a timer per connection re-armed per request.
    */
   #startSweeper(): void {
     if (this.#sweeper) return;
     const every = Math.max(
       10,
-      Math.min(1000, this.limits.headerTimeoutMs / 4, this.limits.keepAliveTimeoutMs / 4),
+      Math.min(
+        1000,
+        this.limits.headerTimeoutMs / 4,
+        this.limits.keepAliveTimeoutMs / 4,
+        this.limits.sendTimeoutMs / 4,
+      ),
     );
     this.#sweeper = setInterval(() => {
       const now = Date.now();
       for (const conn of this.#connections) conn.checkDeadline(now);
+      for (const tls of this.#tlsDrivers.values()) tls.sweep(now, this.limits.headerTimeoutMs);
     }, every);
     this.#sweeper.unref();
   }
 
-  #accept(socket: Socket | TLSSocket, driver: string, scheme: 'http' | 'https'): void {
+  #accept(
+    socket: Socket | TLSSocket,
+    driver: string,
+    scheme: 'http' | 'https',
+    acceptedAt: number,
+  ): void {
     if (this.#closing) {
       socket.destroy();
       return;
@@ -296,7 +263,7 @@ export class HttpServer implements ServerCore {
       );
       return;
     }
-    this.#connections.add(new ServerConnection(this, socket, driver, scheme));
+    this.#connections.add(new ServerConnection(this, socket, driver, scheme, acceptedAt));
   }
 
   clientAddress(peer: string, headers: HeaderList): string {
@@ -328,7 +295,9 @@ export class HttpServer implements ServerCore {
 
   #failed(conn: ServerConnection, ctx: HttpContext, err: unknown): void {
     const status = (err as { status?: unknown }).status;
-    if (typeof status !== 'number' || status >= 500) this.#onError(err, ctx);
+    // A client that went away is no failure of the handler's.
+    const gone = (err as { code?: unknown }).code === 'ERR_HTTP_CONNECTION_CLOSED';
+    if (!gone && (typeof status !== 'number' || status >= 500)) this.#onError(err, ctx);
     conn.handlerFailed(ctx, err);
   }
 
@@ -360,6 +329,7 @@ export class HttpServer implements ServerCore {
     // Stops accepting at once. Not awaited: net.Server's close callback waits for every
     // connection it ever accepted, detached channels included, which we close ourselves below.
     for (const listener of this.#listeners) listener.close();
+    for (const tls of this.#tlsDrivers.values()) tls.destroyHandshakes();
     for (const conn of [...this.#connections]) conn.shutdown();
     const table = this.channels;
     await Promise.all([...table.channels()].map((c) => c.notifyShutdown()));

@@ -8,10 +8,16 @@ import { Channel } from '../channels/channel.js';
 import { ChannelTable, findChannel } from '../channels/channel-table.js';
 import { UsageError } from '../errors.js';
 import type { PerMessageDeflateAgreement } from '../proto/ws/permessage-deflate-params.js';
-import { WebSocketConnection } from './connection.js';
+import { sendTyped, WebSocketConnection } from './connection.js';
 import { globMatch } from './glob.js';
 import { connections, lookup } from './registry.js';
-import type { WsConnectionOptions, WsHandler } from './types.js';
+import type {
+  WsAnyHandler,
+  WsConnectionOptions,
+  WsHandler,
+  WsHandlers,
+  WsShortHandler,
+} from './types.js';
 
 /** A socket handle: the connection's name or the connection. */
 export type WsSocket = string | WebSocketConnection;
@@ -35,7 +41,7 @@ export function send(
   msg?: string | Uint8Array,
   final = true,
 ): number {
-  return lookup(sock).send(type, msg, final);
+  return sendTyped(lookup(sock), type, msg, final);
 }
 
 /**
@@ -185,7 +191,17 @@ export interface TakeoverOptions extends WsConnectionOptions {
  */
 export function takeover(
   channelOrSocket: string | Channel | Socket,
-  handler?: WsHandler,
+  handler?: WsHandler | WsHandlers,
+  options?: TakeoverOptions,
+): WebSocketConnection;
+export function takeover(
+  channelOrSocket: string | Channel | Socket,
+  handler: WsShortHandler,
+  options?: TakeoverOptions,
+): WebSocketConnection;
+export function takeover(
+  channelOrSocket: string | Channel | Socket,
+  handler?: WsAnyHandler,
   options: TakeoverOptions = {},
 ): WebSocketConnection {
   const role = options.server ? 'server' : 'client';

@@ -27,10 +27,18 @@ import {
   type PerMessageDeflateOptions,
 } from '../proto/ws/permessage-deflate-params.js';
 import { WebSocketConnection } from './connection.js';
-import type { WsConnectionOptions, WsHandler } from './types.js';
+import type {
+  WsAnyHandler,
+  WsConnectionOptions,
+  WsHandler,
+  WsHandlers,
+  WsShortHandler,
+} from './types.js';
 
 /** Options of {@link open} (tcllib `open`'s options, and what Node users need besides). */
-export interface WsOpenOptions extends WsConnectionOptions {
+export interface WsOpenOptions<D = unknown> extends WsConnectionOptions {
+  /** The application's data for the connection (`conn.data`). */
+  data?: D | undefined;
   /** Extra request headers (tcllib `-headers`); the handshake's own are added. */
   headers?: HeaderFields | undefined;
   /** Subprotocols offered, in order of preference (tcllib `-protocol`). */
@@ -59,9 +67,12 @@ const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
 
 /**
  * Opens a WebSocket to a `ws://` or `wss://` URL (tcllib `open`). Resolves with the connection
- * once the handshake succeeded; its `name` is the socket handle, and the handler gets
- * `connect` first. Rejects (and the handler hears nothing) when the opening fails: connection
- * refused, timeout, a non-101 answer (`ERR_WS_HANDSHAKE_STATUS`, with `status`) or a bad one.
+ * once the handshake succeeded; its `name` is the socket handle. Dispatch begins on the next
+ * turn of the event loop with `connect`: the handler, and the listeners and iterator attached
+ * after `await open(…)`, all hear every event, frames that came with the `101` included.
+ * Rejects (and the handler hears nothing) when the opening fails: connection refused, timeout,
+ * a non-101 answer (`ERR_WS_HANDSHAKE_STATUS`, with `status`) or a bad one. The handler is a
+ * tcllib handler, its `(sock, type)` form, or Bun-style callbacks.
  *
  * @example
  * ```ts
@@ -71,11 +82,21 @@ const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
  * send(ws.name, 'text', 'hello');
  * ```
  */
-export async function open(
+export function open<D = unknown>(
   url: string | URL,
-  handler?: WsHandler,
-  options: WsOpenOptions = {},
-): Promise<WebSocketConnection> {
+  handler?: WsHandler | WsHandlers<D>,
+  options?: WsOpenOptions<D>,
+): Promise<WebSocketConnection<D>>;
+export function open<D = unknown>(
+  url: string | URL,
+  handler: WsShortHandler,
+  options?: WsOpenOptions<D>,
+): Promise<WebSocketConnection<D>>;
+export async function open<D = unknown>(
+  url: string | URL,
+  handler?: WsAnyHandler<D>,
+  options: WsOpenOptions<D> = {},
+): Promise<WebSocketConnection<D>> {
   const u = typeof url === 'string' ? new URL(url) : url;
   if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
     throw new UsageError(`cannot open ${u.href}: only ws:// and wss:// URLs`, {
@@ -167,7 +188,7 @@ export async function open(
     const pmd = info.extensions.find((e) => e.name === PERMESSAGE_DEFLATE);
     if (pmd !== undefined) agreement = acceptPerMessageDeflateResponse(pmd, pmdOptions);
     clearTimeout(timer);
-    const conn = new WebSocketConnection({
+    const conn = new WebSocketConnection<D>({
       ...options,
       channel,
       role: 'client',
@@ -177,6 +198,8 @@ export async function open(
       deflate: agreement,
       hostname: host,
       path: u.pathname,
+      query: u.search === '' ? undefined : u.search.slice(1),
+      requestHeaders: head.headers,
     });
     conn.start();
     return conn;

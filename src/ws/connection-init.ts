@@ -8,13 +8,14 @@ import type { Channel } from '../channels/channel.js';
 import { PerMessageDeflate } from '../io/deflate.js';
 import type { PerMessageDeflateAgreement } from '../proto/ws/permessage-deflate-params.js';
 import { WsReceiver } from '../proto/ws/receiver.js';
-import type { WsConnectionOptions, WsHandler } from './types.js';
+import type { HeaderList } from '../proto/http1/headers.js';
+import type { WsAnyHandler, WsConnectionOptions } from './types.js';
 
 /** What creates a connection passes in (the handshake's outcome and the options). */
-export interface WsConnectionInit extends WsConnectionOptions {
+export interface WsConnectionInit<D = unknown> extends WsConnectionOptions {
   channel: Channel;
   role: 'server' | 'client';
-  handler?: WsHandler | undefined;
+  handler?: WsAnyHandler<D> | undefined;
   /** The agreed subprotocol. */
   protocol?: string | undefined;
   /** The agreed `Sec-WebSocket-Extensions` value ('' for none). */
@@ -25,10 +26,16 @@ export interface WsConnectionInit extends WsConnectionOptions {
   hostname?: string | undefined;
   /** The request path. */
   path?: string | undefined;
+  /** The request's query string, without the `?` (parsed when asked for). */
+  query?: string | undefined;
+  /**
+   * The opening request's headers (server side): our server's list, or a node:http request's
+   * `rawHeaders` (`[name, value, …]`, made a list when asked for).
+   */
+  requestHeaders?: HeaderList | readonly string[] | undefined;
+  /** Application data for the connection's lifetime (`conn.data`). */
+  data?: D | undefined;
 }
-
-/** The handler as the connection calls it (any event type, any data). */
-export type LooseHandler = (sock: string, type: string, msg: unknown) => void;
 
 export const EMPTY = Buffer.alloc(0);
 const DEFAULT_MAX_MESSAGE = 100 * 1024 * 1024;
@@ -37,6 +44,26 @@ const DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024;
 /** The largest message (and frame payload) accepted, in bytes. */
 export function maxMessageBytesOf(init: WsConnectionInit): number {
   return init.maxMessageBytes ?? DEFAULT_MAX_MESSAGE;
+}
+
+/** Default high-water mark of `backpressure: 'throttle'`. */
+const DEFAULT_THROTTLE_HIGH = 64 * 1024;
+
+/**
+ * The throttle's watermarks `[high, low]` in bytes, or undefined when the policy is to close
+ * (the default). The high mark is at least the socket's own, so that the socket's `drain`
+ * always comes once the buffer empties.
+ */
+export function throttleOf(
+  init: WsConnectionInit,
+  socketHighWater: number,
+): [high: number, low: number] | undefined {
+  const p = init.backpressure;
+  if (p === undefined || p === 'close') return undefined;
+  const o = p === 'throttle' ? {} : p;
+  const high = Math.max(o.highWaterBytes ?? DEFAULT_THROTTLE_HIGH, socketHighWater);
+  const low = Math.min(o.lowWaterBytes ?? high / 4, high);
+  return [high, low];
 }
 
 /** The send-buffer bound (`maxBufferedBytes`), in bytes. */

@@ -7,7 +7,8 @@
  * @module
  */
 export { WebSocketConnection } from './connection.js';
-export { toOpcode } from './send-types.js';
+export { toOpcode, WsSendError } from './send-types.js';
+export type { WsSendRefusal } from './send-types.js';
 export type { WsConnectionInit } from './connection.js';
 export type {
   WsState,
@@ -17,10 +18,26 @@ export type {
   WsEventData,
   WsHandler,
   WsHandlerArgs,
+  WsShortHandler,
+  WsHandlers,
+  WsAnyHandler,
+  WebSocketConnectionEvents,
+  WsSendOptions,
+  WsData,
+  WsThrottleOptions,
   WsConnectionOptions,
 } from './types.js';
+export type {
+  WsUpgradeRequest,
+  WsUpgradeVerdict,
+  WsUpgradeAccept,
+  WsUpgradeRejection,
+  WsBeforeUpgrade,
+  WsVerdictHeaders,
+} from './upgrade-request.js';
 export type { WsServerEndpointOptions } from './accept.js';
 export { server, live, lives, test, upgrade, reject } from './server.js';
+export type { WsProtocolChooser } from './server.js';
 export { open } from './client.js';
 export type { WsOpenOptions } from './client.js';
 export { send, close, conninfo, find, configure, takeover, shutdown } from './api.js';
@@ -29,6 +46,12 @@ export { loglevel, lookup, connections, LOG_LEVELS } from './registry.js';
 export type { LogLevel } from './registry.js';
 export { globMatch } from './glob.js';
 export { WebSocket, CloseEvent } from './websocket.js';
+export type {
+  WebSocketEventMap,
+  CloseEventInit,
+  BinaryType,
+  WebSocketListenerOptions,
+} from './websocket.js';
 export { handleNodeUpgrade } from './node-adapter.js';
 export type { NodeUpgradeOptions, NodeUpgradeRejection } from './node-adapter.js';
 export { broadcast } from './broadcast.js';

@@ -2,7 +2,9 @@
  * Keeps received events in order around compressed messages: inflating is asynchronous (zlib,
  * with a concurrency limit), so while one message inflates every later event waits in a queue,
  * and reading pauses when that queue grows long. Compressed text is validated as UTF-8 after
- * inflating (1007), as RFC 7692 §8 requires.
+ * inflating (1007), as RFC 7692 §8 requires. A protocol error found behind an inflating message
+ * waits its turn too: the messages before it are delivered first (as `ws` does, which parses
+ * nothing further while it inflates), so an endpoint answers everything valid it received.
  */
 import type { Buffer } from 'node:buffer';
 import { ProtocolError } from '../errors.js';
@@ -33,6 +35,9 @@ export class InflateOrder {
   #queue: WsEvent[] | undefined;
   #opcode: number = Opcode.BINARY;
   #paused = false;
+  /** A failure found behind the inflating message, applied once the events before it are out. */
+  #failure: unknown;
+  #failing = false;
 
   constructor(pmd: PerMessageDeflate, hooks: InflateOrderHooks) {
     this.#pmd = pmd;
@@ -47,6 +52,17 @@ export class InflateOrder {
   /** True while reading is paused because too many events wait. */
   get paused(): boolean {
     return this.#paused;
+  }
+
+  /** True once a failure waits behind the inflating message: nothing more is to be read. */
+  get failing(): boolean {
+    return this.#failing;
+  }
+
+  /** Fails the connection once the events queued before `err` have been dispatched. */
+  holdFailure(err: unknown): void {
+    this.#failing = true;
+    this.#failure = err;
   }
 
   /** Queues an event behind the inflating message. */
@@ -95,6 +111,10 @@ export class InflateOrder {
         return;
       }
       hooks.dispatch(q[i]);
+    }
+    if (this.#failing) {
+      hooks.fail(this.#failure);
+      return;
     }
     if (this.#queue === undefined && this.#paused) {
       this.#paused = false;

@@ -19,7 +19,7 @@ import {
 import { acceptOnChannel, type WsServerEndpointOptions } from './accept.js';
 import type { WebSocketConnection } from './connection.js';
 import { globMatch } from './glob.js';
-import type { WsHandler } from './types.js';
+import type { WsAnyHandler } from './types.js';
 
 /** What to do with an opening that was refused. */
 export interface NodeUpgradeRejection {
@@ -28,9 +28,15 @@ export interface NodeUpgradeRejection {
   body?: string;
 }
 
-/** Options of {@link handleNodeUpgrade}. */
-export interface NodeUpgradeOptions extends WsServerEndpointOptions {
-  handler?: WsHandler | undefined;
+/** Options of {@link handleNodeUpgrade} (`verify` is its synchronous `beforeUpgrade`). */
+export interface NodeUpgradeOptions<D = unknown> extends Omit<
+  WsServerEndpointOptions<D>,
+  'beforeUpgrade'
+> {
+  /** A tcllib handler, its `(sock, type)` form, or Bun-style callbacks. */
+  handler?: WsAnyHandler<D> | undefined;
+  /** The application's data for the connection (`conn.data`). */
+  data?: D | undefined;
   /** Subprotocols we speak, in our order, or a chooser; or a Tcl glob. Default: accept none. */
   protocols?:
     readonly string[] | ((offered: readonly string[]) => string | undefined) | string | undefined;
@@ -61,12 +67,12 @@ export interface NodeUpgradeOptions extends WsServerEndpointOptions {
  * });
  * ```
  */
-export function handleNodeUpgrade(
+export function handleNodeUpgrade<D = unknown>(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-  options: NodeUpgradeOptions = {},
-): WebSocketConnection | undefined {
+  options: NodeUpgradeOptions<D> = {},
+): WebSocketConnection<D> | undefined {
   const refuse = (r: NodeUpgradeRejection): undefined => {
     socket.on('error', () => {});
     socket.end(buildRejectResponse(r.status, { headers: r.headers, body: r.body }));
@@ -109,5 +115,13 @@ export function handleNodeUpgrade(
     initialData: head.length > 0 ? [Buffer.from(head)] : [],
     peer: sock.remoteAddress,
   });
-  return acceptOnChannel({ ...options, channel, info, protocol, path });
+  return acceptOnChannel<D>({
+    ...options,
+    channel,
+    info,
+    protocol,
+    path,
+    target: req.url,
+    requestHeaders: req.rawHeaders,
+  });
 }

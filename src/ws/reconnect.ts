@@ -7,9 +7,9 @@
 import { Buffer } from 'node:buffer';
 import { UsageError } from '../errors.js';
 import { open, type WsOpenOptions } from './client.js';
-import type { WebSocketConnection } from './connection.js';
+import { sendTyped, type WebSocketConnection } from './connection.js';
 import { log } from './registry.js';
-import type { WsHandler } from './types.js';
+import type { WsAnyHandler, WsHandler, WsHandlers, WsShortHandler } from './types.js';
 
 /** Reconnection policy. */
 export interface ReconnectOptions {
@@ -39,9 +39,19 @@ export interface ReconnectOptions {
  * rc.send('text', 'subscribe'); // queued while disconnected, sent after reconnecting
  * ```
  */
+export function openReconnecting(
+  url: string | URL,
+  handler?: WsHandler | WsHandlers,
+  options?: WsOpenOptions & { reconnect?: ReconnectOptions },
+): Promise<ReconnectingWebSocket>;
+export function openReconnecting(
+  url: string | URL,
+  handler: WsShortHandler,
+  options?: WsOpenOptions & { reconnect?: ReconnectOptions },
+): Promise<ReconnectingWebSocket>;
 export async function openReconnecting(
   url: string | URL,
-  handler?: WsHandler,
+  handler?: WsAnyHandler,
   options: WsOpenOptions & { reconnect?: ReconnectOptions } = {},
 ): Promise<ReconnectingWebSocket> {
   const rc = new ReconnectingWebSocket(url, handler, options);
@@ -51,7 +61,7 @@ export async function openReconnecting(
 
 export class ReconnectingWebSocket {
   readonly #url: string | URL;
-  readonly #handler: WsHandler | undefined;
+  readonly #handler: WsAnyHandler | undefined;
   readonly #options: WsOpenOptions;
   readonly #policy: Required<ReconnectOptions>;
   #conn: WebSocketConnection | undefined;
@@ -67,7 +77,7 @@ export class ReconnectingWebSocket {
   /** @internal use {@link openReconnecting}. */
   constructor(
     url: string | URL,
-    handler: WsHandler | undefined,
+    handler: WsAnyHandler | undefined,
     options: WsOpenOptions & { reconnect?: ReconnectOptions },
   ) {
     this.#url = url;
@@ -114,7 +124,7 @@ export class ReconnectingWebSocket {
   send(type: string | number, msg?: string | Uint8Array, final = true): number {
     if (this.#stopped) return -1;
     const conn = this.connection;
-    if (conn !== undefined) return conn.send(type, msg, final);
+    if (conn !== undefined) return sendTyped(conn, type, msg, final);
     if (!final) {
       throw new UsageError('fragments cannot be queued while disconnected', {
         code: 'ERR_WS_NOT_CONNECTED',
@@ -151,7 +161,7 @@ export class ReconnectingWebSocket {
   }
 
   #connect(): void {
-    open(this.#url, this.#handler, this.#options).then(
+    open(this.#url, this.#handler as WsHandler | undefined, this.#options).then(
       (conn) => {
         if (this.#stopped) {
           conn.close(1000);
@@ -166,7 +176,7 @@ export class ReconnectingWebSocket {
         queueMicrotask(() => {
           const q = this.#queue;
           this.#queue = [];
-          for (const m of q) conn.send(m.type, m.msg);
+          for (const m of q) sendTyped(conn, m.type, m.msg);
           const waiters = this.#readyWaiters;
           this.#readyWaiters = [];
           for (const w of waiters) w.resolve();

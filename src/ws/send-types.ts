@@ -1,10 +1,42 @@
 /**
- * What `send` accepts as a type (tcllib: `text`, `binary`, `ping`, case-insensitive, or an
- * opcode number) and how a payload becomes a Buffer without copying.
+ * What `send` accepts: as a type (tcllib: `text`, `binary`, `ping`, case-insensitive, or an
+ * opcode number), as `ws`-style data (a string is text, bytes are binary), how a payload
+ * becomes a Buffer without copying, and why a send was refused ({@link WsSendError}).
  */
 import { Buffer } from 'node:buffer';
-import { UsageError } from '../errors.js';
+import { ConnchanError, UsageError } from '../errors.js';
 import { Opcode } from '../proto/ws/opcodes.js';
+import type { WsData, WsSendOptions } from './types.js';
+
+/** Why `send` refused a message: the `code` of the {@link WsSendError} it leaves. */
+export type WsSendRefusal =
+  'ERR_WS_CLOSING' | 'ERR_WS_CLOSED' | 'ERR_WS_BUFFER_OVERFLOW' | 'ERR_WS_WRITE_FAILED';
+
+const REFUSAL_TEXT: Readonly<Record<WsSendRefusal, string>> = {
+  ERR_WS_CLOSING: 'the closing handshake has started (a close frame was sent)',
+  ERR_WS_CLOSED: 'the connection is closed',
+  ERR_WS_BUFFER_OVERFLOW: 'the send buffer would pass maxBufferedBytes',
+  ERR_WS_WRITE_FAILED: 'the connection failed while writing',
+};
+
+/**
+ * Why `send` returned -1, from `conn.sendError`: `ERR_WS_CLOSING` (a close frame went out
+ * already: nothing may follow it), `ERR_WS_CLOSED`, `ERR_WS_BUFFER_OVERFLOW` (the message would
+ * pass `maxBufferedBytes`; the connection then closes with 1008) or `ERR_WS_WRITE_FAILED` (the
+ * TCP connection broke). Made when asked for, so a refused send costs no allocation.
+ *
+ * @example
+ * ```ts
+ * if (conn.send(data) === -1 && conn.sendError?.code === 'ERR_WS_BUFFER_OVERFLOW') metrics.slow++;
+ * ```
+ */
+export class WsSendError extends ConnchanError {
+  declare readonly code: WsSendRefusal;
+
+  constructor(name: string, code: WsSendRefusal) {
+    super(`WebSocket ${name}: send refused: ${REFUSAL_TEXT[code]}`, { code });
+  }
+}
 
 const NAMED_OPCODES: Readonly<Record<string, number>> = {
   text: Opcode.TEXT,
@@ -55,4 +87,26 @@ export function toOpcode(type: string | number): number {
 /** @internal A Buffer view of any Uint8Array (no copy). */
 export function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * @internal The opcode for `ws`-style data: `options.binary` when given, else text for a
+ * string and binary for bytes.
+ */
+export function wsOpcode(data: WsData, options: WsSendOptions | undefined): number {
+  const binary = options?.binary;
+  if (binary === undefined) return typeof data === 'string' ? Opcode.TEXT : Opcode.BINARY;
+  return binary ? Opcode.BINARY : Opcode.TEXT;
+}
+
+/** @internal `ws`-style data as a string or a Buffer view (no copy). */
+export function wsPayload(data: WsData): string | Buffer {
+  if (typeof data === 'string') return data;
+  if (ArrayBuffer.isView(data)) {
+    return Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  throw badType(`a ${typeof data} (strings, ArrayBuffers and views only)`);
 }

@@ -17,17 +17,29 @@ import {
 import { acceptOnChannel, type WsServerEndpointOptions } from './accept.js';
 import type { WebSocketConnection } from './connection.js';
 import { globMatch } from './glob.js';
-import type { WsHandler } from './types.js';
+import type { WsAnyHandler, WsHandler, WsHandlers, WsShortHandler } from './types.js';
+import { upgradeAfterHook } from './upgrade-hook.js';
+
+/**
+ * Chooses the subprotocol among those the client offered (in its order), as `ws`'s
+ * `handleProtocols`: return one of them, or `false`/`undefined` to speak none (the connection
+ * still opens, with no `Sec-WebSocket-Protocol`; refuse in `beforeUpgrade` to turn it away).
+ * Called only when the client offered some.
+ */
+export type WsProtocolChooser = (
+  offered: readonly string[],
+  ctx: HttpContext,
+) => string | false | undefined;
 
 interface LiveEndpoint {
   pathGlob: string;
-  protocolGlob: string;
-  handler: WsHandler;
-  options: WsServerEndpointOptions;
+  protocols: string | WsProtocolChooser;
+  handler: WsAnyHandler<never>;
+  options: WsServerEndpointOptions<never>;
 }
 
 interface WsServerState {
-  options: WsServerEndpointOptions;
+  options: WsServerEndpointOptions<never>;
   lives: LiveEndpoint[];
   routed: Set<string>;
 }
@@ -84,32 +96,68 @@ function stateOf(server: HttpServer | string): WsServerState {
  */
 export function server(http: HttpServer, options: WsServerEndpointOptions = {}): HttpServer {
   const st = servers.get(http.name);
-  if (st !== undefined) st.options = options;
-  else servers.set(http.name, { options, lives: [], routed: new Set() });
+  const opts = options as WsServerEndpointOptions<never>;
+  if (st !== undefined) st.options = opts;
+  else servers.set(http.name, { options: opts, lives: [], routed: new Set() });
   return http;
 }
 
 /**
- * Declares an endpoint (tcllib `live`): requests for a path matching `pathGlob` that offer a
- * protocol matching `protocolGlob` (default `*`), or no protocol at all, become WebSockets whose
- * events go to `handler`. Also routes `GET pathGlob` on the server to an automatic test/upgrade,
- * answering a failed handshake with 400, 405 or 426.
+ * Declares an endpoint (tcllib `live`): requests for a path matching `pathGlob` become
+ * WebSockets whose events go to `handler`: a tcllib handler `(sock, type, msg)`, its short form
+ * `(sock, type)`, or Bun-style callbacks `{ open, message, close }` given the connection. Also
+ * routes `GET pathGlob` on the server to an automatic test/upgrade, answering a failed
+ * handshake with 400, 404, 405 or 426.
+ *
+ * `protocols` is a Tcl glob (default `*`): a client that offers protocols needs one the glob
+ * matches (the first, in its order), one that offers none matches any endpoint of its path; or
+ * a {@link WsProtocolChooser} function (as `ws`'s `handleProtocols`), which may decline all.
+ * `options.beforeUpgrade` sees the request before the `101` and may refuse it or give the
+ * connection its `data`.
  *
  * @example
  * ```ts
  * live(http, '/chat/*', chatHandler, 'chat.v[12]');
+ * live(http, '/feed', {
+ *   open(ws) { ws.send(`hello ${ws.data.user}`); },
+ *   message(ws, data) { ws.send(data); },
+ * }, (offered) => offered.find((p) => p.startsWith('feed.')), {
+ *   beforeUpgrade: async (req) => {
+ *     const user = await sessions.get(req.cookies.sid ?? '');
+ *     return user ? { data: { user } } : { status: 401, body: 'log in first\n' };
+ *   },
+ * });
  * ```
  */
-export function live(
+export function live<D = unknown>(
   http: HttpServer,
   pathGlob: string,
-  handler: WsHandler,
-  protocolGlob = '*',
-  options: WsServerEndpointOptions = {},
+  handler: WsHandler | WsHandlers<D>,
+  protocols?: string | WsProtocolChooser,
+  options?: WsServerEndpointOptions<D>,
+): void;
+export function live<D = unknown>(
+  http: HttpServer,
+  pathGlob: string,
+  handler: WsShortHandler,
+  protocols?: string | WsProtocolChooser,
+  options?: WsServerEndpointOptions<D>,
+): void;
+export function live<D = unknown>(
+  http: HttpServer,
+  pathGlob: string,
+  handler: WsAnyHandler<D>,
+  protocols: string | WsProtocolChooser = '*',
+  options: WsServerEndpointOptions<D> = {},
 ): void {
   if (!servers.has(http.name)) server(http);
   const st = stateOf(http);
-  st.lives.push({ pathGlob, protocolGlob, handler, options });
+  st.lives.push({
+    pathGlob,
+    protocols,
+    handler: handler as WsAnyHandler<never>,
+    options: options as WsServerEndpointOptions<never>,
+  });
   // The router knows `*` and `?` only: a glob with a set (`[12]`) or an escape is routed by
   // its literal prefix, and `test` does the exact matching (404 for what no endpoint takes).
   const special = pathGlob.search(/[[\\]/);
@@ -117,15 +165,35 @@ export function live(
   if (!st.routed.has(route)) {
     st.routed.add(route);
     http.route('GET', route, (ctx) => {
-      if (test(http, ctx)) upgrade(ctx);
-      else reject(ctx);
+      if (!test(http, ctx)) return reject(ctx);
+      const p = pending.get(ctx) as PendingUpgrade;
+      const l = p.live as LiveEndpoint;
+      const hook = l.options.beforeUpgrade ?? p.server.options.beforeUpgrade;
+      if (hook === undefined) {
+        upgrade(ctx);
+        return;
+      }
+      pending.delete(ctx);
+      return upgradeAfterHook(ctx, hook, {
+        ...p.server.options,
+        ...l.options,
+        info: p.info as ClientRequestInfo,
+        handler: l.handler,
+        protocol: p.protocol,
+        path: p.path,
+      });
     });
   }
 }
 
 /** The endpoints declared with {@link live} on a server. */
-export function lives(http: HttpServer | string): { pathGlob: string; protocolGlob: string }[] {
-  return stateOf(http).lives.map(({ pathGlob, protocolGlob }) => ({ pathGlob, protocolGlob }));
+export function lives(
+  http: HttpServer | string,
+): { pathGlob: string; protocolGlob: string | WsProtocolChooser }[] {
+  return stateOf(http).lives.map(({ pathGlob, protocols }) => ({
+    pathGlob,
+    protocolGlob: protocols,
+  }));
 }
 
 /**
@@ -171,8 +239,13 @@ export function test(
     let protocol: string | undefined;
     // As tcllib: a client that offers no subprotocol matches any endpoint of the path.
     if (info.protocols.length > 0) {
-      protocol = info.protocols.find((p) => globMatch(l.protocolGlob, p));
-      if (protocol === undefined) continue;
+      const chooser = l.protocols;
+      if (typeof chooser === 'function') {
+        protocol = chosenProtocol(chooser, info.protocols, ctx);
+      } else {
+        protocol = info.protocols.find((p) => globMatch(chooser, p));
+        if (protocol === undefined) continue;
+      }
     }
     pending.set(ctx, { server: st, info, live: l, protocol, path });
     return true;
@@ -194,7 +267,9 @@ export function test(
  * Completes an opening that {@link test} accepted (tcllib `upgrade`): detaches the connection
  * into a channel of the server's table, answers `101` (with the chosen subprotocol, the agreed
  * permessage-deflate parameters and `options.headers`) and starts the WebSocket, whose events
- * go to the endpoint's handler (or `options.handler`). `connect` is delivered first.
+ * go to the endpoint's handler (or `options.handler`) and to whatever is attached to the returned
+ * connection before the next turn of the event loop, `connect` first. `options.data` becomes
+ * the connection's `data`.
  *
  * @throws UsageError `ERR_WS_NOT_TESTED` without a successful `test`; the `ProtocolError` that
  *   made `test` fail (with its `status`) when it failed.
@@ -203,10 +278,18 @@ export function test(
  * if (test(http, ctx)) upgrade(ctx, { headers: { 'Set-Cookie': 'session=1' } });
  * ```
  */
-export function upgrade(
+export function upgrade<D = unknown>(
   ctx: HttpContext,
-  options: WsServerEndpointOptions & { handler?: WsHandler } = {},
-): WebSocketConnection {
+  options?: WsServerEndpointOptions<D> & { handler?: WsHandler | WsHandlers<D>; data?: D },
+): WebSocketConnection<D>;
+export function upgrade<D = unknown>(
+  ctx: HttpContext,
+  options: WsServerEndpointOptions<D> & { handler: WsShortHandler; data?: D },
+): WebSocketConnection<D>;
+export function upgrade<D = unknown>(
+  ctx: HttpContext,
+  options: WsServerEndpointOptions<D> & { handler?: WsAnyHandler<D>; data?: D } = {},
+): WebSocketConnection<D> {
   const p = pending.get(ctx);
   if (p === undefined) {
     throw new UsageError('upgrade() needs a request that test() accepted', {
@@ -217,16 +300,34 @@ export function upgrade(
   pending.delete(ctx);
   const live = p.live as LiveEndpoint;
   const channel = findChannel(ctx.detach());
-  return acceptOnChannel({
-    ...p.server.options,
-    ...live.options,
+  return acceptOnChannel<D>({
+    ...(p.server.options as WsServerEndpointOptions<D>),
+    ...(live.options as WsServerEndpointOptions<D>),
     ...options,
     channel,
     info: p.info as ClientRequestInfo,
-    handler: options.handler ?? live.handler,
+    handler: options.handler ?? (live.handler as WsAnyHandler<D>),
     protocol: p.protocol,
     path: p.path,
+    target: ctx.target,
+    requestHeaders: ctx.headers,
   });
+}
+
+/** The chooser's pick, checked: one of the offered protocols, or undefined for none. */
+function chosenProtocol(
+  chooser: WsProtocolChooser,
+  offered: readonly string[],
+  ctx: HttpContext,
+): string | undefined {
+  const picked = chooser(offered, ctx);
+  if (picked === false || picked === undefined) return undefined;
+  if (!offered.includes(picked)) {
+    throw new UsageError(`subprotocol ${JSON.stringify(picked)} was not offered by the client`, {
+      code: 'ERR_WS_INVALID_PROTOCOL',
+    });
+  }
+  return picked;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { Buffer } from 'node:buffer';
 import type { TimeValue } from '../io/time-value.js';
+import type { WebSocketConnection } from './connection.js';
 
 /** tcllib's `conninfo sock state`, plus `CLOSING` between the two close frames. */
 export type WsState = 'CONNECTING' | 'CONNECTED' | 'CLOSING' | 'CLOSED';
@@ -46,9 +47,92 @@ export type WsHandlerArgs = {
 
 /**
  * The tcllib handler: called with the socket handle (the channel name), the event type and
- * its data. Exceptions it throws are reported with `console.error` and do not close the socket.
+ * its data (and with the connection as `this`). Exceptions it throws are logged and do not
+ * close the socket. A handler that looks only at `sock` and `type` is a {@link WsShortHandler}.
  */
 export type WsHandler = (...args: WsHandlerArgs) => void;
+
+/**
+ * A handler that takes only the socket handle and the event type: `(sock, type) => …`. (A
+ * {@link WsHandler} narrows `msg` by `type`, which a two-parameter function cannot be checked
+ * against, so the functions that take a handler accept this shape too.)
+ */
+export type WsShortHandler = (sock: string, type: WsEventType) => void;
+
+/**
+ * Per-event callbacks in Bun's shape (`websocket: { open, message, close }`), each given the
+ * connection: what a server endpoint or a client can take instead of a tcllib handler. One
+ * object serves every connection of an endpoint.
+ *
+ * @example
+ * ```ts
+ * const handlers: WsHandlers<{ user: string }> = {
+ *   open(ws) { ws.send(`hello ${ws.data.user}`); },
+ *   message(ws, data, isBinary) { ws.send(data, { binary: isBinary }); },
+ *   close(ws, code, reason) { console.log(ws.data.user, 'left', code, reason); },
+ * };
+ * ```
+ */
+export interface WsHandlers<D = unknown> {
+  /** The connection is open (first event); attach listeners or send here. */
+  open?(ws: WebSocketConnection<D>): void;
+  /** A whole message: text as a string (`isBinary` false), binary as a Buffer. */
+  message?(ws: WebSocketConnection<D>, data: string | Buffer, isBinary: boolean): void;
+  ping?(ws: WebSocketConnection<D>, data: Buffer): void;
+  pong?(ws: WebSocketConnection<D>, data: Buffer): void;
+  /** The connection failed (protocol error from the peer, overflow, timeout). */
+  error?(ws: WebSocketConnection<D>, error: Error): void;
+  /** The connection is closed (last event): the peer's code, 1005 without one, 1006 without a close frame. */
+  close?(ws: WebSocketConnection<D>, code: number, reason: string): void;
+}
+
+/** Any of the three handler shapes: tcllib's, its two-parameter form, or Bun-style callbacks. */
+export type WsAnyHandler<D = unknown> = WsHandler | WsShortHandler | WsHandlers<D>;
+
+/**
+ * The EventEmitter events of a connection and their arguments. The `ws` package's names come
+ * first (`open`, `message` with `(data, isBinary)`, `close` with `(code, reason)` once the
+ * connection is gone, `ping`, `pong`, `error`); the tcllib event types follow (`connect`,
+ * `text`, `binary`, `disconnect`, `timeout`), and the peer's close frame (tcllib's `close`
+ * event type) is `closeframe` here, since `close` has `ws`'s meaning on an EventEmitter.
+ */
+export interface WebSocketConnectionEvents {
+  open: [];
+  message: [data: string | Buffer, isBinary: boolean];
+  close: [code: number, reason: string];
+  ping: [data: Buffer];
+  pong: [data: Buffer];
+  error: [error: Error];
+  /** The send buffer went below its high-water mark. */
+  drain: [];
+  connect: [data: undefined];
+  text: [data: string];
+  binary: [data: Buffer];
+  closeframe: [info: WsCloseInfo];
+  disconnect: [info: WsCloseInfo];
+  timeout: [data: undefined];
+  /** A handler threw (it is logged too; the connection goes on). */
+  handlerError: [error: unknown];
+}
+
+/** Options of the `ws`-style `send(data, options)`. */
+export interface WsSendOptions {
+  /** Send as binary (true) or text (false). Default: text for a string, binary for bytes. */
+  binary?: boolean | undefined;
+  /** False: a fragment, more of the same message follows. Default true. */
+  fin?: boolean | undefined;
+}
+
+/** What the `ws`-style `send` takes: a string (text) or bytes of any kind (binary). */
+export type WsData = string | Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** What to do with a connection whose peer reads more slowly than it is sent to. */
+export interface WsThrottleOptions {
+  /** Stop reading from the connection while its send buffer holds more. Default 64 KiB (at least the socket's own high-water mark). */
+  highWaterBytes?: number | undefined;
+  /** Read again once it holds this much or less. Default a quarter of `highWaterBytes`. */
+  lowWaterBytes?: number | undefined;
+}
 
 /** Options of one WebSocket connection, whatever created it. */
 export interface WsConnectionOptions {
@@ -72,4 +156,13 @@ export interface WsConnectionOptions {
   closeTimeout?: TimeValue | undefined;
   /** Messages smaller than this go out uncompressed even when permessage-deflate was agreed. Default 1024 bytes. */
   deflateThreshold?: number | undefined;
+  /**
+   * What a peer that reads more slowly than it is sent to gets. `'close'` (default): sends
+   * queue up to `maxBufferedBytes`, past it the connection closes with 1008. `'throttle'` (or
+   * its watermarks): the connection stops reading from the peer while its send buffer is above
+   * the high-water mark and reads again below the low one, so a client that sends fast and
+   * reads slowly is slowed down by TCP instead of disconnected (an echo or request/response
+   * endpoint); `maxBufferedBytes` stays the hard bound.
+   */
+  backpressure?: 'close' | 'throttle' | WsThrottleOptions | undefined;
 }

@@ -9,12 +9,26 @@ import { open, type WsOpenOptions } from './client.js';
 import type { WebSocketConnection } from './connection.js';
 import type { WsCloseInfo } from './types.js';
 
-/** `CloseEvent` as in browsers; Node 20 has no global one. */
-class CloseEventPolyfill extends Event {
+/** `CloseEvent` as in browsers: the close code, reason and whether the closing was clean. */
+export interface CloseEvent extends Event {
   readonly code: number;
   readonly reason: string;
   readonly wasClean: boolean;
-  constructor(type: string, init: { code?: number; reason?: string; wasClean?: boolean } = {}) {
+}
+
+/** What `new CloseEvent(type, init)` takes. */
+export interface CloseEventInit {
+  code?: number;
+  reason?: string;
+  wasClean?: boolean;
+}
+
+/** Node 20 has no global `CloseEvent`: this one behaves as the browsers'. */
+class CloseEventPolyfill extends Event implements CloseEvent {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+  constructor(type: string, init: CloseEventInit = {}) {
     super(type);
     this.code = init.code ?? 0;
     this.reason = init.reason ?? '';
@@ -22,35 +36,50 @@ class CloseEventPolyfill extends Event {
   }
 }
 
-type CloseEventLike = Event & {
-  readonly code: number;
-  readonly reason: string;
-  readonly wasClean: boolean;
-};
-type CloseEventCtor = new (
-  type: string,
-  init?: { code?: number; reason?: string; wasClean?: boolean },
-) => CloseEventLike;
+type CloseEventCtor = new (type: string, init?: CloseEventInit) => CloseEvent;
 
 /** The global `CloseEvent` when there is one, else an equivalent class. */
 export const CloseEvent: CloseEventCtor =
   (globalThis as { CloseEvent?: CloseEventCtor }).CloseEvent ?? CloseEventPolyfill;
 
-type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
-type Listener = ((ev: Event) => void) | null;
+/** The events of a {@link WebSocket} and their types, as in the DOM's `WebSocketEventMap`. */
+export interface WebSocketEventMap {
+  open: Event;
+  message: MessageEvent;
+  error: Event;
+  close: CloseEvent;
+}
+
+/** `binaryType`: the browsers' `'blob'` (default) and `'arraybuffer'`, and Node's `'nodebuffer'`. */
+export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
+
+/** An `on…` property's handler, typed as the DOM types it. */
+type EventHandler<E extends Event> = ((this: WebSocket, ev: E) => unknown) | null;
+
+/** A listener as `addEventListener` takes it (a function or an object with `handleEvent`). */
+type ListenerLike<E extends Event> =
+  ((this: WebSocket, ev: E) => unknown) | { handleEvent(ev: E): unknown };
+
+/** `addEventListener`'s options, as in the DOM. */
+export type WebSocketListenerOptions =
+  boolean | { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal };
 
 function domError(message: string, name: string): Error {
   return new DOMException(message, name);
 }
 
 /**
- * A WebSocket with the browser's API.
+ * A WebSocket with the browser's API, typed as the DOM types it: `onmessage` gets a
+ * `MessageEvent`, `onclose` a `CloseEvent` (`code`, `reason`, `wasClean`), and
+ * `addEventListener('message', …)` knows the event's type. Every message the server sends is
+ * delivered, those that came with the handshake's answer included.
  *
  * @example
  * ```ts
  * const ws = new WebSocket('wss://example.org/chat', ['chat']);
  * ws.binaryType = 'arraybuffer';
  * ws.onmessage = (ev) => console.log(ev.data);
+ * ws.onclose = (ev) => console.log(ev.code, ev.reason, ev.wasClean);
  * ws.onopen = () => ws.send('hello');
  * ```
  */
@@ -73,7 +102,7 @@ export class WebSocket extends EventTarget {
   #abort = new AbortController();
   #closeRequested: { code?: number | undefined; reason?: string | undefined } | undefined;
   #blobChain: Promise<void> | undefined;
-  #handlers = new Map<string, { fn: Listener; wrapper: (ev: Event) => void }>();
+  #handlers = new Map<string, { fn: EventHandler<Event>; wrapper: (ev: Event) => void }>();
 
   constructor(url: string | URL, protocols?: string | string[], options: WsOpenOptions = {}) {
     super();
@@ -124,29 +153,75 @@ export class WebSocket extends EventTarget {
       this.#binaryType = value;
   }
 
-  get onopen(): Listener {
+  get onopen(): EventHandler<Event> {
     return this.#getHandler('open');
   }
-  set onopen(fn: Listener) {
+  set onopen(fn: EventHandler<Event>) {
     this.#setHandler('open', fn);
   }
-  get onmessage(): Listener {
+  get onmessage(): EventHandler<MessageEvent> {
     return this.#getHandler('message');
   }
-  set onmessage(fn: Listener) {
-    this.#setHandler('message', fn);
+  set onmessage(fn: EventHandler<MessageEvent>) {
+    this.#setHandler('message', fn as EventHandler<Event>);
   }
-  get onclose(): Listener {
+  get onclose(): EventHandler<CloseEvent> {
     return this.#getHandler('close');
   }
-  set onclose(fn: Listener) {
-    this.#setHandler('close', fn);
+  set onclose(fn: EventHandler<CloseEvent>) {
+    this.#setHandler('close', fn as EventHandler<Event>);
   }
-  get onerror(): Listener {
+  get onerror(): EventHandler<Event> {
     return this.#getHandler('error');
   }
-  set onerror(fn: Listener) {
+  set onerror(fn: EventHandler<Event>) {
     this.#setHandler('error', fn);
+  }
+
+  /** Adds a listener; for the WebSocket's own events it is typed by the event (`message` → `MessageEvent`). */
+  override addEventListener<K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: ListenerLike<WebSocketEventMap[K]> | null,
+    options?: WebSocketListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: ListenerLike<Event> | null,
+    options?: WebSocketListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: ListenerLike<Event> | null,
+    options?: WebSocketListenerOptions,
+  ): void {
+    super.addEventListener(
+      type,
+      listener as Parameters<EventTarget['addEventListener']>[1],
+      options,
+    );
+  }
+
+  /** Removes a listener added with {@link addEventListener}. */
+  override removeEventListener<K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: ListenerLike<WebSocketEventMap[K]> | null,
+    options?: boolean | { capture?: boolean },
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: ListenerLike<Event> | null,
+    options?: boolean | { capture?: boolean },
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: ListenerLike<Event> | null,
+    options?: boolean | { capture?: boolean },
+  ): void {
+    super.removeEventListener(
+      type,
+      listener as Parameters<EventTarget['removeEventListener']>[1],
+      options,
+    );
   }
 
   /**
@@ -218,15 +293,17 @@ export class WebSocket extends EventTarget {
     this.#protocol = conn.protocol;
     this.#extensions = conn.extensions;
     this.#readyState = 1;
-    conn.on('text', (data: string) =>
-      this.dispatchEvent(new MessageEvent('message', { data, origin: origin(this.url) })),
-    );
-    conn.on('binary', (data: Buffer) =>
+    // Attached before the connection begins dispatching (the next turn of the event loop), so
+    // frames that came with the handshake's answer are messages here too.
+    conn.on('message', (data, isBinary) =>
       this.dispatchEvent(
-        new MessageEvent('message', { data: this.#binary(data), origin: origin(this.url) }),
+        new MessageEvent('message', {
+          data: isBinary ? this.#binary(data as Buffer) : data,
+          origin: origin(this.url),
+        }),
       ),
     );
-    conn.on('close', () => {
+    conn.on('closeframe', () => {
       if (this.#readyState === 1) this.#readyState = 2;
     });
     conn.on('disconnect', (info: WsCloseInfo) => {
@@ -249,16 +326,16 @@ export class WebSocket extends EventTarget {
     return this.#binaryType === 'arraybuffer' ? ab : new Blob([ab]);
   }
 
-  #getHandler(type: string): Listener {
-    return this.#handlers.get(type)?.fn ?? null;
+  #getHandler<E extends Event>(type: string): EventHandler<E> {
+    return (this.#handlers.get(type)?.fn ?? null) as EventHandler<E>;
   }
 
-  #setHandler(type: string, fn: Listener): void {
+  #setHandler(type: string, fn: EventHandler<Event>): void {
     const old = this.#handlers.get(type);
     if (old !== undefined) this.removeEventListener(type, old.wrapper);
     this.#handlers.delete(type);
     if (typeof fn !== 'function') return;
-    const wrapper = (ev: Event): void => fn.call(this, ev);
+    const wrapper = (ev: Event): void => void fn.call(this, ev);
     this.#handlers.set(type, { fn, wrapper });
     this.addEventListener(type, wrapper);
   }

@@ -369,11 +369,10 @@ describe('reading and writing', () => {
       assert.equal(exists(name), false, 'closed channel leaves the table at once');
       const got = await readExactly(pair.client, big.length + 1);
       assert.equal(got.length, big.length, 'every byte arrives, then EOF');
-      assert.throws(
-        () => pair.server.write('x'),
-        (e: unknown) => e instanceof ChannelStateError && e.code === 'ERR_CHAN_CLOSED',
-      );
-      assert.throws(() => write(name, 'x'), ChannelNotFoundError);
+      // Writing to a closed channel is no error of the peer's to crash on: -1 says "gone".
+      assert.equal(pair.server.write('x'), -1);
+      assert.equal(write(name, 'x'), -1);
+      assert.throws(() => write('conn-never-made', 'x'), ChannelNotFoundError);
     } finally {
       await pair.close();
     }

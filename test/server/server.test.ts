@@ -217,7 +217,7 @@ describe('connections', () => {
         );
         assert.match(await bad.closed(), /^HTTP\/1\.1 400 /);
         const huge = await rawConnect(port);
-        huge.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20000)}\r\n\r\n`);
+        huge.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40000)}\r\n\r\n`);
         assert.match(await huge.closed(), /^HTTP\/1\.1 431 /);
       },
     ));

@@ -3,7 +3,7 @@
 // close code of a failed connection.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deflateRawSync, constants as zc } from 'node:zlib';
+import { deflateRawSync, inflateRawSync, constants as zc } from 'node:zlib';
 import { Opcode } from '../../src/proto/ws/opcodes.js';
 import { decodeClosePayload } from '../../src/proto/ws/close-codes.js';
 import { echoServer, RawClient, rawFrame, type WsTestServer } from './ws-helpers.js';
@@ -160,6 +160,77 @@ describe('6 UTF-8', () => {
       c.frame({ opcode: Opcode.TEXT, payload: 'ok', fin: false });
       c.frame({ opcode: Opcode.CONTINUATION, payload: Buffer.from([0xff]), fin: false });
     }, 1007));
+  test('invalid UTF-8 inside one frame sent in pieces fails before the frame ends', async () => {
+    // A 64 KiB text frame whose 11th byte is invalid: only its first 200 bytes are ever sent.
+    const payload = Buffer.alloc(65536, 0x61);
+    payload[10] = 0xff;
+    const frame = rawFrame(0x81, payload);
+    await expectClose((c) => {
+      c.raw(frame.subarray(0, 100));
+      setTimeout(() => c.raw(frame.subarray(100, 200)), 20);
+    }, 1007);
+  });
+  test('inside a continuation frame sent in pieces, too', async () => {
+    const payload = Buffer.alloc(10_000, 0x62);
+    payload[5000] = 0xc0; // can never start a valid sequence
+    const first = rawFrame(0x01, Buffer.from('start '));
+    const cont = rawFrame(0x80, payload);
+    await expectClose((c) => {
+      c.raw(first);
+      c.raw(cont.subarray(0, 3000)); // valid so far
+      setTimeout(() => c.raw(cont.subarray(3000, 6000)), 20); // brings the bad byte
+    }, 1007);
+  });
+});
+
+describe('accepted means sent', () => {
+  test('the echo of a valid message is written before the close frame of a violation in the same read', async () => {
+    const c = await RawClient.connect(srv.port);
+    // One write: a valid text, then a reserved opcode (1002).
+    c.raw(Buffer.concat([rawFrame(0x81, Buffer.from('valid first')), rawFrame(0x83)]));
+    assert.equal(await c.closeCode(), 1002);
+    assert.deepEqual(
+      c.frames.map((f) => f.opcode),
+      [Opcode.TEXT, Opcode.CLOSE],
+    );
+    assert.equal(c.frames[0].payload.toString(), 'valid first');
+  });
+  const PMD = 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n';
+  test('… also when the echo waits for compression', async () => {
+    const c = await RawClient.connect(srv.port, '/echo', PMD);
+    const text = Buffer.from('compress me '.repeat(300)); // over the threshold: compressed echo
+    c.raw(Buffer.concat([rawFrame(0x81, text), rawFrame(0x81, Buffer.from([0xff]))]));
+    assert.equal(await c.closeCode(), 1007);
+    assert.deepEqual(
+      c.frames.map((f) => [f.opcode, f.rsv1]),
+      [
+        [Opcode.TEXT, true],
+        [Opcode.CLOSE, false],
+      ],
+    );
+    assert.deepEqual(
+      inflateRawSync(Buffer.concat([c.frames[0].payload, Buffer.from([0, 0, 0xff, 0xff])]), {
+        finishFlush: zc.Z_SYNC_FLUSH,
+      }),
+      text,
+    );
+  });
+  test('… and when the valid message was compressed and still inflating', async () => {
+    const c = await RawClient.connect(srv.port, '/echo', PMD);
+    const text = Buffer.from('inflate me '.repeat(300));
+    c.raw(Buffer.concat([rawFrame(0xc1, deflateMessage(text)), rawFrame(0x83)]));
+    assert.equal(await c.closeCode(), 1002);
+    assert.deepEqual(
+      c.frames.map((f) => f.opcode),
+      [Opcode.TEXT, Opcode.CLOSE],
+    );
+    assert.deepEqual(
+      inflateRawSync(Buffer.concat([c.frames[0].payload, Buffer.from([0, 0, 0xff, 0xff])]), {
+        finishFlush: zc.Z_SYNC_FLUSH,
+      }),
+      text,
+    );
+  });
 });
 
 describe('7 close handling', () => {

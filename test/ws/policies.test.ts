@@ -105,7 +105,11 @@ describe('handshake answers', () => {
     try {
       const conn = await open(`${srv.url}/s`, undefined, { protocols: ['x'] });
       await until(() => sock !== '', 'server side');
-      assert.ok(list({ server: srv.http.name }).some((e) => e.name === sock));
+      const entry = list({ server: srv.http.name }).find((e) => e.name === sock);
+      // As the docs say: a WebSocket's channel shows callback `websocket`, condition `x`
+      // (it answers the server's shutdown with a 1001 closing handshake).
+      assert.equal(entry?.callback, 'websocket');
+      assert.equal(entry?.condition, 'x');
       const st = status(sock) as unknown as Record<string, unknown>;
       assert.equal(st.kind, 'detached');
       assert.equal(st.websocket, true);
@@ -115,6 +119,8 @@ describe('handshake answers', () => {
       assert.equal(st.wsState, 'CONNECTED');
       assert.equal(conninfo(sock, 'type'), 'server');
       assert.equal(st.keepaliveMs, 30_000);
+      assert.equal(st.callback, 'websocket');
+      assert.equal(st.condition, 'x');
       conn.close();
       await conn.closed();
       await until(

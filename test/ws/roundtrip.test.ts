@@ -53,8 +53,11 @@ describe('client ↔ server round trips', () => {
     try {
       const conn = await open(`${srv.url}/echo`, (_sock, type, _msg) => void seen.push(type));
       const ev = collect(conn);
-      // open() resolves once connected; the handler has heard 'connect' by then.
+      // open() resolves once connected; dispatch begins on the next turn of the event loop, so
+      // whatever is attached after the await hears 'connect' too.
       assert.equal(conn.state, 'CONNECTED');
+      assert.deepEqual(seen, []);
+      await until(() => seen.length > 0, 'connect');
       assert.deepEqual(seen, ['connect']);
       assert.ok(send(conn.name, 'text', 'héllo ✓') > 0);
       assert.equal((await ev.next('text')).data, 'héllo ✓');
@@ -237,7 +240,7 @@ describe('client ↔ server round trips', () => {
       await until(() => conn.state === 'CONNECTED', 'connected');
       for (const m of ['1', '2', '3']) send(conn, 'text', m);
       await done;
-      assert.deepEqual(got, ['text:1', 'text:2', 'text:3', 'close', 'disconnect']);
+      assert.deepEqual(got, ['connect', 'text:1', 'text:2', 'text:3', 'close', 'disconnect']);
     } finally {
       await srv.close();
     }

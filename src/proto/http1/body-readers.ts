@@ -46,9 +46,13 @@ for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
 for (let i = 0; i < 6; i++) HEX[0x41 + i] = HEX[0x61 + i] = 10 + i;
 
 const QDTEXT = '\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff';
-/** chunk-ext (RFC 9112 §7.1.1): `*( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )`. */
+/**
+ * chunk-ext (RFC 9112 §7.1.1) without whitespace: `*( ";" name [ "=" ( token / quoted-string ) ] )`.
+ * The RFC's BWS around `;` and `=` is "bad whitespace" a recipient may refuse, and llhttp does:
+ * so `5 CRLF` and `5 ;a=b CRLF` are refused here too.
+ */
 const CHUNK_EXT_RE = new RegExp(
-  `^(?:[ \\t]*;[ \\t]*[${TCHAR_CLASS}]+(?:[ \\t]*=[ \\t]*(?:[${TCHAR_CLASS}]+|"(?:[${QDTEXT}]|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*"))?)*[ \\t]*$`,
+  `^(?:;[${TCHAR_CLASS}]+(?:=(?:[${TCHAR_CLASS}]+|"(?:[${QDTEXT}]|\\\\[\\t \\x21-\\x7e\\x80-\\xff])*"))?)*$`,
 );
 /** Hex digits we accept in a chunk size line before calling it too long. */
 const MAX_SIZE_DIGITS = 32;

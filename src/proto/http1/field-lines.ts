@@ -46,7 +46,13 @@ export class FieldScan {
   /** OR of CONN_* bits from every Connection field. */
   connection = 0;
   hostCount = 0;
-  expectContinue = false;
+  /** Where the (last) Host value is in the head's text. */
+  hostStart = 0;
+  hostEnd = 0;
+  /** The last Host value found valid on this connection (kept across heads: a cache). */
+  lastValidHost = '';
+  /** The Expect field values, joined; undefined when absent (rare: a string is fine). */
+  expect: string | undefined = undefined;
   upgrade: string | undefined = undefined;
 
   reset(): void {
@@ -54,7 +60,7 @@ export class FieldScan {
     this.transferEncoding = undefined;
     this.connection = 0;
     this.hostCount = 0;
-    this.expectContinue = false;
+    this.expect = undefined;
     this.upgrade = undefined;
   }
 }
@@ -209,11 +215,17 @@ function noteField(
 ): void {
   switch (len) {
     case 4:
-      if (eqLowerAt(s, at, 'host')) scan.hostCount++;
+      if (eqLowerAt(s, at, 'host')) {
+        scan.hostCount++;
+        scan.hostStart = vs;
+        scan.hostEnd = ve;
+      }
       return;
     case 6:
-      if (eqLowerAt(s, at, 'expect') && ve - vs === 12 && eqLowerAt(s, vs, '100-continue'))
-        scan.expectContinue = true;
+      if (eqLowerAt(s, at, 'expect')) {
+        const v = s.slice(vs, ve);
+        scan.expect = scan.expect === undefined ? v : `${scan.expect}, ${v}`;
+      }
       return;
     case 7:
       if (eqLowerAt(s, at, 'upgrade')) {
@@ -226,11 +238,17 @@ function noteField(
       return;
     case 14:
       if (eqLowerAt(s, at, 'content-length')) {
-        const n = parseContentLength(s.slice(vs, ve), status);
-        if (scan.contentLength >= 0 && scan.contentLength !== n) {
+        // A server (status set) is as strict as llhttp: one field, digits only, no HTAB after
+        // them; RFC 9110 §8.6 allows refusing what a client merely may repair.
+        const server = status !== undefined;
+        if (server && tabAfter(s, ve)) throw tabInContentLength(status);
+        const n = parseContentLength(s.slice(vs, ve), status, !server);
+        if (scan.contentLength >= 0 && (server || scan.contentLength !== n)) {
           throw httpError(
             HttpErrorCode.INVALID_CONTENT_LENGTH,
-            `several Content-Length fields with different values (${scan.contentLength} and ${n})`,
+            server
+              ? 'more than one Content-Length field'
+              : `several Content-Length fields with different values (${scan.contentLength} and ${n})`,
             status,
           );
         }
@@ -260,17 +278,38 @@ function connectionOptions(s: string, vs: number, ve: number): number {
   return bits;
 }
 
+/** Whether the whitespace from `i` (after a value, up to its CR) holds an HTAB. */
+function tabAfter(s: string, i: number): boolean {
+  for (let c = s.charCodeAt(i); c === 0x20 || c === 0x09; c = s.charCodeAt(++i)) {
+    if (c === 0x09) return true;
+  }
+  return false;
+}
+
+function tabInContentLength(status: number | undefined): Error {
+  return httpError(
+    HttpErrorCode.INVALID_CONTENT_LENGTH,
+    'HTAB after the Content-Length value',
+    status,
+  );
+}
+
 /**
- * A Content-Length value: digits only, at most 2^53 − 1. A list of identical values (`5, 5`, as
- * a proxy that merged two fields would send) is accepted, differing ones are not (RFC 9110 §8.6).
+ * A Content-Length value: digits only, at most 2^53 − 1. With `allowList`, a list of identical
+ * values (`5, 5`, as a proxy that merged two fields would send) is accepted, differing ones are
+ * not (RFC 9110 §8.6); without it any list is refused.
  *
  * @example
  * ```ts
- * parseContentLength('5, 5', 400); // 5
- * parseContentLength('5, 6', 400); // throws ProtocolError, status 400
+ * parseContentLength('5, 5', undefined, true); // 5
+ * parseContentLength('5, 5', 400, false);      // throws ProtocolError, status 400
  * ```
  */
-export function parseContentLength(value: string, status: number | undefined): number {
+export function parseContentLength(
+  value: string,
+  status: number | undefined,
+  allowList = true,
+): number {
   if (DIGITS_RE.test(value)) {
     const n = +value;
     if (n > Number.MAX_SAFE_INTEGER) {
@@ -282,7 +321,7 @@ export function parseContentLength(value: string, status: number | undefined): n
     }
     return n;
   }
-  if (value.includes(',')) {
+  if (allowList && value.includes(',')) {
     const parts = value.split(',');
     const first = parseContentLength(parts[0].trim(), status);
     for (let i = 1; i < parts.length; i++) {

@@ -17,6 +17,7 @@ import { HttpErrorCode, httpError } from './errors.js';
 import { FieldScan } from './field-lines.js';
 import type { HeaderList } from './headers.js';
 import { CR, CRLF, CRLFCRLF, InputBuffer, LF, LF_CRLF, LF_LF } from './input-buffer.js';
+import { RequestLineGuard } from './request-line-guard.js';
 
 /** The body events both parsers return. */
 export type BodyEvent = { type: 'data'; data: Buffer } | { type: 'end'; trailers?: HeaderList };
@@ -132,6 +133,8 @@ export class MessageReader {
   #slow = false;
   /** The current head's request line is known to be complete and short enough. */
   #lineChecked = false;
+  /** Requests only: refuses a request line that cannot be HTTP as soon as it shows. */
+  readonly #guard: RequestLineGuard | undefined;
 
   constructor(syntax: HeadSyntax, limits: ReaderLimits) {
     this.#match = syntax.match;
@@ -140,6 +143,7 @@ export class MessageReader {
     this.#maxHeaderBytes = limits.maxHeaderBytes;
     this.#maxLine = limits.maxRequestLineBytes ?? Infinity;
     this.body = new BodyReader(limits);
+    this.#guard = syntax.server ? new RequestLineGuard() : undefined;
   }
 
   /** Takes a received chunk (a reference: its memory must not be reused). */
@@ -214,6 +218,7 @@ export class MessageReader {
       if (n >= 2 && input.byteAt(0) === CR && input.byteAt(1) === LF) {
         input.skip(2);
         this.#searched = 0;
+        this.#guard?.reset();
         continue;
       }
       if (n > 0) {
@@ -233,6 +238,7 @@ export class MessageReader {
           if (end + 4 > max) this.#tooLarge();
           return this.#found(input.latin1(0, end + 4), 0, end + 4, false);
         }
+        this.#guard?.check(input);
         if (n > max) this.#tooLarge();
         if (n > this.#maxLine && !this.#lineChecked) {
           this.#checkRequestLine();
@@ -276,6 +282,7 @@ export class MessageReader {
     this.#searched = 0;
     this.#slow = false;
     this.#lineChecked = false;
+    this.#guard?.reset();
     return HEAD_FOUND;
   }
 

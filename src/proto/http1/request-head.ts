@@ -7,6 +7,8 @@
 import { HeaderList, TCHAR_CLASS, isToken } from './headers.js';
 import { HttpErrorCode, describeChar, httpError } from './errors.js';
 import { httpVersion, matchAt, persists, refuseBareLfInFirstLine } from './head-parts.js';
+import { checkTargetForm, isValidHost } from './authority.js';
+import { KNOWN_METHODS } from './methods.js';
 import {
   CONN_UPGRADE,
   FIELD_LINES_SRC,
@@ -33,16 +35,30 @@ export interface RequestHead {
   /** The Content-Length, or undefined when absent (then the body is empty unless chunked). */
   contentLength: number | undefined;
   chunked: boolean;
-  /** `Expect: 100-continue` was sent: answer `100 Continue` before reading the body. */
+  /**
+   * `Expect: 100-continue` came with an HTTP/1.1 request: answer `100 Continue` before reading
+   * the body. (An HTTP/1.0 request's 100-continue is ignored, RFC 9110 §10.1.1.)
+   */
   expectContinue: boolean;
+  /**
+   * The Expect value when it asks for anything but 100-continue: an expectation the server
+   * cannot meet, to be answered 417 (RFC 9110 §10.1.1). Undefined otherwise.
+   */
+  expectation: string | undefined;
+  /**
+   * The host named by an absolute-form target (`GET http://host/path`): the request's host,
+   * ahead of the Host field (RFC 9112 §3.2.2). Undefined for the other forms.
+   */
+  authority: string | undefined;
   /** The Upgrade field, when Connection lists `upgrade`; else undefined. */
   upgrade: string | undefined;
 }
 
-/** Limits checked while parsing a request head. */
+/** Limits checked while parsing a request head, and the methods accepted besides the known ones. */
 export interface RequestHeadLimits {
   maxRequestLineBytes: number;
   maxHeaderCount: number;
+  methods?: ReadonlySet<string> | undefined;
 }
 
 /** The whole head's syntax, sticky so it can run at any offset of a chunk's text. */
@@ -107,13 +123,19 @@ export function buildRequestHead(
   const lineEnd = s.indexOf('\r', start);
   if (lineEnd - start > limits.maxRequestLineBytes) throw uriTooLong(limits.maxRequestLineBytes);
   const sp = s.indexOf(' ', start);
-  const method = s.slice(start, sp);
+  const method = methodAt(s, start, sp, limits.methods);
   const target = s.slice(sp + 1, lineEnd - 9);
-  const version = httpVersion(
-    s.charCodeAt(lineEnd - 3) - 0x30,
-    s.charCodeAt(lineEnd - 1) - 0x30,
-    505,
-  );
+  const minor = s.charCodeAt(lineEnd - 1) - 0x30;
+  const version = httpVersion(s.charCodeAt(lineEnd - 3) - 0x30, minor, 505);
+  if (minor > 1) {
+    // llhttp refuses 1.2 and later; RFC 9110 §2.5 lets a server answer 505 to what it cannot serve.
+    throw httpError(
+      HttpErrorCode.UNSUPPORTED_VERSION,
+      `HTTP version 1.${minor} is not supported`,
+      505,
+    );
+  }
+  const authority = target.charCodeAt(0) === 0x2f ? undefined : checkTargetForm(method, target);
 
   const lines: number[] = [];
   scan.reset();
@@ -124,10 +146,18 @@ export function buildRequestHead(
       ? httpError(HttpErrorCode.MULTIPLE_HOST, 'more than one Host field', 400)
       : httpError(HttpErrorCode.MISSING_HOST, 'HTTP/1.1 request without a Host field', 400);
   }
+  if (scan.hostCount === 1 && !knownValidHost(s, scan)) {
+    throw httpError(
+      HttpErrorCode.INVALID_HOST,
+      `invalid Host ${JSON.stringify(s.slice(scan.hostStart, Math.min(scan.hostEnd, scan.hostStart + 80)))}`,
+      400,
+    );
+  }
   let chunked = false;
   if (scan.transferEncoding !== undefined) chunked = requestIsChunked(scan, version);
 
   const conn = scan.connection;
+  const expect = scan.expect === undefined ? NO_EXPECTATION : expectations(scan.expect, version);
   return {
     method,
     target,
@@ -136,9 +166,78 @@ export function buildRequestHead(
     keepAlive: persists(conn, version),
     contentLength: scan.contentLength < 0 ? undefined : scan.contentLength,
     chunked,
-    expectContinue: scan.expectContinue,
+    expectContinue: expect.expectContinue,
+    expectation: expect.expectation,
+    authority,
     upgrade: (conn & CONN_UPGRADE) !== 0 ? scan.upgrade : undefined,
   };
+}
+
+const NO_EXPECTATION = { expectContinue: false, expectation: undefined };
+const CONTINUE = { expectContinue: true, expectation: undefined };
+
+/** What an Expect value asks (RFC 9110 §10.1.1): 100-continue, or something to answer 417. */
+function expectations(
+  value: string,
+  version: '1.0' | '1.1',
+): { expectContinue: boolean; expectation: string | undefined } {
+  let cont = false;
+  for (const part of value.split(',')) {
+    const t = part.trim().toLowerCase();
+    if (t === '100-continue') cont = true;
+    else if (t !== '') return { expectContinue: false, expectation: value };
+  }
+  return cont && version === '1.1' ? CONTINUE : NO_EXPECTATION;
+}
+
+/**
+ * The method of the request line `s[start, sp)`: GET, POST and HEAD as constants (no string is
+ * made for them), the others sliced and looked up; a method neither known nor in `extra` gets 501.
+ */
+function methodAt(
+  s: string,
+  start: number,
+  sp: number,
+  extra: ReadonlySet<string> | undefined,
+): string {
+  const len = sp - start;
+  const c = s.charCodeAt(start);
+  if (
+    len === 3 &&
+    c === 0x47 &&
+    s.charCodeAt(start + 1) === 0x45 &&
+    s.charCodeAt(start + 2) === 0x54
+  )
+    return 'GET';
+  if (len === 4 && s.charCodeAt(start + 3) === 0x54 && s.startsWith('POST', start)) return 'POST';
+  if (len === 4 && c === 0x48 && s.startsWith('HEAD', start)) return 'HEAD';
+  const method = s.slice(start, sp);
+  if (!KNOWN_METHODS.has(method) && extra?.has(method) !== true) {
+    throw httpError(
+      HttpErrorCode.UNKNOWN_METHOD,
+      `method ${JSON.stringify(method.slice(0, 20))} is not implemented`,
+      501,
+    );
+  }
+  return method;
+}
+
+/**
+ * True when the Host value is the one the previous request on this parser had, already found
+ * valid: keep-alive clients send the same Host every time, and a comparison is cheaper than a
+ * walk. Otherwise remembers it, if valid, for the next request.
+ */
+function knownValidHost(s: string, scan: FieldScan): boolean {
+  const { hostStart, hostEnd, lastValidHost } = scan;
+  if (hostEnd - hostStart === lastValidHost.length && s.startsWith(lastValidHost, hostStart)) {
+    return true;
+  }
+  if (isValidHost(s, hostStart, hostEnd, true)) {
+    // A copy of its own: a slice of the head's text would keep the whole text alive.
+    scan.lastValidHost = ` ${s.slice(hostStart, hostEnd)}`.slice(1);
+    return true;
+  }
+  return false;
 }
 
 /** RFC 9112 §6.1/§6.3 for a request carrying Transfer-Encoding: chunked last, or refuse. */

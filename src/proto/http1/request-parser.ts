@@ -41,29 +41,47 @@ import {
   type RequestHead,
 } from './request-head.js';
 
-/** Limits of a {@link RequestParser}. Every one has a finite default. */
+/**
+ * Limits of a {@link RequestParser}, every one finite by default, and the methods it accepts.
+ * The defaults are never stricter than node:http's (a 16 KiB budget for the target, names and
+ * values together; 2000 fields), so that a request any Node server takes is taken here too.
+ */
 export interface RequestParserOptions {
-  /** Request line + header section, CRLFs included (default 16 KiB; over → 431). */
+  /**
+   * Request line + header section as received, CRLFs and whitespace included (default 32 KiB:
+   * node:http's 16 KiB of target, names and values plus 2000 fields' separators; over → 431).
+   */
   maxHeaderBytes?: number;
-  /** Header field lines (default 100; over → 431). */
+  /** Header field lines (default 2000, node:http's maxHeadersCount; over → 431). */
   maxHeaderCount?: number;
-  /** Request line without its CRLF (default 8 KiB; over → 414). */
+  /**
+   * Request line without its CRLF (default 17 KiB: node:http's 16 KiB for the target, plus the
+   * method and version; over → 414).
+   */
   maxRequestLineBytes?: number;
   /** Extensions of one chunk size line (default 16 KiB, as Node; over → 413). */
   maxChunkExtensionBytes?: number;
   /** Trailer section (default 16 KiB; over → 431). */
   maxTrailerBytes?: number;
+  /**
+   * Methods accepted besides the known ones (node:http's list, `KNOWN_METHODS`); any other gets
+   * 501. A server passes the methods of its routes. The set is read, not copied: adding to it
+   * later counts.
+   */
+  methods?: ReadonlySet<string>;
 }
 
+/** The numeric limits of {@link RequestParserOptions}. */
+type RequestParserLimits = Required<Omit<RequestParserOptions, 'methods'>>;
+
 /** Defaults of {@link RequestParserOptions}. */
-export const DEFAULT_REQUEST_PARSER_OPTIONS: Readonly<Required<RequestParserOptions>> =
-  Object.freeze({
-    maxHeaderBytes: 16 * 1024,
-    maxHeaderCount: 100,
-    maxRequestLineBytes: 8 * 1024,
-    maxChunkExtensionBytes: 16 * 1024,
-    maxTrailerBytes: 16 * 1024,
-  });
+export const DEFAULT_REQUEST_PARSER_OPTIONS: Readonly<RequestParserLimits> = Object.freeze({
+  maxHeaderBytes: 32 * 1024,
+  maxHeaderCount: 2000,
+  maxRequestLineBytes: 17 * 1024,
+  maxChunkExtensionBytes: 16 * 1024,
+  maxTrailerBytes: 16 * 1024,
+});
 
 /** What {@link RequestParser.next} returns besides `NEED_DATA` and `PAUSED`. */
 export type RequestEvent =
@@ -96,10 +114,11 @@ const REQUEST_SYNTAX: HeadSyntax = Object.freeze({
  */
 export class RequestParser {
   readonly #reader: MessageReader;
-  readonly #limits: Required<RequestParserOptions>;
+  readonly #limits: RequestParserLimits & { methods: ReadonlySet<string> | undefined };
 
   constructor(options: RequestParserOptions = {}) {
-    this.#limits = parserLimits(DEFAULT_REQUEST_PARSER_OPTIONS, options);
+    const { methods, ...limits } = options;
+    this.#limits = { ...parserLimits(DEFAULT_REQUEST_PARSER_OPTIONS, limits), methods };
     this.#reader = new MessageReader(REQUEST_SYNTAX, this.#limits);
   }
 

@@ -314,6 +314,23 @@ export class FrameDecoder {
     };
   }
 
+  /**
+   * The payload bytes of a frame still arriving, as far as they have arrived (unmasked), with
+   * the frame's first header byte; `undefined` when no frame is part-way through its payload.
+   * Lets a caller judge a payload before it is whole (the receiver validates text as it comes).
+   * The view is valid until the next `feed`.
+   */
+  arrivingPayload(): { b0: number; payload: Buffer } | undefined {
+    const payload = this.#payload;
+    if (payload === null || this.#filled === 0) return undefined;
+    return { b0: this.#hdrB0, payload: payload.subarray(0, this.#filled) };
+  }
+
+  /** True while a frame's payload is part-way in (cheap: one field). */
+  get arriving(): boolean {
+    return this.#payload !== null;
+  }
+
   /** Moves the rest of the fast-path chunk to the queue and continues on the slow path. */
   #toSlow(c: Buffer, pos: number): Frame | NeedData {
     this.#releaseChunk();

@@ -1,8 +1,10 @@
 /**
  * RFC 6455 §5.4 and §8.1: turns frames into messages and control events. Continuations are
  * checked against the open message, control frames in the middle of a fragmented message are
- * delivered at once without disturbing it, and text is validated as UTF-8 fragment by fragment
- * so that the error is raised at the frame that holds the first invalid byte ("fail fast").
+ * delivered at once without disturbing it, and text is validated as UTF-8 as it arrives: fragment
+ * by fragment, and inside a frame whose payload is still arriving ({@link
+ * MessageAssembler.validateArriving}), so that the error is raised in the read that brings the
+ * first invalid byte ("fail fast", RFC 6455 §8.1).
  *
  * Compressed messages (permessage-deflate, RSV1 on the first frame) are not inflated here:
  * inflating is I/O-side work (zlib, with a concurrency limit). They come out whole but still
@@ -137,6 +139,8 @@ export class MessageAssembler {
   #fragmentCount = 0;
   #bytes = 0;
   readonly #utf8 = new Utf8StreamValidator();
+  /** Leading payload bytes of the next (text) frame already validated while it arrived. */
+  #checked = 0;
 
   constructor(options: MessageAssemblerOptions = {}) {
     this.#maxMessageBytes = checkLimit(
@@ -189,14 +193,51 @@ export class MessageAssembler {
       if (frame.fin) {
         // An unfragmented message: the payload view is the message, no copy.
         if (opcode === Opcode.BINARY) return { type: 'binary', data: payload };
-        return { type: 'text', data: decodeText(payload) };
+        if (this.#checked === 0) return { type: 'text', data: decodeText(payload) };
+        if (!this.#validateRest(payload) || !this.#utf8.end()) invalidUtf8();
+        return { type: 'text', data: payload.toString() };
       }
-      if (opcode === Opcode.TEXT && !this.#utf8.push(payload)) invalidUtf8();
+      if (opcode === Opcode.TEXT && !this.#validateRest(payload)) invalidUtf8();
       this.#open(opcode, false, payload);
       return undefined;
     }
     if (opcode === Opcode.CONTINUATION) return this.#continue(frame);
     return this.#control(frame);
+  }
+
+  /**
+   * Validates the part of the next frame's payload that has arrived so far (`arrived`: the
+   * payload's first bytes, `b0`: the frame's first header byte), when that frame carries
+   * uncompressed text: a new text message, or a continuation of one. Throws the 1007 error as
+   * soon as the bytes cannot be valid UTF-8, however much of the frame is still to come. Other
+   * frames, and frames that break a framing rule (raised when they are pushed), are left alone.
+   *
+   * @example
+   * ```ts
+   * const arriving = decoder.arrivingPayload();
+   * if (arriving !== undefined) assembler.validateArriving(arriving.b0, arriving.payload);
+   * ```
+   */
+  validateArriving(b0: number, arrived: Buffer): void {
+    const checked = this.#checked;
+    if (arrived.length <= checked) return;
+    const opcode = b0 & 0x0f;
+    const rsv1 = (b0 & 0x40) !== 0;
+    const text =
+      opcode === Opcode.TEXT
+        ? !rsv1 && this.#opcode === 0
+        : opcode === Opcode.CONTINUATION && this.#opcode === Opcode.TEXT && !this.#compressed;
+    if (!text) return;
+    if (!this.#utf8.push(arrived.subarray(checked))) invalidUtf8();
+    this.#checked = arrived.length;
+  }
+
+  /** Validates what {@link validateArriving} has not seen of a text payload. */
+  #validateRest(payload: Buffer): boolean {
+    const checked = this.#checked;
+    if (checked === 0) return this.#utf8.push(payload);
+    this.#checked = 0;
+    return checked >= payload.length || this.#utf8.push(payload.subarray(checked));
   }
 
   #addFragment(payload: Buffer): void {
@@ -239,7 +280,7 @@ export class MessageAssembler {
       );
     }
     const text = opcode === Opcode.TEXT && !this.#compressed;
-    if (text && !this.#utf8.push(payload)) invalidUtf8();
+    if (text && !this.#validateRest(payload)) invalidUtf8();
     this.#bytes = bytes;
     if (payload.length !== 0) this.#addFragment(payload);
     if (!frame.fin) return undefined;

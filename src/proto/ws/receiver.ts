@@ -17,7 +17,9 @@ import {
 export interface WsReceiverOptions extends FrameDecoderOptions, MessageAssemblerOptions {}
 
 /**
- * Bytes in, {@link WsEvent}s out. After the peer's close event the receiver is done: `next()`
+ * Bytes in, {@link WsEvent}s out. Text is validated as its bytes arrive: a frame holding invalid
+ * UTF-8 fails (1007) from the `next()` after the `feed` that brought the first invalid byte,
+ * even when the frame is far from whole. After the peer's close event the receiver is done: `next()`
  * returns {@link NEED_DATA} and fed bytes are dropped (RFC 6455 §5.5.1: nothing may follow a
  * close frame). Errors are {@link ProtocolError}s carrying the close code to send.
  *
@@ -54,7 +56,14 @@ export class WsReceiver {
     const assembler = this.#assembler;
     for (;;) {
       const frame = decoder.next();
-      if (frame === NEED_DATA) return NEED_DATA;
+      if (frame === NEED_DATA) {
+        // A text frame part-way in: judge its bytes now, not when the frame is whole.
+        if (decoder.arriving) {
+          const arriving = decoder.arrivingPayload();
+          if (arriving !== undefined) assembler.validateArriving(arriving.b0, arriving.payload);
+        }
+        return NEED_DATA;
+      }
       const ev = assembler.push(frame);
       if (ev !== undefined) {
         if (ev.type === 'close') this.#closed = true;

@@ -35,9 +35,16 @@ async function clusterChannels(): Promise<{ channels: ClusterListEntry[]; unreac
 }
 
 export function addWebSocketRoutes(server: HttpServer): { stop(): void } {
-  live(server, '/echo', (sock, type, msg) => {
-    if (type === 'text' || type === 'binary') send(sock, type, msg);
-  });
+  // A client that sends faster than it reads is slowed down by TCP, not disconnected.
+  live(
+    server,
+    '/echo',
+    (sock, type, msg) => {
+      if (type === 'text' || type === 'binary') send(sock, type, msg);
+    },
+    '*',
+    { backpressure: 'throttle' },
+  );
 
   // A room is a topic named after its path: /chat, /chat/lobby, /chat/42.
   live(server, '/chat*', (sock, type, msg) => {
