@@ -52,4 +52,25 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // The demo page's scripts run in the browser, as they are (no build step).
+    files: ['packages/cli/assets/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'location',
+          'localStorage',
+          'WebSocket',
+          'URLSearchParams',
+          'setTimeout',
+          'clearTimeout',
+          'HTMLCanvasElement',
+          'MessageEvent',
+          'CloseEvent',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -13,3 +13,10 @@ export { createServer, HttpServer, HttpContext } from './server/index.js';
 export type { ServerOptions, DriverOptions, Handler } from './server/index.js';
 export { geturl, HttpClient } from './http-client/index.js';
 export { ConnchanError, ProtocolError, UsageError } from './errors.js';
+export { DIAGNOSTICS } from './diagnostics.js';
+export type {
+  ResponseMessage,
+  DetachMessage,
+  ChannelCloseMessage,
+  RequestInfo,
+} from './diagnostics.js';

@@ -7,6 +7,8 @@
 import { threadId } from 'node:worker_threads';
 import { Channel, type ChannelInit } from './channel.js';
 import { ChannelNotFoundError, ChannelStateError } from './errors.js';
+import { processState } from '../process-state.js';
+import { channelCloseChannel, type ChannelCloseMessage } from '../diagnostics.js';
 
 /** One row of `list`: the ten fields of ns_connchan's listing, typed. */
 export interface ChannelListEntry {
@@ -57,7 +59,6 @@ export interface ChannelStatus {
 }
 
 const WORKER = threadId === 0 ? 'main' : `worker-${threadId}`;
-let nextId = 0;
 
 /**
  * The entry for a listening socket (`listen` returns its name): it shows in `list`, answers
@@ -111,30 +112,58 @@ export class ListenerEntry {
 /** Anything a table holds: a connection's channel or a listener. */
 export type TableEntry = Channel | ListenerEntry;
 
-/** Every live entry of the process by name, whatever its server. */
-const byName = new Map<string, TableEntry>();
-const tables = new Map<string, ChannelTable>();
+/**
+ * A listener's entry, by its kind rather than its class: entries made by another copy of
+ * connchan in the process (see process-state.ts) are instances of that copy's classes.
+ */
+export function isListener(entry: TableEntry): entry is ListenerEntry {
+  return entry.kind === 'listen';
+}
 
 export const DEFAULT_SERVER = 'default';
 
 /** Extra fields a protocol on a channel adds to `status` (WebSocket frame counters, …). */
 export type StatusExtension = (channel: Channel) => Partial<ChannelStatus>;
-const statusExtensions = new WeakMap<Channel, StatusExtension>();
+
+/**
+ * The process's channels, shared by every copy of connchan loaded (see process-state.ts): plain
+ * maps, so that no copy depends on another copy's classes.
+ */
+const shared = processState('channels@1', () => ({
+  /** The next channel number: names are unique in the process. */
+  nextId: 0,
+  /** What names start with (a cluster's node and worker); see setChannelNamePrefix. */
+  namePrefix: '',
+  /** Every live entry of the process by name, whatever its server. */
+  byName: new Map<string, TableEntry>(),
+  /** Each server's entries by name. */
+  tables: new Map<string, Map<string, TableEntry>>(),
+  statusExtensions: new WeakMap<TableEntry, StatusExtension>(),
+}));
+const { byName, tables, statusExtensions } = shared;
+/** This copy's view of each server's table (the entries themselves are in `tables`). */
+const views = new Map<string, ChannelTable>();
 
 export class ChannelTable {
   readonly server: string;
-  readonly #channels = new Map<string, TableEntry>();
+  readonly #channels: Map<string, TableEntry>;
 
-  private constructor(server: string) {
+  private constructor(server: string, channels: Map<string, TableEntry>) {
     this.server = server;
+    this.#channels = channels;
   }
 
   /** The table of `server`, created on first use. */
   static of(server: string = DEFAULT_SERVER): ChannelTable {
-    let table = tables.get(server);
+    let table = views.get(server);
     if (!table) {
-      table = new ChannelTable(server);
-      tables.set(server, table);
+      let channels = tables.get(server);
+      if (channels === undefined) {
+        channels = new Map();
+        tables.set(server, channels);
+      }
+      table = new ChannelTable(server, channels);
+      views.set(server, table);
     }
     return table;
   }
@@ -161,8 +190,7 @@ export class ChannelTable {
 
   /** @internal */
   static remove(entry: TableEntry): void {
-    const table = tables.get(entry.server);
-    if (table !== undefined) table.#channels.delete(entry.name);
+    tables.get(entry.server)?.delete(entry.name);
     byName.delete(entry.name);
   }
 
@@ -186,7 +214,7 @@ export class ChannelTable {
 
   /** The connection channels (listeners left out). */
   *channels(): IterableIterator<Channel> {
-    for (const e of this.#channels.values()) if (e instanceof Channel) yield e;
+    for (const e of this.#channels.values()) if (!isListener(e)) yield e;
   }
 
   list(): ChannelListEntry[] {
@@ -197,9 +225,20 @@ export class ChannelTable {
 /** One function for every entry: no closure per channel. */
 function leaveTables(entry: TableEntry): void {
   ChannelTable.remove(entry);
+  if (channelCloseChannel.hasSubscribers) {
+    channelCloseChannel.publish({
+      name: entry.name,
+      server: entry.server,
+      kind: entry.kind,
+      driver: entry.driver,
+      peer: entry.peer,
+      startTime: entry.startTime,
+      sent: entry.sent,
+      received: entry.received,
+      clientData: entry.clientData,
+    } satisfies ChannelCloseMessage);
+  }
 }
-
-let namePrefix = '';
 
 /**
  * Makes new channel names start with `prefix` (a cluster puts its node and worker there, e.g.
@@ -212,11 +251,11 @@ let namePrefix = '';
  * ```
  */
 export function setChannelNamePrefix(prefix: string): void {
-  namePrefix = prefix;
+  shared.namePrefix = prefix;
 }
 
 function freshName(): string {
-  return `${namePrefix}conn${nextId++}`;
+  return `${shared.namePrefix}conn${shared.nextId++}`;
 }
 
 /**
@@ -226,7 +265,7 @@ function freshName(): string {
 export function channelGone(name: string): boolean {
   if (byName.has(name) || !name.startsWith('conn')) return false;
   const n = Number(name.slice(4));
-  return Number.isSafeInteger(n) && n >= 0 && n < nextId && name === `conn${n}`;
+  return Number.isSafeInteger(n) && n >= 0 && n < shared.nextId && name === `conn${n}`;
 }
 
 /** Finds a live entry (channel or listener) by name, in one server's table or in any. */
@@ -240,7 +279,7 @@ export function findEntry(name: string, server?: string): TableEntry {
 /** Finds a live connection channel by name; a listener's name is refused with a clear error. */
 export function findChannel(name: string, server?: string): Channel {
   const entry = findEntry(name, server);
-  if (entry instanceof ListenerEntry) {
+  if (isListener(entry)) {
     throw new ChannelStateError(
       name,
       'is a listening socket: only list, status, exists and close apply',
@@ -251,8 +290,8 @@ export function findChannel(name: string, server?: string): Channel {
 }
 
 /** Every table that exists, for listings across servers. */
-export function allTables(): IterableIterator<ChannelTable> {
-  return tables.values();
+export function* allTables(): IterableIterator<ChannelTable> {
+  for (const server of tables.keys()) yield ChannelTable.of(server);
 }
 
 export function channelExists(name: string, server?: string): boolean {
@@ -305,8 +344,10 @@ export function channelStatus(c: TableEntry): ChannelStatus {
     status.callback = c.callbackName;
     status.condition = c.condition;
   }
-  if (c instanceof ListenerEntry) status.peer = c.address;
-  if (!(c instanceof Channel)) return status;
+  if (isListener(c)) {
+    status.peer = c.address;
+    return status;
+  }
   const ext = statusExtensions.get(c);
   return ext ? { ...status, ...ext(c) } : status;
 }

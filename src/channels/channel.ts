@@ -51,11 +51,37 @@ const ignore = (): void => {};
 /** Shared by every channel with nothing received and unread: the queue is made on first use. */
 const NO_INPUT = new ByteQueue();
 
+/** Marks channels of every copy of connchan in the process (see process-state.ts). */
+const CHANNEL_BRAND = Symbol.for('connchan.channel');
+
+/**
+ * Whether `value` is a channel, made by this copy of connchan or by another one loaded in the
+ * process (an ESM and a CommonJS copy each have their own `Channel` class, so `instanceof`
+ * cannot tell).
+ *
+ * @example
+ * ```ts
+ * if (isChannel(x)) x.write('hello');
+ * ```
+ */
+export function isChannel(value: unknown): value is Channel {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [CHANNEL_BRAND]?: boolean })[CHANNEL_BRAND] === true
+  );
+}
+
 function peerFinishedEarlier(channel: Channel, closed: boolean): void {
   channel.replayEnd(closed);
 }
 
 export class Channel {
+  /** See {@link isChannel}. */
+  get [CHANNEL_BRAND](): true {
+    return true;
+  }
+
   readonly name: string;
   readonly kind: ChannelKind;
   readonly driver: string;

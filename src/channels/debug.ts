@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Channel } from './channel.js';
 import { UsageError } from '../errors.js';
+import { processState } from '../process-state.js';
 
 interface DebugState {
   level: number;
@@ -16,7 +17,10 @@ interface DebugState {
   path?: string;
 }
 
-const states = new WeakMap<Channel, DebugState>();
+/** Per channel, one map per process (a channel may be made by another copy of connchan). */
+const { states } = processState('channels/debug@1', () => ({
+  states: new WeakMap<Channel, DebugState>(),
+}));
 
 /** The file level 2 writes to, or undefined. */
 export function debugFile(channel: Channel): string | undefined {

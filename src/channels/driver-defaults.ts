@@ -5,8 +5,12 @@
  * `connect`/`open` with `{server, driver}` take them unless given their own.
  */
 import type { ClientTlsOptions } from '../io/dial.js';
+import { processState } from '../process-state.js';
 
-const defaults = new Map<string, ClientTlsOptions>();
+/** One set per process, whichever copy of connchan registered the server. */
+const { defaults } = processState('channels/driver-tls@1', () => ({
+  defaults: new Map<string, ClientTlsOptions>(),
+}));
 
 const key = (server: string, driver: string) => `${server}\u0000${driver}`;
 

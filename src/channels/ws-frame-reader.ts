@@ -11,6 +11,7 @@ import { Utf8StreamValidator } from '../proto/bytes/utf8.js';
 import { ProtocolError } from '../errors.js';
 import type { Channel } from './channel.js';
 import { extendStatus } from './channel-table.js';
+import { processState } from '../process-state.js';
 
 /** The result of a WebSocket-mode read (ns_connchan's dict, with typed fields). */
 export interface WsReadResult {
@@ -57,7 +58,10 @@ class WsReadState {
   }
 }
 
-const states = new WeakMap<Channel, WsReadState>();
+/** Per channel, one map per process (a channel may be made by another copy of connchan). */
+const { states } = processState('channels/ws-read@1', () => ({
+  states: new WeakMap<Channel, WsReadState>(),
+}));
 
 function stateOf(channel: Channel, options: WsReadOptions): WsReadState {
   let state = states.get(channel);

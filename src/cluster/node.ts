@@ -16,6 +16,7 @@ import { MemoryBroker } from './memory-broker.js';
 import { answer } from './ops.js';
 import { RedisBroker, type RedisBrokerOptions } from './redis-broker.js';
 import { TopicBridge } from './topic-bridge.js';
+import { processState } from '../process-state.js';
 
 /** How to join. */
 export interface JoinOptions {
@@ -124,21 +125,25 @@ export class ClusterNode {
   async leave(): Promise<void> {
     this.#bridge.uninstall();
     await this.broker.close();
-    if (current === this) current = undefined;
+    if (membership.current === this) membership.current = undefined;
   }
 }
 
-let current: ClusterNode | undefined;
+/** The member this process is, whichever copy of connchan joined (see process-state.ts). */
+const membership = processState('cluster/node@1', () => ({
+  current: undefined as ClusterNode | undefined,
+}));
 
 /** The member this process is: the one joined, or a one-process member made on first use. */
 export function currentNode(): ClusterNode {
-  if (current === undefined) {
-    const node = new ClusterNode('local', 0, new MemoryBroker('local.0'), 2000);
+  let node = membership.current;
+  if (node === undefined) {
+    node = new ClusterNode('local', 0, new MemoryBroker('local.0'), 2000);
     // No name prefix in one process: channel names stay `connN`. (The memory broker starts at once.)
     void node.start(false);
-    current = node;
+    membership.current = node;
   }
-  return current;
+  return node;
 }
 
 /**
@@ -156,7 +161,8 @@ export function currentNode(): ClusterNode {
  * ```
  */
 export async function joinCluster(options: JoinOptions = {}): Promise<ClusterNode> {
-  if (current !== undefined && current.broker.kind !== 'memory') {
+  const joined = membership.current;
+  if (joined !== undefined && joined.broker.kind !== 'memory') {
     throw new UsageError('this process is already a cluster member', {
       code: 'ERR_CLUSTER_JOINED',
     });
@@ -186,6 +192,6 @@ export async function joinCluster(options: JoinOptions = {}): Promise<ClusterNod
   }
   const member = new ClusterNode(node, worker, broker, options.requestTimeoutMs ?? 2000);
   await member.start();
-  current = member;
+  membership.current = member;
   return member;
 }

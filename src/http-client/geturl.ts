@@ -4,12 +4,19 @@
  */
 import { TCL_HTTP_CONFIG, type HttpConfig } from './config.js';
 import { HttpClient } from './client.js';
+import { processState } from '../process-state.js';
 import type { GeturlOptions } from './options.js';
 import type { HttpToken } from './token.js';
 import type { Exchange } from './exchange.js';
 
-/** The client behind the module-level functions: the manual's global config, its defaults. */
-export const defaultClient = new HttpClient(TCL_HTTP_CONFIG);
+/**
+ * The client behind the module-level functions: the manual's global config, with its defaults
+ * ({@link TCL_HTTP_CONFIG}). One per process, so `config` set through `import` holds for
+ * `require` too.
+ */
+export const defaultClient: HttpClient = processState('http-client/default@2', () => ({
+  client: new HttpClient(TCL_HTTP_CONFIG),
+})).client;
 
 /**
  * `http::geturl` on the default client. Without `command`: a promise of the token; with it,

@@ -7,6 +7,7 @@
  */
 import { ConnchanError, UsageError } from '../errors.js';
 import { HttpClient } from './client.js';
+import { processState } from '../process-state.js';
 import type { CheckedOptions } from './options.js';
 import type { Exchange } from './exchange.js';
 import { BodyReadable } from './response-body.js';
@@ -132,7 +133,10 @@ export class ResponseData {
   }
 }
 
-let globalDispatcher: HttpClient | undefined;
+/** The global dispatcher: one per process (as undici's), whichever copy of connchan asks. */
+const dispatcherState = processState('http-client/global-dispatcher@1', () => ({
+  client: undefined as HttpClient | undefined,
+}));
 
 /**
  * The client `request()` and `fetch()` use when no `dispatcher` is given: a
@@ -144,7 +148,7 @@ let globalDispatcher: HttpClient | undefined;
  * ```
  */
 export function getGlobalDispatcher(): HttpClient {
-  return (globalDispatcher ??= new HttpClient());
+  return (dispatcherState.client ??= new HttpClient());
 }
 
 /**
@@ -157,12 +161,13 @@ export function getGlobalDispatcher(): HttpClient {
  * ```
  */
 export function setGlobalDispatcher(client: HttpClient): void {
-  if (!(client instanceof HttpClient)) {
+  // Not instanceof: the ESM and CommonJS builds each have their own HttpClient class.
+  if (typeof (client as Partial<HttpClient> | undefined)?.start !== 'function') {
     throw new UsageError('the global dispatcher must be an HttpClient', {
       code: 'ERR_HTTP_CLIENT_INVALID_OPTION',
     });
   }
-  globalDispatcher = client;
+  dispatcherState.client = client;
 }
 
 /**

@@ -4,6 +4,7 @@
  * functions. The body is kept as bytes and converted to text only when `body` is first read.
  */
 import { UsageError } from '../errors.js';
+import { processState } from '../process-state.js';
 import type { Channel } from '../channels/channel.js';
 import type { HeaderList } from '../proto/http1/headers.js';
 import { decodeText } from './charset.js';
@@ -15,12 +16,13 @@ export type HttpStatus = '' | 'ok' | 'eof' | 'error' | 'timeout' | 'reset' | (st
 /** How the connection went through a proxy (2.10's `proxyUsed`). */
 export type ProxyUsed = 'none' | 'HttpProxy' | 'SecureProxy' | 'SecureProxyFailed';
 
-let nextId = 1;
+/** Token numbers are unique in the process, whichever copy of connchan made the token. */
+const ids = processState('http-client/token-ids@1', () => ({ next: 1 }));
 
 /** The state of one geturl transaction. */
 export class HttpToken {
   /** `::http::N`-like id. */
-  readonly id: number = nextId++;
+  readonly id: number = ids.next++;
   /** The requested URL (after redirects: the last one). */
   url: string;
   /** Request method. */

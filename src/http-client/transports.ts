@@ -4,6 +4,7 @@
  * the start. A transport is a function that opens a connected socket.
  */
 import { UsageError } from '../errors.js';
+import { processState } from '../process-state.js';
 import { dial, type ClientTlsOptions, type Transport } from '../io/dial.js';
 
 /** What a transport is asked to connect to. */
@@ -54,9 +55,13 @@ const DEFAULTS: TransportEntry[] = [
   { scheme: 'http', port: 80, connect: plain, secure: false },
   { scheme: 'https', port: 443, connect: secure, secure: true },
 ];
-const registry = new Map<string, TransportEntry>(DEFAULTS.map((e) => [e.scheme, e]));
-const errors = new Map<string, string>();
-let generation = 0;
+/** One registry per process (`http::register` is global), whichever copy of connchan asks. */
+const shared = processState('http-client/transports@1', () => ({
+  registry: new Map<string, TransportEntry>(DEFAULTS.map((e) => [e.scheme, e])),
+  errors: new Map<string, string>(),
+  generation: 0,
+}));
+const { registry, errors } = shared;
 
 /**
  * Changes whenever a scheme is registered or unregistered (caches of parsed URLs check it).
@@ -67,7 +72,7 @@ let generation = 0;
  * ```
  */
 export function registryGeneration(): number {
-  return generation;
+  return shared.generation;
 }
 
 /**
@@ -95,7 +100,7 @@ export function register(
   const s = scheme.toLowerCase();
   const entry = { scheme: s, port, connect, secure: options.secure ?? s === 'https' };
   registry.set(s, entry);
-  generation++;
+  shared.generation++;
   return entry;
 }
 
@@ -117,7 +122,7 @@ export function unregister(scheme: string): TransportEntry {
     });
   }
   registry.delete(s);
-  generation++;
+  shared.generation++;
   return entry;
 }
 

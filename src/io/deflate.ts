@@ -27,6 +27,7 @@ import {
 import { ConnchanError, ProtocolError } from '../errors.js';
 import type { PerMessageDeflateAgreement } from '../proto/ws/permessage-deflate-params.js';
 import { Limiter } from './limiter.js';
+import { processState } from '../process-state.js';
 
 /** The empty stored block's tail that a sync flush ends with and RFC 7692 strips (§7.2.1). */
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
@@ -39,8 +40,13 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 100 * 1024 * 1024;
 /** Messages below this many bytes are sent uncompressed (ws's default, too). */
 export const DEFAULT_THRESHOLD = 1024;
 
-/** The one limiter all connections share: the thread pool and the heap are per process. */
-export const zlibLimiter = new Limiter();
+/**
+ * The one limiter all connections share: the thread pool and the heap are per process, so it
+ * is one per process even when connchan is loaded more than once.
+ */
+export const zlibLimiter: Limiter = processState('io/zlib-limiter@1', () => ({
+  limiter: new Limiter(),
+})).limiter;
 
 export interface PerMessageDeflateIoOptions {
   /** Largest inflated message accepted; a bigger one fails with close code 1009. */

@@ -26,6 +26,7 @@ import { ChannelTable } from '../channels/channel-table.js';
 import { HttpContext, ResponseStateError } from './context.js';
 import { buildHead } from './response-head.js';
 import { drained } from '../io/drain.js';
+import { detachChannel, responseChannel } from '../diagnostics.js';
 import { closingAnswer, writeChunk } from './output.js';
 import { FEED_THRESHOLD_BYTES, feedBody } from './body-feeder.js';
 import { ConnectionClock, T_FIRST, T_HEADER, T_IDLE } from './connection-clock.js';
@@ -64,6 +65,9 @@ export class ServerConnection {
   #keepAlive = true;
   #bodyDone = false;
   #bodyBytes = 0;
+  /** Only while someone observes responses (diagnostics): where the current one started. */
+  #observedFrom = 0;
+  #observedBytes = 0;
   #continueSent = false;
   #pumping = false;
   #paused = false;
@@ -249,6 +253,7 @@ export class ServerConnection {
     const peer = this.#core.clientAddress(this.#remoteAddress, head.headers);
     const ctx = new HttpContext(this, head, peer, this.#driver);
     this.#ctx = ctx;
+    if (responseChannel.hasSubscribers || detachChannel.hasSubscribers) this.#observe();
     this.#state = S_HANDLING;
     if (head.contentLength !== undefined && head.contentLength > this.#core.maxBodyBytes) {
       this.#refuse(
@@ -402,6 +407,7 @@ export class ServerConnection {
 
   endResponse(ctx: HttpContext, body: string | Uint8Array | undefined): void {
     const socket = this.socket;
+    let fedBytes = -1;
     const noBody = ctx.method === 'HEAD' || bodiless(ctx.statusCode);
     if (!ctx.headersSent) {
       // The common case: head and whole body in one write.
@@ -415,6 +421,8 @@ export class ServerConnection {
         socket.write(body!);
       } else {
         socket.write(head, 'latin1');
+        // Fed piece by piece after this returns: the response's bytes are the head and `len`.
+        if (responseChannel.hasSubscribers) fedBytes = socket.bytesWritten + len;
         this.#feeding = true;
         feedBody(socket, typeof body === 'string' ? Buffer.from(body) : body!, () => this.#fed());
       }
@@ -425,7 +433,24 @@ export class ServerConnection {
         socket.write(LAST_CHUNK, 'latin1');
     }
     ctx.finished = true;
+    if (responseChannel.hasSubscribers) this.#publishResponse(ctx, ctx.statusCode, fedBytes);
     this.#responseDone(ctx);
+  }
+
+  #observe(): void {
+    this.#observedFrom = performance.now();
+    this.#observedBytes = this.socket.bytesWritten;
+  }
+
+  /** `writtenTo`: where the response's bytes end when not all are written yet (-1: they are). */
+  #publishResponse(ctx: HttpContext, status: number, writtenTo = -1): void {
+    responseChannel.publish({
+      server: this.#core.name,
+      request: ctx,
+      status,
+      bytes: (writtenTo < 0 ? this.socket.bytesWritten : writtenTo) - this.#observedBytes,
+      durationMs: performance.now() - this.#observedFrom,
+    });
   }
 
   drained(): Promise<void> {
@@ -476,8 +501,12 @@ export class ServerConnection {
       return;
     }
     if (this.#state === S_HEAD || (this.#ctx !== undefined && !this.#ctx.headersSent)) {
-      this.socket.write(closingAnswer(err.status ?? 400, `${err.message}\n`, err.headers));
-      if (this.#ctx) this.#ctx.finished = true;
+      const status = err.status ?? 400;
+      this.socket.write(closingAnswer(status, `${err.message}\n`, err.headers));
+      if (this.#ctx) {
+        this.#ctx.finished = true;
+        if (responseChannel.hasSubscribers) this.#publishResponse(this.#ctx, status);
+      }
     }
     this.#close();
   }
@@ -513,6 +542,14 @@ export class ServerConnection {
     if (this.#paused) {
       this.#paused = false;
       socket.resume();
+    }
+    if (detachChannel.hasSubscribers) {
+      detachChannel.publish({
+        server: this.#core.name,
+        request: ctx,
+        channel: channel.name,
+        durationMs: performance.now() - this.#observedFrom,
+      });
     }
     return channel.name;
   }

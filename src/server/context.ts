@@ -7,12 +7,16 @@ import type { HeaderList } from '../proto/http1/headers.js';
 import type { RequestHead } from '../proto/http1/request-head.js';
 import { originOf } from '../proto/http1/authority.js';
 import { ConnchanError, UsageError } from '../errors.js';
+import { processState } from '../process-state.js';
 import { checkHeader } from './response-head.js';
 import type { DetachOptions, ServerConnection } from './connection.js';
 import type { TlsDetails } from './tls-details.js';
 
-/** Requests seen by this process; a request's id is its number (made a string when asked). */
-let requestCount = 0;
+/**
+ * Requests seen by this process, whichever copy of connchan served them (see
+ * process-state.ts); a request's id is its number (made a string when asked).
+ */
+const requests = processState('server/requests@1', () => ({ count: 0 }));
 const PROCESS_TAG = process.pid.toString(36);
 
 /** A response method was called after the connection was detached or the response ended. */
@@ -67,7 +71,7 @@ export class HttpContext {
     this.peer = peer;
     this.driver = driver;
     this.startTime = Date.now();
-    this.#seq = ++requestCount;
+    this.#seq = ++requests.count;
   }
 
   /**

@@ -3,8 +3,8 @@
  * `configure`, `takeover`, plus a graceful `shutdown`. A handle is the connection's name (its
  * channel's name, e.g. `conn7`) or the {@link WebSocketConnection} itself.
  */
-import type { Socket } from 'node:net';
-import { Channel } from '../channels/channel.js';
+import { Socket } from 'node:net';
+import type { Channel } from '../channels/channel.js';
 import { ChannelTable, findChannel } from '../channels/channel-table.js';
 import { UsageError } from '../errors.js';
 import type { PerMessageDeflateAgreement } from '../proto/ws/permessage-deflate-params.js';
@@ -207,15 +207,16 @@ export function takeover(
   const role = options.server ? 'server' : 'client';
   let channel: Channel;
   if (typeof channelOrSocket === 'string') channel = findChannel(channelOrSocket);
-  else if (channelOrSocket instanceof Channel) channel = channelOrSocket;
-  else {
+  // A socket is told apart from a channel by Node's class: a channel may come from another
+  // copy of connchan in the process, whose Channel class is not this one.
+  else if (channelOrSocket instanceof Socket) {
     channel = ChannelTable.of(options.table).create({
       socket: channelOrSocket,
       kind: 'adopted',
       driver: 'ws',
       role,
     });
-  }
+  } else channel = channelOrSocket;
   const conn = new WebSocketConnection({ ...options, channel, role, handler });
   conn.start();
   return conn;

@@ -100,12 +100,12 @@ let keepaliveHooks: KeepaliveHooks<WebSocketConnection>;
 let receive: (this: WebSocketConnection, chunk: Buffer) => void;
 let begin: (conn: WebSocketConnection) => void;
 let statusOf: (channel: Channel) => Partial<ChannelStatus>;
-let typedSend: (
-  conn: WebSocketConnection,
-  type: string | number,
-  msg: string | Uint8Array | undefined,
-  final: boolean,
-) => number;
+/**
+ * The tcllib-form send as a method every copy of connchan in the process can call on any
+ * connection (see process-state.ts): a module-level hook would reach into `#private` fields of
+ * another copy's class and fail.
+ */
+const SEND_TYPED: unique symbol = Symbol.for('connchan.ws.sendTyped');
 
 /** Why reading from the socket is paused (bits; the inflater keeps its own). */
 const PAUSED_ITERATOR = 1;
@@ -129,7 +129,7 @@ export function sendTyped(
   msg?: string | Uint8Array,
   final = true,
 ): number {
-  return typedSend(conn, type, msg, final);
+  return conn[SEND_TYPED](type, msg, final);
 }
 
 /**
@@ -408,6 +408,15 @@ export class WebSocketConnection<D = unknown>
     }
     const options = msgOrOptions as WsSendOptions | undefined;
     return this.#sendTyped(wsOpcode(data, options), wsPayload(data), options?.fin ?? true);
+  }
+
+  /** @internal See {@link sendTyped}. */
+  [SEND_TYPED](
+    type: string | number,
+    msg: string | Uint8Array | undefined,
+    final: boolean,
+  ): number {
+    return this.#sendTyped(toOpcode(type), msg, final);
   }
 
   #sendTyped(opcode: number, msg: string | Uint8Array | undefined, final: boolean): number {
@@ -925,7 +934,6 @@ export class WebSocketConnection<D = unknown>
       this.#onData(chunk);
     };
     begin = (c) => c.#begin();
-    typedSend = (c, type, msg, final) => c.#sendTyped(toOpcode(type), msg, final);
     statusOf = (channel) => {
       const c = channel.owner;
       return c instanceof WebSocketConnection

@@ -3,21 +3,31 @@
  * tcllib's commands take as `sock`, and the library's log level (`loglevel`).
  */
 import { UsageError } from '../errors.js';
+import { processState } from '../process-state.js';
 import type { WebSocketConnection } from './connection.js';
 
-const bySock = new Map<string, WebSocketConnection>();
-/** The connection looked up last: a handler usually answers on the socket it was called for. */
-let last: WebSocketConnection | undefined;
+/** The log levels of the tcllib manual, least to most severe. */
+export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** One registry and one log level per process, whichever copy of connchan asks. */
+const shared = processState('ws/registry@1', () => ({
+  bySock: new Map<string, WebSocketConnection>(),
+  /** The connection looked up last: a handler usually answers on the socket it was called for. */
+  last: undefined as WebSocketConnection | undefined,
+  level: 'error' as LogLevel,
+}));
+const bySock = shared.bySock;
 
 /** @internal called by a connection when it starts and when it is gone. */
 export function register(conn: WebSocketConnection): void {
-  if (last !== undefined && last.name === conn.name) last = undefined;
+  if (shared.last !== undefined && shared.last.name === conn.name) shared.last = undefined;
   bySock.set(conn.name, conn);
 }
 
 /** @internal */
 export function unregister(conn: WebSocketConnection): void {
-  if (last === conn) last = undefined;
+  if (shared.last === conn) shared.last = undefined;
   if (bySock.get(conn.name) === conn) bySock.delete(conn.name);
 }
 
@@ -37,7 +47,7 @@ export function connections(): IterableIterator<WebSocketConnection> {
  */
 export function lookup(sock: string | WebSocketConnection): WebSocketConnection {
   if (typeof sock !== 'string') return sock;
-  const l = last;
+  const l = shared.last;
   if (l !== undefined && l.name === sock) return l;
   const conn = bySock.get(sock);
   if (conn === undefined) {
@@ -45,15 +55,9 @@ export function lookup(sock: string | WebSocketConnection): WebSocketConnection 
       code: 'ERR_WS_UNKNOWN_SOCKET',
     });
   }
-  last = conn;
+  shared.last = conn;
   return conn;
 }
-
-/** The log levels of the tcllib manual, least to most severe. */
-export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-let level: LogLevel = 'error';
 
 /**
  * Sets or queries the library's log level (tcllib `loglevel`, default `error`). Messages at or
@@ -72,14 +76,14 @@ export function loglevel(newLevel?: LogLevel): LogLevel {
         code: 'ERR_INVALID_OPTION',
       });
     }
-    level = newLevel;
+    shared.level = newLevel;
   }
-  return level;
+  return shared.level;
 }
 
 /** @internal logs `message` when `at` is at or above the current level. */
 export function log(at: LogLevel, message: string): void {
-  if (LOG_LEVELS.indexOf(at) < LOG_LEVELS.indexOf(level)) return;
+  if (LOG_LEVELS.indexOf(at) < LOG_LEVELS.indexOf(shared.level)) return;
   if (at === 'warn' || at === 'error') console.error(`connchan ws [${at}] ${message}`);
   else console.log(`connchan ws [${at}] ${message}`);
 }

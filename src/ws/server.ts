@@ -17,6 +17,7 @@ import {
 import { acceptOnChannel, type WsServerEndpointOptions } from './accept.js';
 import type { WebSocketConnection } from './connection.js';
 import { globMatch } from './glob.js';
+import { processState } from '../process-state.js';
 import type { WsAnyHandler, WsHandler, WsHandlers, WsShortHandler } from './types.js';
 import { upgradeAfterHook } from './upgrade-hook.js';
 
@@ -39,6 +40,8 @@ interface LiveEndpoint {
 }
 
 interface WsServerState {
+  /** The server this state is for: another server under the same name starts afresh. */
+  http: HttpServer;
   options: WsServerEndpointOptions<never>;
   lives: LiveEndpoint[];
   routed: Set<string>;
@@ -54,7 +57,11 @@ interface PendingUpgrade {
   error?: ProtocolError;
 }
 
-const servers = new Map<string, WsServerState>();
+/** The WebSocket servers and the upgrades `test` has checked, one set per process. */
+const { servers, pending } = processState('ws/servers@1', () => ({
+  servers: new Map<string, WsServerState>(),
+  pending: new WeakMap<HttpContext, PendingUpgrade>(),
+}));
 
 // The request `test` is validating (validation is synchronous): one header getter for all.
 let testedHeaders: HttpContext['headers'] | undefined;
@@ -66,7 +73,6 @@ function testedHeader(name: string): string | undefined {
   }
   return testedHeaders?.get(name);
 }
-const pending = new WeakMap<HttpContext, PendingUpgrade>();
 
 function stateOf(server: HttpServer | string): WsServerState {
   const name = typeof server === 'string' ? server : server.name;
@@ -84,7 +90,8 @@ function stateOf(server: HttpServer | string): WsServerState {
 
 /**
  * Registers `http` as a WebSocket server (tcllib `server`), with defaults for its endpoints.
- * Calling it again replaces the defaults and keeps the endpoints.
+ * Calling it again replaces the defaults and keeps the endpoints; a new server under the name
+ * of an old one (a restart) starts with none.
  *
  * @example
  * ```ts
@@ -97,8 +104,8 @@ function stateOf(server: HttpServer | string): WsServerState {
 export function server(http: HttpServer, options: WsServerEndpointOptions = {}): HttpServer {
   const st = servers.get(http.name);
   const opts = options as WsServerEndpointOptions<never>;
-  if (st !== undefined) st.options = opts;
-  else servers.set(http.name, { options: opts, lives: [], routed: new Set() });
+  if (st !== undefined && st.http === http) st.options = opts;
+  else servers.set(http.name, { http, options: opts, lives: [], routed: new Set() });
   return http;
 }
 
@@ -150,7 +157,7 @@ export function live<D = unknown>(
   protocols: string | WsProtocolChooser = '*',
   options: WsServerEndpointOptions<D> = {},
 ): void {
-  if (!servers.has(http.name)) server(http);
+  if (servers.get(http.name)?.http !== http) server(http);
   const st = stateOf(http);
   st.lives.push({
     pathGlob,

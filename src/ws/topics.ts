@@ -19,7 +19,8 @@
  * deliver it with {@link publishLocal}, and hears which topics this process has subscribers for.
  */
 import { Buffer } from 'node:buffer';
-import { Channel } from '../channels/channel.js';
+import { isChannel, type Channel } from '../channels/channel.js';
+import { processState } from '../process-state.js';
 import { findChannel } from '../channels/channel-table.js';
 import { UsageError } from '../errors.js';
 import type { WebSocketConnection } from './connection.js';
@@ -88,20 +89,28 @@ class Topic {
 /** A burst bigger than this is written at once rather than at the end of the turn. */
 const MAX_BURST_BYTES = 8 * 1024 * 1024;
 
-const topics = new Map<string, Topic>();
-const subscribers = new Map<Channel, Subscriber>();
-let waiting: Topic[] = [];
-const corked: Subscriber[] = [];
-let scheduled = false;
-let seq = 0;
-let relay: TopicRelay | undefined;
-const stats: TopicStats = { published: 0, delivered: 0, skipped: 0, closed: 0 };
-const writeState: BurstWriteState = { epoch: 0, delivered: 0, skipped: 0, closed: 0 };
+/**
+ * The topics of the process, shared by every copy of connchan loaded (see process-state.ts): a
+ * subscriber made through `require` hears what is published through `import`, and one end of
+ * turn writes every copy's bursts.
+ */
+const shared = processState('ws/topics@1', () => ({
+  topics: new Map<string, Topic>(),
+  subscribers: new Map<Channel, Subscriber>(),
+  waiting: [] as Topic[],
+  corked: [] as Subscriber[],
+  scheduled: false,
+  seq: 0,
+  relay: undefined as TopicRelay | undefined,
+  stats: { published: 0, delivered: 0, skipped: 0, closed: 0 } as TopicStats,
+  writeState: { epoch: 0, delivered: 0, skipped: 0, closed: 0 } as BurstWriteState,
+}));
+const { topics, subscribers, corked, stats, writeState } = shared;
 
 function subscriberOf(who: Subscribable, create: boolean): Subscriber | undefined {
   let channel: Channel;
   let ws: WebSocketConnection | undefined;
-  if (who instanceof Channel) {
+  if (isChannel(who)) {
     channel = who;
     const owner = who.owner as WebSocketConnection | undefined;
     ws = owner !== undefined && typeof owner.sendEncoded === 'function' ? owner : undefined;
@@ -172,7 +181,7 @@ export function subscribe(who: Subscribable, topic: string): void {
   if (sub.ws === undefined) t.rawSubs++;
   else t.wsSubs++;
   if (sub.deflate) t.deflateSubs++;
-  if (t.subs.size === 1) relay?.interest(topic, true);
+  if (t.subs.size === 1) shared.relay?.interest(topic, true);
 }
 
 /**
@@ -201,7 +210,7 @@ function leave(sub: Subscriber, t: Topic): void {
   if (sub.deflate) t.deflateSubs--;
   if (t.subs.size === 0) {
     if (t.burst.count === 0) topics.delete(t.name);
-    relay?.interest(t.name, false);
+    shared.relay?.interest(t.name, false);
   }
 }
 
@@ -278,7 +287,7 @@ export function publish(
         : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const binary = options?.binary ?? typeof data !== 'string';
   stats.published++;
-  relay?.publish(topic, payload, binary);
+  shared.relay?.publish(topic, payload, binary);
   return deliver(topic, payload, binary, options);
 }
 
@@ -313,14 +322,14 @@ function deliver(
   if (t.wsSubs > 0) {
     const burst = t.burst;
     if (burst.count === 0) {
-      waiting.push(t);
-      if (!scheduled) {
-        scheduled = true;
+      shared.waiting.push(t);
+      if (!shared.scheduled) {
+        shared.scheduled = true;
         setImmediate(flushPublishes);
       }
       waitingPublishes.pending = true;
     }
-    burst.append(seq++, binary, payload, exclude, t.deflateSubs > 0);
+    burst.append(shared.seq++, binary, payload, exclude, t.deflateSubs > 0);
     if (closeOnOverflow) t.closeOnOverflow = true;
     if (burst.bytes > MAX_BURST_BYTES) flushPublishes();
   }
@@ -353,8 +362,8 @@ function writeRaw(
       sub.corked = true;
       ch.socket.cork();
       corked.push(sub);
-      if (!scheduled) {
-        scheduled = true;
+      if (!shared.scheduled) {
+        shared.scheduled = true;
         setImmediate(flushPublishes);
       }
     }
@@ -368,11 +377,11 @@ function writeRaw(
  * direct send on a WebSocket and before a membership change, so that order is kept.
  */
 export function flushPublishes(): void {
-  scheduled = false;
+  shared.scheduled = false;
   waitingPublishes.pending = false;
-  const list = waiting;
+  const list = shared.waiting;
   if (list.length > 0) {
-    waiting = [];
+    shared.waiting = [];
     const state = writeState;
     state.epoch++;
     state.delivered = state.skipped = state.closed = 0;
@@ -432,7 +441,7 @@ function otherWaiting(sub: Subscriber, t: Topic): boolean {
 
 /** @internal The cluster's hook: publishes to carry elsewhere, topics subscribed here. */
 export function setTopicRelay(r: TopicRelay | undefined): void {
-  relay = r;
+  shared.relay = r;
 }
 
 /** Counters since the process started. */

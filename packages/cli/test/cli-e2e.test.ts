@@ -1,17 +1,18 @@
-// The CLI end to end: `connchan serve` started as a process answers on both ports.
+// The CLI end to end as a process: `connchan serve` prints its URLs, answers on both ports,
+// logs each request, and stops on SIGTERM; the dispatcher's own answers and usage errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { ensureSelfSignedCertificate } from '../src/tls/certificate-files.js';
+import { ROOT, RUN_TS, runCli } from './helpers.js';
 
-// The CLI from source, whatever the working directory.
-const RUN_TS = fileURLToPath(new URL('../src/run.ts', import.meta.url));
-
-test('connchan serve starts, prints its URLs, answers on HTTP and HTTPS, and stops on SIGTERM', async () => {
+test('connchan serve starts, prints its URLs, answers and logs on HTTP and HTTPS, and stops on SIGTERM', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'connchan-cli-'));
   const child = spawn(
     process.execPath,
@@ -27,15 +28,13 @@ test('connchan serve starts, prints its URLs, answers on HTTP and HTTPS, and sto
       '--data-dir',
       dataDir,
     ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   try {
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 20_000;
     while (!/Ctrl-C/.test(out)) {
       if (Date.now() > deadline || child.exitCode !== null)
         throw new Error(`serve did not start: ${out}`);
@@ -51,6 +50,105 @@ test('connchan serve starts, prints its URLs, answers on HTTP and HTTPS, and sto
       assert.match(await r.text(), /connchan/);
     }
     await dispatcher.close();
+    while (out.split('GET / 200').length < 3 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(out, /Z 127\.0\.0\.1 GET \/ 200 \d+B [\d.]+ms driver=http\n/);
+    assert.match(out, /Z 127\.0\.0\.1 GET \/ 200 \d+B [\d.]+ms driver=https\n/);
+  } finally {
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', (c) => r(c)));
+    assert.equal(code, 0, `exit code after SIGTERM; output: ${out}`);
+  }
+});
+
+test('connchan: --version, --help, help COMMAND, and usage errors exit 2', async () => {
+  const v = await runCli(['--version']);
+  assert.equal(v.code, 0);
+  assert.match(v.out, /^connchan-cli 0\.1\.0 \(connchan 0\.1\.0, Node\.js v\d+/);
+  const h = await runCli(['--help']);
+  assert.equal(h.code, 0);
+  assert.match(h.out, /^ {2}serve {2}/m);
+  assert.match(h.out, /^ {2}get {4}/m);
+  assert.match(h.out, /^ {2}ws {5}/m);
+  const hg = await runCli(['help', 'get']);
+  assert.match(hg.out, /Usage: connchan get \[options\] URL/);
+  assert.match(hg.out, /-x, --proxy URL/);
+  const none = await runCli([]);
+  assert.equal(none.code, 2);
+  const unknown = await runCli(['fetch']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /unknown command "fetch"; the commands are serve, get, ws/);
+  const bad = await runCli(['get', '--max-time', 'soon', 'http://x/']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--max-time takes a number of seconds/);
+});
+
+test('connchan serve reloads its certificate files on SIGHUP; a bad pair keeps the old one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'connchan-cli-hup-'));
+  // Two different certificates, made by the CLI's own maker in two data directories.
+  const first = ensureSelfSignedCertificate(join(dir, 'a'), ['127.0.0.1']);
+  const second = ensureSelfSignedCertificate(join(dir, 'b'), ['127.0.0.1']);
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  const install = (pair: { certPath: string; keyPath: string }) => {
+    copyFileSync(pair.certPath, certFile);
+    copyFileSync(pair.keyPath, keyFile);
+  };
+  install(first);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      RUN_TS,
+      'serve',
+      '--http-port',
+      '0',
+      '--https-port',
+      '0',
+      '--cert',
+      certFile,
+      '--key',
+      keyFile,
+      '--data-dir',
+      dir,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const waitFor = async (pattern: RegExp) => {
+    const deadline = Date.now() + 20_000;
+    while (!pattern.test(out)) {
+      if (Date.now() > deadline || child.exitCode !== null)
+        throw new Error(`no ${String(pattern)} in: ${out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const fingerprintAt = (port: number) =>
+    new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+        resolve(s.getPeerCertificate().fingerprint256);
+        s.destroy();
+      });
+      s.once('error', reject);
+    });
+  const fingerprintOf = (path: string) => new X509Certificate(readFileSync(path)).fingerprint256;
+  try {
+    await waitFor(/Ctrl-C/);
+    const port = Number(/https:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1]);
+    assert.equal(await fingerprintAt(port), fingerprintOf(first.certPath));
+    install(second);
+    child.kill('SIGHUP');
+    await waitFor(/SIGHUP: reloaded/);
+    assert.equal(await fingerprintAt(port), fingerprintOf(second.certPath));
+    writeFileSync(certFile, 'not a certificate');
+    child.kill('SIGHUP');
+    await waitFor(/SIGHUP: certificate reload failed, keeping the old one/);
+    assert.equal(child.exitCode, null, 'a bad pair must not stop the server');
+    assert.equal(await fingerprintAt(port), fingerprintOf(second.certPath));
   } finally {
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', (c) => r(c)));

@@ -72,7 +72,8 @@ test(
         heard.push(got);
         c.send('text', `hello ${i}`);
         await until(() => got.length > 0, 'own line');
-        owners.add((JSON.parse(got[0]) as { from: string }).from.split('.conn')[0]);
+        // The first line is the welcome, with the newcomer's channel name (node.worker.connN).
+        owners.add((JSON.parse(got[0]) as { sock: string }).sock.split('.conn')[0]);
       }
       assert.equal(owners.size, 2, 'chat clients on both workers');
       for (const g of heard) g.length = 0;
@@ -98,7 +99,7 @@ test(
       const victim = clients.find(
         (c) =>
           c.state === 'CONNECTED' &&
-          heard[clients.indexOf(c)].some((m) => m.includes(`"from":"${other.name}"`)),
+          heard[clients.indexOf(c)].some((m) => m.includes(`"sock":"${other.name}"`)),
       );
       dash.send('text', JSON.stringify({ close: other.name }));
       if (victim !== undefined) assert.equal((await victim.closed()).code, 1000);

@@ -1,28 +1,43 @@
+// `connchan serve`: the demo's endpoints on HTTP and HTTPS, its assets and favicon, the request
+// log at info and debug in text and JSON, and the command line's options and config file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { serve } from '../src/serve.js';
-import { readFileSync } from 'node:fs';
+import { open } from 'connchan/ws';
+import { serveOptions } from '../src/serve/serve-cli.js';
+import { CommandLineError } from '../src/args.js';
+import { startDemo } from './helpers.js';
 
-test('serve answers on HTTP and HTTPS with the page, /channels, POST /echo and /stream', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'connchan-serve-'));
-  const running = await serve({ httpPort: 0, httpsPort: 0, dataDir, logLevel: 'silent' });
+test('serve answers on HTTP and HTTPS: the page, its assets, the favicon, /channels, POST /echo and /stream', async () => {
+  const running = await startDemo();
   try {
     assert.equal(running.urls.length, 2);
-    assert.ok(
-      running.certPath && existsSync(running.certPath),
-      'self-signed certificate kept in the data dir',
-    );
     const dispatcher = new Agent({ connect: { ca: readFileSync(running.certPath!, 'utf8') } });
     for (const base of running.urls) {
       const get = (path: string, init: Parameters<typeof undiciFetch>[1] = {}) =>
         undiciFetch(new URL(path, base), { ...init, dispatcher });
       const home = await get('/');
       assert.equal(home.status, 200);
-      assert.match(await home.text(), /<h1>connchan<\/h1>/);
+      const html = await home.text();
+      assert.match(html, /<h1>connchan<\/h1>/);
+      assert.match(html, /<link rel="icon" href="\/favicon\.svg"/);
+      for (const src of html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)) {
+        const asset = await get(src[1]);
+        assert.equal(asset.status, 200, src[1]);
+        await asset.arrayBuffer();
+      }
+      const app = await get('/assets/app.js');
+      assert.equal(app.headers.get('content-type'), 'text/javascript; charset=utf-8');
+      assert.match(await app.text(), /import \{ createDashboard \} from '\.\/dashboard\.js'/);
+      for (const icon of ['/favicon.svg', '/favicon.ico']) {
+        const r = await get(icon);
+        assert.equal(r.headers.get('content-type'), 'image/svg+xml');
+        assert.match(await r.text(), /^<svg/);
+      }
+      assert.equal((await get('/assets/nothing.js')).status, 404);
       const echo = await get('/echo', {
         method: 'POST',
         body: 'ping body',
@@ -33,12 +48,136 @@ test('serve answers on HTTP and HTTPS with the page, /channels, POST /echo and /
       const text = await stream.text();
       assert.equal(text.split('\n').filter(Boolean).length, 3);
       assert.match(text, /^tick 1 of 3/);
-      const channels = await (await get('/channels')).json();
-      assert.ok(Array.isArray(channels));
+      assert.ok(Array.isArray(await (await get('/channels')).json()));
       assert.equal((await get('/missing')).status, 404);
     }
     await dispatcher.close();
   } finally {
     await running.close(100);
   }
+});
+
+test('serve --log-level info: one line per request, upgrade and channel close; debug adds the headers; json for machines', async () => {
+  for (const [level, format] of [
+    ['info', 'text'],
+    ['debug', 'text'],
+    ['info', 'json'],
+  ] as const) {
+    const lines: string[] = [];
+    const running = await startDemo({
+      tls: false,
+      logLevel: level,
+      logFormat: format,
+      log: (l) => lines.push(l),
+    });
+    try {
+      const [http] = running.urls;
+      await (
+        await undiciFetch(`${http}channels`, { headers: { 'user-agent': 'log-test/1' } })
+      ).text();
+      await (await undiciFetch(`${http}stream?count=2&interval=10ms`)).text();
+      const ws = await open(`${http.replace('http', 'ws')}echo?viewer=v1`);
+      ws.close(1000);
+      await ws.closed();
+      const deadline = Date.now() + 5000;
+      while (lines.filter((l) => /close/.test(l)).length < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const log = lines.join('\n');
+      if (format === 'json') {
+        const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+        const request = events.find((e) => e.event === 'request' && e.path === '/channels')!;
+        assert.equal(request.method, 'GET');
+        assert.equal(request.status, 200);
+        assert.equal(request.peer, '127.0.0.1');
+        assert.ok((request.bytes as number) > 100 && typeof request.durationMs === 'number');
+        const upgrade = events.find((e) => e.event === 'upgrade')!;
+        assert.equal(upgrade.status, 101);
+        assert.equal(upgrade.path, '/echo?viewer=v1');
+        const closes = events.filter((e) => e.event === 'close');
+        assert.deepEqual(closes.map((e) => e.endpoint).sort(), ['/echo', '/stream']);
+        const wsClose = closes.find((e) => e.endpoint === '/echo')!;
+        assert.equal(wsClose.channel, upgrade.channel);
+        assert.equal(wsClose.websocket, true);
+        assert.ok((wsClose.sent as number) > 0 && (wsClose.received as number) > 0);
+        assert.ok(
+          events.some((e) => e.event === 'detach' && e.path === '/stream?count=2&interval=10ms'),
+        );
+      } else {
+        assert.match(log, /^\S+Z 127\.0\.0\.1 GET \/channels 200 \d+B [\d.]+ms driver=http( |$)/m);
+        assert.match(
+          log,
+          /^\S+Z 127\.0\.0\.1 GET \/echo\?viewer=v1 upgrade 101 channel=conn\d+ [\d.]+ms/m,
+        );
+        assert.match(
+          log,
+          /^\S+Z 127\.0\.0\.1 GET \/stream\?count=2&interval=10ms detach channel=conn\d+/m,
+        );
+        assert.match(
+          log,
+          /^\S+Z 127\.0\.0\.1 close channel=conn\d+ endpoint=\/echo websocket=true sent=\d+ received=\d+ [\d.]+ms/m,
+        );
+        assert.match(log, /close channel=conn\d+ endpoint=\/stream sent=\d+ received=0/);
+        if (level === 'debug') {
+          assert.match(log, /version=HTTP\/1\.1 userAgent=log-test\/1/);
+          assert.match(log, /^ {4}user-agent: log-test\/1$/m);
+          assert.match(log, /kind=detached driver=http/);
+        } else {
+          assert.doesNotMatch(log, /userAgent|user-agent/);
+        }
+      }
+    } finally {
+      await running.close(100);
+    }
+  }
+  const quiet: string[] = [];
+  const running = await startDemo({ tls: false, logLevel: 'silent', log: (l) => quiet.push(l) });
+  await (await undiciFetch(`${running.urls[0]}channels`)).text();
+  await running.close(100);
+  assert.deepEqual(quiet, []);
+});
+
+test('serve options: flags over the config file over the defaults; bad values are usage errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'connchan-serve-config-'));
+  const config = join(dir, 'serve.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      httpPort: 9000,
+      host: '0.0.0.0',
+      logFormat: 'json',
+      trustedProxies: ['10.0.0.0/8'],
+    }),
+  );
+  assert.deepEqual(serveOptions(['--config', config, '--http-port', '9100', '--no-tls']), {
+    httpPort: 9100,
+    host: '0.0.0.0',
+    logFormat: 'json',
+    trustedProxies: ['10.0.0.0/8'],
+    tls: false,
+  });
+  assert.match(String(serveOptions(['--help'])), /Usage: connchan serve/);
+  assert.deepEqual(serveOptions(['--workers', 'auto', '--redis', 'redis://10.0.0.5:6379']), {
+    workers: 'auto',
+    redis: 'redis://10.0.0.5:6379',
+  });
+  assert.deepEqual(serveOptions(['--workers', '3']), { workers: 3 });
+  const usage = (args: string[], message: RegExp) =>
+    assert.throws(
+      () => serveOptions(args),
+      (e: unknown) => e instanceof CommandLineError && message.test(e.message),
+    );
+  usage(
+    ['--http-port', 'eighty'],
+    /--http-port must be a whole number from 0 to 65535, not "eighty"/,
+  );
+  usage(['--log-level', 'loud'], /--log-level must be one of silent, info, debug/);
+  usage(['--log-format', 'xml'], /--log-format must be one of text, json/);
+  usage(['--cert', 'c.pem'], /--cert and --key go together/);
+  usage(['--port', '1'], /Unknown option '--port'/);
+  usage(['--workers', 'many'], /--workers takes a number from 0 to 1024 or "auto", not "many"/);
+  writeFileSync(config, JSON.stringify({ httpPorts: 1 }));
+  usage(['--config', config], /unknown key "httpPorts"/);
+  writeFileSync(config, JSON.stringify({ httpPort: '80' }));
+  usage(['--config', config], /"httpPort" must be a number/);
 });

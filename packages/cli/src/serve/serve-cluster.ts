@@ -6,7 +6,8 @@
  */
 import cluster from 'node:cluster';
 import { createCluster } from 'connchan/cluster';
-import { ensureSelfSignedCertificate } from './certificate.js';
+import { CommandLineError } from '../args.js';
+import { ensureSelfSignedCertificate } from '../tls/certificate-files.js';
 import { DEFAULT_SERVE_OPTIONS, serve, type ServeOptions } from './serve.js';
 
 export interface ClusterServeOptions {
@@ -20,39 +21,46 @@ export interface ClusterServeOptions {
 export function parseWorkers(value: string): number | 'auto' {
   if (value === 'auto') return 'auto';
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 1024) {
-    throw new Error(
-      `--workers takes a number from 0 to 1024 or "auto", not ${JSON.stringify(value)}`,
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 0 || n > 1024) {
+    throw new CommandLineError(
+      `connchan serve: --workers takes a number from 0 to 1024 or "auto", not ${JSON.stringify(value)}`,
     );
   }
   return n;
 }
 
+/**
+ * Starts the members; the process then lives until the cluster has drained (it exits itself).
+ *
+ * @example
+ * ```ts
+ * await serveCluster({ httpPort: 8080 }, { workers: 'auto' });
+ * ```
+ */
 export async function serveCluster(
   options: Partial<ServeOptions>,
   c: ClusterServeOptions,
 ): Promise<void> {
   const o: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...options };
+  const say = o.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const log = o.logLevel !== 'silent';
   // The primary makes the certificate once, so that the workers do not race to write it.
   if (cluster.isPrimary && o.tls && !(o.certFile && o.keyFile)) {
-    await ensureSelfSignedCertificate(o.dataDir, ['localhost', o.host]);
+    ensureSelfSignedCertificate(o.dataDir, [o.host]);
   }
   const handle = await createCluster(
     { workers: c.workers, redis: c.redis, shutdownGraceMs: 2000 },
     async (node) => {
       const running = await serve(o);
       if (log)
-        console.log(
-          `connchan serve: member ${node.id} (pid ${process.pid}) on ${running.urls.join(' ')}`,
-        );
+        say(`connchan serve: member ${node.id} (pid ${process.pid}) on ${running.urls.join(' ')}`);
       return { close: () => running.close() };
     },
   );
   if (handle.role === 'primary' && log) {
     const workers = handle.workers().length;
     const where = c.redis ? `, joined through Redis at ${c.redis}` : '';
-    console.log(`connchan serve: the demo application runs in ${workers} workers${where}`);
-    console.log('  Ctrl-C (or SIGTERM) drains them: WebSockets get 1001, then the primary exits.');
+    say(`connchan serve: the demo application runs in ${workers} workers${where}`);
+    say('  Ctrl-C (or SIGTERM) drains them: WebSockets get 1001, then the primary exits.');
   }
 }

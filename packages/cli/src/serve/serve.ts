@@ -1,18 +1,22 @@
 /**
  * `connchan serve`: the demo server on embedded defaults: HTTP on 127.0.0.1:8080 and HTTPS on
  * 127.0.0.1:8443 with a self-signed certificate made on first start and kept in the data
- * directory. Every endpoint is served on both.
+ * directory. Every endpoint is served on both; requests, upgrades and channel closes are
+ * logged at `info`.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createServer, type DriverOptions, type HttpServer } from 'connchan/server';
-import { ensureSelfSignedCertificate } from './certificate.js';
-import { addHttpRoutes } from './demo/routes.js';
-import { addPageRoutes } from './demo/page.js';
-import { addWebSocketRoutes } from './demo/websockets.js';
 import { shutdown as shutdownWebSockets } from 'connchan/ws';
+import { ensureSelfSignedCertificate } from '../tls/certificate-files.js';
+import { addDemo } from '../demo/demo.js';
+import { ChannelOrigins } from './channel-origins.js';
+import { startRequestLog, type LogFormat, type LogLevel } from './request-log.js';
 
 export interface ServeOptions {
+  /** The server's name: its channel table's. */
+  name: string;
   host: string;
   /** HTTP port; 0 picks a free one. */
   httpPort: number;
@@ -26,10 +30,14 @@ export interface ServeOptions {
   dataDir: string;
   maxConnections: number;
   trustedProxies: string[];
-  logLevel: 'silent' | 'info' | 'debug';
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** Where log lines go. Default: stdout. */
+  log?: (line: string) => void;
 }
 
 export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = Object.freeze({
+  name: 'connchan-demo',
   host: '127.0.0.1',
   httpPort: 8080,
   httpsPort: 8443,
@@ -38,6 +46,7 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = Object.freeze({
   maxConnections: 10_000,
   trustedProxies: [],
   logLevel: 'info',
+  logFormat: 'text',
 });
 
 export interface RunningServer {
@@ -46,49 +55,86 @@ export interface RunningServer {
   urls: string[];
   /** The certificate file used for HTTPS (to trust it in a browser). */
   certPath?: string;
+  /** Reads the certificate and key files again (SIGHUP); returns what it did. */
+  reloadCertificate(): string;
   close(graceMs?: number): Promise<void>;
 }
 
+function certificatePair(o: ServeOptions): { cert: string; key: string; certPath: string } {
+  if (o.certFile && o.keyFile) {
+    return {
+      cert: readFileSync(o.certFile, 'utf8'),
+      key: readFileSync(o.keyFile, 'utf8'),
+      certPath: o.certFile,
+    };
+  }
+  return ensureSelfSignedCertificate(o.dataDir, [o.host]);
+}
+
+/**
+ * @example
+ * ```ts
+ * const running = await serve({ httpPort: 0, httpsPort: 0 });
+ * console.log(running.urls);
+ * await running.close();
+ * ```
+ */
 export async function serve(options: Partial<ServeOptions> = {}): Promise<RunningServer> {
   const o: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...options };
+  const write = o.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const drivers: DriverOptions[] = [{ name: 'http', host: o.host, port: o.httpPort }];
   let certPath: string | undefined;
   if (o.tls) {
-    const { readFileSync } = await import('node:fs');
-    let pair: { cert: string; key: string };
-    if (o.certFile && o.keyFile) {
-      pair = { cert: readFileSync(o.certFile, 'utf8'), key: readFileSync(o.keyFile, 'utf8') };
-      certPath = o.certFile;
-    } else {
-      const made = await ensureSelfSignedCertificate(o.dataDir, ['localhost', o.host]);
-      pair = made;
-      certPath = made.certPath;
-    }
+    const pair = certificatePair(o);
+    certPath = pair.certPath;
     drivers.push({ name: 'https', host: o.host, port: o.httpsPort, tls: pair });
   }
   const server = createServer({
-    name: 'connchan-demo',
+    name: o.name,
     drivers,
     limits: { maxConnections: o.maxConnections },
     trustedProxies: o.trustedProxies,
     onError: (err, ctx) => {
       if (o.logLevel !== 'silent')
-        console.error(`connchan: ${ctx.method} ${ctx.path} failed:`, err);
+        write(`connchan serve: ${ctx.method} ${ctx.path} failed: ${String(err)}`);
     },
   });
-  addPageRoutes(server);
-  addHttpRoutes(server);
-  const sockets = addWebSocketRoutes(server);
-  const bound = await server.listen();
+  const origins = new ChannelOrigins(server.name);
+  const stopLog = startRequestLog({
+    server: server.name,
+    level: o.logLevel,
+    format: o.logFormat,
+    origins,
+    write,
+  });
+  const demo = addDemo(server, origins);
+  let bound;
+  try {
+    bound = await server.listen();
+  } catch (err) {
+    demo.stop();
+    stopLog();
+    origins.stop();
+    throw err;
+  }
   return {
     server,
     urls: bound.map((d) => d.url),
     certPath,
+    reloadCertificate: () => {
+      if (!o.tls) return 'no HTTPS driver: nothing to reload';
+      // A bad pair throws and leaves the old certificate in place; open connections keep theirs.
+      const pair = certificatePair(o);
+      server.setSecureContext({ cert: pair.cert, key: pair.key }, { driver: 'https' });
+      return `reloaded ${pair.certPath}`;
+    },
     close: async (graceMs = 2000) => {
-      sockets.stop();
+      demo.stop();
       // WebSockets get a proper close (1001 "going away") before the server closes the rest.
       await shutdownWebSockets({ server: server.name, code: 1001, deadlineMs: graceMs });
       await server.close({ graceMs });
+      stopLog();
+      origins.stop();
     },
   };
 }

@@ -1,0 +1,129 @@
+/**
+ * `connchan serve --log-level info|debug --log-format text|json`: one line per request
+ * answered, per connection detached (a WebSocket upgrade, a streaming delivery) and per
+ * channel closed. `debug` adds the HTTP version, the user agent and the request headers, and
+ * the channel's kind and driver. Built on connchan's diagnostics channels.
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { DIAGNOSTICS, type DetachMessage, type ResponseMessage, type RequestInfo } from 'connchan';
+import type { ChannelOrigins } from './channel-origins.js';
+
+export type LogLevel = 'silent' | 'info' | 'debug';
+export type LogFormat = 'text' | 'json';
+
+export interface RequestLogOptions {
+  /** The server's name: only its events are logged. */
+  server: string;
+  level: LogLevel;
+  format: LogFormat;
+  origins: ChannelOrigins;
+  write: (line: string) => void;
+}
+
+/** One event: what every format shows, in the order the text format shows it. */
+type Fields = Record<string, string | number | boolean | [string, string][] | undefined>;
+
+const ms = (n: number) => Math.round(n * 10) / 10;
+
+function requestFields(r: RequestInfo): Fields {
+  return { peer: r.peer, method: r.method, path: r.target };
+}
+
+/** What `debug` adds about a request, after the fields every level shows. */
+function debugFields(r: RequestInfo, debug: boolean): Fields {
+  if (!debug) return {};
+  return {
+    version: `HTTP/${r.version}`,
+    userAgent: r.headers.get('user-agent') ?? '',
+    headers: [...r.headers].map(([k, v]) => [k, v] as [string, string]),
+  };
+}
+
+/** The fields the text format puts first, without their names. */
+const HEAD_FIELDS = ['peer', 'method', 'path', 'headers'];
+
+/** `time peer METHOD /path status bytes duration driver …`, a line a person reads. */
+function textLine(event: string, f: Fields): string {
+  const time = new Date().toISOString();
+  const rest = Object.entries(f)
+    .filter(([k, v]) => v !== undefined && v !== '' && !HEAD_FIELDS.includes(k))
+    .map(([k, v]) => {
+      if (k === 'status') return String(v);
+      if (k === 'bytes') return `${v}B`;
+      if (k === 'durationMs') return `${v}ms`;
+      return `${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`;
+    });
+  const head =
+    event === 'close'
+      ? `${time} ${f.peer || '-'} close`
+      : `${time} ${f.peer} ${f.method} ${f.path}`;
+  const headers =
+    Array.isArray(f.headers) && f.headers.length > 0
+      ? `\n${f.headers.map(([k, v]) => `    ${k}: ${v}`).join('\n')}`
+      : '';
+  return `${[head, event === 'request' || event === 'close' ? '' : event, ...rest].filter(Boolean).join(' ')}${headers}`;
+}
+
+/**
+ * Starts logging; returns the function that stops it.
+ *
+ * @example
+ * ```ts
+ * const stop = startRequestLog({ server: 'demo', level: 'info', format: 'json', origins, write: console.log });
+ * ```
+ */
+export function startRequestLog(o: RequestLogOptions): () => void {
+  if (o.level === 'silent') return () => {};
+  const debug = o.level === 'debug';
+  const emit = (event: string, f: Fields) =>
+    o.write(
+      o.format === 'json'
+        ? JSON.stringify({ time: new Date().toISOString(), event, ...f })
+        : textLine(event, f),
+    );
+
+  const onResponse = (m: unknown) => {
+    const r = m as ResponseMessage;
+    if (r.server !== o.server) return;
+    emit('request', {
+      ...requestFields(r.request),
+      status: r.status,
+      bytes: r.bytes,
+      durationMs: ms(r.durationMs),
+      driver: r.request.driver,
+      ...debugFields(r.request, debug),
+    });
+  };
+  const onDetach = (m: unknown) => {
+    const d = m as DetachMessage;
+    if (d.server !== o.server) return;
+    const websocket = /websocket/i.test(d.request.headers.get('upgrade') ?? '');
+    emit(websocket ? 'upgrade' : 'detach', {
+      ...requestFields(d.request),
+      status: websocket ? 101 : undefined,
+      channel: d.channel,
+      durationMs: ms(d.durationMs),
+      driver: d.request.driver,
+      ...debugFields(d.request, debug),
+    });
+  };
+  o.origins.onClose((c, origin) => {
+    emit('close', {
+      peer: c.peer,
+      channel: c.name,
+      endpoint: origin?.endpoint,
+      websocket: origin?.websocket || undefined,
+      sent: c.sent,
+      received: c.received,
+      durationMs: ms(Date.now() - c.startTime),
+      kind: debug ? c.kind : undefined,
+      driver: debug ? c.driver : undefined,
+    });
+  });
+  subscribe(DIAGNOSTICS.response, onResponse);
+  subscribe(DIAGNOSTICS.detach, onDetach);
+  return () => {
+    unsubscribe(DIAGNOSTICS.response, onResponse);
+    unsubscribe(DIAGNOSTICS.detach, onDetach);
+  };
+}
