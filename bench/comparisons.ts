@@ -134,6 +134,27 @@ const bunWs: Side = { label: 'Bun (uWebSockets)', id: 'bun:ws', reference: true 
  * echo, close; no assembly, no limits): the bar for what any server on net.Socket can reach.
  */
 const netFloor: Side = { label: 'node:net floor', id: 'ws-echo:floor', reference: true };
+/**
+ * BENCH_BASELINE=<another checkout> adds its bare endpoint and demo as sides (run from there,
+ * with its code): before and after a change in the same run.
+ */
+const baselineRoot = process.env.BENCH_BASELINE;
+const baseline: Side[] = baselineRoot
+  ? [
+      {
+        label: 'baseline connchan',
+        id: 'ws-echo:connchan',
+        env: { BENCH_CWD: baselineRoot },
+        reference: true,
+      },
+      {
+        label: 'baseline serve /echo',
+        id: 'ws-echo:demo',
+        env: { BENCH_CWD: baselineRoot },
+        reference: true,
+      },
+    ]
+  : [];
 
 comparisons.push(
   ...(
@@ -157,6 +178,7 @@ comparisons.push(
       demo,
       bunWs,
       netFloor,
+      ...baseline,
     ],
     target,
   })),
@@ -167,7 +189,7 @@ comparisons.push(
     kind: 'wshandshake',
     load: [32],
     ours: 'ws-echo:connchan',
-    peers: [wsPlain, wsNative, demo, bunWs, netFloor],
+    peers: [wsPlain, wsNative, demo, bunWs, netFloor, ...baseline],
     target: 1.6,
   },
   {
@@ -177,7 +199,7 @@ comparisons.push(
     kind: 'wsmemory',
     load: [10_000],
     ours: 'ws-echo:connchan',
-    peers: [wsPlain, { ...demo, versusOurs: 1.1 }, bunWs, netFloor],
+    peers: [wsPlain, { ...demo, versusOurs: 1.1 }, bunWs, netFloor, ...baseline],
     target: 0.85,
   },
 );

@@ -51,7 +51,8 @@ export function bunMissing(): string {
 
 /**
  * Starts `bench/servers/<script>.ts <kind>` on core 0 (under Bun for the script `bun`, else
- * Node with tsx) and waits for it to print its port.
+ * Node with tsx) and waits for it to print its port. BENCH_CWD in `env` runs it from another
+ * checkout (the connchan sides then load that checkout's code: a before/after comparison).
  */
 export async function startServer(
   script: string,
@@ -67,10 +68,11 @@ export async function startServer(
           '--expose-gc',
           '--import',
           'tsx',
-          `bench/servers/${script}.ts`,
+          join(process.cwd(), `bench/servers/${script}.ts`),
           kind,
         ];
   const child = spawn(argv[0], argv.slice(1), {
+    cwd: env.BENCH_CWD,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });

@@ -72,12 +72,16 @@ export function maxBufferedOf(init: WsConnectionInit): number {
 }
 
 /** The frame receiver for the role; RSV1 is allowed only when compression was negotiated. */
-export function makeReceiver(init: WsConnectionInit, maxMessageBytes: number): WsReceiver {
+export function makeReceiver(
+  role: 'server' | 'client',
+  maxMessageBytes: number,
+  deflated: boolean,
+): WsReceiver {
   return new WsReceiver({
-    role: init.role,
+    role,
     maxPayloadBytes: maxMessageBytes,
     maxMessageBytes,
-    allowRsv1: init.deflate !== undefined,
+    allowRsv1: deflated,
   });
 }
 

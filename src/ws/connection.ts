@@ -153,7 +153,9 @@ export class WebSocketConnection<D = unknown>
   #state: WsState = 'CONNECTED';
   #begun = NOT_BEGUN;
   readonly #handler: LooseHandler | undefined;
-  readonly #receiver: WsReceiver;
+  /** Made on the first bytes received (an idle connection holds no decoder): see #received(). */
+  #receiver: WsReceiver | undefined;
+  readonly #maxMessageBytes: number;
   readonly #pmd: PerMessageDeflate | undefined;
   readonly #maxBuffered: number;
   readonly #closeTimeoutMs: number;
@@ -186,8 +188,10 @@ export class WebSocketConnection<D = unknown>
     const channel = init.channel;
     this.#handler = handlerFunction(init.handler as WsHandler | undefined);
     const maxMessageBytes = maxMessageBytesOf(init);
-    this.#receiver = makeReceiver(init, maxMessageBytes);
+    this.#maxMessageBytes = maxMessageBytes;
     this.#pmd = makeDeflate(init, maxMessageBytes);
+    // A limit the application set is checked now, not when the first frame comes.
+    if (init.maxMessageBytes !== undefined) this.#received();
     if (this.#pmd !== undefined) {
       this.#inflater = new InflateOrder(this.#pmd, {
         dispatch: (ev) => this.#dispatch(ev),
@@ -588,7 +592,7 @@ export class WebSocketConnection<D = unknown>
   #onData(chunk: Buffer): void {
     this.#kaFlags |= KA_RX;
     if (this.#end?.failCode !== undefined || this.#inflater?.failing) return;
-    const r = this.#receiver;
+    const r = this.#receiver ?? this.#received();
     r.feed(chunk);
     // Everything the handlers send while this chunk is processed leaves in one write: small
     // frames are gathered by the writer, anything else waits in the corked socket.
@@ -612,6 +616,11 @@ export class WebSocketConnection<D = unknown>
     }
     const t = this.#throttle;
     if (t !== undefined && this.bufferedAmount > t[0]) this.#pauseFor(PAUSED_THROTTLE);
+  }
+
+  #received(): WsReceiver {
+    const role = this.#isClient ? 'client' : 'server';
+    return (this.#receiver = makeReceiver(role, this.#maxMessageBytes, this.#pmd !== undefined));
   }
 
   #dispatch(ev: WsEvent): void {
@@ -814,7 +823,7 @@ export class WebSocketConnection<D = unknown>
       shutdown: (c) => c.close(1001),
       callbackName: 'websocket',
       condition: 'x',
-      status: (c) => wsStatus(c, c.#receiver, c.#kaMs),
+      status: (c) => wsStatus(c, c.#receiver ?? c.#received(), c.#kaMs),
     };
     writerHooks = {
       closed: (c) => c.#state === 'CLOSED',
