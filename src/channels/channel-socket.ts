@@ -44,12 +44,20 @@ export function attachSocket(socket: Transport, channel: Channel, tcpKeepAlive: 
  * `closeWaitMs`. Input keeps flowing (the caller drops it), so that late data from the peer does
  * not make the kernel answer with a reset that would destroy what we just flushed.
  */
-export function endAfterFlush(s: Transport, closeWaitMs: number): void {
+export function endAfterFlush(s: Transport, closeWaitMs: number, peerDone = false): void {
   const timer = setTimeout(() => s.destroy(), closeWaitMs);
   timer.unref();
   s.once('close', () => clearTimeout(timer));
+  // A peer that has said all it will is not waited for: the socket closes once our end is
+  // written, and the peer's reset, if it answers with one, meets a closed socket instead of
+  // costing an error (and its stack trace) per connection.
+  if (peerDone) s.once('finish', destroyThis);
   s.resume();
   s.end();
+}
+
+function destroyThis(this: Transport): void {
+  this.destroy();
 }
 
 /** Whether a socket error came from sending: Node does not say, but EPIPE and friends do. */

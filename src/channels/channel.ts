@@ -580,7 +580,19 @@ export class Channel {
     if (this.#closed) return;
     this.#closed = true;
     this.#leaveTable();
-    this.#endSocket();
+    this.#endSocket(false);
+  }
+
+  /**
+   * @internal Closes as {@link close}, without waiting for the peer to end its side: it has
+   * said all it will (a finished WebSocket closing handshake), so the connection closes as soon
+   * as our end is written.
+   */
+  closeAfterPeerDone(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#leaveTable();
+    this.#endSocket(true);
   }
 
   /** Closes at once, discarding anything still queued. */
@@ -623,11 +635,11 @@ export class Channel {
    * is read and dropped, so that late data from the peer does not make the kernel answer with a
    * reset that would destroy what we just flushed.
    */
-  #endSocket(): void {
+  #endSocket(peerDone: boolean): void {
     if (this.#socketClosed) return;
     this.#consumer = ignore;
     this.#consumerThis = undefined;
-    endAfterFlush(this.#socket, this.#limits.closeWaitMs);
+    endAfterFlush(this.#socket, this.#limits.closeWaitMs, peerDone);
   }
 
   /** @internal the socket's 'data'. */
@@ -706,7 +718,7 @@ export class Channel {
     const mustTell = cb !== undefined && cb.when.has('r') && !this.#eofDelivered;
     if (mustTell) return;
     this.#leaveTable();
-    this.#endSocket();
+    this.#endSocket(false);
   }
 
   #waitReadable(timeoutMs: number): Promise<void> {

@@ -57,14 +57,19 @@ export function maxMessageBytesOf(init: WsConnectionInit): number {
 export function throttleOf(
   init: WsConnectionInit,
   socketHighWater: number,
-): [high: number, low: number] | undefined {
+): readonly [high: number, low: number] | undefined {
   const p = init.backpressure;
   if (p === undefined || p === 'close') return undefined;
   const o = p === 'throttle' ? {} : p;
   const high = Math.max(o.highWaterBytes ?? maxBufferedOf(init) / 4, socketHighWater);
   const low = Math.min(o.lowWaterBytes ?? high / 4, high);
-  return [high, low];
+  // Connections of an endpoint share their marks (read only): not a pair per connection.
+  const last = lastThrottle;
+  if (last !== undefined && last[0] === high && last[1] === low) return last;
+  return (lastThrottle = [high, low]);
 }
+
+let lastThrottle: readonly [high: number, low: number] | undefined;
 
 /** The send-buffer bound (`maxBufferedBytes`), in bytes. */
 export function maxBufferedOf(init: WsConnectionInit): number {

@@ -161,7 +161,7 @@ export class WebSocketConnection<D = unknown>
   readonly #closeTimeoutMs: number;
   readonly #writer: FrameWriter<WebSocketConnection>;
   /** `[high, low]` watermarks with `backpressure: 'throttle'`, else undefined. */
-  readonly #throttle: [number, number] | undefined;
+  readonly #throttle: readonly [number, number] | undefined;
   /**
    * Keep-alive (keepalive.ts): the interval (0: off), the ping's payload, the sweep tick of the
    * next turn (0: not in a sweep) and the flags (KA_RX, KA_AWAITING). Numbers, not an object.
@@ -684,7 +684,9 @@ export class WebSocketConnection<D = unknown>
   /** Both close frames are out: the server ends TCP, the client gives it a moment to. */
   #closeHandshakeDone(): void {
     if (!this.#isClient) {
-      this.#endChannel();
+      // The client will send nothing more: no waiting for its FIN (nor paying for its reset).
+      this.#writer.flush();
+      this.channel.closeAfterPeerDone();
       return;
     }
     this.#armCloseTimer(CLIENT_LINGER_MS);

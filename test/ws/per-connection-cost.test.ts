@@ -1,13 +1,26 @@
 // What a WebSocket costs per connection (issue 15): keep-alive by one sweep per interval (no timer
 // per connection), handshake headers kept as one string and made a list again when asked for,
-// the peer address asked of the kernel only when needed, no TCP keep-alive probes under pings.
+// the peer address asked of the kernel only when needed, no TCP keep-alive probes under pings,
+// no frame receiver until the first bytes, no wait for the client's FIN after a closing handshake.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect as netConnect, Socket } from 'node:net';
 import { list, status } from '../../src/channels/index.js';
 import { createServer } from '../../src/server/index.js';
 import { KA_AWAITING, KA_RX, keepaliveTurn } from '../../src/ws/keepalive.js';
-import { configure, live, lookup, open, type WebSocketConnection } from '../../src/ws/index.js';
+import { encodeFrameMerged } from '../../src/proto/ws/frame-encoder.js';
+import { Opcode } from '../../src/proto/ws/opcodes.js';
+import {
+  configure,
+  live,
+  lookup,
+  open,
+  send,
+  test as wsTest,
+  upgrade,
+  type WebSocketConnection,
+} from '../../src/ws/index.js';
 import { delay, until } from '../helpers/channel-pair.js';
 import { echo, RawClient, startServer } from './ws-helpers.js';
 
@@ -194,6 +207,110 @@ describe('what a server connection keeps', () => {
       await Promise.all([a.closed(), b.closed()]);
     } finally {
       Socket.prototype.setKeepAlive = original;
+      await srv.close();
+    }
+  });
+
+  test('an idle connection has no receiver yet, reports empty buffers, and then receives normally', async () => {
+    let server: WebSocketConnection | undefined;
+    const srv = await startServer((http) =>
+      live(http, '/r', (sock, type, msg) => {
+        if (type === 'connect') server = lookup(sock);
+        if (type === 'text') send(sock, 'text', `got ${String(msg)}`);
+      }),
+    );
+    try {
+      const raw = await RawClient.connect(srv.port, '/r');
+      await until(() => server !== undefined, 'connected');
+      const st = status(server!.name);
+      assert.equal(st.framebuffer, 0);
+      assert.equal(st.fragments, 0);
+      // Half a frame, then the rest: the receiver made on the first bytes keeps them.
+      const frame = encodeFrameMerged({
+        opcode: Opcode.TEXT,
+        payload: Buffer.from('hello'),
+        fin: true,
+        rsv1: false,
+        maskKey: Buffer.from([9, 8, 7, 6]),
+      });
+      raw.raw(frame.subarray(0, 4));
+      await delay(20);
+      assert.equal(status(server!.name).framebuffer, 4);
+      raw.raw(frame.subarray(4));
+      await until(() => raw.frames.length === 1, 'the answer');
+      assert.equal(Buffer.from(raw.frames[0].payload).toString(), 'got hello');
+      raw.socket.destroy();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('an application limit is still checked at the upgrade, before any frame', async () => {
+    let caught: unknown;
+    const srv = await startServer((http) => {
+      live(http, '/ok', echo);
+      http.get('/bad', (ctx) => {
+        assert.equal(wsTest(http, ctx, { path: '/ok' }), true);
+        try {
+          upgrade(ctx, { maxMessageBytes: -1 });
+        } catch (err) {
+          caught = err;
+        }
+      });
+    });
+    try {
+      await RawClient.connect(srv.port, '/bad').then(
+        (raw) => raw.socket.destroy(),
+        () => undefined,
+      );
+      await until(() => caught !== undefined, 'the upgrade to throw');
+      assert.equal((caught as { code?: string }).code, 'ERR_INVALID_OPTION');
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('after the closing handshake the server closes TCP without waiting for the client to end its side', async () => {
+    let server: WebSocketConnection | undefined;
+    // closeWaitMs far beyond the test: only the new path can close the server's socket in time.
+    const srv = await startServer(
+      (http) =>
+        live(http, '/c', (sock, type) => {
+          if (type === 'connect') server = lookup(sock);
+        }),
+      { http: { channelLimits: { closeWaitMs: 600_000 } } },
+    );
+    try {
+      const s = netConnect({ host: '127.0.0.1', port: srv.port, allowHalfOpen: true });
+      await once(s, 'connect');
+      s.write(
+        'GET /c HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      const got: Buffer[] = [];
+      s.on('data', (c: Buffer) => got.push(c));
+      await until(() => server !== undefined, 'connected');
+      s.write(
+        encodeFrameMerged({
+          opcode: Opcode.CLOSE,
+          payload: Buffer.from([0x03, 0xe8]),
+          fin: true,
+          rsv1: false,
+          maskKey: Buffer.from([1, 2, 3, 4]),
+        }),
+      );
+      await once(s, 'end');
+      // Our side is still open (half-open client), yet the server's socket is gone.
+      assert.equal(s.writable, true);
+      await until(() => server!.channel.socket.destroyed, 'the server socket closed', 10_000);
+      const bytes = Buffer.concat(got);
+      const close = bytes.subarray(bytes.indexOf('\r\n\r\n') + 4);
+      assert.deepEqual([...close], [0x88, 0x02, 0x03, 0xe8], 'the close frame came before the FIN');
+      // The client's reset now meets a closed socket: nothing fails on the server.
+      s.resetAndDestroy();
+      await delay(20);
+      assert.equal(server!.readyState, 3);
+    } finally {
       await srv.close();
     }
   });
