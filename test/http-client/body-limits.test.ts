@@ -227,10 +227,10 @@ describe('response bodies: bytes, lengths and maxResponseSize', () => {
         assert.ok(err instanceof ResponseTooLargeError, err.message);
         // The connections were closed, not left waiting for bodies nobody keeps.
         assert.equal(c.connectionCount, 0);
-      // A HEAD answer has no body, whatever its Content-Length says.
-      const h = await request(o.url, { dispatcher: c, method: 'HEAD' });
-      assert.equal(h.statusCode, 200);
-      assert.equal((await h.body.arrayBuffer()).byteLength, 0);
+        // A HEAD answer has no body, whatever its Content-Length says.
+        const h = await request(o.url, { dispatcher: c, method: 'HEAD' });
+        assert.equal(h.statusCode, 200);
+        assert.equal((await h.body.arrayBuffer()).byteLength, 0);
       } finally {
         c.close();
         await o.close();
