@@ -12,9 +12,8 @@ const fromCheckout = <T>(path: string): Promise<T> =>
 export async function startConnchanEcho(): Promise<number> {
   const { createServer } =
     await fromCheckout<typeof import('../../src/server/index.js')>('src/server/index.ts');
-  const { live, send } = await fromCheckout<typeof import('../../src/ws/index.js')>(
-    'src/ws/index.ts',
-  );
+  const { live, send } =
+    await fromCheckout<typeof import('../../src/ws/index.js')>('src/ws/index.ts');
   const http = createServer({ name: 'bench-ws', drivers: [{ port: 0 }] });
   live(http, '/echo', (sock, type, msg) => {
     if (type === 'text' || type === 'binary') send(sock, type, msg);
