@@ -1,6 +1,10 @@
 /**
  * Keep-alive pings (tcllib `-keepalive` / `-ping`): a ping every interval; a peer that sent
  * nothing at all (no pong, no data) during a whole interval after a ping has timed out.
+ *
+ * "A whole interval" is one in which this process could listen: after a stall of the event
+ * loop (a loaded machine, a long GC) the timer fires before the socket is read, so the verdict
+ * waits for this turn's I/O, and a tick that comes late does not judge at all.
  */
 import { Buffer } from 'node:buffer';
 import { UsageError } from '../errors.js';
@@ -44,6 +48,8 @@ export class Keepalive<T = unknown> {
   payload: Buffer = EMPTY;
   #ms = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** When the last tick ran (performance.now()). */
+  #lastTick = 0;
   #awaiting = false;
   readonly #hooks: KeepaliveHooks<T>;
   readonly #owner: T;
@@ -68,6 +74,7 @@ export class Keepalive<T = unknown> {
     this.stop();
     if (this.#ms <= 0 || !this.#hooks.active(this.#owner)) return;
     this.#awaiting = false;
+    this.#lastTick = performance.now();
     this.#timer = setInterval(this.#tick, this.#ms);
     this.#timer.unref();
   }
@@ -79,13 +86,31 @@ export class Keepalive<T = unknown> {
 
   readonly #tick = (): void => {
     if (!this.#hooks.active(this.#owner)) return;
+    const now = performance.now();
+    const late = now - this.#lastTick > this.#ms * 1.5;
+    this.#lastTick = now;
     if (this.#awaiting && !this.rx) {
-      this.stop();
-      this.#hooks.timeout(this.#owner);
+      // Late: this process was stalled, and the peer gets another interval of ours.
+      if (!late) setImmediate(this.#judge);
       return;
     }
+    this.#ping();
+  };
+
+  /** After this turn's I/O: a pong (or anything) read meanwhile keeps the peer alive. */
+  readonly #judge = (): void => {
+    if (this.#timer === undefined || !this.#hooks.active(this.#owner)) return;
+    if (this.rx) {
+      this.#ping();
+      return;
+    }
+    this.stop();
+    this.#hooks.timeout(this.#owner);
+  };
+
+  #ping(): void {
     this.rx = false;
     this.#awaiting = true;
     this.#hooks.ping(this.#owner, this.payload);
-  };
+  }
 }
