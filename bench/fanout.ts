@@ -7,8 +7,10 @@
  * reported so that a saturated load side is seen. Also: cross-node latency at 1,000 msg/s
  * (N = 2), a cluster-wide `list` of 40,000 channels over 4 processes, and peak RSS per node.
  *
- * BENCH_FANOUT_RECEIVERS (default 5000), BENCH_FANOUT_NODES (default "1,2,4"),
- * BENCH_LIST_CHANNELS (default 40000; 0 skips) tune it.
+ * BENCH_FANOUT_RECEIVERS (default 5000), BENCH_FANOUT_NODES (default "1,2,4"; "0" skips the
+ * fan-out rows), BENCH_FANOUT_SOCKETIO=0 (connchan only: its figures stand in for socket.io's),
+ * BENCH_FANOUT_LATENCY=0 (skips the latency rows), BENCH_FANOUT_TIMEOUT (seconds a burst may
+ * take, default 30) and BENCH_LIST_CHANNELS (default 40000; 0 skips) tune it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -23,6 +25,9 @@ const nodeCounts = (process.env.BENCH_FANOUT_NODES ?? '1,2,4')
   .map(Number)
   .filter((n) => n > 0);
 const listChannels = Number(process.env.BENCH_LIST_CHANNELS ?? 40_000);
+const withSocketIo = process.env.BENCH_FANOUT_SOCKETIO !== '0';
+const withLatency = process.env.BENCH_FANOUT_LATENCY !== '0';
+const burstTimeout = Number(process.env.BENCH_FANOUT_TIMEOUT ?? 30);
 const BURST = 1000;
 const SIZE = 64;
 
@@ -187,7 +192,7 @@ async function fanoutOnce(
         String(nodes[0].port),
         `/burst?n=${BURST}&size=${SIZE}`,
         String(BURST),
-        '30',
+        String(burstTimeout),
       ],
       {},
     ).catch((err: Error) => {
@@ -305,20 +310,22 @@ export async function runFanout(): Promise<void> {
     console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const n of nodeCounts) {
       const c = await fanoutOnce('connchan', n, redis);
-      const s = await fanoutOnce('socketio', n, redis);
+      const s = withSocketIo ? await fanoutOnce('socketio', n, redis) : c;
       const ordered = `${c.misordered === 0 && c.complete === receivers ? '✓' : `✗ (${c.misordered} misordered, ${c.complete} complete)`} / ${s.misordered === 0 && s.complete === receivers ? '✓' : `✗ (${s.complete} complete)`}`;
       console.log(
         `| ${n} | ${fmt(c.msgsPerSec)} | ${c.cpuUsPerMsg.toFixed(2)} | ${fmt(s.msgsPerSec)} | ${s.cpuUsPerMsg.toFixed(2)} | **${(c.msgsPerSec / s.msgsPerSec).toFixed(2)}×** | ${(s.cpuUsPerMsg / c.cpuUsPerMsg).toFixed(2)}× | ${ordered} | ${(c.loadCpu * 100).toFixed(0)}% / ${(s.loadCpu * 100).toFixed(0)}% | ${c.peakRssMb.toFixed(0)} MB / ${s.peakRssMb.toFixed(0)} MB |`,
       );
     }
-    const lc = await latencyOnce('connchan', redis);
-    const ls = await latencyOnce('socketio', redis);
-    console.log(
-      `\nCross-node latency at 1,000 msg/s (publisher on node 1, receiver on node 2, through Redis):`,
-    );
-    console.log(
-      `connchan p50 ${lc.p50.toFixed(2)} ms, p99 ${lc.p99.toFixed(2)} ms (${lc.count} messages; target p99 < 10 ms ${lc.p99 < 10 ? '✓' : '✗'}); socket.io p50 ${ls.p50.toFixed(2)} ms, p99 ${ls.p99.toFixed(2)} ms`,
-    );
+    if (withLatency) {
+      const lc = await latencyOnce('connchan', redis);
+      const ls = await latencyOnce('socketio', redis);
+      console.log(
+        `\nCross-node latency at 1,000 msg/s (publisher on node 1, receiver on node 2, through Redis):`,
+      );
+      console.log(
+        `connchan p50 ${lc.p50.toFixed(2)} ms, p99 ${lc.p99.toFixed(2)} ms (${lc.count} messages; target p99 < 10 ms ${lc.p99 < 10 ? '✓' : '✗'}); socket.io p50 ${ls.p50.toFixed(2)} ms, p99 ${ls.p99.toFixed(2)} ms`,
+      );
+    }
     if (listChannels > 0) {
       const l = await listOnce(redis);
       console.log(

@@ -55,7 +55,7 @@ export function ctlRequest(
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error('ctl timed out')));
+    req.on('timeout', () => req.destroy(new Error(`ctl ${String(cmd.op)} timed out`)));
     req.on('error', reject);
     req.end(body);
   });

@@ -222,13 +222,21 @@ describe('a cluster over Redis', { timeout: 120_000 }, () => {
 
   test('a member killed with kill -9 leaves the listing within seconds, with its channels', async (t) => {
     if (!haveRedis(t) || skip) return;
-    const c = await open(`ws://127.0.0.1:${b.port}/t/y`);
+    // The test before stopped Redis: B may still be reconnecting.
     await until(
-      async () =>
-        (((await a.ctl({ op: 'list', cluster: true })).value ?? []) as { member: string }[]).some(
-          (e) => e.member === b.id,
-        ),
+      async () => ((await b.ctl({ op: 'stats' })).value as { connected: boolean }).connected,
+      'B connected',
+      15_000,
+    );
+    const c = await open(`ws://127.0.0.1:${b.port}/t/y`);
+    // A partial answer (B not heard yet) is not B listed: ask again.
+    await until(
+      async () => {
+        const r = await a.ctl({ op: 'list', cluster: true });
+        return r.ok && (r.value as { member: string }[]).some((e) => e.member === b.id);
+      },
       'B listed',
+      15_000,
     );
     const t0 = Date.now();
     await b.kill9();
