@@ -15,7 +15,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wsload } from './server-load.js';
 
@@ -258,6 +258,25 @@ async function latencyOnce(
   }
 }
 
+/** The floor: node-redis PUBLISH to SUBSCRIBE between two processes, the same rate and clock. */
+async function redisFloor(redis: {
+  url: string;
+}): Promise<{ p50: number; p99: number; count: number }> {
+  const script = 'bench/servers/redis-floor.ts';
+  const sub = await startProc(
+    [process.execPath, '--import', 'tsx', script, 'sub', redis.url, '5.5'],
+    {},
+  );
+  const pub = spawn(process.execPath, ['--import', 'tsx', script, 'pub', redis.url, '5'], {
+    stdio: 'ignore',
+  });
+  try {
+    return JSON.parse(await sub.next()) as { p50: number; p99: number; count: number };
+  } finally {
+    await stopAll([sub, { child: pub } as Proc]);
+  }
+}
+
 async function listOnce(redis: { url: string }): Promise<{ medianMs: number; count: number }> {
   const nodes = await startNodes('connchan', 4, redis.url);
   try {
@@ -324,6 +343,10 @@ export async function runFanout(): Promise<void> {
       );
       console.log(
         `connchan p50 ${lc.p50.toFixed(2)} ms, p99 ${lc.p99.toFixed(2)} ms (${lc.count} messages; target p99 < 10 ms ${lc.p99 < 10 ? '✓' : '✗'}); socket.io p50 ${ls.p50.toFixed(2)} ms, p99 ${ls.p99.toFixed(2)} ms`,
+      );
+      const floor = await redisFloor(redis);
+      console.log(
+        `floor (node-redis PUBLISH → SUBSCRIBE between two processes, no WebSocket): p50 ${floor.p50.toFixed(2)} ms, p99 ${floor.p99.toFixed(2)} ms (${floor.count} messages; machine load ${loadavg()[0].toFixed(2)})`,
       );
     }
     if (listChannels > 0) {
