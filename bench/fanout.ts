@@ -169,6 +169,8 @@ interface FanoutResult {
   complete: number;
   peakRssMb: number;
   redisCpu: number;
+  seconds: number;
+  perNodeCpu: number[];
 }
 
 async function fanoutOnce(
@@ -200,7 +202,7 @@ async function fanoutOnce(
     });
     // startProc took the first line as a port: wsload's first line is "ready".
     await new Promise((r) => setTimeout(r, 500));
-    const cpu0 = nodes.reduce((s, p) => s + cpuOf(p.child.pid as number), 0);
+    const cpu0s = nodes.map((p) => cpuOf(p.child.pid as number));
     const r0 = cpuOf(redis.pid);
     gen.child.stdin!.write('go\n');
     const result = JSON.parse(await gen.next()) as {
@@ -210,7 +212,8 @@ async function fanoutOnce(
       misordered: number;
       complete: number;
     };
-    const cpu = nodes.reduce((s, p) => s + cpuOf(p.child.pid as number), 0) - cpu0;
+    const perNode = nodes.map((p, i) => cpuOf(p.child.pid as number) - cpu0s[i]);
+    const cpu = perNode.reduce((a, b) => a + b, 0);
     const peaks = await Promise.all(nodes.map(peakRss));
     await stopAll([gen]);
     return {
@@ -221,6 +224,8 @@ async function fanoutOnce(
       complete: result.complete,
       peakRssMb: Math.max(...peaks) / 1e6,
       redisCpu: cpuOf(redis.pid) - r0,
+      seconds: result.seconds,
+      perNodeCpu: perNode,
     };
   } finally {
     await stopAll(nodes);
@@ -327,14 +332,19 @@ export async function runFanout(): Promise<void> {
       '| N | connchan msgs/s | connchan CPU-µs/msg | socket.io msgs/s | socket.io CPU-µs/msg | ratio | ratio per CPU | in order, complete | load-generator CPU | peak RSS/node connchan / socket.io |',
     );
     console.log('|---|---|---|---|---|---|---|---|---|---|');
+    const where: string[] = [];
     for (const n of nodeCounts) {
       const c = await fanoutOnce('connchan', n, redis);
+      where.push(
+        `N=${n}: ${c.seconds.toFixed(2)} s; CPU-s per node ${c.perNodeCpu.map((x) => x.toFixed(2)).join(' ')}, Redis ${c.redisCpu.toFixed(2)}, load generator ${(c.loadCpu * c.seconds).toFixed(2)}`,
+      );
       const s = withSocketIo ? await fanoutOnce('socketio', n, redis) : c;
       const ordered = `${c.misordered === 0 && c.complete === receivers ? '✓' : `✗ (${c.misordered} misordered, ${c.complete} complete)`} / ${s.misordered === 0 && s.complete === receivers ? '✓' : `✗ (${s.complete} complete)`}`;
       console.log(
         `| ${n} | ${fmt(c.msgsPerSec)} | ${c.cpuUsPerMsg.toFixed(2)} | ${fmt(s.msgsPerSec)} | ${s.cpuUsPerMsg.toFixed(2)} | **${(c.msgsPerSec / s.msgsPerSec).toFixed(2)}×** | ${(s.cpuUsPerMsg / c.cpuUsPerMsg).toFixed(2)}× | ${ordered} | ${(c.loadCpu * 100).toFixed(0)}% / ${(s.loadCpu * 100).toFixed(0)}% | ${c.peakRssMb.toFixed(0)} MB / ${s.peakRssMb.toFixed(0)} MB |`,
       );
     }
+    if (where.length > 0) console.log(`\nWhere connchan's time went: ${where.join('; ')}`);
     if (withLatency) {
       const lc = await latencyOnce('connchan', redis);
       const ls = await latencyOnce('socketio', redis);
