@@ -111,9 +111,7 @@ if (kind === 'connchan') {
   http.get('/list', async (ctx) => {
     const t0 = performance.now();
     const local = ctx.query.get('local') === '1';
-    console.error(`ask at ${(performance.timeOrigin + t0).toFixed(1)}`);
     const count = (await cluster.list({ cluster: !local, timeoutMs: 10_000 })).length;
-    console.error(`done at ${(performance.timeOrigin + performance.now()).toFixed(1)}`);
     ctx.sendJson({ ms: performance.now() - t0, count });
   });
   http.get('/*', (ctx) => {
