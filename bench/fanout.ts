@@ -10,7 +10,11 @@
  * BENCH_FANOUT_RECEIVERS (default 5000), BENCH_FANOUT_NODES (default "1,2,4"; "0" skips the
  * fan-out rows), BENCH_FANOUT_SOCKETIO=0 (connchan only: its figures stand in for socket.io's),
  * BENCH_FANOUT_LATENCY=0 (skips the latency rows), BENCH_FANOUT_TIMEOUT (seconds a burst may
- * take, default 30) and BENCH_LIST_CHANNELS (default 40000; 0 skips) tune it.
+ * take, default 30) and BENCH_LIST_CHANNELS (default 40000; 0 skips) tune it. On a machine
+ * shared with other work, `chrt -r 10 npm run bench fanout` schedules the bench's processes
+ * first (round-robin real-time): the closest to a quiet machine.
+ * The cross-node latency row has its floor beside it: node-redis PUBLISH → SUBSCRIBE between
+ * two processes at the same rate, timed the same way.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
