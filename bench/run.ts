@@ -6,7 +6,8 @@
  * so that a noisy neighbour hurts both alike.
  *
  * BENCH_ROUNDS (default 3), BENCH_DURATION_MS (micro, default 1000) and BENCH_LOAD_SECONDS
- * (servers, default 4) tune the run.
+ * (servers, default 4) tune the run; BENCH_NO_REFERENCE=1 leaves out the peers shown only for
+ * reference (a quicker run of the targets alone).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -103,7 +104,12 @@ function fmt(x: number): string {
   return x.toFixed(1);
 }
 
-async function runComparison(c: Comparison): Promise<string[]> {
+async function runComparison(comparison: Comparison): Promise<string[]> {
+  let c = comparison;
+  const peers =
+    process.env.BENCH_NO_REFERENCE === '1' ? c.peers.filter((p) => !p.reference) : c.peers;
+  if (peers.length === 0) return [];
+  c = { ...c, peers };
   const sides: Side[] = [{ label: 'connchan', id: c.ours }, ...c.peers];
   const samples: Measurement[][] = sides.map(() => []);
   // nginx: one server for the whole comparison, on core 0; every side talks to it.
