@@ -81,6 +81,14 @@ export interface HttpConfig {
   headersTimeoutMs: number;
   /** (connchan) Likewise between two pieces of a response body (undici's `bodyTimeout`). */
   bodyTimeoutMs: number;
+  /**
+   * (connchan) The most bytes of one response body kept in memory, as received and as decoded
+   * (undici's `maxResponseSize`): a larger body ends its request with `ResponseTooLargeError`
+   * (`ERR_HTTP_CLIENT_RESPONSE_TOO_LARGE`), checked on Content-Length before any memory is set
+   * aside. Bodies read as a stream (`channel`, `handler`, an iterated `request()` body) are not
+   * kept and not limited. 0 (or undici's -1) = no limit. Default 1 GiB.
+   */
+  maxResponseSize: number;
   /** Uploads of at least this many bytes send `Expect: 100-continue` (0 = never). Default 0. */
   expectContinueBytes: number;
   /** How long to wait for `100 Continue` before sending the body anyway, in ms. Default 1000. */
@@ -119,6 +127,7 @@ export const TCL_HTTP_CONFIG: Readonly<HttpConfig> = Object.freeze({
   idleTimeoutMs: 30_000,
   headersTimeoutMs: 0,
   bodyTimeoutMs: 0,
+  maxResponseSize: 1024 * 1024 * 1024,
   expectContinueBytes: 0,
   expectContinueTimeoutMs: 1000,
   tls: undefined,
@@ -183,6 +192,7 @@ const CHECKS: Record<keyof HttpConfig, [Check, string]> = {
   idleTimeoutMs: [isCount(1), 'a number of ms ≥ 1'],
   headersTimeoutMs: [isCount(0), 'a number of ms ≥ 0 (0 = none)'],
   bodyTimeoutMs: [isCount(0), 'a number of ms ≥ 0 (0 = none)'],
+  maxResponseSize: [(v) => v === -1 || isCount(0)(v), 'a number of bytes ≥ 0 (0 or -1 = no limit)'],
   envProxy: [
     (v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null),
     'a boolean or an environment object',

@@ -324,6 +324,8 @@ export class Connection {
             code: 'ERR_HTTP_CLIENT_EOF',
           });
       }
+      // The exchange ended its request (a body over maxResponseSize): nothing more to read.
+      if (this.dead) return;
     }
   }
 

@@ -31,21 +31,24 @@ const SYNC_DECODED_BYTES = 256 * 1024;
 /**
  * Decodes `bytes` and calls `done` once (at once for a small body, later for a large one).
  * deflate is meant to be zlib-wrapped; some servers send raw deflate, tried next (as Tcl 2.10).
+ * More than `maxOutput` decoded bytes fail with zlib's `ERR_BUFFER_TOO_LARGE`.
  *
  * @example
  * ```ts
- * decodeBody(gzipped, 'gzip', (err, out) => err ? fail(err) : keep(out));
+ * decodeBody(gzipped, 'gzip', Infinity, (err, out) => err ? fail(err) : keep(out));
  * ```
  */
 export function decodeBody(
   bytes: Buffer,
   coding: Coding,
+  maxOutput: number,
   done: (err: Error | null, out: Buffer) => void,
 ): void {
   const chunkSize = outputChunkSize(bytes, coding === 'gzip');
+  const syncCap = SYNC_DECODED_BYTES * 4;
   if (chunkSize <= SYNC_DECODED_BYTES + 1024) {
     // The cap: a body that says (or is guessed) small but is not goes the async way.
-    const opts = { chunkSize, maxOutputLength: SYNC_DECODED_BYTES * 4 };
+    const opts = { chunkSize, maxOutputLength: Math.min(syncCap, maxOutput) };
     let out: Buffer | undefined;
     let failure: Error | undefined;
     try {
@@ -59,13 +62,18 @@ export function decodeBody(
       failure = err as Error;
     }
     if (out !== undefined) return done(null, out);
-    if ((failure as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') {
+    if (
+      (failure as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE' ||
+      maxOutput <= syncCap
+    ) {
       return done(failure as Error, EMPTY);
     }
   }
   // One output buffer sized for the whole body: zlib's default 16 KiB output chunks cost a
   // thread-pool round trip each (a 1 MiB page decoded 2.5× slower).
-  const opts = { chunkSize };
+  const opts = Number.isFinite(maxOutput)
+    ? { chunkSize, maxOutputLength: maxOutput }
+    : { chunkSize };
   if (coding === 'gzip') gunzip(bytes, opts, done);
   else if (coding === 'br') brotliDecompress(bytes, opts, done);
   else inflate(bytes, opts, (err, out) => (err ? inflateRaw(bytes, opts, done) : done(null, out)));

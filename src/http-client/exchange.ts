@@ -20,6 +20,7 @@ import type { Connection } from './connection.js';
 import type { RequestBody } from './upload.js';
 import { redirectAt, type Hop } from './redirect.js';
 import { decodeBody, streamDecoder, type Coding } from './decode-body.js';
+import { keptLimit, ResponseTooLargeError } from './body-limit.js';
 
 /** Where a body goes as it arrives (see {@link Exchange.stream}). */
 export interface BodySink {
@@ -95,6 +96,10 @@ export class Exchange {
   #sinkFull = false;
   /** The whole response has arrived (onEnd ran). */
   complete = false;
+  /** maxResponseSize: the most body bytes kept in memory (Infinity: no limit). */
+  readonly #maxKept: number;
+  /** The body's Content-Length, -1 when the head gives none. */
+  #announced = -1;
 
   constructor(init: {
     token: HttpToken;
@@ -125,6 +130,7 @@ export class Exchange {
     this.headersTimeoutMs = init.options.headersTimeoutMs ?? cfg.headersTimeoutMs;
     this.bodyTimeoutMs = init.options.bodyTimeoutMs ?? cfg.bodyTimeoutMs;
     this.#claimed = init.options.unclaimed !== true;
+    this.#maxKept = keptLimit(cfg.maxResponseSize);
     const signal = this.o.signal;
     if (signal) {
       this.#onAbort = () => this.abort('reset', new AbortError('aborted by signal'));
@@ -191,15 +197,12 @@ export class Exchange {
         return;
       }
     }
-    const len = head.contentLength;
-    if (
-      head.bodyKind === 'length' &&
-      len !== undefined &&
-      len >= PREALLOC_BYTES &&
-      len <= MAX_PREALLOC_BYTES &&
-      !this.o.channel &&
-      !this.o.handler
-    ) {
+    const len = head.bodyKind === 'length' ? (head.contentLength ?? -1) : -1;
+    this.#announced = len;
+    const kept = !this.o.channel && !this.o.handler;
+    // A body that will be kept and says it is too large fails before memory is set aside for it.
+    if (kept && this.#claimed && this.#overLimit()) return;
+    if (kept && len >= PREALLOC_BYTES && len <= Math.min(MAX_PREALLOC_BYTES, this.#maxKept)) {
       // Received chunks then die young instead of being kept until the end (GC).
       this.#buf = Buffer.allocUnsafe(len);
       this.#off = 0;
@@ -252,6 +255,7 @@ export class Exchange {
   /** The body will be taken: read on if an unclaimed body had paused the socket. */
   claim(): void {
     this.#claimed = true;
+    if (this.#sink === undefined && this.#overLimit()) return;
     if (this.#paused && this.#sink === undefined) this.resume();
   }
 
@@ -310,6 +314,10 @@ export class Exchange {
             this.#off += data.length;
           } else this.#off += data.copy(buf, this.#off);
         } else this.#chunks.push(data);
+        if (this.#claimed && t.currentsize > this.#maxKept) {
+          this.#tooLarge(`reached ${t.currentsize} bytes`);
+          return;
+        }
         if (!this.#claimed && t.currentsize > UNCLAIMED_BYTES) this.#pause();
       }
     }
@@ -359,11 +367,29 @@ export class Exchange {
       this.finish('ok');
       return;
     }
-    decodeBody(bytes, this.#decode as Coding, (err, out) => {
+    const max = this.#maxKept;
+    decodeBody(bytes, this.#decode as Coding, max, (err, out) => {
+      if ((err as NodeJS.ErrnoException | null)?.code === 'ERR_BUFFER_TOO_LARGE') {
+        return this.finish('error', new ResponseTooLargeError(max, 'decoded'));
+      }
       if (err) return this.finish('error', err);
       this.#setBody(out);
       this.finish('ok');
     });
+  }
+
+  /** The body kept is, or says it will be, over the limit: the request fails (true) at once. */
+  #overLimit(): boolean {
+    const n = Math.max(this.#announced, this.token.currentsize);
+    if (n <= this.#maxKept) return false;
+    this.#tooLarge(n === this.#announced ? `of ${n} bytes (Content-Length)` : `reached ${n} bytes`);
+    return true;
+  }
+
+  #tooLarge(what: string): void {
+    this.#chunks = [];
+    this.#buf = undefined;
+    this.abort('error', new ResponseTooLargeError(this.#maxKept, what));
   }
 
   #setBody(bytes: Buffer): void {

@@ -55,3 +55,4 @@ export {
 export { fetch, type FetchInit } from './fetch.js';
 export { BodyReadable } from './response-body.js';
 export type { RequestHeaders, RequestBodyInit } from './request-init.js';
+export { ResponseTooLargeError } from './body-limit.js';

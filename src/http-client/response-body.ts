@@ -143,8 +143,9 @@ export class BodyReadable extends Readable {
       return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
     }
     this.#used = true;
+    if (this.#token.status === '') this.#ex?.claim();
+    // Claiming may end the request at once (a Content-Length over maxResponseSize).
     if (this.#token.status !== '') return this.#convert(as);
-    this.#ex?.claim();
     return new Promise<void>((resolve) => (this.#waiters ??= []).push(resolve)).then(() =>
       this.#convert(as),
     );
