@@ -19,7 +19,7 @@
  * two processes at the same rate, timed the same way.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,7 +129,10 @@ async function startRedis(): Promise<{ url: string; pid: number; stop(): void }>
   return {
     url: `redis://127.0.0.1:${port}`,
     pid: child.pid as number,
-    stop: () => child.kill('SIGKILL'),
+    stop: () => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
