@@ -12,6 +12,8 @@
  *       opens CONNS WebSockets (on PATH, default /echo, spread over the comma-separated PORTS),
  *       prints "ready" once all are open, then holds them for SECONDS.
  *   wsload fanout HOST PORTS CONNS PATH PROTO TRIGGER_PORT TRIGGER_PATH EXPECT TIMEOUT
+ *       (a burst per line on stdin: "go", or "EXPECT PATH" for another burst such as a
+ *       warm-up; TRIGGER_PORT 0: another generator triggers)
  *       opens CONNS WebSockets on PATH spread over PORTS (comma-separated), prints "ready",
  *       then sends GET TRIGGER_PATH to TRIGGER_PORT (the server publishes a burst) and counts
  *       the messages every connection receives until each has EXPECT (or TIMEOUT seconds
@@ -512,28 +514,36 @@ static int run_fanout(const char *host, const char *ports_s, int conns, const ch
   }
   printf("ready\n");
   fflush(stdout);
-  /* the driver answers with a line when the servers have settled */
-  char line[64];
-  if (!fgets(line, sizeof line, stdin)) return 1;
-  double cpu0 = cpu_s();
-  double t0 = now_s(), end = t0 + timeout, last = t0;
-  trigger(host, tport, tpath);
-  long total = 0, want = expect * conns;
-  struct epoll_event evs[MAX_EVENTS];
-  while (total < want && now_s() < end) {
-    int n = epoll_wait(ep, evs, MAX_EVENTS, 100);
-    for (int i = 0; i < n; i++) {
-      conn_t *c = evs[i].data.ptr;
-      ssize_t r = read(c->fd, c->rbuf + c->rlen, RBUF - c->rlen);
-      if (r > 0) { c->rlen += (size_t)r; count_frames(c, sio, &total); last = now_s(); }
-      else if (r == 0) { fprintf(stderr, "server closed a connection\n"); exit(1); }
+  /* Each line from the driver is a burst: "go" (EXPECT messages on TRIGGER_PATH), or
+     "EXPECT PATH" (a warm-up burst, say); one JSON line answers each. */
+  char line[600];
+  while (fgets(line, sizeof line, stdin)) {
+    long want_each = expect;
+    char path_buf[512];
+    const char *bpath = tpath;
+    if (sscanf(line, "%ld %511s", &want_each, path_buf) == 2) bpath = path_buf;
+    else want_each = expect;
+    for (int i = 0; i < conns; i++) { cs[i].got = 0; cs[i].next_seq = 0; cs[i].misordered = 0; }
+    double cpu0 = cpu_s();
+    double t0 = now_s(), end = t0 + timeout, last = t0;
+    if (tport > 0) trigger(host, tport, bpath); /* 0: another generator triggers */
+    long total = 0, want = want_each * conns;
+    struct epoll_event evs[MAX_EVENTS];
+    while (total < want && now_s() < end) {
+      int n = epoll_wait(ep, evs, MAX_EVENTS, 100);
+      for (int i = 0; i < n; i++) {
+        conn_t *c = evs[i].data.ptr;
+        ssize_t r = read(c->fd, c->rbuf + c->rlen, RBUF - c->rlen);
+        if (r > 0) { c->rlen += (size_t)r; count_frames(c, sio, &total); last = now_s(); }
+        else if (r == 0) { fprintf(stderr, "server closed a connection\n"); exit(1); }
+      }
     }
+    long misordered = 0, complete = 0;
+    for (int i = 0; i < conns; i++) { misordered += cs[i].misordered; if (cs[i].got == want_each) complete++; }
+    printf("{\"messages\":%ld,\"seconds\":%.4f,\"cpu\":%.3f,\"misordered\":%ld,\"complete\":%ld}\n",
+           total, last - t0, cpu_s() - cpu0, misordered, complete);
+    fflush(stdout);
   }
-  long misordered = 0, complete = 0;
-  for (int i = 0; i < conns; i++) { misordered += cs[i].misordered; if (cs[i].got == expect) complete++; }
-  printf("{\"messages\":%ld,\"seconds\":%.4f,\"cpu\":%.3f,\"misordered\":%ld,\"complete\":%ld}\n",
-         total, last - t0, cpu_s() - cpu0, misordered, complete);
-  fflush(stdout);
   return 0;
 }
 

@@ -38,8 +38,25 @@ function message(i: number, size: number): string {
   return head + 'x'.repeat(Math.max(0, size - head.length));
 }
 
+/**
+ * Milliseconds to add to performance.now() for the wall clock in µs precision, taken at the
+ * edge of a Date.now() tick (the best of five): performance.timeOrigin is read once at start
+ * and is off by however long the process waited then on a loaded machine.
+ */
+function wallOffsetMs(): number {
+  let best = -Infinity;
+  for (let k = 0; k < 5; k++) {
+    const d0 = Date.now();
+    let d = d0;
+    while (d === d0) d = Date.now();
+    best = Math.max(best, d - performance.now());
+  }
+  return best;
+}
+let wallOffset = 0;
+
 function timed(size: number): string {
-  const us = Math.round((performance.timeOrigin + performance.now()) * 1000);
+  const us = Math.round((wallOffset + performance.now()) * 1000);
   const head = `T${us}`;
   return head + 'x'.repeat(Math.max(0, size - head.length));
 }
@@ -58,6 +75,7 @@ function triggers(
       return true;
     }
     if (url.pathname === '/rate') {
+      wallOffset = wallOffsetMs();
       const end = Date.now() + Number(url.searchParams.get('secs') ?? 5) * 1000;
       const timer = setInterval(() => {
         if (Date.now() > end) clearInterval(timer);

@@ -4,46 +4,11 @@
  * result or error sent back as a {@link ClusterAnswer}. Bytes travel as base64.
  */
 import { Buffer } from 'node:buffer';
-import {
-  close as closeChannel,
-  exists,
-  status,
-  write,
-  type ChannelListEntry,
-} from '../channels/index.js';
-import { allTables, listEntry } from '../channels/channel-table.js';
+import { close as closeChannel, exists, list, status, write } from '../channels/index.js';
 import { ConnchanError } from '../errors.js';
 import { close as closeWebSocket, lookup } from '../ws/index.js';
 import type { ClusterAnswer, ClusterRequest } from './broker.js';
-
-/** One row of a listing as it travels: the ten fields in order. */
-export type ListRow = [
-  string,
-  string,
-  number,
-  string,
-  string,
-  number,
-  number,
-  unknown,
-  string,
-  string,
-];
-
-export function toRow(e: ChannelListEntry): ListRow {
-  return [
-    e.name,
-    e.worker,
-    e.start,
-    e.driver,
-    e.peer,
-    e.sent,
-    e.received,
-    e.clientData,
-    e.callback,
-    e.condition,
-  ];
-}
+import { encodeListing } from './list-codec.js';
 
 /** Bytes or text as they travel in a question. */
 export type Payload = { text: string } | { b64: string };
@@ -69,12 +34,8 @@ function str(args: Record<string, unknown>, key: string): string {
 export function runLocal(req: ClusterRequest): unknown {
   const a = req.args;
   switch (req.op) {
-    case 'list': {
-      const rows: ListRow[] = [];
-      for (const table of allTables())
-        for (const e of table.entries()) rows.push(toRow(listEntry(e)));
-      return rows;
-    }
+    case 'list':
+      return encodeListing(list());
     case 'status':
       return status(str(a, 'name'));
     case 'exists':

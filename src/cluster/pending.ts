@@ -19,10 +19,16 @@ export class PendingRequests {
   add(member: string, timeoutMs: number): { id: number; answer: Promise<ClusterAnswer> } {
     const id = this.#next++;
     const answer = new Promise<ClusterAnswer>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(id);
-        reject(new ClusterTimeoutError(member, timeoutMs));
-      }, timeoutMs);
+      // The timeout is judged after this turn's I/O, so that an answer already in the socket
+      // after a stall of the event loop is taken rather than reported late.
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (!this.#waiters.delete(id)) return; // answered in this turn
+            reject(new ClusterTimeoutError(member, timeoutMs));
+          }),
+        timeoutMs,
+      );
       this.#waiters.set(id, { resolve, reject, timer });
     });
     return { id, answer };

@@ -69,7 +69,12 @@ export class RedisBroker implements Broker {
   #closing = false;
   /** Bumped at every loss, so that late events of old connections are ignored. */
   #session = 0;
-  #ownBeatSeen = 0;
+  /**
+   * When the oldest of our beats that has not come back through Redis went out; undefined when
+   * none is out. Measured from a beat sent, not from the last one heard, so that a stall of
+   * this process (which sends no beats meanwhile) is not taken for a dead link.
+   */
+  #beatOutSince: number | undefined;
   #inFlight = 0;
   #retryMs = 100;
   #everConnected = false;
@@ -217,7 +222,7 @@ export class RedisBroker implements Broker {
       this.#sub = sub;
       this.#connected = true;
       this.#retryMs = 100;
-      this.#ownBeatSeen = Date.now();
+      this.#beatOutSince = undefined;
       if (this.#everConnected) this.stats.reconnects++;
       this.#everConnected = true;
       this.#beat(true);
@@ -246,6 +251,9 @@ export class RedisBroker implements Broker {
     for (const c of [this.#pub, this.#sub]) if (c !== undefined) destroyQuietly(c);
     this.#pub = this.#sub = undefined;
     this.#inFlight = 0;
+    // Cut off, this member knows nothing of the others: the list fills again from the beats
+    // heard after it is back, so a member listed is one that is connected now.
+    this.#view.clear();
     this.#pending.failAll(err);
   }
 
@@ -263,16 +271,23 @@ export class RedisBroker implements Broker {
   // --- heartbeats and the member list ----------------------------------------------------------
 
   #onTick(): void {
+    // Judged after this turn's I/O: after a stall of the event loop (a loaded machine, a long
+    // GC) the timers run before the socket is read, and the beats waiting in it are not late.
+    setImmediate(this.#judge);
+  }
+
+  readonly #judge = (): void => {
+    if (this.#closing) return;
     const now = Date.now();
     for (const [id, v] of this.#view) if (now - v.seen > this.#ttlMs) this.#view.delete(id);
     if (!this.#connected) return;
     // Our own heartbeat went out through Redis and did not come back: the link is dead.
-    if (now - this.#ownBeatSeen > this.#ttlMs) {
+    if (this.#beatOutSince !== undefined && now - this.#beatOutSince > this.#ttlMs) {
       this.#lost(new Error('own heartbeat did not come back'));
       return;
     }
     this.#beat(false);
-  }
+  };
 
   #beat(hello: boolean): void {
     const pub = this.#pub;
@@ -280,6 +295,7 @@ export class RedisBroker implements Broker {
     if (pub === undefined || info === undefined) return;
     const text = JSON.stringify({ ...info, ...(hello && { hello: true }) } satisfies Beat);
     const session = this.#session;
+    this.#beatOutSince ??= Date.now();
     withTimeout(
       Promise.all([
         pub.publish(this.#hbChannel(), text),
@@ -305,7 +321,7 @@ export class RedisBroker implements Broker {
   #heard(beat: Beat): void {
     if (typeof beat?.id !== 'string') return;
     if (beat.id === this.self) {
-      this.#ownBeatSeen = Date.now();
+      this.#beatOutSince = undefined;
       return;
     }
     if (beat.bye) {
@@ -357,7 +373,9 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     p,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+      // Judged after this turn's I/O: after a stall the answer may be waiting in the socket.
+      const late = () => reject(new Error(`no answer from Redis within ${ms} ms`));
+      timer = setTimeout(() => setImmediate(late), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }

@@ -18,20 +18,16 @@ import { lookup } from '../ws/index.js';
 import type { MemberInfo } from './broker.js';
 import { ClusterPartialError, ClusterRemoteError } from './errors.js';
 import { currentNode, type ClusterNode } from './node.js';
-import { answer, runLocal, toPayload, type ListRow } from './ops.js';
+import { decodeListing, type ClusterListEntry } from './list-codec.js';
+import { answer, runLocal, toPayload } from './ops.js';
+
+export type { ClusterListEntry } from './list-codec.js';
 
 const OWNED = /^([a-z0-9-]{1,32}\.\d+)\.conn\d+$/;
 
 /** The member id a channel name belongs to, or undefined for a name without one. */
 export function ownerOf(name: string): string | undefined {
   return OWNED.exec(name)?.[1];
-}
-
-/** A listing row with the member that owns the channel. */
-export interface ClusterListEntry extends ChannelListEntry {
-  /** The owner's member id (`node.worker`). */
-  member: string;
-  node: string;
 }
 
 export interface ClusterCallOptions {
@@ -69,24 +65,6 @@ async function route<T>(
   return (await ask(me, owner, op, { name, ...args }, options)) as T;
 }
 
-/** A row from another member, straight into a listing entry (no intermediate object). */
-function rowEntry(r: ListRow, m: MemberInfo): ClusterListEntry {
-  return {
-    name: r[0],
-    worker: r[1],
-    start: r[2],
-    driver: r[3],
-    peer: r[4],
-    sent: r[5],
-    received: r[6],
-    clientData: r[7],
-    callback: r[8],
-    condition: r[9],
-    member: m.id,
-    node: m.node,
-  };
-}
-
 function withMember(e: ChannelListEntry, m: MemberInfo): ClusterListEntry {
   // A literal, not a spread: a listing of 10,000 channels makes 10,000 of these.
   return {
@@ -120,16 +98,23 @@ export async function list(
 ): Promise<ClusterListEntry[]> {
   const me = currentNode();
   const self = me.info();
-  const local = listHere().map((e) => withMember(e, self));
-  if (options.cluster !== true) return local;
+  if (options.cluster !== true) return listHere().map((e) => withMember(e, self));
   const others = me.members().filter((m) => m.id !== me.id);
-  const results = await Promise.allSettled(others.map((m) => ask(me, m.id, 'list', {}, options)));
-  const out = local;
+  // The questions go out first (the Redis client writes at the end of the turn): the others
+  // build their answers while this one lists its own.
+  const asked = Promise.allSettled(others.map((m) => ask(me, m.id, 'list', {}, options)));
+  if (others.length > 0) await new Promise((r) => setImmediate(r));
+  const out = listHere().map((e) => withMember(e, self));
+  const results = await asked;
   const failures: { member: string; error: Error }[] = [];
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') {
       const m = others[i];
-      for (const row of r.value as ListRow[]) out.push(rowEntry(row, m));
+      try {
+        decodeListing(r.value, m, out);
+      } catch (err) {
+        failures.push({ member: m.id, error: err as Error });
+      }
     } else {
       failures.push({ member: others[i].id, error: r.reason as Error });
     }

@@ -529,12 +529,14 @@ export class WebSocketConnection<D = unknown>
   }
 
   /** The sweep's tick: on its turn a connection pings, or times out when the last ping went unanswered. */
-  #kaTick(ms: number, tick: number): void {
+  #kaTick(ms: number, tick: number, judge: boolean): void {
     if (this.#kaDue === 0 || tick < this.#kaDue || ms !== this.#kaMs) return;
     this.#kaDue = tick + KEEPALIVE_TICKS;
     if (this.#state !== 'CONNECTED') return;
     const flags = keepaliveTurn(this.#kaFlags);
     if (flags < 0) {
+      // A late tick (this process was stalled): the peer gets another interval of ours.
+      if (!judge) return;
       this.#kaStop();
       this.#keepaliveTimeout();
       return;
@@ -836,7 +838,7 @@ export class WebSocketConnection<D = unknown>
     };
     keepaliveHooks = {
       members: connections,
-      tick: (c, ms, tick) => c.#kaTick(ms, tick),
+      tick: (c, ms, tick, judge) => c.#kaTick(ms, tick, judge),
     };
     receive = function (this: WebSocketConnection, chunk: Buffer): void {
       this.#onData(chunk);

@@ -8,6 +8,11 @@
  * flags (numbers: no object, timer or set entry of its own). So 10,000 idle WebSockets cost one
  * timer, and a connection starts and stops its keep-alive by counting, instead of arming and
  * clearing a timer. A ping goes out up to an eighth of the interval late.
+ *
+ * "A whole interval" is one in which this process could listen: after a stall of the event
+ * loop (a loaded machine, a long GC) the timer fires before the sockets are read, so a sweep
+ * runs after this turn's I/O (one `setImmediate` per tick, not per connection), and a tick that
+ * comes late pings but judges no one.
  */
 import { Buffer } from 'node:buffer';
 import { UsageError } from '../errors.js';
@@ -25,8 +30,11 @@ export const KA_AWAITING = 2;
 export interface KeepaliveHooks<T> {
   /** Everything that may be a member (the sweep for `ms` skips those of other intervals). */
   members(): Iterable<T>;
-  /** The sweep for `ms` is at `tick`: a member of that interval whose turn it is acts. */
-  tick(owner: T, ms: number, tick: number): void;
+  /**
+   * The sweep for `ms` is at `tick`: a member of that interval whose turn it is acts. `judge` is
+   * false on a late tick (this process was stalled): no member times out on it.
+   */
+  tick(owner: T, ms: number, tick: number, judge: boolean): void;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -72,13 +80,15 @@ class Sweep<T> {
   /** Members of this interval: the timer stops with the last. */
   count = 0;
   tick = 0;
+  /** When the timer last fired (performance.now()), to tell a late tick. */
+  lastFired = performance.now();
   readonly #timer: NodeJS.Timeout;
 
   constructor(
     readonly hooks: KeepaliveHooks<T>,
     readonly ms: number,
   ) {
-    this.#timer = setInterval(runSweep, Math.max(1, ms / KEEPALIVE_TICKS), this);
+    this.#timer = setInterval(sweepAfterIo, Math.max(1, ms / KEEPALIVE_TICKS), this);
     this.#timer.unref();
   }
 
@@ -87,11 +97,20 @@ class Sweep<T> {
   }
 }
 
-function runSweep<T>(sweep: Sweep<T>): void {
+/** The timer's callback: the sweep itself waits for this turn's I/O (pongs already received). */
+function sweepAfterIo<T>(sweep: Sweep<T>): void {
+  const now = performance.now();
+  const late = now - sweep.lastFired > (sweep.ms / KEEPALIVE_TICKS) * 1.5 + 20;
+  sweep.lastFired = now;
+  setImmediate(runSweep, sweep, !late);
+}
+
+function runSweep<T>(sweep: Sweep<T>, judge: boolean): void {
+  if (sweep.count === 0) return;
   const tick = ++sweep.tick;
   const hooks = sweep.hooks;
   const ms = sweep.ms;
-  for (const m of hooks.members()) hooks.tick(m, ms, tick);
+  for (const m of hooks.members()) hooks.tick(m, ms, tick, judge);
 }
 
 /** Sweeps by kind of member (its hooks) and interval, made on first use. */

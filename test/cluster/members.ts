@@ -9,8 +9,8 @@ export interface Member {
   port: number;
   pid: number;
   child: ChildProcess;
-  /** POSTs a command to /ctl; resolves with the parsed answer. */
-  ctl(cmd: Record<string, unknown>): Promise<CtlAnswer>;
+  /** POSTs a command to /ctl; resolves with the parsed answer (fails after `ms`, default 30 s). */
+  ctl(cmd: Record<string, unknown>, ms?: number): Promise<CtlAnswer>;
   /** SIGKILL by PID, then waits for the exit. */
   kill9(): Promise<void>;
   /** SIGTERM by PID, then waits for the exit (bounded: SIGKILL after `ms`). */
@@ -30,6 +30,7 @@ export function ctlRequest(
   host: string,
   port: number,
   cmd: Record<string, unknown>,
+  ms = 30_000,
 ): Promise<CtlAnswer> {
   const body = JSON.stringify(cmd);
   return new Promise((resolve, reject) => {
@@ -40,7 +41,7 @@ export function ctlRequest(
         path: '/ctl',
         method: 'POST',
         agent: false,
-        timeout: 30_000,
+        timeout: ms,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
@@ -55,7 +56,7 @@ export function ctlRequest(
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error('ctl timed out')));
+    req.on('timeout', () => req.destroy(new Error(`ctl ${String(cmd.op)} timed out`)));
     req.on('error', reject);
     req.end(body);
   });
@@ -123,7 +124,7 @@ export async function startMember(options: {
     port: Number(port),
     pid: child.pid as number,
     child,
-    ctl: (cmd) => ctlRequest(host, Number(port), cmd),
+    ctl: (cmd, ms) => ctlRequest(host, Number(port), cmd, ms),
     async kill9() {
       if (child.exitCode === null && child.signalCode === null)
         process.kill(child.pid as number, 'SIGKILL');

@@ -112,3 +112,18 @@ export async function startRedis(
   });
   return server;
 }
+
+/**
+ * How many connections Redis itself counts as subscribed to `channel` (PUBSUB NUMSUB): a test
+ * waits on this, not on a fixed pause, before publishing to subscribers on another member.
+ */
+export async function redisSubscribers(url: string, channel: string): Promise<number> {
+  const { createClient } = await import('redis');
+  const client = createClient({ url, socket: { reconnectStrategy: false } });
+  await client.connect();
+  try {
+    return Number((await client.pubSubNumSub(channel))[channel] ?? 0);
+  } finally {
+    client.destroy();
+  }
+}

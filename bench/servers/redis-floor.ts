@@ -1,0 +1,54 @@
+// The floor under the cross-node latency of `npm run bench fanout`: the same client (node-redis)
+// and the same Redis, nothing else. `sub URL SECS` subscribes, prints "ready", then for SECS
+// seconds measures each message's age (it carries "T<send time in µs since the epoch>") and
+// prints {count, p50, p99} in ms; `pub URL SECS` publishes one such message per millisecond
+// (setInterval, as the fan-out server's /rate does).
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { createClient } = require('redis') as typeof import('redis');
+const [mode, url, secsText] = process.argv.slice(2);
+const secs = Number(secsText ?? 5);
+/**
+ * Milliseconds to add to performance.now() for the wall clock in µs precision, taken at the
+ * edge of a Date.now() tick (the best of five): performance.timeOrigin is read once at start
+ * and is off by however long the process waited then on a loaded machine.
+ */
+function wallOffsetMs(): number {
+  let best = -Infinity;
+  for (let k = 0; k < 5; k++) {
+    const d0 = Date.now();
+    let d = d0;
+    while (d === d0) d = Date.now();
+    best = Math.max(best, d - performance.now());
+  }
+  return best;
+}
+const offset = wallOffsetMs();
+const nowUs = () => Math.round((offset + performance.now()) * 1000);
+const client = createClient({ url });
+await client.connect();
+
+if (mode === 'sub') {
+  const ages: number[] = [];
+  await client.subscribe('floor', (message: string) => {
+    ages.push((nowUs() - Number(message.slice(1, message.indexOf('x')))) / 1000);
+  });
+  console.log('ready');
+  setTimeout(() => {
+    ages.sort((a, b) => a - b);
+    const at = (q: number) => ages[Math.min(ages.length - 1, Math.floor(ages.length * q))] ?? 0;
+    console.log(JSON.stringify({ count: ages.length, p50: at(0.5), p99: at(0.99) }));
+    process.exit(0);
+  }, secs * 1000);
+} else {
+  const end = Date.now() + secs * 1000;
+  const timer = setInterval(() => {
+    if (Date.now() > end) {
+      clearInterval(timer);
+      process.exit(0);
+    }
+    const head = `T${nowUs()}`;
+    void client.publish('floor', head + 'x'.repeat(64 - head.length));
+  }, 1);
+}
