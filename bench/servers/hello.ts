@@ -44,7 +44,7 @@ if (kind === 'connchan') {
   const onConnection = (socket: Socket) => {
     socket.setNoDelay(true);
     // Bytes of a head end seen at the end of the last chunk (a CRLFCRLF split across chunks).
-    let carry = Buffer.alloc(0);
+    let carry: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       let count = 0;
       let from = 0;
