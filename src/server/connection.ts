@@ -453,7 +453,11 @@ export class ServerConnection {
         body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
       const head = this.#sendHead(ctx, ctx.contentLength >= 0 ? ctx.contentLength : len);
       if (noBody || len === 0) socket.write(head, 'latin1');
-      else if (typeof body === 'string' && len <= 16384) socket.write(head + body);
+      else if (typeof body === 'string' && len <= 16384) {
+        // A body whose UTF-8 length is its length is ASCII: latin1 copies it byte for byte,
+        // cheaper than UTF-8 encoding it.
+        socket.write(head + body, len === body.length ? 'latin1' : 'utf8');
+      }
       else if (len <= FEED_THRESHOLD_BYTES) {
         socket.cork();
         socket.write(head, 'latin1');

@@ -188,6 +188,45 @@ describe('connections', () => {
       },
     ));
 
+  test("bodies leave byte-exact: ASCII, Latin-1 range and wide characters, a synchronous handler's several writes, pipelined", () =>
+    withServer(
+      (s) => {
+        s.get('/ascii', (ctx) => ctx.send('plain ascii'));
+        s.get('/latin', (ctx) => ctx.send('café'));
+        s.get('/wide', (ctx) => ctx.send('日本 🎉'));
+        s.get('/writes', (ctx) => {
+          ctx.write('a');
+          ctx.write('é');
+          ctx.end('z');
+        });
+      },
+      async (port) => {
+        const c = await rawConnect(port);
+        const paths = ['/ascii', '/latin', '/wide', '/writes', '/ascii'];
+        c.write(paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+        const text = await c.waitFor(
+          (t) => t.split('HTTP/1.1 200 OK').length === 6 && t.endsWith('ascii'),
+        );
+        // Received as latin1: one char per byte, so the UTF-8 bytes show as they were sent.
+        const utf8 = (t: string) => Buffer.from(t, 'utf8').toString('latin1');
+        const answers = text.split('HTTP/1.1 200 OK').slice(1);
+        const fixed = (a: string) => ({
+          length: Number(/Content-Length: (\d+)/.exec(a)?.[1]),
+          body: a.slice(a.indexOf('\r\n\r\n') + 4),
+        });
+        assert.deepEqual(fixed(answers[0]), { length: 11, body: 'plain ascii' });
+        assert.deepEqual(fixed(answers[1]), { length: 5, body: utf8('café') });
+        assert.deepEqual(fixed(answers[2]), { length: 11, body: utf8('日本 🎉') });
+        assert.match(answers[3], /Transfer-Encoding: chunked/);
+        assert.equal(
+          answers[3].slice(answers[3].indexOf('\r\n\r\n') + 4),
+          `1\r\na\r\n2\r\n${utf8('é')}\r\n1\r\nz\r\n0\r\n\r\n`,
+        );
+        assert.deepEqual(fixed(answers[4]), { length: 11, body: 'plain ascii' });
+        c.socket.destroy();
+      },
+    ));
+
   test('slow loris gets 408; an idle keep-alive connection is closed', () =>
     withServer(
       (s) => s.get('/', (ctx) => ctx.send('ok')),
