@@ -78,9 +78,21 @@ export function buildHead(
   contentLength: number,
   keepAlive: boolean,
 ): string {
+  const date = dateField();
+  const m = last;
+  if (
+    fields === m.fields &&
+    date === m.date &&
+    status === m.status &&
+    contentLength === m.contentLength &&
+    keepAlive === m.keepAlive &&
+    version === m.version
+  ) {
+    return m.head;
+  }
   let head = statusLine(version, status);
   for (let i = 0; i < fields.length; i += 2) head += `${fields[i]}: ${fields[i + 1]}\r\n`;
-  head += dateField();
+  head += date;
   // 1xx, 204 and 304 carry no body and so no framing fields (RFC 9110 §8.6).
   const bodiless = status < 200 || status === 204 || status === 304;
   if (!bodiless) {
@@ -89,5 +101,31 @@ export function buildHead(
   }
   if (!keepAlive) head += 'Connection: close\r\n';
   else if (version === '1.0') head += 'Connection: keep-alive\r\n';
-  return head + '\r\n';
+  head += '\r\n';
+  // Remembered only for a field list that cannot change (a shared, frozen one).
+  if (Object.isFrozen(fields)) {
+    m.fields = fields;
+    m.date = date;
+    m.status = status;
+    m.contentLength = contentLength;
+    m.keepAlive = keepAlive;
+    m.version = version;
+    m.head = head;
+  }
+  return head;
 }
+
+/**
+ * The last head built from a frozen field list (the shared lists of a response without headers
+ * of its own, e.g. `ctx.send(text)`): a server answering the same kind of response over and
+ * over builds its head once a second, when the Date changes.
+ */
+const last = {
+  fields: undefined as readonly string[] | undefined,
+  date: '',
+  status: 0,
+  contentLength: 0,
+  keepAlive: false,
+  version: '1.1' as '1.0' | '1.1',
+  head: '',
+};
