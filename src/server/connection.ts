@@ -457,8 +457,7 @@ export class ServerConnection {
         // A body whose UTF-8 length is its length is ASCII: latin1 copies it byte for byte,
         // cheaper than UTF-8 encoding it.
         socket.write(head + body, len === body.length ? 'latin1' : 'utf8');
-      }
-      else if (len <= FEED_THRESHOLD_BYTES) {
+      } else if (len <= FEED_THRESHOLD_BYTES) {
         socket.cork();
         socket.write(head, 'latin1');
         socket.write(body!);
