@@ -227,6 +227,47 @@ describe('connections', () => {
       },
     ));
 
+  test('a remembered response head is never served for another status, version, header set or connection', () =>
+    withServer(
+      (s) => {
+        s.get('/a', (ctx) => ctx.send('abc'));
+        s.get('/created', (ctx) => ctx.send('abd', 201));
+        s.get('/own', (ctx) => ctx.header('X-Own', '1').send('abe'));
+        s.get('/json', (ctx) => ctx.send('abf', 200, 'application/json'));
+      },
+      async (port) => {
+        const c = await rawConnect(port);
+        const reqs = [
+          'GET /a HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /a HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /created HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /own HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /json HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
+          'HEAD /a HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        ];
+        c.write(reqs.join(''));
+        const text = await c.closed();
+        // Each answer's head without its Date line, and its body.
+        const answers = text
+          .split(/(?=HTTP\/1\.[01] \d{3} )/)
+          .map((a) => a.replace(/Date: [^\r]+\r\n/, ''));
+        const text8 = 'Content-Type: text/plain; charset=utf-8\r\n';
+        assert.deepEqual(answers, [
+          `HTTP/1.1 200 OK\r\n${text8}Content-Length: 3\r\n\r\nabc`,
+          `HTTP/1.1 200 OK\r\n${text8}Content-Length: 3\r\n\r\nabc`,
+          `HTTP/1.1 201 Created\r\n${text8}Content-Length: 3\r\n\r\nabd`,
+          `HTTP/1.1 200 OK\r\nX-Own: 1\r\n${text8}Content-Length: 3\r\n\r\nabe`,
+          'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\nabf',
+          `HTTP/1.0 200 OK\r\n${text8}Content-Length: 3\r\nConnection: keep-alive\r\n\r\nabc`,
+          `HTTP/1.1 200 OK\r\n${text8}Content-Length: 3\r\n\r\n`,
+          `HTTP/1.1 200 OK\r\n${text8}Content-Length: 3\r\nConnection: close\r\n\r\nabc`,
+        ]);
+        assert.equal(text.split('\r\nDate: ').length, 9, 'every answer has its Date');
+      },
+    ));
+
   test('slow loris gets 408; an idle keep-alive connection is closed', () =>
     withServer(
       (s) => s.get('/', (ctx) => ctx.send('ok')),
