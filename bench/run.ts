@@ -7,7 +7,8 @@
  *
  * BENCH_ROUNDS (default 3), BENCH_DURATION_MS (micro, default 1000) and BENCH_LOAD_SECONDS
  * (servers, default 4) tune the run; BENCH_SIDES=ws,floor keeps only the peers whose label
- * contains one of those words (while profiling one side against another).
+ * contains one of those words (while profiling one side against another); BENCH_NO_REFERENCE=1
+ * leaves out the peers shown only for reference (a quicker run of the targets alone).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -110,9 +111,14 @@ async function runComparison(c: Comparison): Promise<string[]> {
   const noBun = bunMissing();
   const skipped = noBun ? c.peers.filter((p) => p.id.startsWith('bun:')) : [];
   const only = process.env.BENCH_SIDES?.split(',');
+  const noReference = process.env.BENCH_NO_REFERENCE === '1';
   const peers = c.peers.filter(
-    (p) => !skipped.includes(p) && (only === undefined || only.some((o) => p.label.includes(o))),
+    (p) =>
+      !skipped.includes(p) &&
+      !(noReference && p.reference) &&
+      (only === undefined || only.some((o) => p.label.includes(o))),
   );
+  if (peers.length === 0) return [];
   const sides: Side[] = [{ label: 'connchan', id: c.ours }, ...peers];
   const samples: Measurement[][] = sides.map(() => []);
   const failures: string[] = sides.map(() => '');

@@ -21,5 +21,6 @@ if (!factory) {
 }
 const run = await factory();
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 1000);
-console.log(JSON.stringify(await measure(run, { durationMs })));
+const warmupCpuMs = Number(process.env.BENCH_WARMUP_CPU_MS ?? 0);
+console.log(JSON.stringify(await measure(run, { durationMs, warmupCpuMs })));
 process.exit(0);

@@ -8,7 +8,7 @@ const cases: [string, RegExp][] = [
   ['examples/websocket-chat.ts', /bob heard: conn\d+ says: hello, room/],
   [
     'examples/http-client.ts',
-    /200 hello ada \| 200 hello tcl\nHTTP\/1\.1 200 OK got q=tcl%20http&n=1/,
+    /200 hello fetch\n200 got q=undici\n200 hello ada \| 200 hello tcl\nHTTP\/1\.1 200 OK got q=tcl%20http&n=1/,
   ],
 ];
 

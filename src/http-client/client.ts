@@ -4,40 +4,49 @@
  */
 import { ConnchanError, UsageError } from '../errors.js';
 import { ProxyRefusedError } from '../io/proxy/http-connect.js';
-import { applyConfig, DEFAULT_HTTP_CONFIG, proxyFor, type HttpConfig } from './config.js';
+import { AbortError } from '../io/errors.js';
+import { applyConfig, DEFAULT_HTTP_CONFIG, envProxiesOf, type HttpConfig } from './config.js';
+import type { EnvProxies } from '../io/proxy/env.js';
 import { Exchange, type ExchangeHost } from './exchange.js';
-import { makeRoute, type CachedRoute } from './route.js';
+import { WireCache, expectsContinue } from './wire.js';
 import { checkOptions, type CheckedOptions, type GeturlOptions } from './options.js';
 import { Pool, type PoolHost } from './pool.js';
 import { formatQueryWith, quoteString } from './query.js';
-import { buildHead } from './request-head.js';
 import { HttpToken } from './token.js';
-import { nextHop, proxyRefusal } from './redirect.js';
+import { proxyRefusal } from './redirect.js';
 import {
   registryGeneration,
   takeRegisteredError,
   transportFor,
   type TransportEntry,
 } from './transports.js';
-import { querychannelSize, type RequestBody } from './upload.js';
+import { requestBodyOf, type RequestBody } from './upload.js';
 import { parseRequestUrl, type RequestUrl } from './url.js';
 
 /**
- * An HTTP/1.1 client with its own config and persistent connections.
+ * An HTTP/1.1 client with its own config and persistent connections: the dispatcher of
+ * `request()` and `fetch()`, and the manual's `geturl`. It starts from
+ * {@link DEFAULT_HTTP_CONFIG} (keep-alive, up to 16 connections per origin, 300 s read
+ * timeouts); `{ maxConnectionsPerOrigin: 1 }` gives Tcl's one persistent connection per origin,
+ * and `new HttpClient(TCL_HTTP_CONFIG)` every default of the manual.
  *
  * @example
  * ```ts
- * const client = new HttpClient({ keepalive: true, pipeline: true });
+ * const client = new HttpClient({ maxConnectionsPerOrigin: 64 });
+ * const { statusCode, body } = await request('http://127.0.0.1:8080/', { dispatcher: client });
  * const token = await client.geturl('http://127.0.0.1:8080/');
- * console.log(token.ncode, token.body);
+ * console.log(statusCode, await body.text(), token.ncode);
  * client.close();
  * ```
  */
 export class HttpClient implements ExchangeHost {
   readonly config: HttpConfig;
+  #envProxies: EnvProxies | undefined;
   readonly #pools = new Map<string, Pool>();
-  readonly #routes = new Map<string, CachedRoute>();
+  readonly #wires = new WireCache();
+  /** Parsed URLs by the string given, strict and lenient apart (no key built per request). */
   readonly #urls = new Map<string, RequestUrl>();
+  readonly #lenientUrls = new Map<string, RequestUrl>();
   #urlsGeneration = -1;
   readonly #poolHost: PoolHost;
   readonly #oneShotHost: PoolHost;
@@ -45,6 +54,7 @@ export class HttpClient implements ExchangeHost {
   constructor(config: Partial<HttpConfig> = {}) {
     this.config = { ...DEFAULT_HTTP_CONFIG, proxynot: [] };
     applyConfig(this.config, config);
+    this.#envProxies = envProxiesOf(this.config);
     const cfg = this.config;
     const pools = this.#pools;
     const connectFailed = (ex: Exchange, err: Error) => this.#connectFailed(ex, err);
@@ -106,6 +116,8 @@ export class HttpClient implements ExchangeHost {
       return this.config[arg];
     }
     applyConfig(this.config, arg);
+    this.#wires.invalidate();
+    if ('envProxy' in arg) this.#envProxies = envProxiesOf(this.config);
     return this.configure();
   }
 
@@ -125,8 +137,7 @@ export class HttpClient implements ExchangeHost {
   geturl(url: string, options?: GeturlOptions): Promise<HttpToken>;
   geturl(url: string, options: GeturlOptions = {}): HttpToken | Promise<HttpToken> {
     const o = checkOptions(options);
-    const token = new HttpToken(url);
-    this.#start(token, url, o, undefined, false);
+    const token = this.start(url, o);
     if (o.command) return token;
     return new Promise((resolve, reject) =>
       token.onSettled((t) => (t.status === 'error' ? reject(t.errorObject) : resolve(t))),
@@ -186,6 +197,13 @@ export class HttpClient implements ExchangeHost {
     return n;
   }
 
+  /** @internal starts a transaction with checked options (geturl, request, fetch) */
+  start(url: string, o: CheckedOptions): HttpToken {
+    const token = new HttpToken(url);
+    this.#start(token, url, o, undefined, false);
+    return token;
+  }
+
   #start(
     token: HttpToken,
     url: string,
@@ -194,16 +212,17 @@ export class HttpClient implements ExchangeHost {
     dropBody: boolean,
   ): void {
     const cfg = this.config;
-    const cacheKey = o.strict ? url : ' ' + url;
+    const urls = o.strict ? this.#urls : this.#lenientUrls;
     if (this.#urlsGeneration !== registryGeneration()) {
       this.#urls.clear();
+      this.#lenientUrls.clear();
       this.#urlsGeneration = registryGeneration();
     }
-    let u = this.#urls.get(cacheKey);
+    let u = urls.get(url);
     if (u === undefined) {
       u = parseRequestUrl(url, o.strict, defaultPort);
-      if (this.#urls.size > 1000) this.#urls.clear();
-      this.#urls.set(cacheKey, u);
+      if (urls.size > 1000) urls.clear();
+      urls.set(url, u);
     }
     const transport = transportFor(u.scheme);
     if (transport === undefined) {
@@ -215,13 +234,18 @@ export class HttpClient implements ExchangeHost {
       !dropBody && (o.query !== undefined || o.querychannel !== undefined || o.body !== undefined);
     const method = method0 ?? o.method ?? (o.validate ? 'HEAD' : hasBody ? 'POST' : 'GET');
     const version = o.protocol ?? '1.1';
-    const userConn = o.headerPairs.find(([k]) => k.toLowerCase() === 'connection')?.[1] ?? '';
+    let userConn = '';
+    let givenLength: string | undefined;
+    for (const [k, v] of o.headerPairs) {
+      const name = k.toLowerCase();
+      if (name === 'connection') userConn ||= v;
+      else if (name === 'content-length') givenLength ??= v;
+    }
     const persistent =
       (o.keepalive ?? cfg.keepalive) &&
       version === '1.1' &&
       !(cfg.postfresh && method === 'POST') &&
-      !/upgrade/i.test(userConn);
-    const givenLength = o.headerPairs.find(([k]) => k.toLowerCase() === 'content-length')?.[1];
+      (userConn === '' || !/upgrade/i.test(userConn));
     if (!hasBody) {
       token.exchange = this.#exchange(
         token,
@@ -235,27 +259,15 @@ export class HttpClient implements ExchangeHost {
       );
       return;
     }
-    const launch = (body: RequestBody | undefined) => {
+    const body = requestBodyOf(o, givenLength, version);
+    if (!(body instanceof Promise)) {
       token.exchange = this.#exchange(token, u, o, method, version, persistent, body, transport);
-    };
-    if (o.query !== undefined) {
-      const data =
-        typeof o.query === 'string'
-          ? Buffer.from(o.query)
-          : Buffer.from(o.query.buffer, o.query.byteOffset, o.query.length);
-      return launch({ kind: 'bytes', data, length: data.length });
+      return;
     }
-    if (o.body !== undefined) {
-      return launch({
-        kind: 'stream',
-        source: o.body,
-        length:
-          givenLength === undefined ? (version === '1.0' ? fail10() : -1) : Number(givenLength),
-      });
-    }
-    const qc = o.querychannel as NonNullable<typeof o.querychannel>;
-    querychannelSize(qc, givenLength).then(
-      (length) => launch({ kind: 'stream', source: qc, length }),
+    body.then(
+      (b) => {
+        token.exchange = this.#exchange(token, u, o, method, version, persistent, b, transport);
+      },
       (err: Error) => {
         token.status = 'error';
         token.error = err.message;
@@ -276,57 +288,20 @@ export class HttpClient implements ExchangeHost {
     transport: TransportEntry,
   ): Exchange {
     const cfg = this.config;
-    const extra: [string, string][] = [];
-    const jar = cfg.cookiejar;
-    if (jar) {
-      const c = jar.getCookies(u.scheme, u.host, u.target.split('?')[0]);
-      if (c) extra.push(['Cookie', c]);
-    }
-    const proxy = proxyFor(cfg, u.host);
-    const secure = transport.secure;
-    let target = u.target;
-    if (proxy !== undefined && !secure) {
-      // Absolute-form through the proxy.
-      target = u.href;
-      if (cfg.proxyauth) extra.push(['Proxy-Authorization', cfg.proxyauth]);
-    }
-    token.proxyUsed = proxy === undefined ? 'none' : secure ? 'SecureProxy' : 'HttpProxy';
-    const routeKey =
-      proxy === undefined
-        ? `${u.scheme}://${u.host}:${u.port}/${o.myaddr ?? ''}`
-        : `${secure ? 'tunnel' : 'proxy'} ${proxy[0]}:${proxy[1]} ${u.scheme}://${u.host}:${u.port}/${o.myaddr ?? ''}`;
-    let route = this.#routes.get(routeKey);
-    if (route === undefined || route.transport !== transport) {
-      route = makeRoute(routeKey, u, proxy, transport, o.myaddr, cfg);
-      if (this.#routes.size > 1000) this.#routes.clear();
-      this.#routes.set(routeKey, route);
-    }
-    const expectContinue =
-      body !== undefined &&
-      version === '1.1' &&
-      (o.expectContinue ??
-        (cfg.expectContinueBytes > 0 &&
-          (body.length < 0 || body.length >= cfg.expectContinueBytes)));
-    if (expectContinue) extra.push(['Expect', '100-continue']);
-    const { head, connection } = buildHead({
+    const { route, head } = this.#wires.wire(
+      cfg,
+      this.#envProxies,
+      token,
+      u,
+      o,
       method,
-      target,
       version,
-      authority: u.authority,
-      useragent: cfg.useragent,
-      accept: cfg.accept,
-      acceptEncoding: cfg.zip && !o.handler ? 'gzip,deflate' : '',
-      keepAlive: persistent,
-      user: o.headerPairs,
-      extra,
-      contentType: o.type ?? 'application/x-www-form-urlencoded',
-      contentLength: body?.length,
-    });
+      persistent,
+      body,
+      transport,
+    );
     token.method = method;
     token.url = u.href;
-    token.requestHead = head;
-    token.requestLine = head.slice(0, head.indexOf('\r\n'));
-    token.connectionRequest = connection;
     token.querylength = body !== undefined && body.length > 0 ? body.length : 0;
     const ex = new Exchange({
       token,
@@ -338,7 +313,7 @@ export class HttpClient implements ExchangeHost {
       head,
       body,
       persistent,
-      expectContinue,
+      expectContinue: body !== undefined && expectsContinue(cfg, o, body, version),
     });
     const key = persistent ? route.key : `${route.key} #${token.id}.${token.redirects.length}`;
     let pool = this.#pools.get(key);
@@ -347,7 +322,7 @@ export class HttpClient implements ExchangeHost {
       this.#pools.set(key, pool);
     }
     pool.enqueue(ex);
-    if (o.signal?.aborted) ex.abort('reset', 'aborted by signal');
+    if (o.signal?.aborted) ex.abort('reset', new AbortError('aborted by signal'));
     return ex;
   }
 
@@ -368,12 +343,21 @@ export class HttpClient implements ExchangeHost {
   /** @internal */
   finished(ex: Exchange): void {
     const t = ex.token;
-    const o = ex.o;
+    let o = ex.o;
     if (t.exchange === ex) t.exchange = undefined;
-    const next = nextHop(ex);
+    const next = t.status === 'ok' ? ex.redirect : undefined;
     if (next !== undefined) {
       t.redirects.push(next.url);
       t.resetResponse();
+      if (next.crossOrigin) {
+        // Credentials meant for one origin are not sent to another (as fetch and curl).
+        o = {
+          ...o,
+          headerPairs: o.headerPairs.filter(
+            ([k]) => !/^(authorization|cookie|proxy-authorization)$/i.test(k),
+          ),
+        };
+      }
       try {
         this.#start(t, next.url, o, next.method, next.dropBody);
       } catch (err) {
@@ -409,25 +393,4 @@ export class HttpClient implements ExchangeHost {
 
 function defaultPort(scheme: string): number | undefined {
   return transportFor(scheme)?.port;
-}
-
-function fail10(): never {
-  throw new UsageError('a streamed body without Content-Length needs HTTP/1.1 (chunked)', {
-    code: 'ERR_HTTP_CLIENT_INVALID_OPTION',
-  });
-}
-
-/**
- * `http::reset token ?why?`: ends a running transaction with status `why` (default `reset`)
- * and calls its command. Its connection is closed; other requests on it are replayed.
- *
- * @example
- * ```ts
- * const t = geturl(url, { command: done });
- * reset(t);
- * ```
- */
-export function reset(token: HttpToken, why = 'reset'): void {
-  const ex = token.exchange as Exchange | undefined;
-  if (ex !== undefined) ex.abort(why);
 }

@@ -1,10 +1,14 @@
 /**
- * `http::config`: the settings every request of a client starts from. One default config
- * (the manual's global one) and one per {@link HttpClient} instance. Keys keep the manual's
- * names; keys beyond the manual (pool size, connect/idle timeouts…) use units in their names.
+ * `http::config`: the settings every request of a client starts from. Two sets of defaults: the
+ * manual's ({@link TCL_HTTP_CONFIG}, behind the module-level `geturl`/`config`) and
+ * {@link DEFAULT_HTTP_CONFIG}, what `new HttpClient()` starts from (keep-alive, several
+ * connections per origin, finite read timeouts: what fetch and undici users expect). Keys keep
+ * the manual's names; keys beyond the manual (pool size, timeouts…) use units in their names.
  */
 import { UsageError } from '../errors.js';
 import type { ClientTlsOptions } from '../io/dial.js';
+import { envProxyFor, readEnvProxies, type EnvProxies, type ProxyEnv } from '../io/proxy/env.js';
+import type { ProxyAddress } from '../io/proxy/http-connect.js';
 import { DEFAULT_SERVER } from '../channels/channel-table.js';
 
 /** Proxy for a host: `[host, port]`, or undefined for a direct connection (`-proxyfilter`). */
@@ -48,9 +52,19 @@ export interface HttpConfig {
   cookiejar: CookieJar | undefined;
   /** Charset of text without a charset parameter (`$::http::defaultCharset`). Default iso8859-1. */
   defaultCharset: string;
-  /** Default of geturl's `keepalive` (the manual's default is false). */
+  /**
+   * (connchan) Proxies from the environment, as undici's `EnvHttpProxyAgent`: `true` reads
+   * `HTTP_PROXY`, `HTTPS_PROXY` and `NO_PROXY` (or their lower-case forms) from `process.env` when
+   * this is set; an object is read instead of `process.env`. Used for hosts that `proxyfilter`
+   * and `proxyhost` leave direct. Default false.
+   */
+  envProxy: boolean | ProxyEnv;
+  /** Default of geturl's `keepalive`: false in the manual's config, true for `new HttpClient()`. */
   keepalive: boolean;
-  /** Persistent connections per origin (host:port). Default 1, as in Tcl. */
+  /**
+   * Persistent connections per origin (host:port). 1 in the manual's config (Tcl's one socket
+   * per host:port, requests queued and pipelined on it); 16 for `new HttpClient()`.
+   */
   maxConnectionsPerOrigin: number;
   /** Requests written ahead on one pipelined connection. Default 64. */
   maxPipelineDepth: number;
@@ -58,6 +72,15 @@ export interface HttpConfig {
   connectTimeoutMs: number;
   /** An idle persistent connection is closed after this many ms without a request. Default 30000. */
   idleTimeoutMs: number;
+  /**
+   * (connchan) A response head not begun within this many ms of its request's turn ends the
+   * request with a timeout (undici's `headersTimeout`). 0 = none (the manual's config); 300000
+   * for `new HttpClient()`. Checked by one coarse timer per connection: it fires between once
+   * and twice this long after the last byte.
+   */
+  headersTimeoutMs: number;
+  /** (connchan) Likewise between two pieces of a response body (undici's `bodyTimeout`). */
+  bodyTimeoutMs: number;
   /** Uploads of at least this many bytes send `Expect: 100-continue` (0 = never). Default 0. */
   expectContinueBytes: number;
   /** How long to wait for `100 Continue` before sending the body anyway, in ms. Default 1000. */
@@ -68,8 +91,12 @@ export interface HttpConfig {
   server: string;
 }
 
-/** The defaults of {@link HttpConfig}. */
-export const DEFAULT_HTTP_CONFIG: Readonly<HttpConfig> = Object.freeze({
+/**
+ * The manual's defaults (`http::config` of a fresh interpreter): no keep-alive unless asked, one
+ * persistent connection per host:port, no timeouts. The module-level `geturl` and `config` use
+ * them; `new HttpClient(TCL_HTTP_CONFIG)` gives a client that behaves exactly like Tcl's.
+ */
+export const TCL_HTTP_CONFIG: Readonly<HttpConfig> = Object.freeze({
   accept: '*/*',
   pipeline: true,
   postfresh: false,
@@ -84,15 +111,34 @@ export const DEFAULT_HTTP_CONFIG: Readonly<HttpConfig> = Object.freeze({
   proxynot: [],
   cookiejar: undefined,
   defaultCharset: 'iso8859-1',
+  envProxy: false,
   keepalive: false,
   maxConnectionsPerOrigin: 1,
   maxPipelineDepth: 64,
   connectTimeoutMs: 10_000,
   idleTimeoutMs: 30_000,
+  headersTimeoutMs: 0,
+  bodyTimeoutMs: 0,
   expectContinueBytes: 0,
   expectContinueTimeoutMs: 1000,
   tls: undefined,
   server: DEFAULT_SERVER,
+});
+
+/**
+ * What `new HttpClient()` starts from: the manual's config with keep-alive on, several
+ * connections per origin (a slow response does not hold up the others: a request goes to an
+ * idle connection, else a new one, and is pipelined only when all 16 are busy) and undici's
+ * 300 s read timeouts. `{ maxConnectionsPerOrigin: 1 }` gives back Tcl's one persistent
+ * connection per origin with its queue and pipelining rules.
+ */
+export const DEFAULT_HTTP_CONFIG: Readonly<HttpConfig> = Object.freeze({
+  ...TCL_HTTP_CONFIG,
+  proxynot: [],
+  keepalive: true,
+  maxConnectionsPerOrigin: 16,
+  headersTimeoutMs: 300_000,
+  bodyTimeoutMs: 300_000,
 });
 
 type Check = (v: unknown) => boolean;
@@ -135,6 +181,12 @@ const CHECKS: Record<keyof HttpConfig, [Check, string]> = {
   maxPipelineDepth: [isCount(1), 'an integer ≥ 1'],
   connectTimeoutMs: [isCount(1), 'a number of ms ≥ 1'],
   idleTimeoutMs: [isCount(1), 'a number of ms ≥ 1'],
+  headersTimeoutMs: [isCount(0), 'a number of ms ≥ 0 (0 = none)'],
+  bodyTimeoutMs: [isCount(0), 'a number of ms ≥ 0 (0 = none)'],
+  envProxy: [
+    (v) => typeof v === 'boolean' || (typeof v === 'object' && v !== null),
+    'a boolean or an environment object',
+  ],
   expectContinueBytes: [isCount(0), 'a number of bytes ≥ 0'],
   expectContinueTimeoutMs: [isCount(0), 'a number of ms ≥ 0'],
   tls: [
@@ -210,17 +262,46 @@ export function globMatch(glob: string, s: string): boolean {
 }
 
 /**
- * The proxy for `host` under `config`: the filter's answer if one is set, else proxyhost and
- * proxyport unless the host matches a proxynot glob.
+ * The environment's proxies for a config whose `envProxy` is set, read now (undefined if not).
  *
  * @example
  * ```ts
- * proxyFor({ ...DEFAULT_HTTP_CONFIG, proxyhost: 'p', proxyport: 3128 }, 'example.org'); // ['p', 3128]
+ * envProxiesOf({ ...DEFAULT_HTTP_CONFIG, envProxy: { HTTP_PROXY: 'http://p:3128' } })?.http?.port; // 3128
  * ```
  */
-export function proxyFor(config: HttpConfig, host: string): readonly [string, number] | undefined {
-  if (config.proxyfilter) return config.proxyfilter(host) ?? undefined;
-  if (!config.proxyhost) return undefined;
+export function envProxiesOf(config: HttpConfig): EnvProxies | undefined {
+  const e = config.envProxy;
+  if (e === false) return undefined;
+  return readEnvProxies(e === true ? process.env : e);
+}
+
+/**
+ * The proxy for a request to `host:port` over `scheme` under `config`: the filter's answer if
+ * one is set, else proxyhost and proxyport unless the host matches a proxynot glob, else the
+ * environment's (`env`, from {@link envProxiesOf}) unless NO_PROXY or proxynot exempts the host.
+ *
+ * @example
+ * ```ts
+ * proxyFor({ ...DEFAULT_HTTP_CONFIG, proxyhost: 'p', proxyport: 3128 }, 'example.org'); // { host: 'p', port: 3128 }
+ * ```
+ */
+export function proxyFor(
+  config: HttpConfig,
+  host: string,
+  env?: EnvProxies,
+  scheme = 'http',
+  port = 80,
+): ProxyAddress | undefined {
+  const auth = config.proxyauth || undefined;
+  if (config.proxyfilter) {
+    const p = config.proxyfilter(host);
+    return p ? { host: p[0], port: p[1], authorization: auth } : undefined;
+  }
+  if (!config.proxyhost && env === undefined) return undefined;
   for (const glob of config.proxynot) if (globMatch(glob, host)) return undefined;
-  return [config.proxyhost, config.proxyport || 8080];
+  if (config.proxyhost) {
+    return { host: config.proxyhost, port: config.proxyport || 8080, authorization: auth };
+  }
+  const p = env && envProxyFor(env, scheme, host, port);
+  return p && auth ? { ...p, authorization: auth } : p;
 }

@@ -18,6 +18,7 @@ import type { Channel } from '../channels/channel.js';
 import { ResponseParser } from '../proto/http1/response-parser.js';
 import { NEED_DATA, PAUSED } from '../proto/need-data.js';
 import { ConnchanError } from '../errors.js';
+import { TimeoutError } from '../io/errors.js';
 import type { Exchange } from './exchange.js';
 import { sendBody } from './upload.js';
 import type { ReadBuffers } from './read-buffers.js';
@@ -26,8 +27,18 @@ import type { ReadBuffers } from './read-buffers.js';
 export interface ConnectionOwner {
   /** The connection can take more requests (idle, or pipelining became possible). */
   ready(conn: Connection): void;
-  /** The connection is gone; `replay` lists exchanges to write again, in order. */
-  gone(conn: Connection, replay: Exchange[]): void;
+  /**
+   * The connection is gone; `replay` lists exchanges to write again, in order. `failedPost`: a
+   * request with a body that failed on it (eof, error, timeout) and is not replayed — the
+   * requests queued behind it are then not sent either (the manual's -pipeline rule).
+   */
+  gone(conn: Connection, replay: Exchange[], failedPost: FailedPost | undefined): void;
+}
+
+/** A request with a body that failed on a connection, and why (for the requests behind it). */
+export interface FailedPost {
+  ex: Exchange;
+  reason: string;
 }
 
 export class Connection {
@@ -48,6 +59,19 @@ export class Connection {
   readonly #idleMs: number;
   #idleTimer: NodeJS.Timeout | undefined = undefined;
   #upgradeSink: Buffer[] | undefined = undefined;
+  /**
+   * The read-timeout watch (headersTimeoutMs / bodyTimeoutMs): one coarse timer for the life of
+   * the connection, re-armed with refresh(). Each chunk read or request written bumps
+   * `#activity`; a tick that sees no change since the last one measures the quiet time.
+   */
+  #watch: NodeJS.Timeout | undefined = undefined;
+  /** A request was written in this turn; later ones are corked until it ends (see #write). */
+  #inTurn = false;
+  #corked = false;
+  #watchMs = 0;
+  #activity = 0;
+  #seen = -1;
+  #quietSince = 0;
 
   constructor(
     channel: Channel,
@@ -100,6 +124,11 @@ export class Connection {
   /** Writes `ex` (head, and body unless it must wait for 100-continue) and queues its response. */
   send(ex: Exchange): void {
     if (this.inflight.length === 0) this.socket.ref();
+    this.#activity++;
+    const limit = Math.min(ex.headersTimeoutMs || Infinity, ex.bodyTimeoutMs || Infinity);
+    if (limit !== Infinity && (this.#watch === undefined || limit < this.#watchMs)) {
+      this.#watchFor(limit);
+    }
     ex.conn = this;
     ex.firstOnConn = this.completed === 0 && this.inflight.length === 0;
     ex.token.stage = 'sent';
@@ -119,7 +148,17 @@ export class Connection {
     const body = ex.body;
     const ch = this.channel;
     if (body === undefined) {
-      ch.write(ex.head, { buffered: true });
+      // Requests written in the same turn after the first (a window refilled as responses come
+      // in, a burst pipelined at once) leave together: the socket is corked from the second
+      // until the turn ends. A lone request goes out at once, with no cork.
+      if (!this.#inTurn) {
+        this.#inTurn = true;
+        process.nextTick(endTurn, this);
+      } else if (!this.#corked) {
+        this.#corked = true;
+        this.socket.cork();
+      }
+      ch.write(ex.head, WRITE_BUFFERED);
       return;
     }
     ex.uploaded = false;
@@ -170,14 +209,58 @@ export class Connection {
     }
   }
 
-  /** Ends the connection because `ex` was reset or timed out; the others are replayed. */
-  kill(ex: Exchange): void {
+  /** @internal the turn is over: what was corked in it leaves */
+  endTurn(): void {
+    this.#inTurn = false;
+    if (this.#corked) {
+      this.#corked = false;
+      this.socket.uncork();
+    }
+  }
+
+  /** Ends the connection because `ex` was reset or timed out (`why`); the others are replayed. */
+  kill(ex: Exchange, why: string): void {
     const i = this.inflight.indexOf(ex);
     if (i >= 0) this.inflight.splice(i, 1);
-    this.#die(undefined, true);
+    const failed = why === 'timeout' && !ex.idempotent ? { ex, reason: 'timeout' } : undefined;
+    this.#die(undefined, true, false, failed);
+  }
+
+  #watchFor(ms: number): void {
+    if (this.#watch !== undefined) clearTimeout(this.#watch);
+    this.#watchMs = ms;
+    this.#watch = setTimeout(() => this.#onWatch(), ms);
+    this.#watch.unref();
+  }
+
+  #onWatch(): void {
+    const head = this.inflight[0];
+    if (this.dead || this.upgraded) return;
+    const now = Date.now();
+    if (head === undefined || this.#activity !== this.#seen || !head.uploaded) {
+      this.#seen = this.#activity;
+      this.#quietSince = now;
+    } else {
+      const phase = head.responded ? 'body' : 'headers';
+      const limit = head.responded ? head.bodyTimeoutMs : head.headersTimeoutMs;
+      if (limit > 0 && now - this.#quietSince >= limit) {
+        head.abort(
+          'timeout',
+          new TimeoutError(
+            head.responded
+              ? `no response body data for ${limit} ms`
+              : `no response head within ${limit} ms`,
+            { code: `ERR_HTTP_CLIENT_${phase.toUpperCase()}_TIMEOUT`, timeoutMs: limit },
+          ),
+        );
+        if (this.dead) return;
+      }
+    }
+    this.#watch?.refresh();
   }
 
   #onData(chunk: Buffer): void {
+    this.#activity++;
     if (this.upgraded) {
       // Until the new owner calls channel.takeOver, the bytes wait in token.upgradeData.
       this.#upgradeSink?.push(chunk);
@@ -283,23 +366,30 @@ export class Connection {
    * The head exchange, if its response had started, ends with eof/error; the others are
    * replayed when allowed.
    */
-  #die(err: Error | undefined, local = false, announced = false): void {
+  #die(
+    err: Error | undefined,
+    local = false,
+    announced = false,
+    failed: FailedPost | undefined = undefined,
+  ): void {
     if (this.dead || this.upgraded) return;
     this.dead = true;
     this.closing = true;
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    if (this.#watch) clearTimeout(this.#watch);
+    let failedPost = failed;
     const replay: Exchange[] = [];
     const reused = this.completed > 0;
     for (const ex of this.inflight) {
       if (ex.done) continue;
       if (ex.responded) {
-        ex.finish(
-          'eof',
+        const e =
           err ??
-            new ConnchanError('the connection closed in the middle of the response', {
-              code: 'ERR_HTTP_CLIENT_EOF',
-            }),
-        );
+          new ConnchanError('the connection closed in the middle of the response', {
+            code: 'ERR_HTTP_CLIENT_EOF',
+          });
+        if (!ex.idempotent) failedPost ??= { ex, reason: e.message };
+        ex.finish('eof', e);
       } else if (announced && (ex.idempotent || ex.host.config.repost)) {
         // The server said Connection: close before reaching these: they were never processed,
         // and each round answers at least one request, so replaying them again is safe.
@@ -309,24 +399,30 @@ export class Connection {
         ex.retries++;
         ex.conn = undefined;
         replay.push(ex);
-      } else if (err !== undefined && !ex.token.posterror) {
-        ex.finish('error', err);
       } else {
-        ex.finish(
-          'eof',
-          new ConnchanError('the server closed the connection without replying', {
-            code: 'ERR_HTTP_CLIENT_EOF',
-          }),
-        );
+        const e =
+          err !== undefined && !ex.token.posterror
+            ? err
+            : new ConnchanError('the server closed the connection without replying', {
+                code: 'ERR_HTTP_CLIENT_EOF',
+              });
+        if (!ex.idempotent) failedPost ??= { ex, reason: e.message };
+        ex.finish(e === err ? 'error' : 'eof', e);
       }
     }
     this.inflight.length = 0;
     this.channel.destroy();
-    this.#leave(replay);
+    this.#leave(replay, failedPost);
   }
 
-  #leave(replay: Exchange[]): void {
+  #leave(replay: Exchange[], failedPost?: FailedPost): void {
     this.dead = true;
-    this.#owner?.gone(this, replay);
+    this.#owner?.gone(this, replay, failedPost);
   }
+}
+
+const WRITE_BUFFERED = { buffered: true };
+
+function endTurn(conn: Connection): void {
+  conn.endTurn();
 }

@@ -2,18 +2,12 @@
  * One request/response on the wire: the token's state while it runs. Its connection calls
  * `onHead`/`onData`/`onEnd` in response order; the pool and the connection decide when it is
  * written and whether it is replayed. Body bytes are collected and joined once at the end; with
- * `zip`, gzip/deflate bodies are inflated in one call (or on the fly into a `channel`).
+ * `zip`, gzip/deflate bodies are inflated in one call. Or, once a reader asks for the body as a
+ * stream (`stream(sink)`: a `channel`, a body read as it arrives), what was collected and what
+ * follows goes to that sink, inflated on the fly, with the socket paused while the sink is full.
  */
-import {
-  brotliDecompress,
-  createBrotliDecompress,
-  createGunzip,
-  createInflate,
-  gunzip,
-  inflate,
-  inflateRaw,
-} from 'node:zlib';
 import type { Transform } from 'node:stream';
+import { AbortError, TimeoutError } from '../io/errors.js';
 import type { ResponseHead } from '../proto/http1/response-head.js';
 import type { HeaderList } from '../proto/http1/headers.js';
 import type { Transport } from '../io/dial.js';
@@ -21,9 +15,20 @@ import type { HttpConfig } from './config.js';
 import type { CheckedOptions } from './options.js';
 import type { HttpToken } from './token.js';
 import type { RequestUrl } from './url.js';
-import { charsetOf, isTextType } from './charset.js';
+import { guessType, takeResponseHead } from './response-fields.js';
 import type { Connection } from './connection.js';
 import type { RequestBody } from './upload.js';
+import { redirectAt, type Hop } from './redirect.js';
+import { decodeBody, streamDecoder, type Coding } from './decode-body.js';
+
+/** Where a body goes as it arrives (see {@link Exchange.stream}). */
+export interface BodySink {
+  /** A piece of the (decoded) body; false: the sink is full, stop reading until `resume()`. */
+  write(chunk: Buffer): boolean;
+}
+
+/** A body nobody has asked for yet is read this far, then the socket waits (as undici's). */
+const UNCLAIMED_BYTES = 1024 * 1024;
 
 /** What an exchange needs from its client. */
 export interface ExchangeHost {
@@ -58,6 +63,11 @@ export class Exchange {
   /** GET/HEAD without a body: may be pipelined and replayed. */
   readonly idempotent: boolean;
   readonly expectContinue: boolean;
+  /** Read timeouts of this request (0 = none): see HttpConfig headersTimeoutMs/bodyTimeoutMs. */
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  /** The redirect this response leads to (decided from its head; followed when it ends ok). */
+  redirect: Hop | undefined = undefined;
   retries = 0;
   conn: Connection | undefined = undefined;
   /** The first request on a fresh connection (not replayed if the server closes without answer). */
@@ -76,7 +86,15 @@ export class Exchange {
   #inflater: Transform | undefined = undefined;
   #decode = '';
   #onAbort: (() => void) | undefined = undefined;
-  #channelPaused = false;
+  #sink: BodySink | undefined = undefined;
+  /** Someone will take the body (geturl always; request() once a body method is called). */
+  #claimed: boolean;
+  /** The body of a redirect being followed: not kept. */
+  #discard = false;
+  #paused = false;
+  #sinkFull = false;
+  /** The whole response has arrived (onEnd ran). */
+  complete = false;
 
   constructor(init: {
     token: HttpToken;
@@ -85,7 +103,7 @@ export class Exchange {
     url: RequestUrl;
     method: string;
     route: Route;
-    head: string;
+    head: Buffer;
     body: RequestBody | undefined;
     persistent: boolean;
     expectContinue: boolean;
@@ -96,16 +114,27 @@ export class Exchange {
     this.url = init.url;
     this.method = init.method;
     this.route = init.route;
-    this.head = Buffer.from(init.head, 'latin1');
+    this.head = init.head;
     this.body = init.body;
     this.persistent = init.persistent;
     this.expectContinue = init.expectContinue;
-    this.idempotent = init.body === undefined && (init.method === 'GET' || init.method === 'HEAD');
+    this.idempotent =
+      init.options.idempotent ??
+      (init.body === undefined && (init.method === 'GET' || init.method === 'HEAD'));
+    const cfg = init.host.config;
+    this.headersTimeoutMs = init.options.headersTimeoutMs ?? cfg.headersTimeoutMs;
+    this.bodyTimeoutMs = init.options.bodyTimeoutMs ?? cfg.bodyTimeoutMs;
+    this.#claimed = init.options.unclaimed !== true;
     const signal = this.o.signal;
     if (signal) {
-      this.#onAbort = () => this.abort('reset', 'aborted by signal');
+      this.#onAbort = () => this.abort('reset', new AbortError('aborted by signal'));
       signal.addEventListener('abort', this.#onAbort, { once: true });
     }
+  }
+
+  /** The body is decoded here (gzip, deflate, br): its Content-Encoding no longer applies. */
+  get decoding(): boolean {
+    return this.#decode !== '';
   }
 
   /** May be written again on a new connection after a silent close (GET/HEAD, POST with repost). */
@@ -120,17 +149,27 @@ export class Exchange {
   startTimer(): void {
     const ms = this.o.timeoutMs;
     if (ms > 0 && this.#timer === undefined && !this.done) {
-      this.#timer = setTimeout(() => this.abort('timeout', `timeout after ${ms} ms`), ms);
+      this.#timer = setTimeout(
+        () =>
+          this.abort(
+            'timeout',
+            new TimeoutError(`timeout after ${ms} ms`, {
+              code: 'ERR_HTTP_CLIENT_TIMEOUT',
+              timeoutMs: ms,
+            }),
+          ),
+        ms,
+      );
     }
   }
 
   /** Ends the exchange with `why` (reset, timeout, …), closing its connection if it is on one. */
-  abort(why: string, message = ''): void {
+  abort(why: string, err?: Error): void {
     if (this.done) return;
     const conn = this.conn;
-    if (conn !== undefined) conn.kill(this);
+    if (conn !== undefined) conn.kill(this, why);
     else this.host.unqueue(this);
-    this.finish(why, message ? new Error(message) : undefined);
+    this.finish(why, err);
   }
 
   onInformational(status: number): void {
@@ -143,36 +182,15 @@ export class Exchange {
     // A final answer instead of 100 Continue: stop waiting to send the body.
     this.continueWaiter?.();
     const t = this.token;
-    const cfg = this.host.config;
-    t.stage = 'body';
-    t.ncode = head.status;
-    t.reason = head.reason;
-    t.http = `HTTP/${head.version} ${head.status}${head.reason ? ' ' + head.reason : ''}`;
-    t.setResponseHeaders(head.headers);
-    const h = head.headers;
-    t.type = h.get('content-type') ?? 'text/html';
-    let info = typeInfo.get(t.type);
-    if (info === undefined) {
-      info = { text: isTextType(t.type), charset: charsetOf(t.type) };
-      if (typeInfo.size > 200) typeInfo.clear();
-      typeInfo.set(t.type, info);
+    this.#decode = takeResponseHead(t, head, this.host.config, this.o);
+    if (this.o.maxRedirects > t.redirects.length) {
+      this.redirect = redirectAt(this, t.ncode, head.headers.get('location'));
+      // The body of a redirect that will be followed is nobody's: it is read and dropped.
+      if (this.redirect !== undefined) {
+        this.#discard = true;
+        return;
+      }
     }
-    t.charset = info.charset ?? cfg.defaultCharset;
-    t.coding = h.get('content-encoding') ?? '';
-    t.transferEncoding = h.get('transfer-encoding') ?? '';
-    t.connectionResponse = h.get('connection') ?? '';
-    t.totalsize = head.contentLength ?? 0;
-    const coding = t.coding.toLowerCase();
-    // br is never asked for (the manual's Accept-Encoding is gzip,deflate) but some servers send
-    // it anyway; Node's zlib decodes it, so the body is not left compressed.
-    const zipped = /^(x-)?gzip$|^deflate$|^br$/.test(coding);
-    this.#decode = zipped && cfg.zip && !this.o.handler ? coding.replace('x-', '') : '';
-    t.binary =
-      this.o.binary === true ||
-      !info.text ||
-      (coding !== '' && coding !== 'identity' && this.#decode === '');
-    const jar = cfg.cookiejar;
-    if (jar) for (const v of h.getAll('set-cookie')) jar.storeCookie(v, t.url);
     const len = head.contentLength;
     if (
       head.bodyKind === 'length' &&
@@ -187,17 +205,79 @@ export class Exchange {
       this.#off = 0;
     }
     this.o.onHead?.(t);
+    this.o.onResponse?.(this);
     const ch = this.o.channel;
-    if (ch && this.#decode && !this.o.handler && head.bodyKind !== 'none') {
-      const z =
-        this.#decode === 'gzip'
-          ? createGunzip()
-          : this.#decode === 'br'
-            ? createBrotliDecompress()
-            : createInflate();
-      z.on('data', (d: Buffer) => this.#toChannel(d));
+    if (ch && !this.o.handler && !this.done) {
+      let draining = false;
+      this.stream({
+        write: (d) => {
+          if (ch.write(d)) return true;
+          if (!draining) {
+            draining = true;
+            ch.once('drain', () => {
+              draining = false;
+              this.resume();
+            });
+          }
+          return false;
+        },
+      });
+    }
+  }
+
+  /**
+   * From now on the body goes to `sink` as it arrives: what was collected first, then each
+   * piece (inflated on the fly when the body is compressed). When the sink is full the socket is
+   * paused until {@link resume}. The end (or failure) is the token's settling.
+   */
+  stream(sink: BodySink): void {
+    this.#sink = sink;
+    this.#claimed = true;
+    if (this.#decode && !this.complete) {
+      const z = streamDecoder(this.#decode as Coding);
+      z.on('data', (d: Buffer) => this.#deliver(d));
       z.on('error', (err) => this.finish('error', err));
       this.#inflater = z;
+    }
+    const chunks = this.#chunks;
+    const pre = this.#buf;
+    this.#chunks = [];
+    this.#buf = undefined;
+    if (pre !== undefined && this.#off > 0) this.#pass(pre.subarray(0, this.#off));
+    for (const c of chunks) this.#pass(c);
+    // Paused because nobody had claimed the body: the sink takes it now.
+    if (this.#paused && !this.#sinkFull) this.resume();
+  }
+
+  /** The body will be taken: read on if an unclaimed body had paused the socket. */
+  claim(): void {
+    this.#claimed = true;
+    if (this.#paused && this.#sink === undefined) this.resume();
+  }
+
+  /** The sink has room again: read on. */
+  resume(): void {
+    this.#sinkFull = false;
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.conn?.socket.resume();
+  }
+
+  #pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.conn?.socket.pause();
+  }
+
+  #pass(data: Buffer): void {
+    if (this.#inflater) this.#inflater.write(data);
+    else this.#deliver(data);
+  }
+
+  #deliver(data: Buffer): void {
+    if (!(this.#sink as BodySink).write(data)) {
+      this.#sinkFull = true;
+      this.#pause();
     }
   }
 
@@ -220,15 +300,18 @@ export class Exchange {
       t.currentsize += typeof n === 'number' ? n : data.length;
     } else {
       t.currentsize += data.length;
-      if (this.#inflater) this.#inflater.write(data);
-      else if (o.channel) this.#toChannel(data);
-      else if (this.#buf !== undefined) {
-        const buf = this.#buf;
-        // Read in place (readTarget): the bytes are already where they belong.
-        if (data.buffer === buf.buffer && data.byteOffset === buf.byteOffset + this.#off) {
-          this.#off += data.length;
-        } else this.#off += data.copy(buf, this.#off);
-      } else this.#chunks.push(data);
+      if (this.#sink !== undefined) this.#pass(data);
+      else if (this.#discard) return;
+      else {
+        if (this.#buf !== undefined) {
+          const buf = this.#buf;
+          // Read in place (readTarget): the bytes are already where they belong.
+          if (data.buffer === buf.buffer && data.byteOffset === buf.byteOffset + this.#off) {
+            this.#off += data.length;
+          } else this.#off += data.copy(buf, this.#off);
+        } else this.#chunks.push(data);
+        if (!this.#claimed && t.currentsize > UNCLAIMED_BYTES) this.#pause();
+      }
     }
     const progress = o.progress;
     if (progress) {
@@ -244,21 +327,8 @@ export class Exchange {
     }
   }
 
-  #toChannel(data: Buffer): void {
-    const ch = this.o.channel;
-    if (ch && !ch.write(data) && !this.#channelPaused && this.conn) {
-      // The sink is slow: stop reading the socket until it drains.
-      this.#channelPaused = true;
-      const sock = this.conn.socket;
-      sock.pause();
-      ch.once('drain', () => {
-        this.#channelPaused = false;
-        sock.resume();
-      });
-    }
-  }
-
   onEnd(trailers: HeaderList | undefined): void {
+    this.complete = true;
     const t = this.token;
     if (trailers) t.trailers = pairs(trailers);
     if (!this.uploaded) {
@@ -268,7 +338,10 @@ export class Exchange {
     if (z) {
       z.once('end', () => this.finish('ok'));
       z.end();
-      z.resume();
+      return;
+    }
+    if (this.#sink !== undefined || this.#discard) {
+      this.finish('ok');
       return;
     }
     const chunks = this.#chunks;
@@ -281,40 +354,21 @@ export class Exchange {
         : chunks.length === 1
           ? chunks[0]
           : Buffer.concat(chunks);
-    if (this.#decode === '' || bytes.length === 0 || this.o.channel) {
+    if (this.#decode === '' || bytes.length === 0) {
       this.#setBody(bytes);
       this.finish('ok');
       return;
     }
-    const done = (err: Error | null, out: Buffer) => {
+    decodeBody(bytes, this.#decode as Coding, (err, out) => {
       if (err) return this.finish('error', err);
       this.#setBody(out);
       this.finish('ok');
-    };
-    // One output buffer sized for the whole body: zlib's default 16 KiB output chunks cost a
-    // thread-pool round trip each (a 1 MiB page decoded 2.5× slower).
-    const opts = { chunkSize: outputChunkSize(bytes, this.#decode === 'gzip') };
-    if (this.#decode === 'gzip') gunzip(bytes, opts, done);
-    else if (this.#decode === 'br') brotliDecompress(bytes, opts, done);
-    // deflate is meant to be zlib-wrapped; some servers send raw deflate (Tcl 2.10 tries both).
-    else
-      inflate(bytes, opts, (err, out) => (err ? inflateRaw(bytes, opts, done) : done(null, out)));
+    });
   }
 
   #setBody(bytes: Buffer): void {
-    const t = this.token;
-    t.setBody(bytes);
-    // Tcl 2.10 -guesstype: an octet-stream that is an XML document is read as XML.
-    if (this.o.guesstype && /^application\/octet-stream\b/i.test(t.type)) {
-      const m = /^<\?xml[^>]*?(?:encoding\s*=\s*["']([-\w.:]+)["'])?[^>]*\?>/.exec(
-        bytes.subarray(0, 200).toString('latin1'),
-      );
-      if (m) {
-        t.type = 'application/xml';
-        t.charset = (m[1] ?? 'utf-8').toLowerCase();
-        t.binary = this.o.binary === true;
-      }
-    }
+    this.token.setBody(bytes);
+    if (this.o.guesstype) guessType(this.token, bytes, this.o);
   }
 
   /** Ends the exchange (idempotent). `status` ok/eof/error/timeout/reset or reset's why. */
@@ -324,6 +378,11 @@ export class Exchange {
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#onAbort) this.o.signal?.removeEventListener('abort', this.#onAbort);
     this.#inflater?.destroy();
+    // A paused socket is given back flowing (the connection reads on or is closed).
+    if (this.#paused) {
+      this.#paused = false;
+      this.conn?.socket.resume();
+    }
     const t = this.token;
     t.status = status;
     t.stage = 'complete';
@@ -335,26 +394,8 @@ export class Exchange {
   }
 }
 
-const PREALLOC_BYTES = 256 * 1024;
+const PREALLOC_BYTES = 32 * 1024;
 const MAX_PREALLOC_BYTES = 1024 * 1024 * 1024;
-
-const MIN_INFLATE_CHUNK = 64 * 1024;
-const MAX_INFLATE_CHUNK = 8 * 1024 * 1024;
-
-/**
- * zlib's output chunk size for inflating `bytes` at once: the decoded size when it is known (a
- * gzip member ends with it, mod 2^32: ISIZE, RFC 1952), else a guess of 4:1; never more than
- * deflate can expand (~1032:1), so a lying trailer cannot make us allocate much.
- */
-function outputChunkSize(bytes: Buffer, gzip: boolean): number {
-  const n = bytes.length;
-  let want = n * 4;
-  if (gzip && n >= 18) want = bytes.readUInt32LE(n - 4) + 1024;
-  return Math.max(MIN_INFLATE_CHUNK, Math.min(want, n * 1032 + 1024, MAX_INFLATE_CHUNK));
-}
-
-/** Content-Type → text or binary, and charset: servers send few distinct values. */
-const typeInfo = new Map<string, { text: boolean; charset: string | undefined }>();
 
 function pairs(h: HeaderList): [string, string][] {
   const out: [string, string][] = [];

@@ -1,19 +1,21 @@
 /**
- * The manual's global commands over one default {@link HttpClient}: `geturl`, `config`,
- * `formatQuery`, `quoteString`.
+ * The manual's global commands over one default {@link HttpClient} with the manual's defaults:
+ * `geturl`, `config`, `formatQuery`, `quoteString`, and `reset` (of any client's token).
  */
-import type { HttpConfig } from './config.js';
+import { TCL_HTTP_CONFIG, type HttpConfig } from './config.js';
 import { HttpClient } from './client.js';
 import { processState } from '../process-state.js';
 import type { GeturlOptions } from './options.js';
 import type { HttpToken } from './token.js';
+import type { Exchange } from './exchange.js';
 
 /**
- * The client behind the module-level functions (the manual's global config): one per process,
- * so `config` set through `import` holds for `require` too.
+ * The client behind the module-level functions: the manual's global config, with its defaults
+ * ({@link TCL_HTTP_CONFIG}). One per process, so `config` set through `import` holds for
+ * `require` too.
  */
-export const defaultClient: HttpClient = processState('http-client/default@1', () => ({
-  client: new HttpClient(),
+export const defaultClient: HttpClient = processState('http-client/default@2', () => ({
+  client: new HttpClient(TCL_HTTP_CONFIG),
 })).client;
 
 /**
@@ -78,4 +80,19 @@ export function formatQuery(
  */
 export function quoteString(value: string): string {
   return defaultClient.quoteString(value);
+}
+
+/**
+ * `http::reset token ?why?`: ends a running transaction with status `why` (default `reset`)
+ * and calls its command. Its connection is closed; other requests on it are replayed.
+ *
+ * @example
+ * ```ts
+ * const t = geturl(url, { command: done });
+ * reset(t);
+ * ```
+ */
+export function reset(token: HttpToken, why = 'reset'): void {
+  const ex = token.exchange as Exchange | undefined;
+  if (ex !== undefined) ex.abort(why);
 }

@@ -7,6 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { parseTimeValue, type TimeValue } from '../io/time-value.js';
 import type { HttpToken } from './token.js';
+import type { Exchange } from './exchange.js';
 
 /** Request headers: `[name, value]` pairs, a flat Tcl-style list, or a record. */
 export type HeadersOption =
@@ -67,7 +68,7 @@ export interface GeturlOptions {
   guesstype?: boolean;
 }
 
-/** Options after checking, with defaults filled in. */
+/** Options after checking, with defaults filled in (and the internal ones of request/fetch). */
 export interface CheckedOptions extends GeturlOptions {
   blocksize: number;
   queryblocksize: number;
@@ -75,6 +76,15 @@ export interface CheckedOptions extends GeturlOptions {
   timeoutMs: number;
   headerPairs: [string, string][];
   maxRedirects: number;
+  /** Read timeouts overriding the config's (request()'s headersTimeout/bodyTimeout). */
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+  /** May be pipelined and replayed whatever the method (undici's `idempotent`). */
+  idempotent?: boolean;
+  /** The body is kept only once someone claims it (request/fetch: undici's backpressure). */
+  unclaimed?: boolean;
+  /** The final response head is in (not a redirect being followed). */
+  onResponse?: (ex: Exchange) => void;
 }
 
 type Check = (v: unknown) => boolean;

@@ -2,10 +2,15 @@
  * The connections to one origin (host:port, or proxy + host:port) and the queue of requests
  * waiting for them. Requests leave the queue strictly in order: a POST at the head waits for an
  * idle connection and holds back the GETs behind it (Tcl's `peNding`), so nothing jumps ahead of
- * it. One persistent connection by default (`maxConnectionsPerOrigin`), as in Tcl.
+ * it. A request goes to an idle connection, else to a new one (up to `maxConnectionsPerOrigin`),
+ * else — GET/HEAD with `pipeline` — behind others on the least busy connection: so a slow
+ * response holds up nothing while there is room for another connection. With one connection
+ * per origin (the manual's config) this is Tcl's queue on its one persistent socket, and there
+ * the manual's -pipeline rule holds: requests queued behind a POST that fails are not sent.
  */
 import { ChannelTable } from '../channels/channel-table.js';
-import { Connection, type ConnectionOwner } from './connection.js';
+import { ConnchanError } from '../errors.js';
+import { Connection, type ConnectionOwner, type FailedPost } from './connection.js';
 import { ReadBuffers } from './read-buffers.js';
 import type { Exchange } from './exchange.js';
 
@@ -58,24 +63,33 @@ export class Pool implements ConnectionOwner {
         queue.shift();
         continue;
       }
+      // An idle connection (the most recently used: warm, and the others may time out).
       let target: Connection | undefined;
-      for (const c of this.conns) {
-        if (c.canTake(ex, host.pipeline, host.maxPipelineDepth)) {
+      const conns = this.conns;
+      for (let i = conns.length - 1; i >= 0; i--) {
+        const c = conns[i];
+        if (c.inflight.length === 0 && !c.closing && !c.dead) {
           target = c;
           break;
         }
       }
-      if (target !== undefined) {
-        queue.shift();
-        target.send(ex);
-        continue;
-      }
-      if (this.conns.length + this.#dialing < host.maxConnections) {
+      if (target === undefined && this.conns.length + this.#dialing < host.maxConnections) {
         queue.shift();
         this.#open(ex);
         continue;
       }
-      break;
+      if (target === undefined && host.pipeline && ex.idempotent) {
+        let least = Infinity;
+        for (const c of conns) {
+          if (c.inflight.length < least && c.canTake(ex, true, host.maxPipelineDepth)) {
+            target = c;
+            least = c.inflight.length;
+          }
+        }
+      }
+      if (target === undefined) break;
+      queue.shift();
+      target.send(ex);
     }
     if (queue.length === 0 && this.conns.length === 0 && this.#dialing === 0) host.empty(this.key);
   }
@@ -114,10 +128,25 @@ export class Pool implements ConnectionOwner {
     this.dispatch();
   }
 
-  gone(conn: Connection, replay: Exchange[]): void {
+  gone(conn: Connection, replay: Exchange[], failedPost: FailedPost | undefined): void {
     const i = this.conns.indexOf(conn);
     if (i >= 0) this.conns.splice(i, 1);
     if (replay.length > 0) this.queue.unshift(...replay);
+    else if (failedPost !== undefined && this.#host.maxConnections === 1) {
+      // -pipeline: "GET and HEAD requests made after a POST will not be sent until the POST
+      // response has been delivered, and will not be sent if the POST fails". Everything queued
+      // here was made after it: with one connection per origin they were all waiting for it.
+      const { ex: post, reason } = failedPost;
+      for (const ex of this.queue.splice(0)) {
+        ex.finish(
+          'eof',
+          new ConnchanError(
+            `not sent: the ${post.method} before it on the connection failed (${reason})`,
+            { code: 'ERR_HTTP_CLIENT_PIPELINE_FAILED' },
+          ),
+        );
+      }
+    }
     this.dispatch();
   }
 }

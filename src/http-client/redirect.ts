@@ -4,39 +4,50 @@
  */
 import type { ProxyRefusedError } from '../io/proxy/http-connect.js';
 import { responseHeaderValue } from './accessors.js';
+import { transportFor } from './transports.js';
 import type { Exchange } from './exchange.js';
 import type { HttpToken } from './token.js';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** Where a redirect leads. */
+export interface Hop {
+  url: string;
+  method: string;
+  /** The next request has no body (303; 301/302 after a POST). */
+  dropBody: boolean;
+  /** Another origin: Authorization, Cookie and Proxy-Authorization are not sent there. */
+  crossOrigin: boolean;
+}
+
 /**
- * The redirect to follow after `ex`, if any: 303 (and 301/302 after a POST) become GET without
- * a body; 307/308 keep the method and a bytes body (a streamed body cannot be sent again).
+ * The redirect a response with `status` and `location` leads to, if it is one to follow: 303
+ * (and 301/302 after a POST) become GET without a body; 307/308 keep the method and a bytes
+ * body (a streamed body cannot be sent again, so that one is not followed).
  *
  * @example
  * ```ts
- * const hop = nextHop(ex); // { url: 'http://h/new', method: 'GET', dropBody: true }
+ * redirectAt(ex, 303, '/new'); // { url: 'http://h/new', method: 'GET', dropBody: true, crossOrigin: false }
  * ```
  */
-export function nextHop(
+export function redirectAt(
   ex: Exchange,
-): { url: string; method: string; dropBody: boolean } | undefined {
-  const t = ex.token;
-  if (t.status !== 'ok' || !REDIRECTS.has(t.ncode) || t.redirects.length >= ex.o.maxRedirects) {
-    return undefined;
-  }
-  const loc = responseHeaderValue(t, 'location');
-  if (!loc) return undefined;
-  const toGet = t.ncode === 303 || ((t.ncode === 301 || t.ncode === 302) && ex.method === 'POST');
+  status: number,
+  location: string | undefined,
+): Hop | undefined {
+  if (!REDIRECTS.has(status) || !location) return undefined;
+  const toGet = status === 303 || ((status === 301 || status === 302) && ex.method === 'POST');
   if (!toGet && ex.body !== undefined && ex.body.kind === 'stream') return undefined;
-  let url: string;
+  let next: URL;
   try {
-    url = new URL(loc, ex.url.href).href;
+    next = new URL(location, ex.url.href);
   } catch {
     return undefined;
   }
+  if (transportFor(next.protocol.slice(0, -1)) === undefined) return undefined;
   const method = toGet ? (ex.method === 'HEAD' ? 'HEAD' : 'GET') : ex.method;
-  return { url, method, dropBody: toGet };
+  const crossOrigin = next.origin !== new URL(ex.url.href).origin;
+  return { url: next.href, method, dropBody: toGet, crossOrigin };
 }
 
 /**

@@ -3,8 +3,8 @@
  * request then uses the absolute form), or through a CONNECT tunnel for TLS schemes. Routes are
  * cached per client by key; they read the config when they connect, so changes apply.
  */
-import { connectTunnel } from '../io/proxy/http-connect.js';
-import type { Transport } from '../io/dial.js';
+import { connectTunnel, type ProxyAddress } from '../io/proxy/http-connect.js';
+import { dial, type Transport } from '../io/dial.js';
 import type { HttpConfig } from './config.js';
 import type { Route } from './exchange.js';
 import { transportFor, type TransportEntry } from './transports.js';
@@ -32,7 +32,7 @@ export type CachedRoute = Route & { transport: TransportEntry };
 export function makeRoute(
   key: string,
   u: RequestUrl,
-  proxy: readonly [string, number] | undefined,
+  proxy: ProxyAddress | undefined,
   transport: TransportEntry,
   localAddress: string | undefined,
   cfg: HttpConfig,
@@ -56,22 +56,32 @@ export function makeRoute(
         }),
     };
   }
-  const [ph, pp] = proxy;
+  const { host: ph, port: pp } = proxy;
   if (!transport.secure) {
-    // Proxy connections are not shared between hosts (the key names the origin).
+    // Proxy connections are not shared between hosts (the key names the origin). A proxy
+    // reached over TLS (an https:// proxy URL) is dialed directly with TLS to it.
     return {
       key,
       driver,
       transport,
       open: (signal, readBuffer) =>
-        (transportFor('http')?.connect ?? connect)({
-          host: ph,
-          port: pp,
-          timeoutMs: cfg.connectTimeoutMs,
-          localAddress,
-          signal,
-          readBuffer: READ_IN_PLACE ? readBuffer : undefined,
-        }),
+        proxy.tls
+          ? dial({
+              host: ph,
+              port: pp,
+              tls: proxy.tls,
+              timeoutMs: cfg.connectTimeoutMs,
+              localAddress,
+              signal,
+            })
+          : (transportFor('http')?.connect ?? connect)({
+              host: ph,
+              port: pp,
+              timeoutMs: cfg.connectTimeoutMs,
+              localAddress,
+              signal,
+              readBuffer: READ_IN_PLACE ? readBuffer : undefined,
+            }),
     };
   }
   return {
@@ -80,7 +90,7 @@ export function makeRoute(
     transport,
     open: (signal): Promise<Transport> =>
       connectTunnel({
-        proxy: { host: ph, port: pp, authorization: cfg.proxyauth || undefined },
+        proxy,
         host: u.host,
         port: u.port,
         tls: cfg.tls ?? true,

@@ -11,11 +11,54 @@ import { encodeChunk, lastChunk } from '../proto/http1/body-writers.js';
 import type { Transport } from '../io/dial.js';
 import { drained } from '../io/drain.js';
 import type { Exchange } from './exchange.js';
+import type { CheckedOptions } from './options.js';
 
 /** A request body and its length (-1: chunked). */
 export type RequestBody =
   | { kind: 'bytes'; data: Buffer; length: number }
   | { kind: 'stream'; source: AsyncIterable<Uint8Array | string>; length: number };
+
+/**
+ * The body of a request from its options: `query` bytes (a string as UTF-8), `body` sent
+ * chunked (or with the caller's Content-Length), or a `querychannel` of known size (a promise:
+ * a file's size is read first).
+ *
+ * @example
+ * ```ts
+ * requestBodyOf(checkOptions({ query: 'a=1' }), undefined, '1.1'); // { kind: 'bytes', … }
+ * ```
+ */
+export function requestBodyOf(
+  o: CheckedOptions,
+  givenLength: string | undefined,
+  version: '1.0' | '1.1',
+): RequestBody | Promise<RequestBody> {
+  if (o.query !== undefined) {
+    const data =
+      typeof o.query === 'string'
+        ? Buffer.from(o.query)
+        : Buffer.from(o.query.buffer, o.query.byteOffset, o.query.length);
+    return { kind: 'bytes', data, length: data.length };
+  }
+  if (o.body !== undefined) {
+    if (givenLength === undefined && version === '1.0') {
+      throw new UsageError('a streamed body without Content-Length needs HTTP/1.1 (chunked)', {
+        code: 'ERR_HTTP_CLIENT_INVALID_OPTION',
+      });
+    }
+    return {
+      kind: 'stream',
+      source: o.body,
+      length: givenLength === undefined ? -1 : Number(givenLength),
+    };
+  }
+  const qc = o.querychannel as Readable;
+  return querychannelSize(qc, givenLength).then((length) => ({
+    kind: 'stream',
+    source: qc,
+    length,
+  }));
+}
 
 /**
  * The size of a querychannel: a Content-Length the caller gave, a file stream's size, or the

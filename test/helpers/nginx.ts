@@ -29,6 +29,8 @@ export interface NginxOptions {
   postTo?: number;
   /** Pins nginx to this CPU core (with taskset, when there is one). */
   cpu?: number;
+  /** Locations answered from memory with `return 200` (text/plain): path → body. */
+  returns?: Record<string, string>;
 }
 
 export interface RunningNginx {
@@ -93,11 +95,31 @@ http {
     listen 127.0.0.1:${port};
     root ${www};
     location = /ret { return 200 "returned\\n"; }
+${Object.entries(opts.returns ?? {})
+  .map(
+    ([path, body]) =>
+      `    location = ${path} { default_type text/plain; return 200 "${body.replace(/[\\"]/g, '\\$&').replace(/\n/g, '\\n')}"; }\n`,
+  )
+  .join('')}
     location = /post {
       proxy_pass http://post;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_request_buffering on;
+    }
+    # POST /echo answers with the request body: the body is read into one memory buffer and
+    # proxied to the inner server, whose 418 sends the request on to @echo, which returns it.
+    location = /echo {
+      client_body_in_single_buffer on;
+      proxy_pass http://post;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_intercept_errors on;
+      error_page 418 = @echo;
+    }
+    location @echo {
+      default_type application/octet-stream;
+      return 200 $request_body;
     }
   }
 ${
@@ -106,6 +128,7 @@ ${
     : `  server {
     listen 127.0.0.1:${inner};
     location = /post { return 200 "ok\\n"; }
+    location = /echo { return 418; }
   }
 `
 }}

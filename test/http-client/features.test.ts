@@ -2,12 +2,7 @@
 // posterror, Expect: 100-continue, the cookie-jar hook, 101 hand-off, and channel listing.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  createServer as netServer,
-  connect as netConnect,
-  type Server,
-  type Socket,
-} from 'node:net';
+import { createServer as netServer } from 'node:net';
 import { createServer, type HttpServer } from '../../src/server/index.js';
 import { ChannelTable } from '../../src/channels/channel-table.js';
 import {
@@ -22,6 +17,7 @@ import {
 import { dial } from '../../src/io/dial.js';
 import { testCert } from '../helpers/tls.js';
 import { scriptServer } from './script-server.js';
+import { tinyProxy } from './tiny-proxy.js';
 
 let tlsServer: HttpServer;
 let tlsPort = 0;
@@ -41,72 +37,6 @@ before(async () => {
 after(async () => {
   await tlsServer.close({ graceMs: 100 });
 });
-
-/** A tiny proxy: CONNECT tunnels (407 without the right Proxy-Authorization) and byte-for-byte
- * forwarding of absolute-form requests to the origin named in the first request line. */
-async function tinyProxy(
-  auth?: string,
-): Promise<{ port: number; lines: string[]; close(): Promise<void> }> {
-  const lines: string[] = [];
-  const sockets = new Set<Socket>();
-  const srv: Server = netServer((client) => {
-    sockets.add(client);
-    client.on('error', () => {});
-    let buf = Buffer.alloc(0);
-    const onData = (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      client.off('data', onData);
-      const head = buf.subarray(0, end).toString('latin1');
-      const first = head.split('\r\n')[0];
-      lines.push(first);
-      const [method, target] = first.split(' ');
-      if (auth !== undefined && !head.includes(`Proxy-Authorization: ${auth}`)) {
-        client.end(
-          'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\nContent-Length: 0\r\n\r\n',
-        );
-        return;
-      }
-      if (method === 'CONNECT') {
-        const [h, p] = target.split(':');
-        const up = netConnect(Number(p), h, () => {
-          client.write('HTTP/1.1 200 Connection established\r\n\r\n');
-          const rest = buf.subarray(end + 4);
-          if (rest.length) up.write(rest);
-          client.pipe(up).pipe(client);
-        });
-        up.on('error', () => client.destroy());
-        sockets.add(up);
-      } else {
-        const u = new URL(target);
-        const up = netConnect(Number(u.port), u.hostname, () => {
-          up.write(buf);
-          client.pipe(up).pipe(client);
-        });
-        up.on('data', () => {});
-        up.on('error', () => client.destroy());
-        sockets.add(up);
-        // record later request lines too
-        client.on('data', (d: Buffer) => {
-          const m = /^[A-Z]+ \S+ HTTP\/1\.\d/.exec(d.toString('latin1'));
-          if (m) lines.push(m[0]);
-        });
-      }
-    };
-    client.on('data', onData);
-  });
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  return {
-    port: (srv.address() as { port: number }).port,
-    lines,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        srv.close(() => r());
-      }),
-  };
-}
 
 describe('https and transports', () => {
   test('https is registered by default and verifies certificates', async () => {
@@ -343,7 +273,7 @@ describe('uploads, cookies, upgrade, channels', () => {
 
   test('maxPipelineDepth bounds the requests written ahead', async () => {
     const s = await scriptServer(() => ({ delayMs: 10 }));
-    const c = new HttpClient({ keepalive: true, maxPipelineDepth: 3 });
+    const c = new HttpClient({ maxConnectionsPerOrigin: 1, maxPipelineDepth: 3 });
     const tokens = Array.from({ length: 12 }, (_, i) =>
       c.geturl(`${s.url}/r${i}`, { command: () => {} }),
     );

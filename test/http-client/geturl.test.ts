@@ -19,6 +19,7 @@ import {
   wait,
   responseInfo,
   responseHeaderValue,
+  TCL_HTTP_CONFIG,
   type HttpToken,
 } from '../../src/http-client/index.js';
 import { scriptServer } from './script-server.js';
@@ -54,6 +55,12 @@ before(async () => {
   server.route('GET', '/gzip-members', (ctx) => {
     ctx.header('Content-Encoding', 'gzip');
     ctx.send(Buffer.concat([gzipSync(MEMBER_ONE), gzipSync('tail')]), 200, 'text/plain');
+  });
+  // Says 4 bytes (the last member's ISIZE) but decodes to 1.8 MB: past the cap of the sync path.
+  server.route('GET', '/gzip-small-isize', (ctx) => {
+    ctx.header('Content-Encoding', 'gzip');
+    const big = MEMBER_ONE.repeat(3);
+    ctx.send(Buffer.concat([gzipSync(big), gzipSync('tail')]), 200, 'text/plain');
   });
   server.route('GET', '/gzip-bad-isize', (ctx) => {
     const z = gzipSync(MEMBER_ONE);
@@ -178,6 +185,8 @@ describe('geturl basics and the state fields', () => {
   test('zip: decoded size not what the gzip trailer says (members, a bad ISIZE); large deflate', async () => {
     const m = await client.geturl(`${base}/gzip-members`);
     assert.equal(m.body, MEMBER_ONE + 'tail', 'every member decoded, not just the last one');
+    const s3 = await client.geturl(`${base}/gzip-small-isize`);
+    assert.equal(s3.body, MEMBER_ONE.repeat(3) + 'tail', 'past the sync cap: decoded async, whole');
     const d = await client.geturl(`${base}/deflate-big`);
     assert.equal(d.body, MEMBER_ONE);
     const bad = await client.geturl(`${base}/gzip-bad-isize`, { command: () => {} });
@@ -279,9 +288,9 @@ describe('geturl basics and the state fields', () => {
     await s.close();
   });
 
-  test('keepalive false (the default) uses a fresh connection per request with Connection: close', async () => {
+  test("keepalive false (the manual's default) uses a fresh connection per request with Connection: close", async () => {
     const s = await scriptServer();
-    const c = new HttpClient();
+    const c = new HttpClient(TCL_HTTP_CONFIG);
     await c.geturl(`${s.url}/a`);
     await c.geturl(`${s.url}/b`);
     assert.equal(s.connections, 2);
@@ -548,7 +557,7 @@ describe('geturl basics and the state fields', () => {
     assert.equal(JSON.parse(ok.body as string).body, 'abc');
   });
 
-  test('body as an async iterable is sent chunked', async () => {
+  test('body as an async iterable is sent chunked, with no Content-Type unless given', async () => {
     const t = await client.geturl(`${base}/echo`, {
       body: (async function* () {
         yield 'one,';
@@ -558,9 +567,22 @@ describe('geturl basics and the state fields', () => {
     assert.deepEqual(JSON.parse(t.body as string), {
       method: 'POST',
       body: 'one,two',
-      type: 'application/x-www-form-urlencoded',
       te: 'chunked',
     });
+  });
+
+  test('the form Content-Type is the default of a query string only: bytes get none', async () => {
+    const form = JSON.parse((await client.geturl(`${base}/echo`, { query: 'a=1' })).body as string);
+    assert.equal(form.type, 'application/x-www-form-urlencoded');
+    const bytes = await client.geturl(`${base}/echo`, { query: Buffer.from([1, 2, 3]) });
+    const seen = JSON.parse(bytes.body as string) as { type?: string; method: string };
+    assert.equal(seen.type, undefined, 'no form type for bytes');
+    assert.equal(seen.method, 'POST');
+    const typed = await client.geturl(`${base}/echo`, {
+      query: Buffer.from('{}'),
+      type: 'application/json',
+    });
+    assert.equal(JSON.parse(typed.body as string).type, 'application/json');
   });
 
   test('query with queryprogress writes in queryblocksize pieces', async () => {
@@ -613,7 +635,7 @@ describe('streaming and queue control', () => {
     const t = await client.geturl(`${base}/text`, { signal: AbortSignal.abort() });
     assert.equal(t.status, 'reset');
     const s = await scriptServer(() => ({ delayMs: 200 }));
-    const c = new HttpClient({ keepalive: true });
+    const c = new HttpClient({ maxConnectionsPerOrigin: 1 });
     const tokens = ['/a', '/b', '/c'].map((p) => c.geturl(`${s.url}${p}`, { command: () => {} }));
     await new Promise((r) => setTimeout(r, 50));
     c.close();

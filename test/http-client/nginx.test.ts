@@ -58,7 +58,7 @@ describe('against nginx', () => {
 
   test('pipelined GETs come back in order', async (t) => {
     if (!needPeer(t, 'nginx', CHECK)) return;
-    const c = new HttpClient({ keepalive: true, pipeline: true });
+    const c = new HttpClient({ maxConnectionsPerOrigin: 1, pipeline: true });
     const paths = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? '/ret' : '/small.txt'));
     const tokens = paths.map((p) =>
       c.geturl(`http://127.0.0.1:${port}${p}`, { command: () => {} }),

@@ -6,11 +6,14 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   HttpClient,
+  TCL_HTTP_CONFIG,
+  config,
   wait,
   type HttpToken,
   type GeturlOptions,
 } from '../../src/http-client/index.js';
 import { scriptServer, type Script } from './script-server.js';
+import { ChannelTable } from '../../src/channels/channel-table.js';
 import { delay } from '../helpers/channel-pair.js';
 import fc from 'fast-check';
 
@@ -68,6 +71,7 @@ describe('pipelining matrix', () => {
     test(`${name}: mixes against a normal server, ordering and POST rules`, async () => {
       const server = await scriptServer(() => ({ delayMs: 15 }));
       const client = new HttpClient({
+        maxConnectionsPerOrigin: 1,
         pipeline: s.pipeline,
         postfresh: s.postfresh,
         repost: s.repost,
@@ -111,6 +115,7 @@ describe('pipelining matrix', () => {
       };
       const server = await scriptServer(script);
       const client = new HttpClient({
+        maxConnectionsPerOrigin: 1,
         pipeline: s.pipeline,
         postfresh: s.postfresh,
         repost: s.repost,
@@ -132,6 +137,7 @@ describe('pipelining matrix', () => {
         req.nthOnConn === 1 && req.conn === 0 ? { drop: true } : {},
       );
       const client = new HttpClient({
+        maxConnectionsPerOrigin: 1,
         pipeline: s.pipeline,
         postfresh: s.postfresh,
         repost: s.repost,
@@ -146,6 +152,7 @@ describe('pipelining matrix', () => {
           req.nthOnConn === 1 && req.conn === 0 ? { drop: true } : {},
         );
         const c2 = new HttpClient({
+          maxConnectionsPerOrigin: 1,
           pipeline: s.pipeline,
           postfresh: s.postfresh,
           repost: s.repost,
@@ -168,6 +175,44 @@ describe('pipelining matrix', () => {
       }
     });
   }
+});
+
+describe('writes', () => {
+  test('GETs pipelined in one turn leave in one write; a lone request goes out at once', async () => {
+    const server = await scriptServer(() => ({ delayMs: 5 }));
+    const client = new HttpClient({ maxConnectionsPerOrigin: 1, server: 'hc-writes' });
+    try {
+      assert.equal((await client.geturl(`${server.url}/warm`)).status, 'ok');
+      const [channel] = ChannelTable.of('hc-writes').channels();
+      const socket = channel.socket as unknown as {
+        _write: (...a: unknown[]) => void;
+        _writev: (...a: unknown[]) => void;
+      };
+      const calls: string[] = [];
+      const write = socket._write.bind(socket);
+      const writev = socket._writev.bind(socket);
+      socket._write = (...a) => (calls.push('write'), write(...a));
+      socket._writev = (chunks, cb) => (
+        calls.push(`writev ${(chunks as unknown[]).length}`),
+        writev(chunks, cb)
+      );
+      const tokens = [1, 2, 3, 4, 5].map((i) =>
+        client.geturl(`${server.url}/p${i}`, { command: () => {} }),
+      );
+      await Promise.all(tokens.map((t) => wait(t)));
+      assert.deepEqual(calls, ['write', 'writev 4'], 'the first at once, the other four together');
+      assert.deepEqual(
+        tokens.map((t) => t.body),
+        [1, 2, 3, 4, 5].map((i) => `GET /p${i}`),
+      );
+      calls.length = 0;
+      await client.geturl(`${server.url}/alone`);
+      assert.deepEqual(calls, ['write']);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
 });
 
 describe('idle connections', () => {
@@ -215,7 +260,7 @@ describe('idle connections', () => {
     const server = await scriptServer((req) =>
       req.target === '/r1' && req.conn === 0 ? { delayMs: 400 } : { delayMs: 5 },
     );
-    const client = new HttpClient({ keepalive: true });
+    const client = new HttpClient({ maxConnectionsPerOrigin: 1 });
     const tokens = ['/r0', '/r1', '/r2', '/r3'].map((p) =>
       client.geturl(`${server.url}${p}`, { timeout: p === '/r1' ? 100 : 2000, command: () => {} }),
     );
@@ -271,5 +316,156 @@ describe('property: random mixes against a server closing at random points', () 
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('-pipeline: GET and HEAD made after a POST are not sent if the POST fails', () => {
+  /**
+   * A reused connection: /warm first, then a POST the server receives and answers by closing the
+   * connection (while the POST is in flight), with GET and HEAD queued behind it.
+   */
+  async function postThenFollowers(client: HttpClient) {
+    const server = await scriptServer((req) =>
+      req.method === 'POST' && req.conn === 0 ? { drop: true, delayMs: 30 } : {},
+    );
+    assert.equal((await client.geturl(`${server.url}/warm`)).status, 'ok');
+    const post = client.geturl(`${server.url}/post`, { query: 'a=1', command: () => {} });
+    const followers = [
+      client.geturl(`${server.url}/after1`, { command: () => {} }),
+      client.geturl(`${server.url}/after2`, { validate: true, command: () => {} }),
+      client.geturl(`${server.url}/after3`, { command: () => {} }),
+    ];
+    await Promise.all([post, ...followers].map((t) => wait(t)));
+    return { server, post, followers };
+  }
+
+  for (const [name, make] of [
+    ['maxConnectionsPerOrigin 1', () => new HttpClient({ maxConnectionsPerOrigin: 1 })],
+    [
+      'the manual’s config, keepalive on',
+      () => new HttpClient({ ...TCL_HTTP_CONFIG, keepalive: true }),
+    ],
+  ] as const) {
+    test(`${name}: without repost the POST ends eof and the requests behind it end eof, unsent`, async () => {
+      const client = make();
+      const { server, post, followers } = await postThenFollowers(client);
+      try {
+        assert.equal(post.status, 'eof', post.error);
+        for (const t of followers) {
+          assert.equal(t.status, 'eof', `${t.url}: ${t.status}`);
+          assert.match(t.error, /not sent: the POST before it on the connection failed/);
+          assert.equal(
+            (t.errorObject as { code?: string } | undefined)?.code,
+            'ERR_HTTP_CLIENT_PIPELINE_FAILED',
+          );
+        }
+        assert.deepEqual(
+          server.log.map((r) => r.target),
+          ['/warm', '/post'],
+          'the server never saw the requests made after the POST',
+        );
+        // The client is still usable: the next request goes on a new connection.
+        assert.equal((await client.geturl(`${server.url}/later`)).body, 'GET /later');
+      } finally {
+        client.close();
+        await server.close();
+      }
+    });
+  }
+
+  test('with repost the POST is replayed on a new connection, and the requests behind it follow', async () => {
+    const client = new HttpClient({ maxConnectionsPerOrigin: 1, repost: true });
+    const { server, post, followers } = await postThenFollowers(client);
+    try {
+      assert.equal(post.status, 'ok', post.error);
+      assert.equal(post.body, 'POST /post');
+      assert.deepEqual(
+        followers.map((t) => [t.status, t.ncode]),
+        [
+          ['ok', 200],
+          ['ok', 200],
+          ['ok', 200],
+        ],
+      );
+      assert.deepEqual(
+        server.log.map((r) => `${r.conn} ${r.method} ${r.target}`),
+        [
+          '0 GET /warm',
+          '0 POST /post',
+          '1 POST /post',
+          '1 GET /after1',
+          '1 HEAD /after2',
+          '1 GET /after3',
+        ],
+        'the POST again first, then the others in order',
+      );
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  test('with several connections per origin (HttpClient’s default) nothing waits behind the POST', async () => {
+    const client = new HttpClient();
+    const { server, post, followers } = await postThenFollowers(client);
+    try {
+      assert.equal(post.status, 'eof');
+      assert.deepEqual(
+        followers.map((t) => t.status),
+        ['ok', 'ok', 'ok'],
+        'they went out on other connections, not behind the POST',
+      );
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+});
+
+describe('defaults: no head-of-line blocking for HttpClient, the manual’s for geturl', () => {
+  /** One slow request, then three fast GETs: the order in which they complete. */
+  async function slowThenFast(client: HttpClient) {
+    const server = await scriptServer((req) => (req.target === '/slow' ? { delayMs: 600 } : {}));
+    // A warm connection first, so that pipelining would be allowed on it.
+    await client.geturl(`${server.url}/warm`);
+    const done: string[] = [];
+    const paths = ['/slow', '/fast1', '/fast2', '/fast3'];
+    const tokens = paths.map((p) =>
+      client.geturl(`${server.url}${p}`, { command: () => done.push(p) }),
+    );
+    await Promise.all(tokens.map((t) => wait(t)));
+    client.close();
+    await server.close();
+    return { done, tokens, server };
+  }
+
+  test('new HttpClient(): three fast GETs do not wait behind a slow one', async () => {
+    const { done, tokens, server } = await slowThenFast(new HttpClient());
+    assert.deepEqual(
+      tokens.map((t) => t.status),
+      ['ok', 'ok', 'ok', 'ok'],
+    );
+    assert.equal(done[done.length - 1], '/slow', `completion order: ${done.join(' ')}`);
+    assert.ok(server.connections >= 2, 'the fast ones took other connections');
+    assert.equal(server.maxInFlight, 1, 'nothing was pipelined behind the slow one');
+  });
+
+  test('{ maxConnectionsPerOrigin: 1 }: Tcl’s one connection, the fast GETs pipelined behind it', async () => {
+    const { done, server } = await slowThenFast(new HttpClient({ maxConnectionsPerOrigin: 1 }));
+    assert.deepEqual(done, ['/slow', '/fast1', '/fast2', '/fast3']);
+    assert.equal(server.connections, 1);
+    assert.ok(server.maxInFlight >= 2, 'pipelined');
+  });
+
+  test('the documented defaults of both', () => {
+    const c = new HttpClient();
+    assert.equal(c.configure('keepalive'), true);
+    assert.equal(c.configure('maxConnectionsPerOrigin'), 16);
+    assert.equal(c.configure('headersTimeoutMs'), 300_000);
+    assert.equal(config('keepalive'), false, 'module-level geturl: the manual');
+    assert.equal(config('maxConnectionsPerOrigin'), 1);
+    assert.equal(config('pipeline'), true);
+    assert.equal(config('headersTimeoutMs'), 0);
+    assert.deepEqual({ ...TCL_HTTP_CONFIG, useragent: '' }, { ...config(), useragent: '' });
   });
 });

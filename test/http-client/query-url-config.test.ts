@@ -134,7 +134,11 @@ describe('config', () => {
       proxyport: 3128,
       proxynot: ['*.internal', 'localhost'],
     };
-    assert.deepEqual(proxyFor(base, 'example.org'), ['proxy', 3128]);
+    assert.deepEqual(proxyFor(base, 'example.org'), {
+      host: 'proxy',
+      port: 3128,
+      authorization: undefined,
+    });
     assert.equal(proxyFor(base, 'db.internal'), undefined);
     assert.equal(proxyFor(base, 'LOCALHOST'), undefined);
     assert.equal(proxyFor({ ...DEFAULT_HTTP_CONFIG }, 'example.org'), undefined);
@@ -142,7 +146,7 @@ describe('config', () => {
       ...base,
       proxyfilter: (h: string) => (h === 'x' ? (['p2', 1] as const) : undefined),
     };
-    assert.deepEqual(proxyFor(filtered, 'x'), ['p2', 1]);
+    assert.deepEqual(proxyFor(filtered, 'x'), { host: 'p2', port: 1, authorization: undefined });
     assert.equal(proxyFor(filtered, 'example.org'), undefined);
     assert.ok(globMatch('a?c', 'abc') && !globMatch('a?c', 'abbc'));
   });

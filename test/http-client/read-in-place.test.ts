@@ -85,7 +85,7 @@ describe('bodies read in place', () => {
           async (sizes, pieces) => {
             const bodies = sizes.map((n) => randomBytes(n));
             const o = await origin(bodies, pieces);
-            const c = new HttpClient({ keepalive: true, pipeline: true, zip: false });
+            const c = new HttpClient({ maxConnectionsPerOrigin: 1, pipeline: true, zip: false });
             try {
               const tokens: HttpToken[] = [];
               const held: Buffer[] = [];

@@ -48,8 +48,10 @@ test('connchan get: the body, POST bodies, heads (-v, -i, -I), redirects (-L) an
     const e = capture();
     const back = join(dir, 'back.bin');
     const upload = { ...base, dataFile: file, method: 'POST', output: back };
-    assert.equal(await runGet(`${http}echo`, upload, e.io), 0);
+    assert.equal(await runGet(`${http}echo`, { ...upload, verbose: true }, e.io), 0);
     assert.deepEqual(readFileSync(back), readFileSync(file));
+    // As curl's --data-binary: a form type unless -H gives one.
+    assert.match(e.err(), /^> Content-Type: application\/x-www-form-urlencoded$/im);
 
     // -L: the redirect's own body is not part of the output; the progress line reaches 100 %.
     const f = capture({ stderr: true });

@@ -167,6 +167,9 @@ export async function runGet(
     // A file is streamed, not read whole; its size comes from the file system.
     options.querychannel = createReadStream(o.dataFile);
     options.headers = [...o.headers, ['Content-Length', String(statSync(o.dataFile).size)]];
+    // curl's default for --data-binary; the library sends no type for a stream of its own.
+    if (!o.headers.some(([name]) => name.toLowerCase() === 'content-type'))
+      options.type = 'application/x-www-form-urlencoded';
   }
 
   let token: HttpToken | undefined;
