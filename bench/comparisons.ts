@@ -113,7 +113,13 @@ comparisons.push({
   unit: 'req/s',
   kind: 'wrk',
   ours: 'hello:connchan',
-  peers: [{ label: 'node:http', id: 'hello:node', target: 2 }, bunHello],
+  peers: [
+    { label: 'node:http', id: 'hello:node', target: 2 },
+    bunHello,
+    // The least a Node server can do (bench/servers/hello.ts floor: no parsing, a canned answer
+    // per CRLFCRLF): where Node's own ceiling is, beside Bun's.
+    { label: 'node:net floor', id: 'hello:floor', reference: true },
+  ],
 });
 
 const WS_PLAIN = { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' };

@@ -76,6 +76,8 @@ export class ServerConnection {
   #observedBytes = 0;
   #continueSent = false;
   #pumping = false;
+  /** The pump corked the socket: it uncorks when it ends. */
+  #pumpCorked = false;
   #paused = false;
   #bodyWaiter: (() => void) | undefined;
   /**
@@ -188,10 +190,9 @@ export class ServerConnection {
   #pump(): void {
     if (this.#pumping) return;
     this.#pumping = true;
+    this.#pumpCorked = false;
     const socket = this.socket;
-    // What handlers write while requests are parsed here leaves together when the pump ends
-    // (pipelined answers, a synchronous handler's several writes).
-    socket.cork();
+    let started = 0;
     try {
       for (;;) {
         if (this.#state === S_HEAD) {
@@ -208,6 +209,9 @@ export class ServerConnection {
             break;
           }
           if (ev.type !== 'request') break;
+          // Pipelined answers leave together when the pump ends; a lone request's single write
+          // (head and body) goes straight out, without the cork's buffering.
+          if (++started === 2) this.#corkPump();
           this.#startRequest(ev.head);
           // A synchronous handler may have finished already: go on with the next request.
           if (this.#state === S_HANDLING) break;
@@ -221,8 +225,21 @@ export class ServerConnection {
       this.#protocolFailure(err);
     } finally {
       this.#pumping = false;
-      socket.uncork();
+      if (this.#pumpCorked) {
+        this.#pumpCorked = false;
+        socket.uncork();
+      }
     }
+  }
+
+  /**
+   * Corks the socket until the pump ends (once per pump): what the handlers it runs write leaves
+   * together (pipelined answers, a synchronous handler's several writes).
+   */
+  #corkPump(): void {
+    if (this.#pumpCorked) return;
+    this.#pumpCorked = true;
+    this.socket.cork();
   }
 
   /**
@@ -375,13 +392,7 @@ export class ServerConnection {
   #sendHead(ctx: HttpContext, contentLength: number): string {
     ctx.headersSent = true;
     if (contentLength < 0 && ctx.version === '1.0') this.#keepAlive = false;
-    return buildHead({
-      version: ctx.version,
-      status: ctx.statusCode,
-      fields: ctx.fields,
-      contentLength,
-      keepAlive: this.#keepAlive,
-    });
+    return buildHead(ctx.version, ctx.statusCode, ctx.fields, contentLength, this.#keepAlive);
   }
 
   writeBody(ctx: HttpContext, chunk: string | Uint8Array): boolean {
@@ -393,7 +404,12 @@ export class ServerConnection {
       });
     }
     this.#checkUnsent(ctx);
-    // A head and a chunk's three parts leave in one write.
+    // Written from a handler the pump runs: held until the pump ends, with whatever else that
+    // handler writes. Else a head and a chunk's three parts leave in one write.
+    if (this.#pumping) {
+      this.#corkPump();
+      return this.#writeBodyCorked(ctx, chunk);
+    }
     socket.cork();
     const more = this.#writeBodyCorked(ctx, chunk);
     socket.uncork();
@@ -437,8 +453,11 @@ export class ServerConnection {
         body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
       const head = this.#sendHead(ctx, ctx.contentLength >= 0 ? ctx.contentLength : len);
       if (noBody || len === 0) socket.write(head, 'latin1');
-      else if (typeof body === 'string' && len <= 16384) socket.write(head + body);
-      else if (len <= FEED_THRESHOLD_BYTES) {
+      else if (typeof body === 'string' && len <= 16384) {
+        // A body whose UTF-8 length is its length is ASCII: latin1 copies it byte for byte,
+        // cheaper than UTF-8 encoding it.
+        socket.write(head + body, len === body.length ? 'latin1' : 'utf8');
+      } else if (len <= FEED_THRESHOLD_BYTES) {
         socket.cork();
         socket.write(head, 'latin1');
         socket.write(body!);

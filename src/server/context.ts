@@ -19,6 +19,9 @@ import type { TlsDetails } from './tls-details.js';
 const requests = processState('server/requests@1', () => ({ count: 0 }));
 const PROCESS_TAG = process.pid.toString(36);
 
+const NO_FIELDS: readonly string[] = Object.freeze([]);
+const TEXT_FIELDS: readonly string[] = Object.freeze(['Content-Type', 'text/plain; charset=utf-8']);
+
 /** A response method was called after the connection was detached or the response ended. */
 export class ResponseStateError extends ConnchanError {}
 
@@ -49,8 +52,11 @@ export class HttpContext {
   #url: URL | undefined;
   /** @internal response state, read by the connection */
   statusCode = 200;
-  /** @internal `[name, value, …]` */
-  fields: string[] = [];
+  /**
+   * @internal `[name, value, …]`; starts as a shared empty list, and `send()` without headers
+   * uses a shared one too: a response allocates no list unless its handler sets headers.
+   */
+  fields: readonly string[] = NO_FIELDS;
   /** @internal */
   headersSent = false;
   /** @internal */
@@ -219,7 +225,7 @@ export class HttpContext {
       this.contentLength = Number(v);
       return this;
     }
-    this.fields.push(name, v);
+    this.#addField(name, v);
     return this;
   }
 
@@ -251,9 +257,18 @@ export class HttpContext {
   send(body: string | Uint8Array, status = 200, contentType?: string): void {
     this.status(status);
     if (contentType !== undefined) this.header('Content-Type', contentType);
-    else if (typeof body === 'string')
-      this.fields.push('Content-Type', 'text/plain; charset=utf-8');
+    else if (typeof body === 'string') {
+      if (this.fields.length === 0) this.fields = TEXT_FIELDS;
+      else this.#addField('Content-Type', 'text/plain; charset=utf-8');
+    }
     this.end(body);
+  }
+
+  #addField(name: string, value: string): void {
+    const f = this.fields;
+    // The shared lists are never written to: the first own field makes a list of its own.
+    if (f === NO_FIELDS || f === TEXT_FIELDS) this.fields = [...f, name, value];
+    else (f as string[]).push(name, value);
   }
 
   /** Sends a JSON response. */

@@ -35,29 +35,97 @@ export function checkHeader(name: string, value: string): void {
   }
 }
 
-export interface HeadParts {
-  version: '1.0' | '1.1';
-  status: number;
-  /** `[name, value, …]` set by the handler (already checked). */
-  fields: string[];
-  /** Content-Length to send, or -1 for chunked (1.1) / close-delimited (1.0). */
-  contentLength: number;
-  keepAlive: boolean;
+/**
+ * Status lines already built, per status, for HTTP/1.1 and HTTP/1.0: a response's first line is
+ * one array read, not a reason-phrase look-up and a concatenation.
+ */
+const statusLines11: string[] = [];
+const statusLines10: string[] = [];
+
+function statusLine(version: '1.0' | '1.1', status: number): string {
+  const lines = version === '1.1' ? statusLines11 : statusLines10;
+  return (lines[status] ??= `HTTP/${version} ${status} ${reasonPhrase(status)}\r\n`);
 }
 
-/** The whole head, CRLF CRLF included. */
-export function buildHead(p: HeadParts): string {
-  let head = `HTTP/${p.version} ${p.status} ${reasonPhrase(p.status)}\r\n`;
-  const f = p.fields;
-  for (let i = 0; i < f.length; i += 2) head += `${f[i]}: ${f[i + 1]}\r\n`;
-  head += `Date: ${httpDate()}\r\n`;
-  // 1xx, 204 and 304 carry no body and so no framing fields (RFC 9110 §8.6).
-  const bodiless = p.status < 200 || p.status === 204 || p.status === 304;
-  if (!bodiless) {
-    if (p.contentLength >= 0) head += `Content-Length: ${p.contentLength}\r\n`;
-    else if (p.version === '1.1') head += 'Transfer-Encoding: chunked\r\n';
+let dateLineMs = 0;
+let dateLine = '';
+
+/** The whole `Date: …\r\n` line, rebuilt at most once a second. */
+function dateField(): string {
+  const now = Date.now();
+  if (now - dateLineMs >= 1000) {
+    dateLine = `Date: ${httpDate()}\r\n`;
+    dateLineMs = now - (now % 1000);
   }
-  if (!p.keepAlive) head += 'Connection: close\r\n';
-  else if (p.version === '1.0') head += 'Connection: keep-alive\r\n';
-  return head + '\r\n';
+  return dateLine;
 }
+
+/**
+ * The whole head, CRLF CRLF included. `fields` are `[name, value, …]` set by the handler
+ * (already checked); `contentLength` is the Content-Length to send, or -1 for chunked (1.1) /
+ * close-delimited (1.0). Plain arguments, so that a response allocates no parts object.
+ *
+ * @example
+ * ```ts
+ * buildHead('1.1', 200, ['Content-Type', 'text/plain'], 5, true);
+ * // 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: …\r\nContent-Length: 5\r\n\r\n'
+ * ```
+ */
+export function buildHead(
+  version: '1.0' | '1.1',
+  status: number,
+  fields: readonly string[],
+  contentLength: number,
+  keepAlive: boolean,
+): string {
+  const date = dateField();
+  const m = last;
+  if (
+    fields === m.fields &&
+    date === m.date &&
+    status === m.status &&
+    contentLength === m.contentLength &&
+    keepAlive === m.keepAlive &&
+    version === m.version
+  ) {
+    return m.head;
+  }
+  let head = statusLine(version, status);
+  for (let i = 0; i < fields.length; i += 2) head += `${fields[i]}: ${fields[i + 1]}\r\n`;
+  head += date;
+  // 1xx, 204 and 304 carry no body and so no framing fields (RFC 9110 §8.6).
+  const bodiless = status < 200 || status === 204 || status === 304;
+  if (!bodiless) {
+    if (contentLength >= 0) head += `Content-Length: ${contentLength}\r\n`;
+    else if (version === '1.1') head += 'Transfer-Encoding: chunked\r\n';
+  }
+  if (!keepAlive) head += 'Connection: close\r\n';
+  else if (version === '1.0') head += 'Connection: keep-alive\r\n';
+  head += '\r\n';
+  // Remembered only for a field list that cannot change (a shared, frozen one).
+  if (Object.isFrozen(fields)) {
+    m.fields = fields;
+    m.date = date;
+    m.status = status;
+    m.contentLength = contentLength;
+    m.keepAlive = keepAlive;
+    m.version = version;
+    m.head = head;
+  }
+  return head;
+}
+
+/**
+ * The last head built from a frozen field list (the shared lists of a response without headers
+ * of its own, e.g. `ctx.send(text)`): a server answering the same kind of response over and
+ * over builds its head once a second, when the Date changes.
+ */
+const last = {
+  fields: undefined as readonly string[] | undefined,
+  date: '',
+  status: 0,
+  contentLength: 0,
+  keepAlive: false,
+  version: '1.1' as '1.0' | '1.1',
+  head: '',
+};

@@ -188,6 +188,86 @@ describe('connections', () => {
       },
     ));
 
+  test("bodies leave byte-exact: ASCII, Latin-1 range and wide characters, a synchronous handler's several writes, pipelined", () =>
+    withServer(
+      (s) => {
+        s.get('/ascii', (ctx) => ctx.send('plain ascii'));
+        s.get('/latin', (ctx) => ctx.send('café'));
+        s.get('/wide', (ctx) => ctx.send('日本 🎉'));
+        s.get('/writes', (ctx) => {
+          ctx.write('a');
+          ctx.write('é');
+          ctx.end('z');
+        });
+      },
+      async (port) => {
+        const c = await rawConnect(port);
+        const paths = ['/ascii', '/latin', '/wide', '/writes', '/ascii'];
+        c.write(paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+        const text = await c.waitFor(
+          (t) => t.split('HTTP/1.1 200 OK').length === 6 && t.endsWith('ascii'),
+        );
+        // Received as latin1: one char per byte, so the UTF-8 bytes show as they were sent.
+        const utf8 = (t: string) => Buffer.from(t, 'utf8').toString('latin1');
+        const answers = text.split('HTTP/1.1 200 OK').slice(1);
+        const fixed = (a: string) => ({
+          length: Number(/Content-Length: (\d+)/.exec(a)?.[1]),
+          body: a.slice(a.indexOf('\r\n\r\n') + 4),
+        });
+        assert.deepEqual(fixed(answers[0]), { length: 11, body: 'plain ascii' });
+        assert.deepEqual(fixed(answers[1]), { length: 5, body: utf8('café') });
+        assert.deepEqual(fixed(answers[2]), { length: 11, body: utf8('日本 🎉') });
+        assert.match(answers[3], /Transfer-Encoding: chunked/);
+        assert.equal(
+          answers[3].slice(answers[3].indexOf('\r\n\r\n') + 4),
+          `1\r\na\r\n2\r\n${utf8('é')}\r\n1\r\nz\r\n0\r\n\r\n`,
+        );
+        assert.deepEqual(fixed(answers[4]), { length: 11, body: 'plain ascii' });
+        c.socket.destroy();
+      },
+    ));
+
+  test('a remembered response head is never served for another status, version, header set or connection', () =>
+    withServer(
+      (s) => {
+        s.get('/a', (ctx) => ctx.send('abc'));
+        s.get('/created', (ctx) => ctx.send('abd', 201));
+        s.get('/own', (ctx) => ctx.header('X-Own', '1').send('abe'));
+        s.get('/json', (ctx) => ctx.send('abf', 200, 'application/json'));
+      },
+      async (port) => {
+        const c = await rawConnect(port);
+        const reqs = [
+          'GET /a HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /a HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /created HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /own HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /json HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
+          'HEAD /a HTTP/1.1\r\nHost: x\r\n\r\n',
+          'GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        ];
+        c.write(reqs.join(''));
+        const text = await c.closed();
+        // Each answer's head without its Date line, and its body.
+        const answers = text
+          .split(/(?=HTTP\/1\.[01] \d{3} )/)
+          .map((a) => a.replace(/Date: [^\r]+\r\n/, ''));
+        const text8 = 'Content-Type: text/plain; charset=utf-8\r\n';
+        assert.deepEqual(answers, [
+          `HTTP/1.1 200 OK\r\n${text8}Content-Length: 3\r\n\r\nabc`,
+          `HTTP/1.1 200 OK\r\n${text8}Content-Length: 3\r\n\r\nabc`,
+          `HTTP/1.1 201 Created\r\n${text8}Content-Length: 3\r\n\r\nabd`,
+          `HTTP/1.1 200 OK\r\nX-Own: 1\r\n${text8}Content-Length: 3\r\n\r\nabe`,
+          'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\nabf',
+          `HTTP/1.0 200 OK\r\n${text8}Content-Length: 3\r\nConnection: keep-alive\r\n\r\nabc`,
+          `HTTP/1.1 200 OK\r\n${text8}Content-Length: 3\r\n\r\n`,
+          `HTTP/1.1 200 OK\r\n${text8}Content-Length: 3\r\nConnection: close\r\n\r\nabc`,
+        ]);
+        assert.equal(text.split('\r\nDate: ').length, 9, 'every answer has its Date');
+      },
+    ));
+
   test('slow loris gets 408; an idle keep-alive connection is closed', () =>
     withServer(
       (s) => s.get('/', (ctx) => ctx.send('ok')),

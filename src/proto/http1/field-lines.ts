@@ -127,14 +127,15 @@ export function scanFieldLines(
 
 /**
  * Like {@link scanFieldLines}, but records only where each field line starts and ends (at its
- * CR), two numbers per field, for {@link HeaderList.fromLines}: one search per line. Names are
+ * CR), two numbers per field, for {@link HeaderList.fromLines}, and returns how many numbers it
+ * wrote (the array's length is not used: it may be a reused scratch). One search per line. Names are
  * not measured; a line is only looked at more closely when it may be a framing field (its first
  * letter, then a colon right after a framing name's length).
  *
  * @example
  * ```ts
  * const lines: number[] = [];
- * scanFieldLineBounds('Host: a\r\n\r\n', 0, 11, lines, new FieldScan(), 100, 400); // lines = [0, 7]
+ * scanFieldLineBounds('Host: a\r\n\r\n', 0, 11, lines, new FieldScan(), 100, 400); // 2: lines = [0, 7]
  * ```
  */
 export function scanFieldLineBounds(
@@ -145,12 +146,18 @@ export function scanFieldLineBounds(
   scan: FieldScan,
   maxCount: number,
   status: number | undefined,
-): void {
+): number {
   const stop = end - 2;
+  // Written by index from 0, not pushed: a caller may pass a reused scratch array (its slots
+  // past the returned count are stale).
+  let n = 0;
   while (pos < stop) {
     // The regex guarantees the line holds no CR before its end.
     const cr = s.indexOf('\r', pos);
-    if (lines.push(pos, cr) > 2 * maxCount) {
+    lines[n] = pos;
+    lines[n + 1] = cr;
+    n += 2;
+    if (n > 2 * maxCount) {
       throw httpError(
         HttpErrorCode.TOO_MANY_HEADERS,
         `more than ${maxCount} header fields`,
@@ -160,6 +167,7 @@ export function scanFieldLineBounds(
     if (FRAMING_INITIAL[s.charCodeAt(pos)] === 1) noteFramingLine(s, pos, cr, scan, status);
     pos = cr + 2;
   }
+  return n;
 }
 
 /**

@@ -67,6 +67,11 @@ const REQUEST_HEAD_RE = new RegExp(
   'y',
 );
 const VERSION_RE = /^HTTP\/(\d)\.(\d)$/;
+/**
+ * Scratch for the field line bounds of the head being built (heads are built synchronously, one
+ * at a time): it grows to the largest head seen (at most 2 × maxHeaderCount numbers), once.
+ */
+const LINES: number[] = [];
 
 /**
  * If a complete, well-formed request head starts at `start` in `s`, the index just past its
@@ -137,9 +142,10 @@ export function buildRequestHead(
   }
   const authority = target.charCodeAt(0) === 0x2f ? undefined : checkTargetForm(method, target);
 
-  const lines: number[] = [];
   scan.reset();
-  scanFieldLineBounds(s, lineEnd + 2, end, lines, scan, limits.maxHeaderCount, 400);
+  const count = scanFieldLineBounds(s, lineEnd + 2, end, LINES, scan, limits.maxHeaderCount, 400);
+  // An exact copy for the head: pushing into a fresh array would allocate 17 slots for one field.
+  const lines = LINES.slice(0, count);
 
   if (scan.hostCount !== 1 && (scan.hostCount > 1 || version === '1.1')) {
     throw scan.hostCount > 1
