@@ -15,6 +15,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { wallOffsetMs } from './wall-clock.js';
 
 process.setSourceMapsEnabled(false);
 const require = createRequire(import.meta.url);
@@ -38,21 +39,6 @@ function message(i: number, size: number): string {
   return head + 'x'.repeat(Math.max(0, size - head.length));
 }
 
-/**
- * Milliseconds to add to performance.now() for the wall clock in µs precision, taken at the
- * edge of a Date.now() tick (the best of five): performance.timeOrigin is read once at start
- * and is off by however long the process waited then on a loaded machine.
- */
-function wallOffsetMs(): number {
-  let best = -Infinity;
-  for (let k = 0; k < 5; k++) {
-    const d0 = Date.now();
-    let d = d0;
-    while (d === d0) d = Date.now();
-    best = Math.max(best, d - performance.now());
-  }
-  return best;
-}
 let wallOffset = 0;
 
 function timed(size: number): string {

@@ -4,26 +4,12 @@
 // prints {count, p50, p99} in ms; `pub URL SECS` publishes one such message per millisecond
 // (setInterval, as the fan-out server's /rate does).
 import { createRequire } from 'node:module';
+import { wallOffsetMs } from './wall-clock.js';
 
 const require = createRequire(import.meta.url);
 const { createClient } = require('redis') as typeof import('redis');
 const [mode, url, secsText] = process.argv.slice(2);
 const secs = Number(secsText ?? 5);
-/**
- * Milliseconds to add to performance.now() for the wall clock in µs precision, taken at the
- * edge of a Date.now() tick (the best of five): performance.timeOrigin is read once at start
- * and is off by however long the process waited then on a loaded machine.
- */
-function wallOffsetMs(): number {
-  let best = -Infinity;
-  for (let k = 0; k < 5; k++) {
-    const d0 = Date.now();
-    let d = d0;
-    while (d === d0) d = Date.now();
-    best = Math.max(best, d - performance.now());
-  }
-  return best;
-}
 const offset = wallOffsetMs();
 const nowUs = () => Math.round((offset + performance.now()) * 1000);
 const client = createClient({ url });
