@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 import { shutdown as shutdownWebSockets } from '../ws/api.js';
 import type { MemberInfo } from './broker.js';
 import { isIpcMessage } from './ipc-messages.js';
-import { IpcRouter } from './ipc-router.js';
+import { IpcRouter, ignoreSendError } from './ipc-router.js';
 import { joinCluster, randomNodeId, type ClusterNode, type JoinOptions } from './node.js';
 
 /** Something a worker's `start` made that must be closed on drain (an `HttpServer`, …). */
@@ -163,7 +163,8 @@ function startPrimary(
             else w.once('exit', () => resolve());
           }),
       );
-      for (const w of workers) if (w.isConnected()) w.send({ cc: 'drain' });
+      for (const w of workers)
+        if (w.isConnected()) w.send({ cc: 'drain' }, undefined, ignoreSendError);
       const killer = setTimeout(() => {
         for (const w of workers) if (!w.isDead()) w.process.kill('SIGKILL');
       }, graceMs + 3000);

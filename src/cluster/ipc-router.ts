@@ -117,7 +117,9 @@ export class IpcRouter {
   }
 
   #send(worker: Worker, m: IpcMessage): void {
-    if (worker.isConnected()) worker.send(m);
+    // With a callback, a send to a worker that died after the check (EPIPE) is not an 'error'
+    // event that would crash the primary; its 'exit' handles the rest.
+    if (worker.isConnected()) worker.send(m, undefined, ignoreSendError);
   }
 
   #broadcastMembers(): void {
@@ -126,3 +128,6 @@ export class IpcRouter {
     for (const m of this.#members.values()) this.#send(m.worker, { cc: 'members', members });
   }
 }
+
+/** A failed send to a dying worker: nothing to do (see #send). */
+export function ignoreSendError(): void {}
