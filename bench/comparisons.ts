@@ -116,9 +116,19 @@ comparisons.push({
   peers: [
     { label: 'node:http', id: 'hello:node', target: 2 },
     bunHello,
-    // The least a Node server can do (bench/servers/hello.ts floor: no parsing, a canned answer
-    // per CRLFCRLF): where Node's own ceiling is, beside Bun's.
+    // The fastest hello world on node:net (bench/servers/hello-floor.ts: no parsing, a canned
+    // answer per CRLFCRLF, one shared read buffer): where Node's own ceiling is, beside Bun's.
     { label: 'node:net floor', id: 'hello:floor', reference: true },
+    ...(process.env.BENCH_BASELINE
+      ? [
+          {
+            label: 'baseline connchan',
+            id: 'hello:connchan',
+            env: { BENCH_CWD: process.env.BENCH_BASELINE },
+            reference: true,
+          },
+        ]
+      : []),
   ],
 });
 

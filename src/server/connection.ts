@@ -34,6 +34,7 @@ import { ConnectionClock, T_FIRST, T_HEADER, T_IDLE } from './connection-clock.j
 import { tlsDetails, type TlsDetails } from './tls-details.js';
 import type { ServerCore } from './server-options.js';
 import { plugSocket, unplugSocket } from './connection-socket.js';
+import { ownBytes } from '../io/lent-reads.js';
 
 const S_HEAD: number = 0;
 const S_HANDLING: number = 1;
@@ -171,6 +172,21 @@ export class ServerConnection {
     } else if (this.#state === S_DRAINING) {
       this.#pump();
     }
+  }
+
+  /**
+   * @internal A read in the lent buffer (io/lent-reads.ts), valid until this returns. Between
+   * requests it is parsed in place and what the parser still holds afterwards is copied; while
+   * a handler runs (it may be reading the body and keep what it gets) it is copied first.
+   */
+  receiveLent(bytes: Buffer): void {
+    const state = this.#state;
+    if (state !== S_HEAD && state !== S_DRAINING) {
+      this.receive(Buffer.from(bytes));
+      return;
+    }
+    this.receive(bytes);
+    if (this.#state !== S_DETACHED) this.#parser.ownInput();
   }
 
   /** @internal the socket's 'end'. */
@@ -377,7 +393,8 @@ export class ServerConnection {
             status: 413,
           });
         }
-        return ev.data;
+        // Body bytes of a lent read are the handler's to keep: a copy of its own.
+        return ownBytes(ev.data);
       }
       if (ev.type === 'end') {
         this.#bodyDone = true;
@@ -570,7 +587,8 @@ export class ServerConnection {
     const socket = this.socket;
     // The channel owns the socket now: nothing may keep this connection (its parser) alive.
     unplugSocket(socket);
-    const initialData = this.#parser.takeUnparsed();
+    // Unparsed bytes of a lent read (a detach from a handler the pump runs) are copied.
+    const initialData = this.#parser.takeUnparsed().map(ownBytes);
     this.#core.forget(this);
     const channel = ChannelTable.of(this.#core.name).create({
       socket,

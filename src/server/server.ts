@@ -17,6 +17,8 @@ import { setDriverClientTls } from '../channels/driver-defaults.js';
 import type { ChannelLimits } from '../channels/channel.js';
 import { UsageError } from '../errors.js';
 import { ServerConnection } from './connection.js';
+import { onLentRead } from './connection-socket.js';
+import { lendReads } from '../io/lent-reads.js';
 import { HttpContext } from './context.js';
 import { Router } from './router.js';
 import { TrustedProxies } from './reverse-proxy.js';
@@ -197,8 +199,10 @@ export class HttpServer implements ServerCore {
       this.#tlsDrivers.set(name, tls);
       server = tls.server;
     } else {
-      server = createNetServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) =>
-        this.#accept(socket, name, scheme, Date.now()),
+      // Paused at accept: its connection moves to a socket that reads into the lent buffer.
+      const options = { allowHalfOpen: true, noDelay: true, pauseOnConnect: true };
+      server = createNetServer(options, (accepted: Socket) =>
+        this.#accept(lentReadSocket(accepted), name, scheme, Date.now()),
       );
     }
     await new Promise<void>((resolve, reject) => {
@@ -345,6 +349,18 @@ export class HttpServer implements ServerCore {
     for (const entry of [...table.entries()]) entry.close();
     clearInterval(this.#sweeper);
   }
+}
+
+/**
+ * A plain socket just accepted (paused) as one that reads into the lent buffer, for the
+ * connection's parser to parse in place (io/lent-reads.ts); where Node cannot, the accepted
+ * socket itself, resumed, with `'data'` events.
+ */
+function lentReadSocket(accepted: Socket): Socket {
+  const socket = lendReads(accepted, true, onLentRead);
+  if (socket !== undefined) return socket;
+  accepted.resume();
+  return accepted;
 }
 
 /** Creates an HTTP/1.1 server (not yet listening: call `listen()`). */

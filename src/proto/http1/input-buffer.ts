@@ -32,6 +32,12 @@ const latin1Slice: Latin1Slicer =
         (buf as unknown as { latin1Slice(s: number, e: number): string }).latin1Slice(start, end)
     : (buf, start, end) => buf.toString('latin1', start, end);
 
+function copyOf(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafe(bytes.length);
+  bytes.copy(copy);
+  return copy;
+}
+
 /**
  * Internal to `proto/http1`: the byte source of the request and response parsers.
  *
@@ -188,6 +194,17 @@ export class InputBuffer {
     this.#pos = this.#end = 0;
     this.#owned = false;
     return out;
+  }
+
+  /**
+   * Copies every unread byte into memory of its own, chunk by chunk as they are queued (so that
+   * what is searched and merged later is exactly what it would have been): for a caller that fed
+   * views of a buffer it is about to reuse. Views handed out before are not affected.
+   */
+  own(): void {
+    if (this.#end > this.#pos) this.#adopt(copyOf(this.#buf.subarray(this.#pos, this.#end)));
+    const queue = this.#queue;
+    for (let i = 0; i < queue.length; i++) queue[i] = copyOf(queue[i]);
   }
 
   #adopt(chunk: Buffer): void {

@@ -146,6 +146,22 @@ export class RequestParser {
     this.#reader.feed(chunk);
   }
 
+  /**
+   * Makes the parser copy the bytes it holds but has not parsed yet (it keeps references to what
+   * it is fed): for a caller that feeds views of a buffer it reuses for its next read. Events
+   * already returned keep their views.
+   *
+   * @example
+   * ```ts
+   * parser.feed(readBuffer.subarray(0, nread));
+   * for (let ev = parser.next(); ev !== NEED_DATA && ev !== PAUSED; ev = parser.next()) handle(ev);
+   * parser.ownInput(); // readBuffer can take the next read
+   * ```
+   */
+  ownInput(): void {
+    if (this.#reader.input.total > 0) this.#reader.input.own();
+  }
+
   /** Tells the parser the peer closed its side: no more bytes will come. */
   feedEof(): void {
     this.#reader.feedEof();
