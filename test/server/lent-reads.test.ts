@@ -76,6 +76,19 @@ test('bytes read with a detaching request reach its channel intact after other r
     let got = '';
     while (got.length < 'first-bytes;later-bytes;'.length) got += (await read(channel)).toString();
     assert.equal(got, 'first-bytes;later-bytes;');
+    // Bulk data: large reads land in buffers of their own (no copy), small ones are copied.
+    const bulk = Buffer.from(Array.from({ length: 60_000 }, (_, i) => `${i % 1000};`).join(''));
+    client.write(bulk);
+    const noisy = makeNoise(noise, 5);
+    const parts: Buffer[] = [];
+    let have = 0;
+    while (have < bulk.length) {
+      const part = await read(channel);
+      parts.push(part);
+      have += part.length;
+    }
+    assert.ok(Buffer.concat(parts).equals(bulk), 'the bulk bytes arrived intact');
+    await noisy;
   } finally {
     await server.close({ graceMs: 50 });
   }
