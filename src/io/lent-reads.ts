@@ -63,7 +63,7 @@ export function lendReads(
   const socket = new Socket({
     handle,
     allowHalfOpen,
-    onread: { buffer: nextReadBuffer, callback: onRead },
+    onread: { buffer: LENT, callback: onRead },
   } as ConstructorParameters<typeof Socket>[0]);
   // The new socket now owns the connection: it counts in the listener's connections (so that
   // net.Server's close still waits for it) and the old one is left inert.
@@ -75,40 +75,15 @@ export function lendReads(
   return socket;
 }
 
-/** A read at least this large means bulk data is flowing: the next read gets its own buffer. */
-const BULK_READ_BYTES = 16 * 1024;
-
-/**
- * A fresh buffer for the next read of the socket whose read is being handled (Node asks for it
- * right after the callback), or undefined for the lent buffer.
- */
-let nextOwnBuffer: Buffer | undefined;
-
-/** `onread`'s buffer function: where the next read of the socket just handled lands. */
-function nextReadBuffer(): Buffer {
-  const own = nextOwnBuffer;
-  if (own === undefined) return LENT;
-  nextOwnBuffer = undefined;
-  return own;
-}
-
 /**
  * For a lent-read socket whose bytes go on as `'data'` events (a detached connection: a channel
- * reads it like any socket): pushes the read into the socket's stream. A read in the lent
- * buffer is copied (exactly its size). While bulk data flows (a read of 16 KiB or more) the next
- * read lands in a fresh 64 KiB buffer of its own, which is pushed without a copy, as Node's own
- * reads are; a socket whose reads are small reads into the lent buffer again and holds no read
- * buffer (one that goes idle right after a bulk read holds that one fresh buffer until its
- * next read). Returns false (stop reading) when the stream's buffer is full.
+ * reads it like any socket): pushes an exact-size copy of the read into the socket's stream.
+ * (Fresh 64 KiB buffers for bulk reads, pushed without a copy, halved the 1 MiB WebSocket echo:
+ * their external memory made V8 collect far more often than one copy costs.) Returns false
+ * (stop reading) when the stream's buffer is full, as Node's own reads do.
  */
 export function pushLentRead(socket: Socket, nread: number, buffer: Buffer): boolean {
-  let bytes: Buffer;
-  if (buffer === LENT) {
-    bytes = Buffer.allocUnsafe(nread);
-    buffer.copy(bytes, 0, 0, nread);
-  } else {
-    bytes = buffer.subarray(0, nread);
-  }
-  if (nread >= BULK_READ_BYTES) nextOwnBuffer = Buffer.allocUnsafe(LENT.length);
-  return socket.push(bytes);
+  const copy = Buffer.allocUnsafe(nread);
+  buffer.copy(copy, 0, 0, nread);
+  return socket.push(copy);
 }

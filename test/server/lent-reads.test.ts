@@ -76,7 +76,7 @@ test('bytes read with a detaching request reach its channel intact after other r
     let got = '';
     while (got.length < 'first-bytes;later-bytes;'.length) got += (await read(channel)).toString();
     assert.equal(got, 'first-bytes;later-bytes;');
-    // Bulk data: large reads land in buffers of their own (no copy), small ones are copied.
+    // Bulk data, read after the detach: copied out of the lent buffer read by read.
     const bulk = Buffer.from(Array.from({ length: 60_000 }, (_, i) => `${i % 1000};`).join(''));
     client.write(bulk);
     const noisy = makeNoise(noise, 5);
