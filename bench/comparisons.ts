@@ -215,7 +215,12 @@ comparisons.push(
 // as references. undici needs seconds of its own CPU before its hot path is compiled: every
 // side warms up until it has spent 1.5 s of CPU, then measures for 2 s.
 const HC_ROUNDS = { minRounds: 3, env: { BENCH_WARMUP_CPU_MS: '1500', BENCH_DURATION_MS: '2000' } };
-const hcPeers = (scenario: string, target: number, references = true): Side[] => [
+const hcPeers = (
+  scenario: string,
+  target: number,
+  references = true,
+  more: Side[] = [],
+): Side[] => [
   { label: 'undici 7', id: `hc-${scenario}-undici`, target },
   ...(references
     ? [
@@ -223,7 +228,11 @@ const hcPeers = (scenario: string, target: number, references = true): Side[] =>
         { label: 'http.request+Agent', id: `hc-${scenario}-node`, reference: true },
       ]
     : []),
+  ...more,
 ];
+
+// bench/cases/http-client-floor.ts: a raw socket reading each body into fresh memory.
+const hcBigFloor: Side = { label: 'node:net floor', id: 'hc-big-floor', reference: true };
 
 comparisons.push(
   ...(
@@ -237,7 +246,7 @@ comparisons.push(
         hcPeers('pipe10', 1.2, false),
       ],
       ['gzip-encoded 64 KiB text, decoded', 'MB/s', 'gzip', hcPeers('gzip', 1.5)],
-      ['16 MiB body', 'MB/s', 'big', hcPeers('big', 3)],
+      ['16 MiB body', 'MB/s', 'big', hcPeers('big', 3, true, [hcBigFloor])],
       ['64 KiB POST echoed', 'req/s', 'post', hcPeers('post', 1.3)],
     ] as const
   ).map(([name, unit, scenario, peers]): Comparison => ({
