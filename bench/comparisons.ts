@@ -142,7 +142,8 @@ const bunWs: Side = { label: 'Bun (uWebSockets)', id: 'bun:ws', reference: true 
 const netFloor: Side = { label: 'node:net floor', id: 'ws-echo:floor', reference: true };
 /**
  * BENCH_BASELINE=<another checkout> adds its bare endpoint and demo as sides (run from there,
- * with its code): before and after a change in the same run.
+ * with its code), and its client to the HTTP client rows: before and after a change in the same
+ * run.
  */
 const baselineRoot = process.env.BENCH_BASELINE;
 const baseline: Side[] = baselineRoot
@@ -229,6 +230,16 @@ const hcPeers = (
       ]
     : []),
   ...more,
+  ...(baselineRoot
+    ? [
+        {
+          label: 'baseline connchan',
+          id: `hc-${scenario}-connchan`,
+          env: { BENCH_CWD: baselineRoot },
+          reference: true,
+        },
+      ]
+    : []),
 ];
 
 // bench/cases/http-client-floor.ts: a raw socket reading each body into fresh memory.
