@@ -141,6 +141,12 @@ const bunWs: Side = { label: 'Bun (uWebSockets)', id: 'bun:ws', reference: true 
  */
 const netFloor: Side = { label: 'node:net floor', id: 'ws-echo:floor', reference: true };
 /**
+ * Above every Node server (bench/servers/net-ceiling.ts: headers rewritten, payload forwarded
+ * still masked as views of the read chunks; not a valid echo): a ratio it does not reach is out
+ * of reach on `net.Socket`.
+ */
+const netCeiling: Side = { label: 'node:net I/O ceiling', id: 'ws-echo:ceiling', reference: true };
+/**
  * BENCH_BASELINE=<another checkout> adds its bare endpoint and demo as sides (run from there,
  * with its code), and its client to the HTTP client rows: before and after a change in the same
  * run.
@@ -185,6 +191,7 @@ comparisons.push(
       demo,
       bunWs,
       netFloor,
+      netCeiling,
       ...baseline,
     ],
     target,
