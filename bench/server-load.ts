@@ -175,7 +175,36 @@ export async function measureServer(
   }
 }
 
-/** Memory per idle WebSocket: the server's rss and heap growth with `conns` open, divided. */
+/**
+ * The server's memory once it holds still: sampled each second (every sample runs a full GC
+ * first) for at least `SETTLE_MIN_MS`, until three samples in a row agree within 2 B per
+ * connection (at most `SETTLE_MAX_MS`). Right after a burst of allocation V8 keeps a grown
+ * young generation committed, 1–2 KB per connection at 10,000, empty but in rss, until it sees
+ * the allocation rate low for about 5 s; how grown it is depends on when the scavenges fell, so
+ * a sample taken then measures noise. Every side, Bun too, is settled the same way.
+ */
+const SETTLE_MIN_MS = 8_000;
+const SETTLE_MAX_MS = 30_000;
+async function settledMemory(
+  server: RunningBenchServer,
+  conns: number,
+): Promise<Awaited<ReturnType<RunningBenchServer['memory']>>> {
+  const start = Date.now();
+  const samples = [await server.memory()];
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    samples.push(await server.memory());
+    const last = samples.slice(-3).map((m) => m.rss);
+    const steady = last.length === 3 && Math.max(...last) - Math.min(...last) <= 2 * conns;
+    const waited = Date.now() - start;
+    if ((steady && waited >= SETTLE_MIN_MS) || waited >= SETTLE_MAX_MS) return samples.at(-1)!;
+  }
+}
+
+/**
+ * Memory per idle WebSocket: the server's rss and heap growth with `conns` open, divided. Both
+ * samples, the idle server's and the loaded one's, are taken settled (see settledMemory).
+ */
 export async function measureIdleMemory(
   script: string,
   kind: string,
@@ -184,25 +213,24 @@ export async function measureIdleMemory(
 ): Promise<Measurement> {
   const server = await startServer(script, kind, env);
   const holdIdle = async (n: number) => {
-    const argv = [...pin(1), wsload()!, 'idle', '127.0.0.1', String(server.port), String(n), '60'];
+    const argv = [...pin(1), wsload()!, 'idle', '127.0.0.1', String(server.port), String(n), '120'];
     const load = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       load.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
       load.once('exit', (code) => reject(new Error(`wsload idle exited with ${code}`)));
     });
-    await new Promise((r) => setTimeout(r, 500));
     return load;
   };
   try {
-    // Warm-up: a first round of connections touches the young generation and compiles the
-    // code, which would otherwise be counted as per-connection memory (by up to 1 KB).
-    const warm = await holdIdle(Math.min(conns, 2000));
+    // Warm-up: a first round of connections compiles the code, which would otherwise be counted
+    // as per-connection memory. A small one: the memory its connections freed stays in the
+    // process (malloc's free lists, V8's pooled pages) and the next round reuses it unseen.
+    const warm = await holdIdle(Math.min(conns, 500));
     warm.kill('SIGKILL');
     await once(warm, 'exit');
-    await new Promise((r) => setTimeout(r, 1000));
-    const before = await server.memory();
+    const before = await settledMemory(server, conns);
     const load = await holdIdle(conns);
-    const after = await server.memory();
+    const after = await settledMemory(server, conns);
     load.kill('SIGKILL');
     const perConn = (after.rss - before.rss) / conns;
     const heapPerConn =

@@ -26,13 +26,31 @@ function onSocketClose(this: OwnedSocket): void {
   this[kChannel].onSocketClose();
 }
 
+type EventTable = Record<string | symbol, unknown> | undefined;
+
+/**
+ * Adds the channel's `'end'` listener. Node gives every socket one of its own
+ * (`onReadableStreamEnd`), which only stops writes when the socket is not half-open; ours all
+ * are, so ours takes its place instead of joining it in a two-listener array that every
+ * connection would keep (64 B each). Any other listener found there is joined as usual.
+ */
+function listenForEnd(s: OwnedSocket): void {
+  const events = (s as unknown as { _events: EventTable })._events;
+  const only = events?.end;
+  if (s.allowHalfOpen && typeof only === 'function' && only.name === 'onReadableStreamEnd') {
+    events!.end = onSocketEnd;
+  } else {
+    s.on('end', onSocketEnd);
+  }
+}
+
 /** Makes `socket` report to `channel` (through the shared listeners) and starts it flowing. */
 export function attachSocket(socket: Transport, channel: Channel, tcpKeepAlive: boolean): void {
   const s = socket as OwnedSocket;
   if (tcpKeepAlive) s.setKeepAlive(true);
   s[kChannel] = channel;
   s.on('data', onSocketData);
-  s.on('end', onSocketEnd);
+  listenForEnd(s);
   s.on('drain', onSocketDrain);
   s.on('error', onSocketError);
   s.on('close', onSocketClose);

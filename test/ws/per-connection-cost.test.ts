@@ -1,7 +1,7 @@
 // What a WebSocket costs per connection (issue 15): keep-alive by one sweep per interval (no timer
 // per connection), handshake headers kept as one string and made a list again when asked for,
 // the peer address asked of the kernel only when needed, no TCP keep-alive probes under pings,
-// no frame receiver until the first bytes, no wait for the client's FIN after a closing handshake.
+// no frame receiver until the first bytes, no listener array for a socket's 'end', no wait for the client's FIN after a closing handshake.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -240,6 +240,29 @@ describe('what a server connection keeps', () => {
       await until(() => raw.frames.length === 1, 'the answer');
       assert.equal(Buffer.from(raw.frames[0].payload).toString(), 'got hello');
       raw.socket.destroy();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test("a server connection's socket keeps one 'end' listener, not a two-listener array, and still hears the peer's FIN", async () => {
+    let server: WebSocketConnection | undefined;
+    const srv = await startServer((http) =>
+      live(http, '/e', (sock, type) => {
+        if (type === 'connect') server = lookup(sock);
+      }),
+    );
+    try {
+      const raw = await RawClient.connect(srv.port, '/e');
+      await until(() => server !== undefined, 'connected');
+      const socket = server!.channel.socket;
+      // Node's own listener (a no-op on a half-open socket) was replaced by the channel's.
+      assert.equal(socket.listenerCount('end'), 1);
+      const events = (socket as unknown as { _events: Record<string, unknown> })._events;
+      assert.equal(typeof events.end, 'function', 'one function, no array');
+      // The peer ends its side without a close frame: the channel's listener must see it.
+      raw.socket.end();
+      await until(() => server!.state === 'CLOSED', 'closed after the FIN', 5000);
     } finally {
       await srv.close();
     }
