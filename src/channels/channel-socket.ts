@@ -45,15 +45,24 @@ export function attachSocket(socket: Transport, channel: Channel, tcpKeepAlive: 
  * not make the kernel answer with a reset that would destroy what we just flushed.
  */
 export function endAfterFlush(s: Transport, closeWaitMs: number, peerDone = false): void {
-  const timer = setTimeout(() => s.destroy(), closeWaitMs);
-  timer.unref();
-  s.once('close', () => clearTimeout(timer));
   // A peer that has said all it will is not waited for: the socket closes once our end is
   // written, and the peer's reset, if it answers with one, meets a closed socket instead of
-  // costing an error (and its stack trace) per connection.
-  if (peerDone) s.once('finish', destroyThis);
+  // costing an error (and its stack trace) per connection. ('finish' comes once: no `once`.)
+  if (peerDone) s.on('finish', destroyThis);
   s.resume();
   s.end();
+  // Plain TCP with everything handed to the kernel already (end() uncorks): the FIN follows at
+  // once, whether the peer reads or not, and 'finish' with it. Only bytes still queued in Node
+  // (or, for TLS, perhaps below it) need the bound: a WebSocket's closing handshake over TCP
+  // costs no timer and no closures.
+  if (peerDone && s.writableLength === 0 && !(s as { encrypted?: boolean }).encrypted) return;
+  const timer = setTimeout(destroySocket, closeWaitMs, s);
+  timer.unref();
+  s.once('close', () => clearTimeout(timer));
+}
+
+function destroySocket(s: Transport): void {
+  s.destroy();
 }
 
 function destroyThis(this: Transport): void {
