@@ -6,36 +6,79 @@
 import type { Transport } from '../io/dial.js';
 import type { Channel } from './channel.js';
 
-/** The channel a socket belongs to, so that one set of listener functions serves every socket. */
-const kChannel = Symbol('connchan.channel');
-type OwnedSocket = Transport & { [kChannel]: Channel };
+/**
+ * What a socket reports to: its channel, or before that the server connection that accepted it.
+ * The socket carries its owner under a symbol, so that one set of listener functions serves
+ * every socket, and a detach hands a socket over by changing its owner, not its listeners.
+ */
+export interface SocketOwner {
+  onSocketData(chunk: Buffer): void;
+  onSocketEnd(): void;
+  onSocketDrain(): void;
+  onSocketError(err: NodeJS.ErrnoException): void;
+  onSocketClose(): void;
+}
+
+const kOwner = Symbol('connchan.socketOwner');
+type OwnedSocket = Transport & { [kOwner]: SocketOwner | undefined };
 
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[kChannel].onSocketData(chunk);
+  this[kOwner]!.onSocketData(chunk);
 }
 function onSocketEnd(this: OwnedSocket): void {
-  this[kChannel].onSocketEnd();
+  this[kOwner]!.onSocketEnd();
 }
 function onSocketDrain(this: OwnedSocket): void {
-  this[kChannel].onSocketDrain();
+  this[kOwner]!.onSocketDrain();
 }
 function onSocketError(this: OwnedSocket, err: NodeJS.ErrnoException): void {
-  this[kChannel].onSocketError(err);
+  this[kOwner]!.onSocketError(err);
 }
 function onSocketClose(this: OwnedSocket): void {
-  this[kChannel].onSocketClose();
+  this[kOwner]!.onSocketClose();
 }
 
-/** Makes `socket` report to `channel` (through the shared listeners) and starts it flowing. */
+/**
+ * Makes `socket` report its data, end, errors and close to `owner` (a server connection: it
+ * has no use for 'drain', which {@link attachSocket} adds when a channel takes the socket over).
+ */
+export function plugSocket(socket: Transport, owner: SocketOwner): void {
+  const s = socket as OwnedSocket;
+  s[kOwner] = owner;
+  s.on('data', onSocketData);
+  s.on('end', onSocketEnd);
+  s.on('error', onSocketError);
+  s.on('close', onSocketClose);
+}
+
+/** Nothing hears the socket any more (a detach in progress): its events are dropped. */
+const NOBODY: SocketOwner = {
+  onSocketData() {},
+  onSocketEnd() {},
+  onSocketDrain() {},
+  onSocketError() {},
+  onSocketClose() {},
+};
+
+/** Stops `socket` reporting to its owner, and lets go of it (nothing may keep it alive). */
+export function unplugSocket(socket: Transport): void {
+  const s = socket as OwnedSocket;
+  if (s[kOwner] !== undefined) s[kOwner] = NOBODY;
+}
+
+/**
+ * Makes `socket` report to `channel` and starts it flowing. A socket plugged by the server
+ * (a detached request's) keeps its listeners: only its owner changes, and 'drain' is added.
+ */
 export function attachSocket(socket: Transport, channel: Channel, tcpKeepAlive: boolean): void {
   const s = socket as OwnedSocket;
   if (tcpKeepAlive) s.setKeepAlive(true);
-  s[kChannel] = channel;
-  s.on('data', onSocketData);
-  s.on('end', onSocketEnd);
+  if (s[kOwner] === undefined) {
+    plugSocket(s, channel);
+  } else {
+    s[kOwner] = channel;
+  }
   s.on('drain', onSocketDrain);
-  s.on('error', onSocketError);
-  s.on('close', onSocketClose);
   if (s.isPaused()) s.resume();
 }
 

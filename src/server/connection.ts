@@ -33,7 +33,7 @@ import { FEED_THRESHOLD_BYTES, feedBody } from './body-feeder.js';
 import { ConnectionClock, T_FIRST, T_HEADER, T_IDLE } from './connection-clock.js';
 import { tlsDetails, type TlsDetails } from './tls-details.js';
 import type { ServerCore } from './server-options.js';
-import { plugSocket, unplugSocket } from './connection-socket.js';
+import { plugSocket, unplugSocket, type SocketOwner } from '../channels/channel-socket.js';
 
 const S_HEAD: number = 0;
 const S_HANDLING: number = 1;
@@ -60,7 +60,7 @@ export interface DetachOptions {
   tcpKeepAlive?: boolean;
 }
 
-export class ServerConnection {
+export class ServerConnection implements SocketOwner {
   readonly socket: Transport;
   readonly scheme: 'http' | 'https';
   readonly #core: ServerCore;
@@ -153,7 +153,7 @@ export class ServerConnection {
   // --- input ------------------------------------------------------------------------------
 
   /** @internal the socket's 'data'. */
-  receive(chunk: Buffer): void {
+  onSocketData(chunk: Buffer): void {
     if (this.#state === S_CLOSED) return; // closing: late bytes are dropped
     this.#parser.feed(chunk);
     if (this.#state === S_HEAD) {
@@ -174,7 +174,7 @@ export class ServerConnection {
   }
 
   /** @internal the socket's 'end'. */
-  receiveEof(): void {
+  onSocketEnd(): void {
     if (this.#state === S_CLOSED) return;
     this.#parser.feedEof();
     if (this.#state === S_HANDLING) {
@@ -667,8 +667,14 @@ export class ServerConnection {
     setTimeout(() => socket.destroy(), 2000).unref();
   }
 
+  /** @internal the socket's 'error': it ends in 'close' (without a listener it would be thrown). */
+  onSocketError(): void {}
+
+  /** @internal (not listened to: a server connection waits for its writes otherwise). */
+  onSocketDrain(): void {}
+
   /** @internal the socket's 'close'. */
-  socketClosed(): void {
+  onSocketClose(): void {
     this.#clearTimer();
     if (this.#state === S_HANDLING) {
       // A handler still runs: it may answer into the void, or detach (the channel then reads EOF).
