@@ -92,9 +92,7 @@ export function startRequestLog(o: RequestLogOptions): () => void {
   const debug = o.level === 'debug';
   const emit = (event: string, f: Fields) =>
     o.write(
-      o.format === 'json'
-        ? JSON.stringify({ time: timeText(), event, ...f })
-        : textLine(event, f),
+      o.format === 'json' ? JSON.stringify({ time: timeText(), event, ...f }) : textLine(event, f),
     );
 
   const onResponse = (m: unknown) => {
