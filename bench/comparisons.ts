@@ -141,8 +141,15 @@ const bunWs: Side = { label: 'Bun (uWebSockets)', id: 'bun:ws', reference: true 
  */
 const netFloor: Side = { label: 'node:net floor', id: 'ws-echo:floor', reference: true };
 /**
+ * Above every Node server (bench/servers/net-ceiling.ts: headers rewritten, payload forwarded
+ * still masked as views of the read chunks; not a valid echo): a ratio it does not reach is out
+ * of reach on `net.Socket`.
+ */
+const netCeiling: Side = { label: 'node:net I/O ceiling', id: 'ws-echo:ceiling', reference: true };
+/**
  * BENCH_BASELINE=<another checkout> adds its bare endpoint and demo as sides (run from there,
- * with its code): before and after a change in the same run.
+ * with its code), and its client to the HTTP client rows: before and after a change in the same
+ * run.
  */
 const baselineRoot = process.env.BENCH_BASELINE;
 const baseline: Side[] = baselineRoot
@@ -184,6 +191,7 @@ comparisons.push(
       demo,
       bunWs,
       netFloor,
+      netCeiling,
       ...baseline,
     ],
     target,
@@ -215,7 +223,12 @@ comparisons.push(
 // as references. undici needs seconds of its own CPU before its hot path is compiled: every
 // side warms up until it has spent 1.5 s of CPU, then measures for 2 s.
 const HC_ROUNDS = { minRounds: 3, env: { BENCH_WARMUP_CPU_MS: '1500', BENCH_DURATION_MS: '2000' } };
-const hcPeers = (scenario: string, target: number, references = true): Side[] => [
+const hcPeers = (
+  scenario: string,
+  target: number,
+  references = true,
+  more: Side[] = [],
+): Side[] => [
   { label: 'undici 7', id: `hc-${scenario}-undici`, target },
   ...(references
     ? [
@@ -223,7 +236,21 @@ const hcPeers = (scenario: string, target: number, references = true): Side[] =>
         { label: 'http.request+Agent', id: `hc-${scenario}-node`, reference: true },
       ]
     : []),
+  ...more,
+  ...(baselineRoot
+    ? [
+        {
+          label: 'baseline connchan',
+          id: `hc-${scenario}-connchan`,
+          env: { BENCH_CWD: baselineRoot },
+          reference: true,
+        },
+      ]
+    : []),
 ];
+
+// bench/cases/http-client-floor.ts: a raw socket reading each body into fresh memory.
+const hcBigFloor: Side = { label: 'node:net floor', id: 'hc-big-floor', reference: true };
 
 comparisons.push(
   ...(
@@ -237,7 +264,7 @@ comparisons.push(
         hcPeers('pipe10', 1.2, false),
       ],
       ['gzip-encoded 64 KiB text, decoded', 'MB/s', 'gzip', hcPeers('gzip', 1.5)],
-      ['16 MiB body', 'MB/s', 'big', hcPeers('big', 3)],
+      ['16 MiB body', 'MB/s', 'big', hcPeers('big', 3, true, [hcBigFloor])],
       ['64 KiB POST echoed', 'req/s', 'post', hcPeers('post', 1.3)],
     ] as const
   ).map(([name, unit, scenario, peers]): Comparison => ({

@@ -35,8 +35,10 @@ const taskset = existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', '-c', '1']
 
 function runWorkerCase(id: string, env: Record<string, string> = {}): Measurement {
   const argv = [...taskset, process.execPath, '--import', 'tsx', 'bench/worker.ts', id];
+  // BENCH_CWD: a case of another checkout (BENCH_BASELINE), run with its own code.
   const r = spawnSync(argv[0], argv.slice(1), {
     env: { ...process.env, ...env },
+    cwd: env.BENCH_CWD,
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`bench case ${id} failed:\n${r.stderr}`);

@@ -5,12 +5,14 @@ import { frameCases } from './cases/frames.js';
 import { httpParseCases } from './cases/http-parse.js';
 import { channelWriteCases } from './cases/channel-write.js';
 import { httpClientCases } from './cases/http-client.js';
+import { httpClientFloorCases } from './cases/http-client-floor.js';
 
 const registry: Record<string, BenchCaseFactory> = {
   ...frameCases,
   ...httpParseCases,
   ...channelWriteCases,
   ...httpClientCases,
+  ...httpClientFloorCases,
 };
 
 const id = process.argv[2];

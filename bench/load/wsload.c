@@ -159,6 +159,8 @@ static long consume_frames(conn_t *c) {
     off += hl + len;
     if ((p[0] & 0x0f) == 0x2 || (p[0] & 0x0f) == 0x1) done++;
   }
+  /* Nothing consumed (a large frame part-way in): nothing to move. */
+  if (off == 0) return 0;
   memmove(c->rbuf, c->rbuf + off, c->rlen - off);
   c->rlen -= off;
   return done;

@@ -1,7 +1,8 @@
 // WebSocket echo servers for the load comparison: `connchan` (a bare live() endpoint), `demo`
 // (`connchan serve`'s /echo), `ws` (it loads bufferutil and utf-8-validate unless
 // WS_NO_BUFFER_UTIL / WS_NO_UTF_8_VALIDATE say otherwise), and `floor`: the least a Node server
-// can do and still echo (net-floor.ts). Bun's server is bun.ts, run by Bun.
+// can do and still echo (net-floor.ts), and `ceiling`: the socket work alone, not a valid echo
+// (net-ceiling.ts). Bun's server is bun.ts, run by Bun.
 // Prints the port; on SIGUSR2 prints its memory use as JSON (for the per-connection memory).
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -46,8 +47,11 @@ if (kind === 'ws') {
 } else if (kind === 'floor') {
   const { startNetFloor } = await import('./net-floor.js');
   console.log(await startNetFloor());
+} else if (kind === 'ceiling') {
+  const { startNetCeiling } = await import('./net-ceiling.js');
+  console.log(await startNetCeiling());
 } else {
-  console.error('usage: ws-echo.ts connchan|demo|ws|floor');
+  console.error('usage: ws-echo.ts connchan|demo|ws|floor|ceiling');
   process.exit(2);
 }
 reportMemoryOnSignal();

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { HttpClient, wait, type HttpToken } from '../../src/http-client/index.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { HttpClient, request, wait, type HttpToken } from '../../src/http-client/index.js';
 import { delay } from '../helpers/channel-pair.js';
 
 /**
@@ -143,4 +145,33 @@ describe('bodies read in place', () => {
       }
     },
   );
+
+  test('an idle keep-alive connection does not keep the last body it read in place', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const big = randomBytes(4 * 1024 * 1024);
+    const o = await origin([big], [1 << 20]);
+    const c = new HttpClient({ maxConnectionsPerOrigin: 1 });
+    try {
+      // In a function of its own, so that no frame of ours still holds the body.
+      const fetchOne = async (): Promise<WeakRef<ArrayBuffer>> => {
+        const r = await request(o.url, { dispatcher: c });
+        const ab = await r.body.arrayBuffer();
+        assert.ok(Buffer.from(ab).equals(big));
+        return new WeakRef(ab);
+      };
+      const first = await fetchOne();
+      // The connection stays open and idle: the parser must have let go of the body's memory.
+      for (let i = 0; i < 5 && first.deref() !== undefined; i++) {
+        await delay(10);
+        gc();
+      }
+      assert.equal(first.deref(), undefined, 'the body is still reachable from the client');
+      // And the connection is still good for the next body.
+      assert.equal((await fetchOne()).deref()?.byteLength, big.length);
+    } finally {
+      c.close();
+      await o.close();
+    }
+  });
 });

@@ -166,6 +166,7 @@ export class InputBuffer {
     const buf = this.#buf;
     const pos = this.#pos;
     this.#pos = pos + n;
+    if (this.#pos === this.#end) this.#letGo();
     // A whole received chunk leaves as itself: no view to allocate.
     if (pos === 0 && n === buf.length) return buf;
     return buf.subarray(pos, pos + n);
@@ -174,6 +175,19 @@ export class InputBuffer {
   /** Drops `n` bytes of the window. */
   skip(n: number): void {
     this.#pos += n;
+    if (this.#pos === this.#end) this.#letGo();
+  }
+
+  /**
+   * Every byte of the window has left: hold on to none of its memory. A received chunk may be a
+   * view of a whole response body (read in place): kept here, it would stay reachable from an
+   * idle connection's parser until the next message (and be promoted and left to a full GC).
+   */
+  #letGo(): void {
+    if (this.#owned) return;
+    this.#buf = this.#textBuf = EMPTY;
+    this.#text = '';
+    this.#pos = this.#end = 0;
   }
 
   /** Removes and returns every unread byte, window first, in order. */
