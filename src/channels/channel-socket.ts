@@ -5,31 +5,46 @@
  */
 import type { Transport } from '../io/dial.js';
 import type { Channel } from './channel.js';
+import { pushLentRead } from '../io/lent-reads.js';
 
-/** The channel a socket belongs to, so that one set of listener functions serves every socket. */
-const kChannel = Symbol('connchan.channel');
-type OwnedSocket = Transport & { [kChannel]: Channel };
+/**
+ * What a socket reports to: its channel, or before that the server connection that accepted it.
+ * The socket carries its owner under a symbol, so that one set of listener functions serves
+ * every socket, and a detach hands a socket over by changing its owner, not its listeners.
+ */
+export interface SocketOwner {
+  onSocketData(chunk: Buffer): void;
+  /** A read in the lent buffer (io/lent-reads.ts), valid until this returns; without it, as 'data'. */
+  onSocketLent?(bytes: Buffer): void;
+  onSocketEnd(): void;
+  onSocketDrain(): void;
+  onSocketError(err: NodeJS.ErrnoException): void;
+  onSocketClose(): void;
+}
+
+const kOwner = Symbol('connchan.socketOwner');
+type OwnedSocket = Transport & { [kOwner]: SocketOwner | undefined };
 
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
-  this[kChannel].onSocketData(chunk);
+  this[kOwner]!.onSocketData(chunk);
 }
 function onSocketEnd(this: OwnedSocket): void {
-  this[kChannel].onSocketEnd();
+  this[kOwner]!.onSocketEnd();
 }
 function onSocketDrain(this: OwnedSocket): void {
-  this[kChannel].onSocketDrain();
+  this[kOwner]!.onSocketDrain();
 }
 function onSocketError(this: OwnedSocket, err: NodeJS.ErrnoException): void {
-  this[kChannel].onSocketError(err);
+  this[kOwner]!.onSocketError(err);
 }
 function onSocketClose(this: OwnedSocket): void {
-  this[kChannel].onSocketClose();
+  this[kOwner]!.onSocketClose();
 }
 
 type EventTable = Record<string | symbol, unknown> | undefined;
 
 /**
- * Adds the channel's `'end'` listener. Node gives every socket one of its own
+ * Adds the owner's `'end'` listener. Node gives every socket one of its own
  * (`onReadableStreamEnd`), which only stops writes when the socket is not half-open; ours all
  * are, so ours takes its place instead of joining it in a two-listener array that every
  * connection would keep (64 B each). Any other listener found there is joined as usual.
@@ -44,16 +59,59 @@ function listenForEnd(s: OwnedSocket): void {
   }
 }
 
-/** Makes `socket` report to `channel` (through the shared listeners) and starts it flowing. */
+/**
+ * The `onread` callback of a socket the server accepted into the lent buffer (io/lent-reads.ts).
+ * An owner that parses in place (the server connection) gets the read itself; any other (a
+ * channel, after a detach) gets it as `'data'`, copied.
+ */
+export function onLentRead(this: Transport, nread: number, buffer: Buffer): boolean {
+  const owner = (this as OwnedSocket)[kOwner];
+  if (owner?.onSocketLent === undefined) return pushLentRead(this, nread, buffer);
+  owner.onSocketLent(buffer.subarray(0, nread));
+  return true;
+}
+
+/**
+ * Makes `socket` report its data, end, errors and close to `owner` (a server connection: it
+ * has no use for 'drain', which {@link attachSocket} adds when a channel takes the socket over).
+ */
+export function plugSocket(socket: Transport, owner: SocketOwner): void {
+  const s = socket as OwnedSocket;
+  s[kOwner] = owner;
+  s.on('data', onSocketData);
+  listenForEnd(s);
+  s.on('error', onSocketError);
+  s.on('close', onSocketClose);
+}
+
+/** Nothing hears the socket any more (a detach in progress): its events are dropped. */
+const NOBODY: SocketOwner = {
+  onSocketData() {},
+  onSocketEnd() {},
+  onSocketDrain() {},
+  onSocketError() {},
+  onSocketClose() {},
+};
+
+/** Stops `socket` reporting to its owner, and lets go of it (nothing may keep it alive). */
+export function unplugSocket(socket: Transport): void {
+  const s = socket as OwnedSocket;
+  if (s[kOwner] !== undefined) s[kOwner] = NOBODY;
+}
+
+/**
+ * Makes `socket` report to `channel` and starts it flowing. A socket plugged by the server
+ * (a detached request's) keeps its listeners: only its owner changes, and 'drain' is added.
+ */
 export function attachSocket(socket: Transport, channel: Channel, tcpKeepAlive: boolean): void {
   const s = socket as OwnedSocket;
   if (tcpKeepAlive) s.setKeepAlive(true);
-  s[kChannel] = channel;
-  s.on('data', onSocketData);
-  listenForEnd(s);
+  if (s[kOwner] === undefined) {
+    plugSocket(s, channel);
+  } else {
+    s[kOwner] = channel;
+  }
   s.on('drain', onSocketDrain);
-  s.on('error', onSocketError);
-  s.on('close', onSocketClose);
   if (s.isPaused()) s.resume();
 }
 
@@ -63,15 +121,24 @@ export function attachSocket(socket: Transport, channel: Channel, tcpKeepAlive: 
  * not make the kernel answer with a reset that would destroy what we just flushed.
  */
 export function endAfterFlush(s: Transport, closeWaitMs: number, peerDone = false): void {
-  const timer = setTimeout(() => s.destroy(), closeWaitMs);
-  timer.unref();
-  s.once('close', () => clearTimeout(timer));
   // A peer that has said all it will is not waited for: the socket closes once our end is
   // written, and the peer's reset, if it answers with one, meets a closed socket instead of
-  // costing an error (and its stack trace) per connection.
-  if (peerDone) s.once('finish', destroyThis);
+  // costing an error (and its stack trace) per connection. ('finish' comes once: no `once`.)
+  if (peerDone) s.on('finish', destroyThis);
   s.resume();
   s.end();
+  // Plain TCP with everything handed to the kernel already (end() uncorks): the FIN follows at
+  // once, whether the peer reads or not, and 'finish' with it. Only bytes still queued in Node
+  // (or, for TLS, perhaps below it) need the bound: a WebSocket's closing handshake over TCP
+  // costs no timer and no closures.
+  if (peerDone && s.writableLength === 0 && !(s as { encrypted?: boolean }).encrypted) return;
+  const timer = setTimeout(destroySocket, closeWaitMs, s);
+  timer.unref();
+  s.once('close', () => clearTimeout(timer));
+}
+
+function destroySocket(s: Transport): void {
+  s.destroy();
 }
 
 function destroyThis(this: Transport): void {

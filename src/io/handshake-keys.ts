@@ -2,6 +2,7 @@
  * The two node:crypto pieces of the RFC 6455 opening handshake, kept out of the pure
  * `proto/ws/handshake.ts`: the client's random key and the server's accept value.
  */
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 
 /** The GUID RFC 6455 §1.3 appends to the key before hashing. */
@@ -29,7 +30,19 @@ export function generateKey(): string {
  * ```
  */
 export function acceptFor(key: string): string {
+  // The key is base64 (ASCII): its UTF-8 and Latin-1 bytes are the same.
+  if (oneShotHash !== undefined) return oneShotHash('sha1', key + WEBSOCKET_GUID, 'base64');
   return createHash('sha1')
     .update(key + WEBSOCKET_GUID, 'latin1')
     .digest('base64');
 }
+
+/**
+ * `crypto.hash` (Node ≥ 20.12): one call, no Hash object, about twice as fast as
+ * createHash/update/digest for a handshake key; undefined on older Node.
+ */
+const oneShotHash = (
+  crypto as {
+    hash?: (algorithm: string, data: string, outputEncoding: 'base64') => string;
+  }
+).hash;

@@ -33,7 +33,7 @@ import { FEED_THRESHOLD_BYTES, feedBody } from './body-feeder.js';
 import { ConnectionClock, T_FIRST, T_HEADER, T_IDLE } from './connection-clock.js';
 import { tlsDetails, type TlsDetails } from './tls-details.js';
 import type { ServerCore } from './server-options.js';
-import { plugSocket, unplugSocket } from './connection-socket.js';
+import { plugSocket, unplugSocket, type SocketOwner } from '../channels/channel-socket.js';
 import { ownBytes } from '../io/lent-reads.js';
 
 const S_HEAD: number = 0;
@@ -61,7 +61,7 @@ export interface DetachOptions {
   tcpKeepAlive?: boolean;
 }
 
-export class ServerConnection {
+export class ServerConnection implements SocketOwner {
   readonly socket: Transport;
   readonly scheme: 'http' | 'https';
   readonly #core: ServerCore;
@@ -154,7 +154,7 @@ export class ServerConnection {
   // --- input ------------------------------------------------------------------------------
 
   /** @internal the socket's 'data'. */
-  receive(chunk: Buffer): void {
+  onSocketData(chunk: Buffer): void {
     if (this.#state === S_CLOSED) return; // closing: late bytes are dropped
     this.#parser.feed(chunk);
     if (this.#state === S_HEAD) {
@@ -179,18 +179,18 @@ export class ServerConnection {
    * requests it is parsed in place and what the parser still holds afterwards is copied; while
    * a handler runs (it may be reading the body and keep what it gets) it is copied first.
    */
-  receiveLent(bytes: Buffer): void {
+  onSocketLent(bytes: Buffer): void {
     const state = this.#state;
     if (state !== S_HEAD && state !== S_DRAINING) {
-      this.receive(Buffer.from(bytes));
+      this.onSocketData(Buffer.from(bytes));
       return;
     }
-    this.receive(bytes);
+    this.onSocketData(bytes);
     if (this.#state !== S_DETACHED) this.#parser.ownInput();
   }
 
   /** @internal the socket's 'end'. */
-  receiveEof(): void {
+  onSocketEnd(): void {
     if (this.#state === S_CLOSED) return;
     this.#parser.feedEof();
     if (this.#state === S_HANDLING) {
@@ -685,8 +685,14 @@ export class ServerConnection {
     setTimeout(() => socket.destroy(), 2000).unref();
   }
 
+  /** @internal the socket's 'error': it ends in 'close' (without a listener it would be thrown). */
+  onSocketError(): void {}
+
+  /** @internal (not listened to: a server connection waits for its writes otherwise). */
+  onSocketDrain(): void {}
+
   /** @internal the socket's 'close'. */
-  socketClosed(): void {
+  onSocketClose(): void {
     this.#clearTimer();
     if (this.#state === S_HANDLING) {
       // A handler still runs: it may answer into the void, or detach (the channel then reads EOF).

@@ -17,7 +17,7 @@ import { setDriverClientTls } from '../channels/driver-defaults.js';
 import type { ChannelLimits } from '../channels/channel.js';
 import { UsageError } from '../errors.js';
 import { ServerConnection } from './connection.js';
-import { onLentRead } from './connection-socket.js';
+import { onLentRead } from '../channels/channel-socket.js';
 import { lendReads } from '../io/lent-reads.js';
 import { HttpContext } from './context.js';
 import { Router } from './router.js';

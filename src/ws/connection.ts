@@ -100,6 +100,28 @@ let keepaliveHooks: KeepaliveHooks<WebSocketConnection>;
 let receive: (this: WebSocketConnection, chunk: Buffer) => void;
 let begin: (conn: WebSocketConnection) => void;
 const terminate = (conn: WebSocketConnection): void => conn.terminate();
+
+/** Connections whose dispatch begins on the next turn, in the order they started. */
+let starting: WebSocketConnection[] = [];
+
+function beginStarted(): void {
+  const batch = starting;
+  starting = [];
+  for (let i = 0; i < batch.length; i++) {
+    try {
+      begin(batch[i]);
+    } catch (err) {
+      // A listener threw (an uncaught exception, as with an immediate each): the others still begin.
+      const rest = batch.slice(i + 1);
+      if (rest.length > 0) {
+        // Before any started since (their immediate, if any, is already scheduled).
+        if (starting.length === 0) setImmediate(beginStarted);
+        starting = rest.concat(starting);
+      }
+      throw err;
+    }
+  }
+}
 /**
  * The tcllib-form send as a method every copy of connchan in the process can call on any
  * connection (see process-state.ts): a module-level hook would reach into `#private` fields of
@@ -223,7 +245,8 @@ export class WebSocketConnection<D = unknown>
    * first, then every received frame, those that came with the handshake included.
    */
   start(): void {
-    setImmediate(begin, this);
+    // Connections started in the same turn share one immediate (a burst of upgrades costs one).
+    if (starting.push(this as WebSocketConnection) === 1) setImmediate(beginStarted);
   }
 
   #begin(): void {

@@ -358,3 +358,42 @@ describe('halfOpen where channels are made: listen, connect, open', () => {
     }
   });
 });
+
+for (const secure of TRANSPORTS) {
+  describe(`the socket handed over at a detach, over ${transportName(secure)}`, () => {
+    test('reports to the channel alone: later bytes are its own (no request parsed, no answer), its drain is heard, and the peer going away closes it', async () => {
+      let name = '';
+      let requests = 0;
+      await withTestServer(
+        secure,
+        (s) =>
+          s.get('/d', (ctx) => {
+            requests++;
+            name = ctx.detach();
+          }),
+        async (t) => {
+          const c = await t.connect();
+          c.write('GET /d HTTP/1.1\r\nHost: x\r\n\r\n');
+          await until(() => name !== '', 'the detach');
+          // Sent after the detach: a request the server's connection would answer if it still heard.
+          const later = 'GET /d HTTP/1.1\r\nHost: x\r\n\r\n';
+          c.write(later);
+          assert.equal((await readBytes(name, later.length)).toString(), later);
+          // More than the socket's high-water mark: flush() resolves only on the socket's 'drain'.
+          const big = Buffer.alloc(4 * MiB, 0x61);
+          write(name, big);
+          await channel(name).flush(10_000);
+          await c.waitFor((text) => text.length >= big.length, 10_000);
+          assert.equal(requests, 1, 'the bytes after the detach were not parsed as a request');
+          assert.doesNotMatch(
+            c.text(),
+            /HTTP\/1\.1/,
+            'the server answered nothing after the detach',
+          );
+          c.socket.destroy();
+          await until(() => !exists(name), 'the channel to leave its table once the peer is gone');
+        },
+      );
+    });
+  });
+}

@@ -337,4 +337,44 @@ describe('what a server connection keeps', () => {
       await srv.close();
     }
   });
+
+  test('a client that reads nothing after its close: the server socket still closes, at once when nothing is queued, within closeWaitMs when a large message is', async () => {
+    let conns: WebSocketConnection[] = [];
+    const srv = await startServer(
+      (http) =>
+        live(http, '/c/*', (sock, type) => {
+          if (type !== 'connect') return;
+          conns.push(lookup(sock));
+          if (lookup(sock).path === '/c/big') send(sock, 'binary', Buffer.alloc(8 * 1024 * 1024));
+        }),
+      { http: { channelLimits: { closeWaitMs: 300 } } },
+    );
+    try {
+      for (const path of ['/c/small', '/c/big']) {
+        conns = [];
+        const s = netConnect({ host: '127.0.0.1', port: srv.port, allowHalfOpen: true });
+        await once(s, 'connect');
+        s.pause(); // reads nothing, ever
+        s.write(
+          `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        );
+        await until(() => conns.length === 1, 'connected');
+        s.write(
+          encodeFrameMerged({
+            opcode: Opcode.CLOSE,
+            payload: Buffer.from([0x03, 0xe8]),
+            fin: true,
+            rsv1: false,
+            maskKey: Buffer.from([1, 2, 3, 4]),
+          }),
+        );
+        await until(() => conns[0].readyState === 3, `${path}: the server socket closed`, 10_000);
+        assert.equal(conns[0].channel.socket.destroyed, true, path);
+        s.destroy();
+      }
+    } finally {
+      await srv.close();
+    }
+  });
 });

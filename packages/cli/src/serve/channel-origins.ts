@@ -31,13 +31,8 @@ type ChannelLabel = Pick<ChannelOrigin, 'endpoint' | 'websocket' | 'viewer'>;
  */
 const MAX_SHARED = 256;
 
-function shared<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  let v = cache.get(key);
-  if (v === undefined) {
-    v = make();
-    if (cache.size < MAX_SHARED) cache.set(key, v);
-  }
-  return v;
+function keep<T>(cache: Map<string, T>, key: string, value: T): void {
+  if (cache.size < MAX_SHARED) cache.set(key, value);
 }
 
 export type CloseListener = (
@@ -67,20 +62,28 @@ export class ChannelOrigins {
     const websocket = /websocket/i.test(d.request.headers.get('upgrade') ?? '');
     const endpoint = d.request.path;
     const key = `${websocket ? 'w' : 'd'}${viewer}\0${target}`;
-    const origin = shared(this.#origins, key, () =>
-      Object.freeze({ endpoint: flat(endpoint), target: flat(target), websocket, viewer }),
-    );
+    // Looked up before anything is made: most detaches share an origin already seen.
+    let origin = this.#origins.get(key);
+    if (origin === undefined) {
+      origin = Object.freeze({ endpoint: flat(endpoint), target: flat(target), websocket, viewer });
+      keep(this.#origins, key, origin);
+    }
     this.#byName.set(d.channel, origin);
     const table = ChannelTable.of(d.server);
     if (table.has(d.channel)) {
       const entry = table.get(d.channel);
-      entry.clientData ??= shared(this.#labels, key, () =>
-        Object.freeze({
-          endpoint: origin.endpoint,
-          websocket: origin.websocket,
-          viewer: origin.viewer,
-        }),
-      );
+      if (entry.clientData === undefined || entry.clientData === null) {
+        let label = this.#labels.get(key);
+        if (label === undefined) {
+          label = Object.freeze({
+            endpoint: origin.endpoint,
+            websocket: origin.websocket,
+            viewer: origin.viewer,
+          });
+          keep(this.#labels, key, label);
+        }
+        entry.clientData = label;
+      }
     }
   };
   readonly #onClose = (m: unknown) => {

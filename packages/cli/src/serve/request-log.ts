@@ -25,25 +25,33 @@ type Fields = Record<string, string | number | boolean | [string, string][] | un
 
 const ms = (n: number) => Math.round(n * 10) / 10;
 
-function requestFields(r: RequestInfo): Fields {
-  return { peer: r.peer, method: r.method, path: r.target };
+/** What `debug` adds about a request, after the fields every level shows. */
+function addDebugFields(f: Fields, r: RequestInfo): void {
+  f.version = `HTTP/${r.version}`;
+  f.userAgent = r.headers.get('user-agent') ?? '';
+  f.headers = [...r.headers].map(([k, v]) => [k, v] as [string, string]);
 }
 
-/** What `debug` adds about a request, after the fields every level shows. */
-function debugFields(r: RequestInfo, debug: boolean): Fields {
-  if (!debug) return {};
-  return {
-    version: `HTTP/${r.version}`,
-    userAgent: r.headers.get('user-agent') ?? '',
-    headers: [...r.headers].map(([k, v]) => [k, v] as [string, string]),
-  };
+/**
+ * The time of a line, as ISO 8601 text: made once per millisecond, not once per line (a
+ * WebSocket life logs two lines, and a burst of them shares the millisecond).
+ */
+let lastMs = -1;
+let lastTime = '';
+function timeText(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = new Date(now).toISOString();
+  }
+  return lastTime;
 }
 
 /** `time peer METHOD /path status bytes duration driver …`, a line a person reads. */
 function textLine(event: string, f: Fields): string {
   // Written out field by field: a WebSocket life logs two of these, and the generic
   // entries/filter/map/join version cost the demo's /echo more than its own upgrade.
-  const time = new Date().toISOString();
+  const time = timeText();
   let line =
     event === 'close'
       ? `${time} ${f.peer || '-'} close`
@@ -84,35 +92,44 @@ export function startRequestLog(o: RequestLogOptions): () => void {
   const debug = o.level === 'debug';
   const emit = (event: string, f: Fields) =>
     o.write(
-      o.format === 'json'
-        ? JSON.stringify({ time: new Date().toISOString(), event, ...f })
-        : textLine(event, f),
+      o.format === 'json' ? JSON.stringify({ time: timeText(), event, ...f }) : textLine(event, f),
     );
 
   const onResponse = (m: unknown) => {
     const r = m as ResponseMessage;
     if (r.server !== o.server) return;
-    emit('request', {
-      ...requestFields(r.request),
+    const req = r.request;
+    const f: Fields = {
+      peer: req.peer,
+      method: req.method,
+      path: req.target,
       status: r.status,
       bytes: r.bytes,
       durationMs: ms(r.durationMs),
-      driver: r.request.driver,
-      ...debugFields(r.request, debug),
-    });
+      driver: req.driver,
+    };
+    if (debug) addDebugFields(f, req);
+    emit('request', f);
   };
   const onDetach = (m: unknown) => {
     const d = m as DetachMessage;
     if (d.server !== o.server) return;
-    const websocket = /websocket/i.test(d.request.headers.get('upgrade') ?? '');
-    emit(websocket ? 'upgrade' : 'detach', {
-      ...requestFields(d.request),
+    // The origins heard the detach first (they subscribed first) and know what it was.
+    const websocket =
+      o.origins.get(d.channel)?.websocket ??
+      /websocket/i.test(d.request.headers.get('upgrade') ?? '');
+    const req = d.request;
+    const f: Fields = {
+      peer: req.peer,
+      method: req.method,
+      path: req.target,
       status: websocket ? 101 : undefined,
       channel: d.channel,
       durationMs: ms(d.durationMs),
-      driver: d.request.driver,
-      ...debugFields(d.request, debug),
-    });
+      driver: req.driver,
+    };
+    if (debug) addDebugFields(f, req);
+    emit(websocket ? 'upgrade' : 'detach', f);
   };
   o.origins.onClose((c, origin) => {
     emit('close', {
