@@ -66,8 +66,14 @@ function listenForEnd(s: OwnedSocket): void {
  */
 export function onLentRead(this: Transport, nread: number, buffer: Buffer): boolean {
   const owner = (this as OwnedSocket)[kOwner];
-  if (owner?.onSocketLent === undefined) return pushLentRead(this, nread, buffer);
-  owner.onSocketLent(buffer.subarray(0, nread));
+  if (owner === undefined || owner === NOBODY) return pushLentRead(this, nread, buffer);
+  if (owner.onSocketLent !== undefined) {
+    owner.onSocketLent(buffer.subarray(0, nread));
+  } else {
+    // A channel: the copy goes straight to it, not through the socket's stream (Node stops
+    // reading while the socket is paused, so nothing needs buffering in the stream).
+    owner.onSocketData(Buffer.from(buffer.subarray(0, nread)));
+  }
   return true;
 }
 

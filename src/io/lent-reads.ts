@@ -76,8 +76,8 @@ export function lendReads(
 }
 
 /**
- * For a lent-read socket whose bytes go on as `'data'` events (a detached connection: a channel
- * reads it like any socket): pushes an exact-size copy of the read into the socket's stream.
+ * For a lent-read socket that no owner hears (channels/channel-socket.ts hands a channel its
+ * copy directly): pushes an exact-size copy of the read into the socket's stream, as `'data'`.
  * (Fresh 64 KiB buffers for bulk reads, pushed without a copy, halved the 1 MiB WebSocket echo:
  * their external memory made V8 collect far more often than one copy costs.) Returns false
  * (stop reading) when the stream's buffer is full, as Node's own reads do.
