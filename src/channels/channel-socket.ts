@@ -62,7 +62,7 @@ function listenForEnd(s: OwnedSocket): void {
 /**
  * The `onread` callback of a socket the server accepted into the lent buffer (io/lent-reads.ts).
  * An owner that parses in place (the server connection) gets the read itself; any other (a
- * channel, after a detach) gets it as `'data'`, copied.
+ * channel, after a detach) gets a copy of it; a socket nobody hears pushes the copy as `'data'`.
  */
 export function onLentRead(this: Transport, nread: number, buffer: Buffer): boolean {
   const owner = (this as OwnedSocket)[kOwner];

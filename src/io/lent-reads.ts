@@ -7,7 +7,7 @@
  * CPU a keep-alive hello world costs.
  *
  * The bytes of a read are valid only until the callback returns: the next read, on any socket,
- * overwrites them. Whoever keeps some must copy them ({@link isLent} tells).
+ * overwrites them. Whoever keeps some must copy them ({@link ownBytes}).
  *
  * Node gives no `onread` to the sockets a server accepts, so the accepted socket (paused at
  * accept, with `pauseOnConnect`) hands its handle to a new `net.Socket` that has one. That uses
@@ -18,11 +18,6 @@ import { Socket } from 'node:net';
 
 /** The buffer every lent read lands in (one JavaScript thread: one read is handled at a time). */
 const LENT = Buffer.allocUnsafeSlow(64 * 1024);
-
-/** True when `bytes` is (a view of) the lent buffer: it must be copied to be kept. */
-export function isLent(bytes: Uint8Array): boolean {
-  return bytes.buffer === LENT.buffer;
-}
 
 /** A copy of `bytes` when they are lent, else `bytes` itself. */
 export function ownBytes(bytes: Buffer): Buffer {
