@@ -8,7 +8,8 @@
  * server reaches.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { startRawServer } from './net-floor.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -85,12 +86,5 @@ class CeilingConnection {
 
 /** Starts the ceiling server on a free port of 127.0.0.1 and resolves with the port. */
 export function startNetCeiling(): Promise<number> {
-  const server = createServer({ noDelay: true }, (sock) => {
-    sock.on('error', () => {});
-    const conn = new CeilingConnection(sock);
-    sock.on('data', (chunk: Buffer) => conn.receive(chunk));
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', 1024, () => resolve((server.address() as AddressInfo).port)),
-  );
+  return startRawServer((sock) => new CeilingConnection(sock));
 }

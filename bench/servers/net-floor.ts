@@ -92,14 +92,24 @@ function frameHead(b0: number, len: number): Buffer {
   return h;
 }
 
-/** Starts the floor server on a free port of 127.0.0.1 and resolves with the port. */
-export function startNetFloor(): Promise<number> {
+/**
+ * Starts a plain `net` server on a free port of 127.0.0.1 whose connections feed every read to
+ * the object `connect` makes for them, and resolves with the port.
+ */
+export function startRawServer(
+  connect: (sock: Socket) => { receive(chunk: Buffer): void },
+): Promise<number> {
   const server = createServer({ noDelay: true }, (sock) => {
     sock.on('error', () => {});
-    const conn = new FloorConnection(sock);
+    const conn = connect(sock);
     sock.on('data', (chunk: Buffer) => conn.receive(chunk));
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', 1024, () => resolve((server.address() as AddressInfo).port)),
   );
+}
+
+/** Starts the floor server on a free port of 127.0.0.1 and resolves with the port. */
+export function startNetFloor(): Promise<number> {
+  return startRawServer((sock) => new FloorConnection(sock));
 }
