@@ -5,7 +5,7 @@
  */
 import type { Transport } from '../io/dial.js';
 import type { Channel } from './channel.js';
-import { pushLentRead } from '../io/lent-reads.js';
+import { pushLentRead, readNextInto } from '../io/lent-reads.js';
 
 /**
  * What a socket reports to: its channel, or before that the server connection that accepted it.
@@ -14,8 +14,12 @@ import { pushLentRead } from '../io/lent-reads.js';
  */
 export interface SocketOwner {
   onSocketData(chunk: Buffer): void;
-  /** A read in the lent buffer (io/lent-reads.ts), valid until this returns; without it, as 'data'. */
-  onSocketLent?(bytes: Buffer): void;
+  /**
+   * A read in the lent buffer (io/lent-reads.ts), valid until this returns, or one that landed
+   * where the owner asked; returns where the next read should land (undefined: the lent buffer).
+   * Without it, reads come as 'data'.
+   */
+  onSocketLent?(bytes: Buffer): Buffer | undefined | void;
   onSocketEnd(): void;
   onSocketDrain(): void;
   onSocketError(err: NodeJS.ErrnoException): void;
@@ -61,17 +65,18 @@ function listenForEnd(s: OwnedSocket): void {
 
 /**
  * The `onread` callback of a socket the server accepted into the lent buffer (io/lent-reads.ts).
- * An owner that parses in place (the server connection) gets the read itself; any other (a
- * channel, after a detach) gets a copy of it; a socket nobody hears pushes the copy as `'data'`.
+ * An owner that parses in place (the server connection, a channel: it copies what its consumer
+ * cannot take lent) gets the read itself; any other gets a copy of it; a socket nobody hears
+ * pushes the copy as `'data'`.
  */
 export function onLentRead(this: Transport, nread: number, buffer: Buffer): boolean {
   const owner = (this as OwnedSocket)[kOwner];
   if (owner === undefined || owner === NOBODY) return pushLentRead(this, nread, buffer);
   if (owner.onSocketLent !== undefined) {
-    owner.onSocketLent(buffer.subarray(0, nread));
+    // Set only once the owner returned: a throw must not leave another socket's read aimed here.
+    const into = owner.onSocketLent(buffer.subarray(0, nread));
+    if (into !== undefined) readNextInto(into);
   } else {
-    // A channel: the copy goes straight to it, not through the socket's stream (Node stops
-    // reading while the socket is paused, so nothing needs buffering in the stream).
     owner.onSocketData(Buffer.from(buffer.subarray(0, nread)));
   }
   return true;

@@ -47,6 +47,9 @@ import {
   type ChannelOwnerHooks,
 } from './channel-types.js';
 import { attachSocket, endAfterFlush, isSendError } from './channel-socket.js';
+import { ownBytes } from '../io/lent-reads.js';
+
+type LentConsumer = (this: unknown, bytes: Buffer) => Buffer | undefined;
 
 export { DEFAULT_CHANNEL_LIMITS } from './channel-types.js';
 export type {
@@ -114,6 +117,8 @@ export class Channel {
   #x: ChannelExtras | undefined;
   #consumer: ((this: unknown, chunk: Buffer) => void) | undefined;
   #consumerThis: unknown;
+  /** The consumer's way to take reads lent (see {@link Channel.takeOver}), if it has one. */
+  #lentConsumer: LentConsumer | undefined;
   #owner: unknown;
   #ownerHooks: ChannelOwnerHooks<unknown> | undefined;
   #callback: CallbackRegistration | undefined;
@@ -526,10 +531,19 @@ export class Channel {
   /**
    * Hands every received byte to `consumer` from now on, starting with those already buffered.
    * Used by protocols built on channels (WebSockets) that parse straight from the socket.
+   * `lent`, when given, takes the reads of a socket that reads into the lent buffer
+   * (io/lent-reads.ts) without the copy `consumer` gets: the bytes are valid only until it
+   * returns, and it may return where the socket's next read should land instead (memory of its
+   * own, such as the rest of a large payload), which it then gets as a view of that memory.
    */
-  takeOver<T>(consumer: (this: T, chunk: Buffer) => void, thisArg?: T): void {
+  takeOver<T>(
+    consumer: (this: T, chunk: Buffer) => void,
+    thisArg?: T,
+    lent?: (this: T, bytes: Buffer) => Buffer | undefined,
+  ): void {
     this.#consumer = consumer as (this: unknown, chunk: Buffer) => void;
     this.#consumerThis = thisArg;
+    this.#lentConsumer = lent as LentConsumer | undefined;
     for (const chunk of this.#recv.drain()) consumer.call(thisArg as T, chunk);
     this.#resumeIfRoom();
   }
@@ -639,7 +653,22 @@ export class Channel {
     if (this.#socketClosed) return;
     this.#consumer = ignore;
     this.#consumerThis = undefined;
+    this.#lentConsumer = undefined;
     endAfterFlush(this.#socket, this.#limits.closeWaitMs, peerDone);
+  }
+
+  /**
+   * @internal a read of a socket reading into the lent buffer (channel-socket.ts onLentRead):
+   * to a consumer that takes it lent, else copied, as 'data'.
+   */
+  onSocketLent(bytes: Buffer): Buffer | undefined {
+    const lent = this.#lentConsumer;
+    if (lent === undefined) {
+      this.onSocketData(ownBytes(bytes));
+      return undefined;
+    }
+    this.#received += bytes.length;
+    return lent.call(this.#consumerThis, bytes);
   }
 
   /** @internal the socket's 'data'. */

@@ -58,6 +58,7 @@ import { WebSocketBase } from './connection-base.js';
 import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
 import { handlerFunction, type LooseHandler } from './handlers.js';
 import { InflateOrder } from './inflate-order.js';
+import { afterRead, feedRead } from './lent-receive.js';
 import {
   joinKeepalive,
   KA_RX,
@@ -98,6 +99,7 @@ let channelHooks: ChannelOwnerHooks<WebSocketConnection>;
 let writerHooks: FrameWriterHooks<WebSocketConnection>;
 let keepaliveHooks: KeepaliveHooks<WebSocketConnection>;
 let receive: (this: WebSocketConnection, chunk: Buffer) => void;
+let receiveLent: (this: WebSocketConnection, bytes: Buffer) => Buffer | undefined;
 let begin: (conn: WebSocketConnection) => void;
 const terminate = (conn: WebSocketConnection): void => conn.terminate();
 
@@ -254,7 +256,7 @@ export class WebSocketConnection<D = unknown>
     this.#begun = BEGUN;
     this.#deliver('connect', undefined);
     if (this.#state === 'CLOSED') return;
-    this.channel.takeOver(receive, this);
+    this.channel.takeOver(receive, this, receiveLent);
     if (goneEarly) {
       // The TCP connection ended before dispatch began: its last frames are in, now it is gone.
       this.#onSocketClose();
@@ -614,11 +616,13 @@ export class WebSocketConnection<D = unknown>
 
   // --- receiving -----------------------------------------------------------------------------
 
-  #onData(chunk: Buffer): void {
+  /** Received bytes: a chunk of our own, or a read of the socket (`read`: see lent-receive.ts). */
+  #onData(chunk: Buffer, read = false): Buffer | undefined {
     this.#kaFlags |= KA_RX;
-    if (this.#end?.failCode !== undefined || this.#inflater?.failing) return;
+    if (this.#end?.failCode !== undefined || this.#inflater?.failing) return undefined;
     const r = this.#receiver ?? this.#received();
-    r.feed(chunk);
+    if (read) feedRead(r, chunk);
+    else r.feed(chunk);
     // Everything the handlers send while this chunk is processed leaves in one write: small
     // frames are gathered by the writer, anything else waits in the corked socket.
     const socket = this.channel.socket;
@@ -641,6 +645,7 @@ export class WebSocketConnection<D = unknown>
     }
     const t = this.#throttle;
     if (t !== undefined && this.bufferedAmount > t[0]) this.#pauseFor(PAUSED_THROTTLE);
+    return read ? afterRead(r) : undefined;
   }
 
   #received(): WsReceiver {
@@ -865,6 +870,9 @@ export class WebSocketConnection<D = unknown>
     };
     receive = function (this: WebSocketConnection, chunk: Buffer): void {
       this.#onData(chunk);
+    };
+    receiveLent = function (this: WebSocketConnection, bytes: Buffer): Buffer | undefined {
+      return this.#onData(bytes, true);
     };
     begin = (c) => c.#begin();
   }

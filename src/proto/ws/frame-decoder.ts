@@ -149,6 +149,8 @@ export class FrameDecoder {
   /** The chunk's memory and where the chunk starts in it, read once per chunk. */
   #ab: ArrayBufferLike = EMPTY_AB;
   #base = 0;
+  /** The chunk is lent ({@link feedLent}): payloads that outlive the call are copied out. */
+  #lent = false;
 
   /**
    * Slow path: the header of a frame that straddles chunks while it is incomplete, and bytes
@@ -211,6 +213,91 @@ export class FrameDecoder {
     }
   }
 
+  /**
+   * Hands over bytes that stay valid only until {@link releaseLent} (a read in a buffer the
+   * next read overwrites). Frames are parsed in place; what outlives the read is copied: each
+   * payload a frame returns (unmasked as it is copied: one pass), except a single-frame text or
+   * close payload, which the caller decodes at once; and the bytes of a frame still arriving.
+   * Call {@link next} until {@link NEED_DATA}, then {@link releaseLent}.
+   */
+  feedLent(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.#chunk === null && this.#payload === null && this.#hdrSize === 0) {
+      if (this.#queue.length === 0) {
+        this.#setChunk(chunk);
+        this.#lent = true;
+        return;
+      }
+    } else if (this.#payload !== null && this.#queue.length === 0) {
+      // A payload arriving: copied straight into place (unmasked as it goes), the rest kept.
+      const took = this.#fill(chunk, 0);
+      if (took < chunk.length) this.#queued().push(Buffer.from(chunk.subarray(took)));
+      return;
+    }
+    this.releaseLent();
+    this.feed(Buffer.from(chunk));
+  }
+
+  /**
+   * Copies what is left of a lent chunk (see {@link feedLent}) to memory of the decoder's own:
+   * after this the lent bytes may be overwritten. Nothing to do when {@link next} has returned
+   * {@link NEED_DATA}.
+   */
+  releaseLent(): void {
+    const c = this.#chunk;
+    if (c === null || !this.#lent) return;
+    const rest = Buffer.from(c.subarray(this.#pos));
+    this.#releaseChunk();
+    this.#queued().push(rest);
+  }
+
+  /**
+   * Where the rest of a large payload still arriving may be read straight into, so that it costs
+   * no copy (then call {@link landed}): a view of the payload's memory from the next byte due,
+   * or undefined when no payload is arriving or too little of it is left to be worth a read of
+   * its own (fewer than `min` bytes).
+   */
+  readTarget(min: number): Buffer | undefined {
+    const p = this.#payload;
+    if (p === null || this.#queue.length !== 0 || p.length - this.#filled < min) return undefined;
+    return p.subarray(this.#filled);
+  }
+
+  /** The next `bytes` of the arriving payload were read into the view {@link readTarget} gave. */
+  landed(bytes: Buffer): void {
+    const p = this.#payload;
+    const filled = this.#filled;
+    const n = bytes.length;
+    if (
+      p === null ||
+      bytes.buffer !== p.buffer ||
+      bytes.byteOffset !== p.byteOffset + filled ||
+      filled + n > p.length
+    ) {
+      throw new UsageError('bytes landed outside the arriving payload', {
+        code: 'ERR_WS_LANDED_ELSEWHERE',
+      });
+    }
+    if (this.#hdrMasked && n !== 0) {
+      const key = this.#key as Uint8Array;
+      if (n >= WASM_INPLACE_MASK_MIN && wasmMaskCopy !== null) {
+        const k = filled & 3;
+        wasmMaskCopy(
+          p,
+          filled,
+          p,
+          filled,
+          n,
+          key[k],
+          key[(k + 1) & 3],
+          key[(k + 2) & 3],
+          key[(k + 3) & 3],
+        );
+      } else maskInPlace(bytes, key, filled & 3);
+    }
+    this.#filled = filled + n;
+  }
+
   /** The queue of the slow path, made on first use (most connections never need one). */
   #queued(): ByteQueue {
     if (this.#queue === NO_QUEUE) this.#queue = new ByteQueue();
@@ -257,6 +344,11 @@ export class FrameDecoder {
     if (stop > end) return this.#toSlow(c, pos);
     const ab = this.#ab;
     const base = this.#base;
+    // Lent: a payload that outlives the read is copied; a single-frame text message or a close
+    // is decoded by the caller at once, so its view is enough.
+    if (this.#lent && length !== 0 && b0 !== 0x81 && b0 !== 0x88) {
+      return this.#copyOut(c, b0, start, stop, masked);
+    }
     if (masked && length !== 0) {
       if (length < WORD_MASK_MIN) unmaskSmall(c, start, stop);
       else if (length >= WASM_INPLACE_MASK_MIN && wasmMaskCopy !== null) {
@@ -285,12 +377,50 @@ export class FrameDecoder {
   }
 
   /**
+   * The frame at `start…stop` of a lent chunk, its payload copied out: unmasked as it is copied
+   * when long enough for WebAssembly, else unmasked in place and copied.
+   */
+  #copyOut(c: Buffer, b0: number, start: number, stop: number, masked: boolean): Frame {
+    const length = stop - start;
+    const payload = Buffer.allocUnsafe(length);
+    if (masked && length >= WASM_MASK_MIN && wasmMaskCopy !== null) {
+      wasmMaskCopy(
+        c,
+        start,
+        payload,
+        0,
+        length,
+        c[start - 4],
+        c[start - 3],
+        c[start - 2],
+        c[start - 1],
+      );
+    } else {
+      if (masked) {
+        if (length < WORD_MASK_MIN) unmaskSmall(c, start, stop);
+        else unmaskWords(c, this.#ab, this.#base, start, stop);
+      }
+      c.copy(payload, 0, start, stop);
+    }
+    if (stop === c.length) this.#releaseChunk();
+    else this.#pos = stop;
+    return {
+      fin: b0 >= 0x80,
+      rsv1: (b0 & 0x40) !== 0,
+      opcode: (b0 & 0x0f) as Opcode,
+      payload,
+      masked,
+    };
+  }
+
+  /**
    * Drops every reference to a chunk read to its end, so that an idle connection does not pin
    * the last chunk's memory (ws learned this the hard way: a 4-byte view pinned 64 KiB).
    */
   #releaseChunk(): void {
     this.#chunk = null;
     this.#ab = EMPTY_AB;
+    this.#lent = false;
   }
 
   /**
@@ -346,8 +476,9 @@ export class FrameDecoder {
 
   /** Moves the rest of the fast-path chunk to the queue and continues on the slow path. */
   #toSlow(c: Buffer, pos: number): Frame | NeedData {
+    const lent = this.#lent;
     this.#releaseChunk();
-    this.#queued().push(pos === 0 ? c : c.subarray(pos));
+    this.#queued().push(lent ? Buffer.from(c.subarray(pos)) : pos === 0 ? c : c.subarray(pos));
     return this.#slowNext();
   }
 
