@@ -341,7 +341,10 @@ export class FrameDecoder {
     const masked = b1 >= 0x80;
     if (masked) start += 4;
     const stop = start + length;
-    if (stop > end) return this.#toSlow(c, pos);
+    if (stop > end) {
+      if (start > end) return this.#toSlow(c, pos);
+      return this.#arriving(c, b0, start - pos, start, length, masked);
+    }
     const ab = this.#ab;
     const base = this.#base;
     // Lent: a payload that outlives the read is copied; a single-frame text message or a close
@@ -472,6 +475,37 @@ export class FrameDecoder {
   /** True while a frame's payload is part-way in (cheap: one field). */
   get arriving(): boolean {
     return this.#payload !== null;
+  }
+
+  /**
+   * A whole header whose payload runs past the chunk: the payload gets its memory now and the
+   * chunk's part of it is copied (unmasked) straight in, not queued first (for a lent chunk,
+   * that saves a copy).
+   */
+  #arriving(
+    c: Buffer,
+    b0: number,
+    hdrSize: number,
+    start: number,
+    length: number,
+    masked: boolean,
+  ): NeedData {
+    this.#hdrSize = hdrSize;
+    this.#hdrB0 = b0;
+    this.#hdrLength = length;
+    this.#hdrMasked = masked;
+    if (masked) {
+      const key = (this.#key ??= new Uint8Array(4));
+      key[0] = c[start - 4];
+      key[1] = c[start - 3];
+      key[2] = c[start - 2];
+      key[3] = c[start - 1];
+    }
+    this.#payload = Buffer.allocUnsafe(Math.min(length, PREALLOCATE_MAX_BYTES));
+    this.#filled = 0;
+    this.#fill(c, start);
+    this.#releaseChunk();
+    return NEED_DATA;
   }
 
   /** Moves the rest of the fast-path chunk to the queue and continues on the slow path. */
