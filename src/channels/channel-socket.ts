@@ -5,7 +5,7 @@
  */
 import type { Transport } from '../io/dial.js';
 import type { Channel } from './channel.js';
-import { pushLentRead, readNextInto } from '../io/lent-reads.js';
+import { pushLentRead } from '../io/lent-reads.js';
 
 /**
  * What a socket reports to: its channel, or before that the server connection that accepted it.
@@ -14,12 +14,8 @@ import { pushLentRead, readNextInto } from '../io/lent-reads.js';
  */
 export interface SocketOwner {
   onSocketData(chunk: Buffer): void;
-  /**
-   * A read in the lent buffer (io/lent-reads.ts), valid until this returns, or one that landed
-   * where the owner asked; returns where the next read should land (undefined: the lent buffer).
-   * Without it, reads come as 'data'.
-   */
-  onSocketLent?(bytes: Buffer): Buffer | undefined | void;
+  /** A read in the lent buffer (io/lent-reads.ts), valid until this returns; without it, as 'data'. */
+  onSocketLent?(bytes: Buffer): void;
   onSocketEnd(): void;
   onSocketDrain(): void;
   onSocketError(err: NodeJS.ErrnoException): void;
@@ -73,9 +69,7 @@ export function onLentRead(this: Transport, nread: number, buffer: Buffer): bool
   const owner = (this as OwnedSocket)[kOwner];
   if (owner === undefined || owner === NOBODY) return pushLentRead(this, nread, buffer);
   if (owner.onSocketLent !== undefined) {
-    // Set only once the owner returned: a throw must not leave another socket's read aimed here.
-    const into = owner.onSocketLent(buffer.subarray(0, nread));
-    if (into !== undefined) readNextInto(into);
+    owner.onSocketLent(buffer.subarray(0, nread));
   } else {
     owner.onSocketData(Buffer.from(buffer.subarray(0, nread)));
   }

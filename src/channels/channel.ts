@@ -47,9 +47,8 @@ import {
   type ChannelOwnerHooks,
 } from './channel-types.js';
 import { attachSocket, endAfterFlush, isSendError } from './channel-socket.js';
-import { ownBytes } from '../io/lent-reads.js';
 
-type LentConsumer = (this: unknown, bytes: Buffer) => Buffer | undefined;
+type LentConsumer = (this: unknown, bytes: Buffer) => void;
 
 export { DEFAULT_CHANNEL_LIMITS } from './channel-types.js';
 export type {
@@ -533,13 +532,12 @@ export class Channel {
    * Used by protocols built on channels (WebSockets) that parse straight from the socket.
    * `lent`, when given, takes the reads of a socket that reads into the lent buffer
    * (io/lent-reads.ts) without the copy `consumer` gets: the bytes are valid only until it
-   * returns, and it may return where the socket's next read should land instead (memory of its
-   * own, such as the rest of a large payload), which it then gets as a view of that memory.
+   * returns (it copies what it keeps).
    */
   takeOver<T>(
     consumer: (this: T, chunk: Buffer) => void,
     thisArg?: T,
-    lent?: (this: T, bytes: Buffer) => Buffer | undefined,
+    lent?: (this: T, bytes: Buffer) => void,
   ): void {
     this.#consumer = consumer as (this: unknown, chunk: Buffer) => void;
     this.#consumerThis = thisArg;
@@ -661,14 +659,14 @@ export class Channel {
    * @internal a read of a socket reading into the lent buffer (channel-socket.ts onLentRead):
    * to a consumer that takes it lent, else copied, as 'data'.
    */
-  onSocketLent(bytes: Buffer): Buffer | undefined {
+  onSocketLent(bytes: Buffer): void {
     const lent = this.#lentConsumer;
     if (lent === undefined) {
-      this.onSocketData(ownBytes(bytes));
-      return undefined;
+      this.onSocketData(Buffer.from(bytes));
+      return;
     }
     this.#received += bytes.length;
-    return lent.call(this.#consumerThis, bytes);
+    lent.call(this.#consumerThis, bytes);
   }
 
   /** @internal the socket's 'data'. */

@@ -24,37 +24,8 @@ export function ownBytes(bytes: Buffer): Buffer {
   return bytes.buffer === LENT.buffer ? Buffer.from(bytes) : bytes;
 }
 
-/** Whether `bytes` lie in the lent buffer (else a read landed where its owner asked). */
-export function isLent(bytes: Buffer): boolean {
-  return bytes.buffer === LENT.buffer;
-}
 
-/**
- * Where the next read lands: Node calls {@link nextReadBuffer} right after each read's callback
- * (synchronously, for the same socket), so a callback that wants the socket's next read in memory
- * of its own (a large WebSocket payload: received without a copy) says so here, and every other
- * read goes to the lent buffer.
- */
-let nextRead: Buffer = LENT;
-
-/**
- * Makes the next read of the socket whose read callback is running land in `into` (at most
- * `into.length` bytes); the callback then gets a view of `into`. Call it last in the callback.
- */
-export function readNextInto(into: Buffer): void {
-  nextRead = into;
-}
-
-function nextReadBuffer(): Buffer {
-  const b = nextRead;
-  nextRead = LENT;
-  return b;
-}
-
-/**
- * Called with `this` the socket and the buffer read into (the lent one, or what
- * {@link readNextInto} asked for), whose first `nread` bytes were read.
- */
+/** Called with `this` the socket and the lent buffer, whose first `nread` bytes were read. */
 export type LentReadCallback = (this: Socket, nread: number, buffer: Buffer) => boolean | void;
 
 interface AcceptedSocket {
@@ -88,7 +59,7 @@ export function lendReads(
   const socket = new Socket({
     handle,
     allowHalfOpen,
-    onread: { buffer: nextReadBuffer, callback: onRead },
+    onread: { buffer: LENT, callback: onRead },
   } as ConstructorParameters<typeof Socket>[0]);
   // The new socket now owns the connection: it counts in the listener's connections (so that
   // net.Server's close still waits for it) and the old one is left inert.

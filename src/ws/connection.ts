@@ -58,7 +58,6 @@ import { WebSocketBase } from './connection-base.js';
 import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
 import { handlerFunction, type LooseHandler } from './handlers.js';
 import { InflateOrder } from './inflate-order.js';
-import { afterRead, feedRead } from './lent-receive.js';
 import {
   joinKeepalive,
   KA_RX,
@@ -99,7 +98,7 @@ let channelHooks: ChannelOwnerHooks<WebSocketConnection>;
 let writerHooks: FrameWriterHooks<WebSocketConnection>;
 let keepaliveHooks: KeepaliveHooks<WebSocketConnection>;
 let receive: (this: WebSocketConnection, chunk: Buffer) => void;
-let receiveLent: (this: WebSocketConnection, bytes: Buffer) => Buffer | undefined;
+let receiveLent: (this: WebSocketConnection, bytes: Buffer) => void;
 let begin: (conn: WebSocketConnection) => void;
 const terminate = (conn: WebSocketConnection): void => conn.terminate();
 
@@ -616,12 +615,12 @@ export class WebSocketConnection<D = unknown>
 
   // --- receiving -----------------------------------------------------------------------------
 
-  /** Received bytes: a chunk of our own, or a read of the socket (`read`: see lent-receive.ts). */
-  #onData(chunk: Buffer, read = false): Buffer | undefined {
+  /** Received bytes: ours, or `lent` (io/lent-reads.ts: the receiver copies what it keeps). */
+  #onData(chunk: Buffer, lent = false): void {
     this.#kaFlags |= KA_RX;
-    if (this.#end?.failCode !== undefined || this.#inflater?.failing) return undefined;
+    if (this.#end?.failCode !== undefined || this.#inflater?.failing) return;
     const r = this.#receiver ?? this.#received();
-    if (read) feedRead(r, chunk);
+    if (lent) r.feedLent(chunk);
     else r.feed(chunk);
     // Everything the handlers send while this chunk is processed leaves in one write: small
     // frames are gathered by the writer, anything else waits in the corked socket.
@@ -640,12 +639,12 @@ export class WebSocketConnection<D = unknown>
       if (this.#inflater?.waiting) this.#inflater.holdFailure(err);
       else this.#fail(err);
     } finally {
+      if (lent) r.releaseLent();
       if (batch) writer.endBatch();
       socket.uncork();
     }
     const t = this.#throttle;
     if (t !== undefined && this.bufferedAmount > t[0]) this.#pauseFor(PAUSED_THROTTLE);
-    return read ? afterRead(r) : undefined;
   }
 
   #received(): WsReceiver {
@@ -871,8 +870,8 @@ export class WebSocketConnection<D = unknown>
     receive = function (this: WebSocketConnection, chunk: Buffer): void {
       this.#onData(chunk);
     };
-    receiveLent = function (this: WebSocketConnection, bytes: Buffer): Buffer | undefined {
-      return this.#onData(bytes, true);
+    receiveLent = function (this: WebSocketConnection, bytes: Buffer): void {
+      this.#onData(bytes, true);
     };
     begin = (c) => c.#begin();
   }

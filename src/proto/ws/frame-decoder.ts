@@ -251,53 +251,6 @@ export class FrameDecoder {
     this.#queued().push(rest);
   }
 
-  /**
-   * Where the rest of a large payload still arriving may be read straight into, so that it costs
-   * no copy (then call {@link landed}): a view of the payload's memory from the next byte due,
-   * or undefined when no payload is arriving or too little of it is left to be worth a read of
-   * its own (fewer than `min` bytes).
-   */
-  readTarget(min: number): Buffer | undefined {
-    const p = this.#payload;
-    if (p === null || this.#queue.length !== 0 || p.length - this.#filled < min) return undefined;
-    return p.subarray(this.#filled);
-  }
-
-  /** The next `bytes` of the arriving payload were read into the view {@link readTarget} gave. */
-  landed(bytes: Buffer): void {
-    const p = this.#payload;
-    const filled = this.#filled;
-    const n = bytes.length;
-    if (
-      p === null ||
-      bytes.buffer !== p.buffer ||
-      bytes.byteOffset !== p.byteOffset + filled ||
-      filled + n > p.length
-    ) {
-      throw new UsageError('bytes landed outside the arriving payload', {
-        code: 'ERR_WS_LANDED_ELSEWHERE',
-      });
-    }
-    if (this.#hdrMasked && n !== 0) {
-      const key = this.#key as Uint8Array;
-      if (n >= WASM_INPLACE_MASK_MIN && wasmMaskCopy !== null) {
-        const k = filled & 3;
-        wasmMaskCopy(
-          p,
-          filled,
-          p,
-          filled,
-          n,
-          key[k],
-          key[(k + 1) & 3],
-          key[(k + 2) & 3],
-          key[(k + 3) & 3],
-        );
-      } else maskInPlace(bytes, key, filled & 3);
-    }
-    this.#filled = filled + n;
-  }
-
   /** The queue of the slow path, made on first use (most connections never need one). */
   #queued(): ByteQueue {
     if (this.#queue === NO_QUEUE) this.#queue = new ByteQueue();

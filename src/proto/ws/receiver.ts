@@ -62,16 +62,6 @@ export class WsReceiver {
     this.#decoder.releaseLent();
   }
 
-  /** Where a large payload's rest may be read straight into ({@link FrameDecoder.readTarget}). */
-  readTarget(min: number): Buffer | undefined {
-    return this.#closed ? undefined : this.#decoder.readTarget(min);
-  }
-
-  /** Bytes read into the view {@link readTarget} gave ({@link FrameDecoder.landed}). */
-  landed(bytes: Buffer): void {
-    if (!this.#closed) this.#decoder.landed(bytes);
-  }
-
   /** The next event, or {@link NEED_DATA}. Throws {@link ProtocolError} when the peer broke the protocol. */
   next(): WsEvent | NeedData {
     if (this.#closed) return NEED_DATA;

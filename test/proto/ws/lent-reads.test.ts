@@ -1,6 +1,5 @@
-// The receiver fed as a server socket feeds it (src/ws/lent-receive.ts): reads land in one
-// shared "lent" buffer that the next read overwrites, or straight into a large payload's memory
-// where the receiver asks. Whatever the reads' sizes, the events must be those of feeding the
+// The receiver fed as a server socket feeds it (src/ws/connection.ts, lent reads): reads land in
+// one shared "lent" buffer that the next read overwrites. Whatever the reads' sizes, the events must be those of feeding the
 // stream whole, and no delivered payload may be a view of the lent buffer: after every read the
 // simulated socket scribbles over it, so a payload still pointing there comes out wrong.
 import { describe, test } from 'node:test';
@@ -45,42 +44,34 @@ function wireOf(specs: Spec[], key: Uint8Array): Buffer {
 }
 
 /**
- * Feeds `wire` as lent reads of the given sizes (cycled; a read into a payload's own memory is
- * also cut at that memory's end) and returns the events, or the error that stopped them. Each
- * read's bytes are valid only during its turn: the lent buffer is scribbled over afterwards.
+ * Feeds `wire` as lent reads of the given sizes (cycled) and returns the events, or the error
+ * that stopped them. Each read's bytes are valid only during its turn: the lent buffer is
+ * scribbled over afterwards.
  */
 function feedAsReads(
   options: WsReceiverOptions,
   wire: Buffer,
   sizes: number[],
-  directMin: number,
-): { events: WsEvent[]; error?: ProtocolError; direct: number } {
+): { events: WsEvent[]; error?: ProtocolError } {
   const lent = Buffer.alloc(LENT_SIZE);
   const r = new WsReceiver(options);
   const events: WsEvent[] = [];
-  let into: Buffer | undefined;
-  let direct = 0;
   for (let at = 0, i = 0; at < wire.length; i++) {
-    const target = into ?? lent;
-    const n = Math.min(sizes[i % sizes.length], target.length, wire.length - at);
-    wire.copy(target, 0, at, at + n);
+    const n = Math.min(sizes[i % sizes.length], LENT_SIZE, wire.length - at);
+    wire.copy(lent, 0, at, at + n);
     at += n;
     try {
-      if (into === undefined) r.feedLent(lent.subarray(0, n));
-      else {
-        r.landed(into.subarray(0, n));
-        direct++;
-      }
+      r.feedLent(lent.subarray(0, n));
       events.push(...drainEvents(r));
-      r.releaseLent();
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
-      return { events, error: err, direct };
+      return { events, error: err };
+    } finally {
+      r.releaseLent();
     }
-    into = r.readTarget(directMin);
     lent.fill(0xee);
   }
-  return { events, direct };
+  return { events };
 }
 
 function wholeEvents(options: WsReceiverOptions, wire: Buffer): WsEvent[] {
@@ -141,21 +132,20 @@ const messageFrames = fc
 const OPTIONS: WsReceiverOptions = { role: 'server', allowRsv1: true };
 
 describe('lent reads: any reads give the events of the whole stream', () => {
-  test('random messages, random read sizes, straight-into-payload reads at random thresholds', () => {
+  test('random messages (fragmented, compressed, pings inside), random read sizes', () => {
     fc.assert(
       fc.property(
         fc.array(messageFrames, { minLength: 1, maxLength: 6 }),
         fc.array(readSize, { minLength: 1, maxLength: 12 }),
-        fc.constantFrom(1, 100, 4096, 32 * 1024),
         fc.uint8Array({ minLength: 4, maxLength: 4 }),
-        (messages, sizes, directMin, key) => {
+        (messages, sizes, key) => {
           const specs = [
             ...messages.flat(),
             { opcode: Opcode.CLOSE, fin: true, payload: Buffer.from([0x03, 0xe8, 0x6f, 0x6b]) },
           ];
           const wire = wireOf(specs, key);
           const expected = wholeEvents(OPTIONS, wire).map(plainEvent);
-          const got = feedAsReads(OPTIONS, wire, sizes, directMin);
+          const got = feedAsReads(OPTIONS, wire, sizes);
           assert.equal(got.error, undefined);
           assert.deepEqual(got.events.map(plainEvent), expected);
         },
@@ -181,15 +171,13 @@ describe('lent reads: any reads give the events of the whole stream', () => {
     );
     const expected = wholeEvents(OPTIONS, wire).map(plainEvent);
     for (let cut = 1; cut < wire.length; cut++) {
-      for (const directMin of [1, 64]) {
-        const got = feedAsReads(OPTIONS, wire, [cut, wire.length], directMin);
-        assert.deepEqual(got.events.map(plainEvent), expected, `split at ${cut}`);
-      }
+      const got = feedAsReads(OPTIONS, wire, [cut, wire.length]);
+      assert.deepEqual(got.events.map(plainEvent), expected, `split at ${cut}`);
     }
-    assert.deepEqual(feedAsReads(OPTIONS, wire, [1], 1).events.map(plainEvent), expected);
+    assert.deepEqual(feedAsReads(OPTIONS, wire, [1]).events.map(plainEvent), expected);
   });
 
-  test('a 1 MiB message is read straight into its own memory, split anywhere', () => {
+  test('1 MiB messages, whole and fragmented, in reads of any size', () => {
     const key = Uint8Array.of(0xa1, 0xb2, 0xc3, 0xd4);
     const big = bytesOf(1024 * 1024, 7);
     const wire = wireOf(
@@ -202,8 +190,7 @@ describe('lent reads: any reads give the events of the whole stream', () => {
       key,
     );
     for (const sizes of [[LENT_SIZE], [3, 65_533, 1000], [7, 11, 100_000], [2, 1, 5]]) {
-      const got = feedAsReads(OPTIONS, wire, sizes, 32 * 1024);
-      assert.ok(got.direct > 0, 'some reads landed in the payload itself');
+      const got = feedAsReads(OPTIONS, wire, sizes);
       assert.equal(got.events.length, 3);
       assert.deepEqual(got.events[0], { type: 'binary', data: big });
       assert.deepEqual(got.events[1], { type: 'binary', data: big });
@@ -247,11 +234,11 @@ describe('lent reads: malformed input fails as fed whole, in the read that bring
         (e: unknown) => e instanceof ProtocolError && e.closeCode === closeCode,
       );
       for (const sizes of [[LENT_SIZE], [1], [3, 50]]) {
-        const got = feedAsReads(options, wire, sizes, 32 * 1024);
+        const got = feedAsReads(options, wire, sizes);
         assert.equal(got.error?.closeCode, closeCode, `${name}, reads of ${sizes.join(',')}`);
       }
       // At once: the first read that holds the offending header byte (or the first bad text byte).
-      const first = feedAsReads(options, wire, [LENT_SIZE], 32 * 1024);
+      const first = feedAsReads(options, wire, [LENT_SIZE]);
       assert.equal(first.error?.closeCode, closeCode);
       assert.equal(first.events.length, 0);
     });
