@@ -48,7 +48,7 @@ import {
 } from './channel-types.js';
 import { attachSocket, endAfterFlush, isSendError } from './channel-socket.js';
 
-type LentConsumer = (this: unknown, bytes: Buffer) => void;
+type Consumer = (this: unknown, chunk: Buffer, lent: boolean) => void;
 
 export { DEFAULT_CHANNEL_LIMITS } from './channel-types.js';
 export type {
@@ -114,10 +114,10 @@ export class Channel {
   #flags = 0;
   /** Made on first use (channel-extras.ts). */
   #x: ChannelExtras | undefined;
-  #consumer: ((this: unknown, chunk: Buffer) => void) | undefined;
+  #consumer: Consumer | undefined;
   #consumerThis: unknown;
-  /** The consumer's way to take reads lent (see {@link Channel.takeOver}), if it has one. */
-  #lentConsumer: LentConsumer | undefined;
+  /** The consumer takes reads lent (see {@link Channel.takeOver}). */
+  #takesLent = false;
   #owner: unknown;
   #ownerHooks: ChannelOwnerHooks<unknown> | undefined;
   #callback: CallbackRegistration | undefined;
@@ -530,19 +530,19 @@ export class Channel {
   /**
    * Hands every received byte to `consumer` from now on, starting with those already buffered.
    * Used by protocols built on channels (WebSockets) that parse straight from the socket.
-   * `lent`, when given, takes the reads of a socket that reads into the lent buffer
-   * (io/lent-reads.ts) without the copy `consumer` gets: the bytes are valid only until it
-   * returns (it copies what it keeps).
+   * With `takesLent`, the reads of a socket that reads into the lent buffer (io/lent-reads.ts)
+   * come without a copy, with `lent` true: their bytes are valid only until `consumer` returns
+   * (it copies what it keeps).
    */
   takeOver<T>(
-    consumer: (this: T, chunk: Buffer) => void,
+    consumer: (this: T, chunk: Buffer, lent: boolean) => void,
     thisArg?: T,
-    lent?: (this: T, bytes: Buffer) => void,
+    takesLent = false,
   ): void {
-    this.#consumer = consumer as (this: unknown, chunk: Buffer) => void;
+    this.#consumer = consumer as Consumer;
     this.#consumerThis = thisArg;
-    this.#lentConsumer = lent as LentConsumer | undefined;
-    for (const chunk of this.#recv.drain()) consumer.call(thisArg as T, chunk);
+    this.#takesLent = takesLent;
+    for (const chunk of this.#recv.drain()) consumer.call(thisArg as T, chunk, false);
     this.#resumeIfRoom();
   }
 
@@ -651,7 +651,7 @@ export class Channel {
     if (this.#socketClosed) return;
     this.#consumer = ignore;
     this.#consumerThis = undefined;
-    this.#lentConsumer = undefined;
+    this.#takesLent = false;
     endAfterFlush(this.#socket, this.#limits.closeWaitMs, peerDone);
   }
 
@@ -660,13 +660,12 @@ export class Channel {
    * to a consumer that takes it lent, else copied, as 'data'.
    */
   onSocketLent(bytes: Buffer): void {
-    const lent = this.#lentConsumer;
-    if (lent === undefined) {
+    if (!this.#takesLent) {
       this.onSocketData(Buffer.from(bytes));
       return;
     }
     this.#received += bytes.length;
-    lent.call(this.#consumerThis, bytes);
+    (this.#consumer as Consumer).call(this.#consumerThis, bytes, true);
   }
 
   /** @internal the socket's 'data'. */
@@ -674,7 +673,7 @@ export class Channel {
     this.#received += chunk.length;
     const consumer = this.#consumer;
     if (consumer !== undefined) {
-      consumer.call(this.#consumerThis, chunk);
+      consumer.call(this.#consumerThis, chunk, false);
       return;
     }
     this.#queue().push(chunk);

@@ -57,6 +57,7 @@ import { ConnectionEnd } from './connection-end.js';
 import { WebSocketBase } from './connection-base.js';
 import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
 import { handlerFunction, type LooseHandler } from './handlers.js';
+import { beginNextTurn } from './begin-queue.js';
 import { InflateOrder } from './inflate-order.js';
 import {
   joinKeepalive,
@@ -97,32 +98,10 @@ export type { WsConnectionInit } from './connection-init.js';
 let channelHooks: ChannelOwnerHooks<WebSocketConnection>;
 let writerHooks: FrameWriterHooks<WebSocketConnection>;
 let keepaliveHooks: KeepaliveHooks<WebSocketConnection>;
-let receive: (this: WebSocketConnection, chunk: Buffer) => void;
-let receiveLent: (this: WebSocketConnection, bytes: Buffer) => void;
+let receive: (this: WebSocketConnection, chunk: Buffer, lent: boolean) => void;
 let begin: (conn: WebSocketConnection) => void;
 const terminate = (conn: WebSocketConnection): void => conn.terminate();
 
-/** Connections whose dispatch begins on the next turn, in the order they started. */
-let starting: WebSocketConnection[] = [];
-
-function beginStarted(): void {
-  const batch = starting;
-  starting = [];
-  for (let i = 0; i < batch.length; i++) {
-    try {
-      begin(batch[i]);
-    } catch (err) {
-      // A listener threw (an uncaught exception, as with an immediate each): the others still begin.
-      const rest = batch.slice(i + 1);
-      if (rest.length > 0) {
-        // Before any started since (their immediate, if any, is already scheduled).
-        if (starting.length === 0) setImmediate(beginStarted);
-        starting = rest.concat(starting);
-      }
-      throw err;
-    }
-  }
-}
 /**
  * The tcllib-form send as a method every copy of connchan in the process can call on any
  * connection (see process-state.ts): a module-level hook would reach into `#private` fields of
@@ -246,8 +225,7 @@ export class WebSocketConnection<D = unknown>
    * first, then every received frame, those that came with the handshake included.
    */
   start(): void {
-    // Connections started in the same turn share one immediate (a burst of upgrades costs one).
-    if (starting.push(this as WebSocketConnection) === 1) setImmediate(beginStarted);
+    beginNextTurn(this as WebSocketConnection, begin);
   }
 
   #begin(): void {
@@ -255,7 +233,7 @@ export class WebSocketConnection<D = unknown>
     this.#begun = BEGUN;
     this.#deliver('connect', undefined);
     if (this.#state === 'CLOSED') return;
-    this.channel.takeOver(receive, this, receiveLent);
+    this.channel.takeOver(receive, this, true);
     if (goneEarly) {
       // The TCP connection ended before dispatch began: its last frames are in, now it is gone.
       this.#onSocketClose();
@@ -616,7 +594,7 @@ export class WebSocketConnection<D = unknown>
   // --- receiving -----------------------------------------------------------------------------
 
   /** Received bytes: ours, or `lent` (io/lent-reads.ts: the receiver copies what it keeps). */
-  #onData(chunk: Buffer, lent = false): void {
+  #onData(chunk: Buffer, lent: boolean): void {
     this.#kaFlags |= KA_RX;
     if (this.#end?.failCode !== undefined || this.#inflater?.failing) return;
     const r = this.#receiver ?? this.#received();
@@ -867,11 +845,8 @@ export class WebSocketConnection<D = unknown>
       members: connections,
       tick: (c, ms, tick, judge) => c.#kaTick(ms, tick, judge),
     };
-    receive = function (this: WebSocketConnection, chunk: Buffer): void {
-      this.#onData(chunk);
-    };
-    receiveLent = function (this: WebSocketConnection, bytes: Buffer): void {
-      this.#onData(bytes, true);
+    receive = function (this: WebSocketConnection, chunk: Buffer, lent: boolean): void {
+      this.#onData(chunk, lent);
     };
     begin = (c) => c.#begin();
   }
