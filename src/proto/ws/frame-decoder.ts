@@ -20,16 +20,18 @@
  * Ownership: fed chunks belong to the decoder. Masked payloads are unmasked in place, in the
  * caller's memory, and returned frames are views of it, so do not reuse a chunk's memory after
  * feeding it. A frame pins the chunk it was cut from until the frame is dropped. (A payload that
- * spans chunks is a copy, and the chunks it was copied from are left as they were.)
+ * spans chunks is a copy, and the chunks it was copied from are left as they were.) Bytes valid
+ * only for a moment go to `feedLent` instead, which copies out whatever outlives them.
  */
 import { Buffer, constants as bufferConstants } from 'node:buffer';
-import { ProtocolError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { ByteQueue } from '../bytes/byte-queue.js';
 import { maskInPlace } from '../bytes/mask.js';
 import { NEED_DATA, type NeedData } from '../need-data.js';
 import { FastBuffer, LONG_MASK_MIN, WORD_MASK_MIN, maskRange, unmaskSmall } from './views.js';
 import { WASM_INPLACE_MASK_MIN, WASM_MASK_MIN, wasmMaskCopy } from './wasm-mask.js';
-import { isKnownOpcode, type Opcode } from './opcodes.js';
+import { type Opcode } from './opcodes.js';
+import { checkHeader, payloadTooBig, readLength64 } from './frame-rules.js';
 
 /** One decoded frame. A fresh object per frame, so the caller may keep it. */
 export interface Frame {
@@ -71,7 +73,6 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 100 * 1024 * 1024;
 
 /** Shared by every decoder whose bytes all came in whole frames: never pushed to. */
 const NO_QUEUE = new ByteQueue();
-const TWO_POW_32 = 0x100000000;
 
 /**
  * A frame whose payload straddles chunks gets memory for its whole declared length up front,
@@ -81,10 +82,6 @@ const PREALLOCATE_MAX_BYTES = 8 * 1024 * 1024;
 
 const EMPTY_AB = new ArrayBuffer(0);
 const EMPTY_WORDS = new Int32Array(EMPTY_AB);
-
-function fail(message: string, code: string, closeCode = 1002): never {
-  throw new ProtocolError(`Invalid WebSocket frame: ${message}`, { code, closeCode });
-}
 
 /**
  * Word views over the memory of the chunk being unmasked, made once per buffer and shared by
@@ -278,7 +275,8 @@ export class FrameDecoder {
     const b0 = c[pos];
     const b1 = c[pos + 1];
     // Common case in one test: RSV bits clear, opcode 0–2, MASK bit as the role wants.
-    if ((b0 & 0x7f) > 2 || (b1 & 0x80) !== this.#maskBit) this.#checkHeader(b0, b1);
+    if ((b0 & 0x7f) > 2 || (b1 & 0x80) !== this.#maskBit)
+      checkHeader(b0, b1, this.#maskBit, this.#allowRsv1);
     let length = b1 & 0x7f;
     let start = pos + 2;
     if (length === 126) {
@@ -290,7 +288,7 @@ export class FrameDecoder {
       length = readLength64(c, pos + 2);
       start = pos + 10;
     }
-    if (length > this.#maxPayloadBytes) this.#tooBig(length);
+    if (length > this.#maxPayloadBytes) payloadTooBig(length, this.#maxPayloadBytes);
     const masked = b1 >= 0x80;
     if (masked) start += 4;
     const stop = start + length;
@@ -475,7 +473,7 @@ export class FrameDecoder {
       if (q.length < 2) return NEED_DATA;
       const b0 = q.byteAt(0);
       const b1 = q.byteAt(1);
-      this.#checkHeader(b0, b1);
+      checkHeader(b0, b1, this.#maskBit, this.#allowRsv1);
       const len7 = b1 & 0x7f;
       const masked = b1 >= 0x80;
       const size = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
@@ -491,7 +489,7 @@ export class FrameDecoder {
         length = readLength64(h, 2);
         at = 10;
       }
-      if (length > this.#maxPayloadBytes) this.#tooBig(length);
+      if (length > this.#maxPayloadBytes) payloadTooBig(length, this.#maxPayloadBytes);
       if (masked) {
         const key = (this.#key ??= new Uint8Array(4));
         key[0] = h[at];
@@ -632,53 +630,4 @@ export class FrameDecoder {
       masked: this.#hdrMasked,
     };
   }
-
-  /** The full set of single-frame rules on the first two header bytes (the cold path). */
-  #checkHeader(b0: number, b1: number): void {
-    if ((b0 & 0x30) !== 0) fail('RSV2 and RSV3 must be clear', 'ERR_WS_UNEXPECTED_RSV_2_3');
-    const opcode = b0 & 0x0f;
-    if (!isKnownOpcode(opcode)) fail(`invalid opcode ${opcode}`, 'ERR_WS_INVALID_OPCODE');
-    const control = opcode >= 0x8;
-    if ((b0 & 0x40) !== 0) {
-      if (!this.#allowRsv1) fail('RSV1 must be clear', 'ERR_WS_UNEXPECTED_RSV_1');
-      if (control || opcode === 0) {
-        fail('RSV1 must be clear on continuation and control frames', 'ERR_WS_UNEXPECTED_RSV_1');
-      }
-    }
-    if (control) {
-      if (b0 < 0x80) fail('FIN must be set on control frames', 'ERR_WS_FRAGMENTED_CONTROL_FRAME');
-      if ((b1 & 0x7f) > 125) {
-        fail(
-          'control frame payload longer than 125 bytes',
-          'ERR_WS_INVALID_CONTROL_PAYLOAD_LENGTH',
-        );
-      }
-    }
-    if ((b1 & 0x80) !== this.#maskBit) {
-      if (this.#maskBit !== 0) fail('MASK must be set on client frames', 'ERR_WS_EXPECTED_MASK');
-      fail('MASK must be clear on server frames', 'ERR_WS_UNEXPECTED_MASK');
-    }
-  }
-
-  #tooBig(length: number): never {
-    fail(
-      `payload length ${length} exceeds the limit of ${this.#maxPayloadBytes} bytes`,
-      'ERR_WS_PAYLOAD_TOO_BIG',
-      1009,
-    );
-  }
-}
-
-/** Reads a 64-bit extended payload length; rejects one with the most significant bit set. */
-function readLength64(buf: Uint8Array, at: number): number {
-  const hi = ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
-  const lo = ((buf[at + 4] << 24) | (buf[at + 5] << 16) | (buf[at + 6] << 8) | buf[at + 7]) >>> 0;
-  if (hi >= 0x80000000) {
-    fail(
-      'the most significant bit of a 64-bit payload length must be 0',
-      'ERR_WS_INVALID_PAYLOAD_LENGTH',
-    );
-  }
-  // Above 2^53 the number is no longer exact; any such length is far above every limit anyway.
-  return hi * TWO_POW_32 + lo;
 }

@@ -52,6 +52,13 @@ export class WsReceiver {
   /**
    * Hands over bytes valid only until {@link releaseLent} (see {@link FrameDecoder.feedLent}):
    * the events returned meanwhile own their data.
+   *
+   * @example
+   * ```ts
+   * receiver.feedLent(lent.subarray(0, nread)); // `lent` is overwritten by the next read
+   * for (let ev = receiver.next(); ev !== NEED_DATA; ev = receiver.next()) handle(ev);
+   * receiver.releaseLent();
+   * ```
    */
   feedLent(bytes: Buffer): void {
     if (!this.#closed) this.#decoder.feedLent(bytes);
