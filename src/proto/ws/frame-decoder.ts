@@ -80,6 +80,9 @@ const NO_QUEUE = new ByteQueue();
  */
 const PREALLOCATE_MAX_BYTES = 8 * 1024 * 1024;
 
+/** A lent read up to this size is copied whole (Buffer.from takes it from the pool). */
+const LENT_COPY_WHOLE_MAX = 4096;
+
 const EMPTY_AB = new ArrayBuffer(0);
 const EMPTY_WORDS = new Int32Array(EMPTY_AB);
 
@@ -219,6 +222,12 @@ export class FrameDecoder {
    */
   feedLent(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    // A small read (small frames, most likely) is copied whole, from the pool: one copy and no
+    // allocation per frame, which beats copying each payload out.
+    if (chunk.length <= LENT_COPY_WHOLE_MAX) {
+      this.feed(Buffer.from(chunk));
+      return;
+    }
     if (this.#chunk === null && this.#payload === null && this.#hdrSize === 0) {
       if (this.#queue.length === 0) {
         this.#setChunk(chunk);

@@ -156,8 +156,11 @@ describe('lent reads: any reads give the events of the whole stream', () => {
 
   test('every two-read split of a mixed stream, and byte by byte', () => {
     const key = Uint8Array.of(0x12, 0x34, 0x56, 0x78);
+    // Frames of 5,000 bytes at both ends: a cut among the small frames leaves both reads larger
+    // than the decoder copies whole, so each frame is parsed in the lent bytes.
     const wire = wireOf(
       [
+        { opcode: Opcode.BINARY, fin: true, payload: bytesOf(5000, 4) },
         { opcode: Opcode.BINARY, fin: true, payload: bytesOf(70, 1) },
         { opcode: Opcode.TEXT, fin: false, payload: Buffer.from('héllo ') },
         { opcode: Opcode.PING, fin: true, payload: Buffer.from('p') },
@@ -165,6 +168,7 @@ describe('lent reads: any reads give the events of the whole stream', () => {
         { opcode: Opcode.BINARY, fin: true, payload: bytesOf(300, 2) },
         { opcode: Opcode.TEXT, fin: true, payload: Buffer.from('ok') },
         { opcode: Opcode.BINARY, fin: true, payload: Buffer.alloc(0) },
+        { opcode: Opcode.BINARY, fin: true, payload: bytesOf(5000, 5) },
         { opcode: Opcode.CLOSE, fin: true, payload: Buffer.from([0x03, 0xe8]) },
       ],
       key,
