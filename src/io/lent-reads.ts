@@ -19,6 +19,31 @@ import { Socket } from 'node:net';
 /** The buffer every lent read lands in (one JavaScript thread: one read is handled at a time). */
 const LENT = Buffer.allocUnsafeSlow(64 * 1024);
 
+/** Reads up to this many bytes get a remembered view (at most this many views are made). */
+const VIEW_MAX = 2048;
+/**
+ * Views of the lent buffer's first n bytes, made once per length: a read of a length seen before
+ * (a keep-alive client sends the same request again and again) costs no Buffer object. Sharing
+ * is safe for the same reason lending is: nobody keeps lent bytes past the read without a copy.
+ */
+const VIEWS = new Array<Buffer | undefined>(VIEW_MAX + 1).fill(undefined);
+
+/**
+ * The first `nread` bytes of a read's `buffer` as a Buffer (a view: valid until the callback
+ * returns). For the lent buffer, one remembered view per length.
+ *
+ * @example
+ * ```ts
+ * function onRead(this: Socket, nread: number, buffer: Buffer) {
+ *   parser.feed(lentBytes(buffer, nread));
+ * }
+ * ```
+ */
+export function lentBytes(buffer: Buffer, nread: number): Buffer {
+  if (buffer !== LENT || nread > VIEW_MAX) return buffer.subarray(0, nread);
+  return (VIEWS[nread] ??= LENT.subarray(0, nread));
+}
+
 /** A copy of `bytes` when they are lent, else `bytes` itself. */
 export function ownBytes(bytes: Buffer): Buffer {
   return bytes.buffer === LENT.buffer ? Buffer.from(bytes) : bytes;
