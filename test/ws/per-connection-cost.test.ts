@@ -1,7 +1,8 @@
 // What a WebSocket costs per connection (issue 15): keep-alive by one sweep per interval (no timer
 // per connection), handshake headers kept as one string and made a list again when asked for,
 // the peer address asked of the kernel only when needed, no TCP keep-alive probes under pings,
-// no frame receiver until the first bytes, no listener array for a socket's 'end', no wait for the client's FIN after a closing handshake.
+// no frame receiver until the first bytes, no listener array for a socket's 'end', no wait for the client's FIN after a closing handshake,
+// one net.Socket per connection (the accepted one, lent its reads in place).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
