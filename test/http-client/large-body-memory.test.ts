@@ -109,11 +109,13 @@ describe('large bodies', () => {
         assert.equal(r.keptFirst, 0xaa);
         assert.ok(r.keptIntact, 'a later response changed a body delivered earlier');
         r.firstBytes.forEach((b, i) => assert.equal(b, (WARM + i) % 2 ? 0xbb : 0xaa, `body ${i}`));
-        // Each dead body is freed by a young GC of its own (the check that V8 makes before
-        // allocating ArrayBuffer memory runs while only the previous body is dead): at least one
-        // young GC per body, and the full GCs that free bodies in bulk stay rare. Left to
-        // whatever allocation comes next, the check frees two bodies at a time (0.5 per body).
-        assert.ok(r.young >= MEASURED - 1, `${r.young} young GCs for ${MEASURED} bodies`);
+        // Dead bodies are freed by young GCs of their own (the check that V8 makes before
+        // allocating ArrayBuffer memory runs while only the previous body is dead): about one
+        // young GC per body, and the full GCs that free bodies in bulk stay rare. A client that
+        // leaves the check to whatever allocation comes next gets two bodies freed together by
+        // one young GC (the raw floor: 0.5 per body). The bound leaves room for V8's other
+        // reasons to collect; the test above checks the early check itself.
+        assert.ok(r.young >= (MEASURED * 3) / 4, `${r.young} young GCs for ${MEASURED} bodies`);
         assert.ok(r.full <= MEASURED / 4, `${r.full} full GCs for ${MEASURED} bodies`);
         if (!glibc) {
           t.diagnostic('not glibc: page faults not checked');
