@@ -3,98 +3,164 @@
  * WebSocket echo server. It answers the `101` from a regex, decodes frames (unmasking in place,
  * no message assembly, no limits, no UTF-8 check), echoes data frames, answers pings and the
  * closing handshake, and ends TCP after it. Any server on `net.Socket` pays at least this.
+ *
+ * Reads land in one shared buffer (`onread`: no Buffer and no stream push per read, as the
+ * hello-world floor), given to the accepted socket itself (a second `net.Socket` per connection
+ * costs a fifth of a life); only the bytes of a frame that is not whole yet are copied, into the
+ * connection's own buffer, whose whole frames then go back as views of it. No closure and no
+ * listener is made per connection.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+const KEY = /sec-websocket-key: *([^\r]*)/i;
 
-/** The bytes of a connection not yet decoded, kept as a list until a whole frame is there. */
-class FloorConnection {
-  upgraded = false;
-  parts: Buffer[] = [];
-  length = 0;
-  constructor(readonly sock: Socket) {}
+/** Every connection reads into this one buffer: its bytes are used before the next read. */
+const shared = Buffer.allocUnsafe(64 * 1024);
 
-  receive(chunk: Buffer): void {
-    this.parts.push(chunk);
-    this.length += chunk.length;
-    if (!this.upgraded) {
-      const head = this.parts.length === 1 ? chunk : Buffer.concat(this.parts);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const key = /sec-websocket-key: *([^\r]*)/i.exec(head.toString('latin1', 0, end))?.[1] ?? '';
-      const accept = createHash('sha1')
-        .update(key + GUID)
-        .digest('base64');
-      this.sock.write(
-        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
-      );
-      this.upgraded = true;
-      this.parts = end + 4 < head.length ? [head.subarray(end + 4)] : [];
-      this.length = head.length - end - 4;
-    }
-    this.sock.cork();
-    while (this.frame()) {
-      /* each call echoes one frame */
-    }
-    this.sock.uncork();
+/** Per connection: whether the 101 was sent, and the bytes of an incomplete head or frame. */
+const kState = Symbol('floor');
+interface FloorState {
+  upgraded: boolean;
+  pending: Buffer | undefined;
+  pendingLen: number;
+}
+type FloorSocket = Socket & { [kState]: FloorState };
+
+function onRead(this: FloorSocket, nread: number, buf: Buffer): void {
+  const st = this[kState];
+  if (st.pending === undefined) {
+    const used = consume(this, st, buf, nread, false);
+    if (used < nread) keep(st, buf, used, nread);
+    return;
   }
+  // Append to what was kept, then decode from there (its whole frames go out as views of it).
+  const need = st.pendingLen + nread;
+  if (need > st.pending.length) {
+    const grown = Buffer.allocUnsafe(Math.max(need, st.pending.length * 2));
+    st.pending.copy(grown, 0, 0, st.pendingLen);
+    st.pending = grown;
+  }
+  buf.copy(st.pending, st.pendingLen, 0, nread);
+  st.pendingLen = need;
+  const pending = st.pending;
+  const used = consume(this, st, pending, need, true);
+  st.pending = undefined;
+  st.pendingLen = 0;
+  if (used < need) keep(st, pending, used, need);
+}
 
-  /** Decodes and answers one whole frame; false when none is complete. */
-  frame(): boolean {
-    if (this.length < 2) return false;
-    let buf = this.parts[0];
-    if (buf.length < 14 && this.parts.length > 1) buf = this.flatten();
-    const b1 = buf[1] & 0x7f;
+/** Copies the undecoded rest into a new buffer of the connection (sized for its frame if known). */
+function keep(st: FloorState, from: Buffer, start: number, end: number): void {
+  const n = end - start;
+  let size = n;
+  if (st.upgraded && n >= 2) {
+    const b1 = from[start + 1] & 0x7f;
     const hl = b1 === 126 ? 8 : b1 === 127 ? 14 : 6;
-    if (buf.length < hl) return false;
-    const len = b1 === 126 ? buf.readUInt16BE(2) : b1 === 127 ? buf.readUIntBE(4, 6) : b1;
-    if (this.length < hl + len) return false;
-    if (buf.length < hl + len) buf = this.flatten();
-    const payload = buf.subarray(hl, hl + len);
-    const m = buf.subarray(hl - 4, hl);
-    for (let i = 0; i < len; i++) payload[i] ^= m[i & 3];
-    const op = buf[0] & 0x0f;
-    const rest = buf.subarray(hl + len);
-    this.parts = rest.length > 0 ? [rest] : [];
-    this.length -= hl + len;
-    if (op === 8) {
-      this.send(0x88, payload.subarray(0, Math.min(len, 2)));
-      this.sock.end();
-      return false;
+    if (n >= hl - 4) {
+      const len =
+        b1 === 126 ? from.readUInt16BE(start + 2) : b1 === 127 ? from.readUIntBE(start + 4, 6) : b1;
+      size = Math.max(n, hl + len);
     }
-    if (op === 9) this.send(0x8a, payload);
-    else if (op <= 2) this.send(0x80 | op, payload);
-    return true;
   }
+  st.pending = Buffer.allocUnsafe(Math.max(size, 64));
+  from.copy(st.pending, 0, start, end);
+  st.pendingLen = n;
+}
 
-  send(b0: number, payload: Buffer): void {
-    this.sock.write(frameHead(b0, payload.length));
-    this.sock.write(payload);
+/** Answers everything whole in `buf[0, end)`; returns how many bytes were used. */
+function consume(sock: Socket, st: FloorState, buf: Buffer, end: number, owned: boolean): number {
+  let pos = 0;
+  if (!st.upgraded) {
+    const headEnd = buf.indexOf('\r\n\r\n');
+    if (headEnd < 0 || headEnd + 4 > end) return 0;
+    const key = KEY.exec(buf.toString('latin1', 0, headEnd))?.[1] ?? '';
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
+    sock.write(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      'latin1',
+    );
+    st.upgraded = true;
+    pos = headEnd + 4;
   }
+  let corked = false;
+  while (end - pos >= 2) {
+    const b1 = buf[pos + 1] & 0x7f;
+    const hl = b1 === 126 ? 8 : b1 === 127 ? 14 : 6;
+    if (end - pos < hl) break;
+    const len =
+      b1 === 126 ? buf.readUInt16BE(pos + 2) : b1 === 127 ? buf.readUIntBE(pos + 4, 6) : b1;
+    if (end - pos < hl + len) break;
+    const m = pos + hl - 4;
+    const start = pos + hl;
+    for (let i = 0; i < len; i++) buf[start + i] ^= buf[m + (i & 3)];
+    const op = buf[pos] & 0x0f;
+    pos = start + len;
+    if (!corked) {
+      sock.cork();
+      corked = true;
+    }
+    if (op === 8) {
+      send(sock, 0x88, buf, start, Math.min(len, 2), owned);
+      sock.end();
+      pos = end;
+      break;
+    }
+    if (op === 9) send(sock, 0x8a, buf, start, len, owned);
+    else if (op <= 2) send(sock, 0x80 | op, buf, start, len, owned);
+  }
+  if (corked) sock.uncork();
+  return pos;
+}
 
-  flatten(): Buffer {
-    const b = Buffer.concat(this.parts, this.length);
-    this.parts = [b];
-    return b;
+/** Writes one frame; a payload in the shared buffer is copied, one in an owned buffer is not. */
+function send(
+  sock: Socket,
+  b0: number,
+  buf: Buffer,
+  start: number,
+  len: number,
+  owned: boolean,
+): void {
+  const hl = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  if (owned && len >= 1024) {
+    const h = Buffer.allocUnsafe(hl);
+    writeHead(h, b0, len);
+    sock.write(h);
+    sock.write(buf.subarray(start, start + len));
+    return;
+  }
+  const out = Buffer.allocUnsafe(hl + len);
+  writeHead(out, b0, len);
+  buf.copy(out, hl, start, start + len);
+  sock.write(out);
+}
+
+function writeHead(h: Buffer, b0: number, len: number): void {
+  h[0] = b0;
+  if (len < 126) h[1] = len;
+  else if (len < 65536) {
+    h[1] = 126;
+    h.writeUInt16BE(len, 2);
+  } else {
+    h[1] = 127;
+    h.writeUInt32BE(0, 2);
+    h.writeUIntBE(len, 4, 6);
   }
 }
 
-function frameHead(b0: number, len: number): Buffer {
-  if (len < 126) return Buffer.from([b0, len]);
-  if (len < 65536) return Buffer.from([b0, 126, len >> 8, len & 0xff]);
-  const h = Buffer.alloc(10);
-  h[0] = b0;
-  h[1] = 127;
-  h.writeUIntBE(len, 4, 6);
-  return h;
+function onError(this: Socket): void {
+  this.destroy();
 }
 
 /**
  * Starts a plain `net` server on a free port of 127.0.0.1 whose connections feed every read to
- * the object `connect` makes for them, and resolves with the port.
+ * the object `connect` makes for them, and resolves with the port (the I/O ceiling's start-up:
+ * it keeps the read chunks, so it reads through the stream).
  */
 export function startRawServer(
   connect: (sock: Socket) => { receive(chunk: Buffer): void },
@@ -109,7 +175,35 @@ export function startRawServer(
   );
 }
 
-/** Starts the floor server on a free port of 127.0.0.1 and resolves with the port. */
+/** The `net.Socket` fields its `onread` option sets, found on the first accepted socket. */
+let onreadKeys: { buffer: symbol; callback: symbol } | undefined;
+
+/**
+ * Starts the floor server on a free port of 127.0.0.1 and resolves with the port. Node takes no
+ * `onread` for the sockets a server accepts, so the accepted socket, paused, is given what the
+ * option would have given it (as src/io/lent-reads.ts does): one `net.Socket` per connection.
+ */
 export function startNetFloor(): Promise<number> {
-  return startRawServer((sock) => new FloorConnection(sock));
+  const server = createServer({ pauseOnConnect: true, noDelay: true }, (accepted) => {
+    const socket = accepted as FloorSocket;
+    if (onreadKeys === undefined) {
+      const symbols = Object.getOwnPropertySymbols(socket);
+      const buffer = symbols.find((k) => k.description === 'kBuffer');
+      const callback = symbols.find((k) => k.description === 'kBufferCb');
+      if (!buffer || !callback) throw new Error('this Node has no onread fields on net.Socket');
+      onreadKeys = { buffer, callback };
+    }
+    const fields = socket as unknown as Record<symbol, unknown>;
+    fields[onreadKeys.buffer] = shared;
+    fields[onreadKeys.callback] = onRead;
+    (socket as unknown as { _handle: { useUserBuffer(b: Buffer): void } })._handle.useUserBuffer(
+      shared,
+    );
+    socket[kState] = { upgraded: false, pending: undefined, pendingLen: 0 };
+    socket.on('error', onError);
+    socket.resume();
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', 1024, () => resolve((server.address() as AddressInfo).port)),
+  );
 }

@@ -5,7 +5,7 @@
  */
 import type { Transport } from '../io/dial.js';
 import type { Channel } from './channel.js';
-import { pushLentRead } from '../io/lent-reads.js';
+import { lentBytes, pushLentRead } from '../io/lent-reads.js';
 
 /**
  * What a socket reports to: its channel, or before that the server connection that accepted it.
@@ -68,7 +68,7 @@ export function onLentRead(this: Transport, nread: number, buffer: Buffer): bool
   const owner = (this as OwnedSocket)[kOwner];
   if (owner === undefined || owner === NOBODY) return pushLentRead(this, nread, buffer);
   if (owner.onSocketLent !== undefined) {
-    owner.onSocketLent(buffer.subarray(0, nread));
+    owner.onSocketLent(lentBytes(buffer, nread));
   } else {
     // A channel: the copy goes straight to it, not through the socket's stream (Node stops
     // reading while the socket is paused, so nothing needs buffering in the stream).

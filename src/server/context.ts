@@ -68,7 +68,7 @@ export class HttpContext {
 
   #peer: string | undefined;
 
-  constructor(conn: ServerConnection, head: RequestHead, driver: string) {
+  constructor(conn: ServerConnection, head: RequestHead, driver: string, startTime: number) {
     this.#conn = conn;
     this.head = head;
     this.method = head.method;
@@ -76,7 +76,7 @@ export class HttpContext {
     this.version = head.version;
     this.headers = head.headers;
     this.driver = driver;
-    this.startTime = Date.now();
+    this.startTime = startTime;
     this.#seq = ++requests.count;
   }
 

@@ -50,10 +50,9 @@ function statusLine(version: '1.0' | '1.1', status: number): string {
 let dateLineMs = 0;
 let dateLine = '';
 
-/** The whole `Date: …\r\n` line, rebuilt at most once a second. */
-function dateField(): string {
-  const now = Date.now();
-  if (now - dateLineMs >= 1000) {
+/** The whole `Date: …\r\n` line at `now` (ms since epoch), rebuilt at most once a second. */
+function dateField(now: number): string {
+  if (now - dateLineMs >= 1000 || now < dateLineMs) {
     dateLine = `Date: ${httpDate()}\r\n`;
     dateLineMs = now - (now % 1000);
   }
@@ -77,8 +76,9 @@ export function buildHead(
   fields: readonly string[],
   contentLength: number,
   keepAlive: boolean,
+  now: number = Date.now(),
 ): string {
-  const date = dateField();
+  const date = dateField(now);
   const m = last;
   if (
     fields === m.fields &&
@@ -129,3 +129,75 @@ const last = {
   version: '1.1' as '1.0' | '1.1',
   head: '',
 };
+
+/** Bodies up to this many characters are remembered with their head as one ready Buffer. */
+const WHOLE_MAX_CHARS = 1024;
+
+/**
+ * The last whole response (head and body as one Buffer) of a frozen field list and a short
+ * string body: a server answering the same small response over and over (a health check, a
+ * hello world) writes one ready-made Buffer, as a hand-written server would, instead of joining
+ * and encoding head and body each time. Rebuilt when anything of it changes (the Date each
+ * second). Only frozen lists are remembered, so a handler's own headers are never served stale.
+ */
+const whole = {
+  fields: undefined as readonly string[] | undefined,
+  body: '',
+  date: '',
+  status: 0,
+  contentLength: -1,
+  keepAlive: false,
+  version: '1.1' as '1.0' | '1.1',
+  bytes: Buffer.alloc(0),
+};
+
+/**
+ * Head and `body` as one Buffer, when `fields` is a frozen (shared) list and `body` short; else
+ * undefined (build the head with {@link buildHead}). `contentLength` is the one the handler set,
+ * or -1 (the body's length is sent); a set length that is not the body's gets undefined.
+ *
+ * @example
+ * ```ts
+ * const bytes = wholeResponse('1.1', 200, Object.freeze(['Content-Type', 'text/plain']), -1, true, 'hi', Date.now());
+ * // <Buffer 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nDate: …\r\nContent-Length: 2\r\n\r\nhi'>
+ * ```
+ */
+export function wholeResponse(
+  version: '1.0' | '1.1',
+  status: number,
+  fields: readonly string[],
+  contentLength: number,
+  keepAlive: boolean,
+  body: string,
+  now: number,
+): Buffer | undefined {
+  const date = dateField(now);
+  const w = whole;
+  if (
+    fields === w.fields &&
+    body === w.body &&
+    date === w.date &&
+    status === w.status &&
+    contentLength === w.contentLength &&
+    keepAlive === w.keepAlive &&
+    version === w.version
+  ) {
+    return w.bytes;
+  }
+  if (body.length > WHOLE_MAX_CHARS || !Object.isFrozen(fields)) return undefined;
+  const len = Buffer.byteLength(body);
+  if (contentLength >= 0 && contentLength !== len) return undefined;
+  const head = buildHead(version, status, fields, len, keepAlive, now);
+  const bytes = Buffer.allocUnsafeSlow(head.length + len);
+  bytes.write(head, 0, 'latin1');
+  bytes.write(body, head.length, 'utf8');
+  w.fields = fields;
+  w.body = body;
+  w.date = date;
+  w.status = status;
+  w.contentLength = contentLength;
+  w.keepAlive = keepAlive;
+  w.version = version;
+  w.bytes = bytes;
+  return bytes;
+}

@@ -353,12 +353,13 @@ export class HttpServer implements ServerCore {
 
 /**
  * A plain socket just accepted (paused) as one that reads into the lent buffer, for the
- * connection's parser to parse in place (io/lent-reads.ts); where Node cannot, the accepted
- * socket itself, resumed, with `'data'` events.
+ * connection's parser to parse in place (io/lent-reads.ts), resumed; where Node cannot, the
+ * accepted socket itself, resumed, with `'data'` events.
  */
 function lentReadSocket(accepted: Socket): Socket {
   const socket = lendReads(accepted, true, onLentRead);
-  if (socket !== undefined) return socket;
+  // The accepted socket itself (lent in place, or not lent at all) was paused at accept.
+  if (socket !== undefined && socket !== accepted) return socket;
   accepted.resume();
   return accepted;
 }

@@ -1,11 +1,12 @@
 // What a WebSocket costs per connection (issue 15): keep-alive by one sweep per interval (no timer
 // per connection), handshake headers kept as one string and made a list again when asked for,
 // the peer address asked of the kernel only when needed, no TCP keep-alive probes under pings,
-// no frame receiver until the first bytes, no listener array for a socket's 'end', no wait for the client's FIN after a closing handshake.
+// no frame receiver until the first bytes, no listener array for a socket's 'end', no wait for the client's FIN after a closing handshake,
+// one net.Socket per connection (the accepted one, lent its reads in place).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect as netConnect, Socket } from 'node:net';
+import { connect as netConnect, Server as NetServer, Socket } from 'node:net';
 import { list, status } from '../../src/channels/index.js';
 import { createServer } from '../../src/server/index.js';
 import { KA_AWAITING, KA_RX, keepaliveTurn } from '../../src/ws/keepalive.js';
@@ -264,6 +265,48 @@ describe('what a server connection keeps', () => {
       raw.socket.end();
       await until(() => server!.state === 'CLOSED', 'closed after the FIN', 5000);
     } finally {
+      await srv.close();
+    }
+  });
+
+  test('a connection is served by the very socket net.Server accepted (lent its reads in place, no second net.Socket), which reads the lent buffer', async () => {
+    let server: WebSocketConnection | undefined;
+    const accepted: Socket[] = [];
+    // Every socket a net.Server hands out in this test (its 'connection' event).
+    const original = NetServer.prototype.emit;
+    NetServer.prototype.emit = function (
+      this: NetServer,
+      event: string | symbol,
+      ...args: unknown[]
+    ) {
+      if (event === 'connection') accepted.push(args[0] as Socket);
+      return (original as (this: NetServer, e: string | symbol, ...a: unknown[]) => boolean).call(
+        this,
+        event,
+        ...args,
+      );
+    } as typeof NetServer.prototype.emit;
+    const srv = await startServer((http) =>
+      live(http, '/e', (sock, type, msg) => {
+        if (type === 'connect') server = lookup(sock);
+        if (type === 'text') send(sock, 'text', msg);
+      }),
+    );
+    try {
+      const raw = await RawClient.connect(srv.port, '/e');
+      await until(() => server !== undefined, 'connected');
+      const socket = server!.channel.socket;
+      assert.equal(accepted.length, 1);
+      assert.equal(socket, accepted[0], 'the accepted socket itself');
+      // Its reads go to the onread callback (no 'data' chunk of its own per read) and still arrive.
+      const fields = socket as unknown as Record<symbol, unknown>;
+      const lent = Object.getOwnPropertySymbols(socket).find((k) => k.description === 'kBuffer');
+      assert.ok(lent !== undefined && Buffer.isBuffer(fields[lent]), 'reads into a lent buffer');
+      raw.frame({ opcode: Opcode.TEXT, payload: 'after the upgrade' });
+      const [frame] = await raw.waitFrames(1);
+      assert.equal(frame.payload.toString(), 'after the upgrade');
+    } finally {
+      NetServer.prototype.emit = original;
       await srv.close();
     }
   });
