@@ -261,6 +261,11 @@ const hcPeers = (
 
 // bench/cases/http-client-floor.ts: a raw socket reading each body into fresh memory.
 const hcBigFloor: Side = { label: 'node:net floor', id: 'hc-big-floor', reference: true };
+const hcBigFloorCheck: Side = {
+  label: 'node:net floor + early GC check',
+  id: 'hc-big-floor-check',
+  reference: true,
+};
 
 comparisons.push(
   ...(
@@ -274,7 +279,7 @@ comparisons.push(
         hcPeers('pipe10', 1.2, false),
       ],
       ['gzip-encoded 64 KiB text, decoded', 'MB/s', 'gzip', hcPeers('gzip', 1.5)],
-      ['16 MiB body', 'MB/s', 'big', hcPeers('big', 3, true, [hcBigFloor])],
+      ['16 MiB body', 'MB/s', 'big', hcPeers('big', 3, true, [hcBigFloor, hcBigFloorCheck])],
       ['64 KiB POST echoed', 'req/s', 'post', hcPeers('post', 1.3)],
     ] as const
   ).map(([name, unit, scenario, peers]): Comparison => ({

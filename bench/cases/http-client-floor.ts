@@ -14,9 +14,10 @@ import type { BenchCaseFactory } from '../harness.js';
 
 const HEAD_ROOM = 16 * 1024;
 const CRLF2 = Buffer.from('\r\n\r\n');
+const probe: { last?: ArrayBuffer } = {};
 
 /** One keep-alive connection; each call GETs `path` and resolves with its body. */
-function rawGetter(port: number, path: string): () => Promise<ArrayBuffer> {
+function rawGetter(port: number, path: string, earlyCheck: boolean): () => Promise<ArrayBuffer> {
   const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`, 'latin1');
   const head = Buffer.allocUnsafe(HEAD_ROOM);
   let headLen = 0;
@@ -40,6 +41,8 @@ function rawGetter(port: number, path: string): () => Promise<ArrayBuffer> {
       }
       // The caller's memory: fresh for every body, as a client that hands bodies over must.
       body = Buffer.allocUnsafe(Number(length[1]));
+      // V8's young-GC check for ArrayBuffer memory, run now (src/http-client/body-memory.ts).
+      if (earlyCheck) probe.last = new ArrayBuffer(1);
       filled = head.copy(body, 0, end + 4, headLen);
       headLen = 0;
     } else {
@@ -67,12 +70,16 @@ function rawGetter(port: number, path: string): () => Promise<ArrayBuffer> {
     });
 }
 
+function floorCase(earlyCheck: boolean): () => Promise<{ ops: number; bytes: number }> {
+  const get = rawGetter(Number(process.env.BENCH_NGINX_PORT), '/big.bin', earlyCheck);
+  return async () => {
+    const b = await get();
+    return { ops: 1, bytes: b.byteLength };
+  };
+}
+
 export const httpClientFloorCases: Record<string, BenchCaseFactory> = {
-  'hc-big-floor': () => {
-    const get = rawGetter(Number(process.env.BENCH_NGINX_PORT), '/big.bin');
-    return async () => {
-      const b = await get();
-      return { ops: 1, bytes: b.byteLength };
-    };
-  },
+  'hc-big-floor': () => floorCase(false),
+  // The same, with the one thing connchan does about V8 and glibc (body-memory.ts).
+  'hc-big-floor-check': () => floorCase(true),
 };
