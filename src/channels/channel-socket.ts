@@ -61,8 +61,9 @@ function listenForEnd(s: OwnedSocket): void {
 
 /**
  * The `onread` callback of a socket the server accepted into the lent buffer (io/lent-reads.ts).
- * An owner that parses in place (the server connection) gets the read itself; any other (a
- * channel, after a detach) gets a copy of it; a socket nobody hears pushes the copy as `'data'`.
+ * An owner that parses in place (the server connection, a channel: it copies what its consumer
+ * cannot take lent) gets the read itself; any other gets a copy of it; a socket nobody hears
+ * pushes the copy as `'data'`.
  */
 export function onLentRead(this: Transport, nread: number, buffer: Buffer): boolean {
   const owner = (this as OwnedSocket)[kOwner];
@@ -70,8 +71,6 @@ export function onLentRead(this: Transport, nread: number, buffer: Buffer): bool
   if (owner.onSocketLent !== undefined) {
     owner.onSocketLent(lentBytes(buffer, nread));
   } else {
-    // A channel: the copy goes straight to it, not through the socket's stream (Node stops
-    // reading while the socket is paused, so nothing needs buffering in the stream).
     owner.onSocketData(Buffer.from(buffer.subarray(0, nread)));
   }
   return true;

@@ -48,6 +48,8 @@ import {
 } from './channel-types.js';
 import { attachSocket, endAfterFlush, isSendError } from './channel-socket.js';
 
+type Consumer = (this: unknown, chunk: Buffer, lent: boolean) => void;
+
 export { DEFAULT_CHANNEL_LIMITS } from './channel-types.js';
 export type {
   ChannelInit,
@@ -112,8 +114,10 @@ export class Channel {
   #flags = 0;
   /** Made on first use (channel-extras.ts). */
   #x: ChannelExtras | undefined;
-  #consumer: ((this: unknown, chunk: Buffer) => void) | undefined;
+  #consumer: Consumer | undefined;
   #consumerThis: unknown;
+  /** The consumer takes reads lent (see {@link Channel.takeOver}). */
+  #takesLent = false;
   #owner: unknown;
   #ownerHooks: ChannelOwnerHooks<unknown> | undefined;
   #callback: CallbackRegistration | undefined;
@@ -526,11 +530,19 @@ export class Channel {
   /**
    * Hands every received byte to `consumer` from now on, starting with those already buffered.
    * Used by protocols built on channels (WebSockets) that parse straight from the socket.
+   * With `takesLent`, the reads of a socket that reads into the lent buffer (io/lent-reads.ts)
+   * come without a copy, with `lent` true: their bytes are valid only until `consumer` returns
+   * (it copies what it keeps).
    */
-  takeOver<T>(consumer: (this: T, chunk: Buffer) => void, thisArg?: T): void {
-    this.#consumer = consumer as (this: unknown, chunk: Buffer) => void;
+  takeOver<T>(
+    consumer: (this: T, chunk: Buffer, lent: boolean) => void,
+    thisArg?: T,
+    takesLent = false,
+  ): void {
+    this.#consumer = consumer as Consumer;
     this.#consumerThis = thisArg;
-    for (const chunk of this.#recv.drain()) consumer.call(thisArg as T, chunk);
+    this.#takesLent = takesLent;
+    for (const chunk of this.#recv.drain()) consumer.call(thisArg as T, chunk, false);
     this.#resumeIfRoom();
   }
 
@@ -639,7 +651,21 @@ export class Channel {
     if (this.#socketClosed) return;
     this.#consumer = ignore;
     this.#consumerThis = undefined;
+    this.#takesLent = false;
     endAfterFlush(this.#socket, this.#limits.closeWaitMs, peerDone);
+  }
+
+  /**
+   * @internal a read of a socket reading into the lent buffer (channel-socket.ts onLentRead):
+   * to a consumer that takes it lent, else copied, as 'data'.
+   */
+  onSocketLent(bytes: Buffer): void {
+    if (!this.#takesLent) {
+      this.onSocketData(Buffer.from(bytes));
+      return;
+    }
+    this.#received += bytes.length;
+    (this.#consumer as Consumer).call(this.#consumerThis, bytes, true);
   }
 
   /** @internal the socket's 'data'. */
@@ -647,7 +673,7 @@ export class Channel {
     this.#received += chunk.length;
     const consumer = this.#consumer;
     if (consumer !== undefined) {
-      consumer.call(this.#consumerThis, chunk);
+      consumer.call(this.#consumerThis, chunk, false);
       return;
     }
     this.#queue().push(chunk);

@@ -57,6 +57,7 @@ import { ConnectionEnd } from './connection-end.js';
 import { WebSocketBase } from './connection-base.js';
 import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
 import { handlerFunction, type LooseHandler } from './handlers.js';
+import { beginNextTurn } from './begin-queue.js';
 import { InflateOrder } from './inflate-order.js';
 import {
   joinKeepalive,
@@ -97,31 +98,10 @@ export type { WsConnectionInit } from './connection-init.js';
 let channelHooks: ChannelOwnerHooks<WebSocketConnection>;
 let writerHooks: FrameWriterHooks<WebSocketConnection>;
 let keepaliveHooks: KeepaliveHooks<WebSocketConnection>;
-let receive: (this: WebSocketConnection, chunk: Buffer) => void;
+let receive: (this: WebSocketConnection, chunk: Buffer, lent: boolean) => void;
 let begin: (conn: WebSocketConnection) => void;
 const terminate = (conn: WebSocketConnection): void => conn.terminate();
 
-/** Connections whose dispatch begins on the next turn, in the order they started. */
-let starting: WebSocketConnection[] = [];
-
-function beginStarted(): void {
-  const batch = starting;
-  starting = [];
-  for (let i = 0; i < batch.length; i++) {
-    try {
-      begin(batch[i]);
-    } catch (err) {
-      // A listener threw (an uncaught exception, as with an immediate each): the others still begin.
-      const rest = batch.slice(i + 1);
-      if (rest.length > 0) {
-        // Before any started since (their immediate, if any, is already scheduled).
-        if (starting.length === 0) setImmediate(beginStarted);
-        starting = rest.concat(starting);
-      }
-      throw err;
-    }
-  }
-}
 /**
  * The tcllib-form send as a method every copy of connchan in the process can call on any
  * connection (see process-state.ts): a module-level hook would reach into `#private` fields of
@@ -245,8 +225,7 @@ export class WebSocketConnection<D = unknown>
    * first, then every received frame, those that came with the handshake included.
    */
   start(): void {
-    // Connections started in the same turn share one immediate (a burst of upgrades costs one).
-    if (starting.push(this as WebSocketConnection) === 1) setImmediate(beginStarted);
+    beginNextTurn(this as WebSocketConnection, begin);
   }
 
   #begin(): void {
@@ -254,7 +233,7 @@ export class WebSocketConnection<D = unknown>
     this.#begun = BEGUN;
     this.#deliver('connect', undefined);
     if (this.#state === 'CLOSED') return;
-    this.channel.takeOver(receive, this);
+    this.channel.takeOver(receive, this, true);
     if (goneEarly) {
       // The TCP connection ended before dispatch began: its last frames are in, now it is gone.
       this.#onSocketClose();
@@ -614,11 +593,13 @@ export class WebSocketConnection<D = unknown>
 
   // --- receiving -----------------------------------------------------------------------------
 
-  #onData(chunk: Buffer): void {
+  /** Received bytes: ours, or `lent` (io/lent-reads.ts: the receiver copies what it keeps). */
+  #onData(chunk: Buffer, lent: boolean): void {
     this.#kaFlags |= KA_RX;
     if (this.#end?.failCode !== undefined || this.#inflater?.failing) return;
     const r = this.#receiver ?? this.#received();
-    r.feed(chunk);
+    if (lent) r.feedLent(chunk);
+    else r.feed(chunk);
     // Everything the handlers send while this chunk is processed leaves in one write: small
     // frames are gathered by the writer, anything else waits in the corked socket.
     const socket = this.channel.socket;
@@ -636,6 +617,7 @@ export class WebSocketConnection<D = unknown>
       if (this.#inflater?.waiting) this.#inflater.holdFailure(err);
       else this.#fail(err);
     } finally {
+      if (lent) r.releaseLent();
       if (batch) writer.endBatch();
       socket.uncork();
     }
@@ -863,8 +845,8 @@ export class WebSocketConnection<D = unknown>
       members: connections,
       tick: (c, ms, tick, judge) => c.#kaTick(ms, tick, judge),
     };
-    receive = function (this: WebSocketConnection, chunk: Buffer): void {
-      this.#onData(chunk);
+    receive = function (this: WebSocketConnection, chunk: Buffer, lent: boolean): void {
+      this.#onData(chunk, lent);
     };
     begin = (c) => c.#begin();
   }

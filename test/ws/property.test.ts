@@ -71,3 +71,40 @@ test(
     }
   },
 );
+
+test(
+  'bursts of 64 B, 16 KiB, fragmented and 1 MiB messages echo intact through the lent reads',
+  { timeout: 60_000 },
+  async () => {
+    // The server's socket reads into one lent buffer that every read overwrites: a payload kept
+    // as a view of it (the echo queued behind others) would come back with later bytes in it.
+    const srv = await echoServer();
+    try {
+      const conn = await open(`${srv.url}/echo`);
+      const got: Buffer[] = [];
+      conn.on('binary', (data: Buffer) => got.push(data));
+      conn.on('text', (data: string) => got.push(Buffer.from(data)));
+      const sizes = [64, 16 * 1024, 64, 1024 * 1024, 5000, 16 * 1024 + 3, 70_000, 64, 1024 * 1024];
+      const sent: Buffer[] = [];
+      for (let round = 0; round < 3; round++) {
+        for (const [i, size] of sizes.entries()) {
+          const data = Buffer.alloc(size);
+          for (let j = 0; j < size; j += 997) data[j] = (round * 31 + i * 7 + j) & 0xff;
+          data.fill(round * 16 + i, 0, Math.min(size, 64));
+          sent.push(data);
+          if (size === 70_000) sendCut(conn, 'binary', data, [1, 20_000, 65_536]);
+          else if (i === 4) conn.send('text', Buffer.alloc(size, 0x61 + round).toString());
+          else conn.send('binary', data);
+          if (i === 4) sent[sent.length - 1] = Buffer.alloc(size, 0x61 + round);
+        }
+      }
+      await until(() => got.length >= sent.length, 'echoes', 30_000);
+      assert.equal(got.length, sent.length);
+      sent.forEach((data, i) => assert.ok(got[i].equals(data), `message ${i} came back intact`));
+      conn.close();
+      await conn.closed();
+    } finally {
+      await srv.close();
+    }
+  },
+);

@@ -20,16 +20,18 @@
  * Ownership: fed chunks belong to the decoder. Masked payloads are unmasked in place, in the
  * caller's memory, and returned frames are views of it, so do not reuse a chunk's memory after
  * feeding it. A frame pins the chunk it was cut from until the frame is dropped. (A payload that
- * spans chunks is a copy, and the chunks it was copied from are left as they were.)
+ * spans chunks is a copy, and the chunks it was copied from are left as they were.) Bytes valid
+ * only for a moment go to `feedLent` instead, which copies out whatever outlives them.
  */
 import { Buffer, constants as bufferConstants } from 'node:buffer';
-import { ProtocolError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { ByteQueue } from '../bytes/byte-queue.js';
 import { maskInPlace } from '../bytes/mask.js';
 import { NEED_DATA, type NeedData } from '../need-data.js';
 import { FastBuffer, LONG_MASK_MIN, WORD_MASK_MIN, maskRange, unmaskSmall } from './views.js';
 import { WASM_INPLACE_MASK_MIN, WASM_MASK_MIN, wasmMaskCopy } from './wasm-mask.js';
-import { isKnownOpcode, type Opcode } from './opcodes.js';
+import { type Opcode } from './opcodes.js';
+import { checkHeader, payloadTooBig, readLength64 } from './frame-rules.js';
 
 /** One decoded frame. A fresh object per frame, so the caller may keep it. */
 export interface Frame {
@@ -71,7 +73,6 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 100 * 1024 * 1024;
 
 /** Shared by every decoder whose bytes all came in whole frames: never pushed to. */
 const NO_QUEUE = new ByteQueue();
-const TWO_POW_32 = 0x100000000;
 
 /**
  * A frame whose payload straddles chunks gets memory for its whole declared length up front,
@@ -79,12 +80,11 @@ const TWO_POW_32 = 0x100000000;
  */
 const PREALLOCATE_MAX_BYTES = 8 * 1024 * 1024;
 
+/** A lent read up to this size is copied whole (Buffer.from takes it from the pool). */
+const LENT_COPY_WHOLE_MAX = 4096;
+
 const EMPTY_AB = new ArrayBuffer(0);
 const EMPTY_WORDS = new Int32Array(EMPTY_AB);
-
-function fail(message: string, code: string, closeCode = 1002): never {
-  throw new ProtocolError(`Invalid WebSocket frame: ${message}`, { code, closeCode });
-}
 
 /**
  * Word views over the memory of the chunk being unmasked, made once per buffer and shared by
@@ -149,6 +149,8 @@ export class FrameDecoder {
   /** The chunk's memory and where the chunk starts in it, read once per chunk. */
   #ab: ArrayBufferLike = EMPTY_AB;
   #base = 0;
+  /** The chunk is lent ({@link feedLent}): payloads that outlive the call are copied out. */
+  #lent = false;
 
   /**
    * Slow path: the header of a frame that straddles chunks while it is incomplete, and bytes
@@ -211,6 +213,50 @@ export class FrameDecoder {
     }
   }
 
+  /**
+   * Hands over bytes that stay valid only until {@link releaseLent} (a read in a buffer the
+   * next read overwrites). Frames are parsed in place; what outlives the read is copied: each
+   * payload a frame returns (unmasked as it is copied: one pass), except a single-frame text or
+   * close payload, which the caller decodes at once; and the bytes of a frame still arriving.
+   * Call {@link next} until {@link NEED_DATA}, then {@link releaseLent}.
+   */
+  feedLent(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    // A small read (small frames, most likely) is copied whole, from the pool: one copy and no
+    // allocation per frame, which beats copying each payload out.
+    if (chunk.length <= LENT_COPY_WHOLE_MAX) {
+      this.feed(Buffer.from(chunk));
+      return;
+    }
+    if (this.#chunk === null && this.#payload === null && this.#hdrSize === 0) {
+      if (this.#queue.length === 0) {
+        this.#setChunk(chunk);
+        this.#lent = true;
+        return;
+      }
+    } else if (this.#payload !== null && this.#queue.length === 0) {
+      // A payload arriving: copied straight into place (unmasked as it goes), the rest kept.
+      const took = this.#fill(chunk, 0);
+      if (took < chunk.length) this.#queued().push(Buffer.from(chunk.subarray(took)));
+      return;
+    }
+    this.releaseLent();
+    this.feed(Buffer.from(chunk));
+  }
+
+  /**
+   * Copies what is left of a lent chunk (see {@link feedLent}) to memory of the decoder's own:
+   * after this the lent bytes may be overwritten. Nothing to do when {@link next} has returned
+   * {@link NEED_DATA}.
+   */
+  releaseLent(): void {
+    const c = this.#chunk;
+    if (c === null || !this.#lent) return;
+    const rest = Buffer.from(c.subarray(this.#pos));
+    this.#releaseChunk();
+    this.#queued().push(rest);
+  }
+
   /** The queue of the slow path, made on first use (most connections never need one). */
   #queued(): ByteQueue {
     if (this.#queue === NO_QUEUE) this.#queue = new ByteQueue();
@@ -238,7 +284,8 @@ export class FrameDecoder {
     const b0 = c[pos];
     const b1 = c[pos + 1];
     // Common case in one test: RSV bits clear, opcode 0–2, MASK bit as the role wants.
-    if ((b0 & 0x7f) > 2 || (b1 & 0x80) !== this.#maskBit) this.#checkHeader(b0, b1);
+    if ((b0 & 0x7f) > 2 || (b1 & 0x80) !== this.#maskBit)
+      checkHeader(b0, b1, this.#maskBit, this.#allowRsv1);
     let length = b1 & 0x7f;
     let start = pos + 2;
     if (length === 126) {
@@ -250,13 +297,21 @@ export class FrameDecoder {
       length = readLength64(c, pos + 2);
       start = pos + 10;
     }
-    if (length > this.#maxPayloadBytes) this.#tooBig(length);
+    if (length > this.#maxPayloadBytes) payloadTooBig(length, this.#maxPayloadBytes);
     const masked = b1 >= 0x80;
     if (masked) start += 4;
     const stop = start + length;
-    if (stop > end) return this.#toSlow(c, pos);
+    if (stop > end) {
+      if (start > end) return this.#toSlow(c, pos);
+      return this.#arriving(c, b0, start - pos, start, length, masked);
+    }
     const ab = this.#ab;
     const base = this.#base;
+    // Lent: a payload that outlives the read is copied; a single-frame text message or a close
+    // is decoded by the caller at once, so its view is enough.
+    if (this.#lent && length !== 0 && b0 !== 0x81 && b0 !== 0x88) {
+      return this.#copyOut(c, b0, start, stop, masked);
+    }
     if (masked && length !== 0) {
       if (length < WORD_MASK_MIN) unmaskSmall(c, start, stop);
       else if (length >= WASM_INPLACE_MASK_MIN && wasmMaskCopy !== null) {
@@ -285,12 +340,50 @@ export class FrameDecoder {
   }
 
   /**
+   * The frame at `start…stop` of a lent chunk, its payload copied out: unmasked as it is copied
+   * when long enough for WebAssembly, else unmasked in place and copied.
+   */
+  #copyOut(c: Buffer, b0: number, start: number, stop: number, masked: boolean): Frame {
+    const length = stop - start;
+    const payload = Buffer.allocUnsafe(length);
+    if (masked && length >= WASM_MASK_MIN && wasmMaskCopy !== null) {
+      wasmMaskCopy(
+        c,
+        start,
+        payload,
+        0,
+        length,
+        c[start - 4],
+        c[start - 3],
+        c[start - 2],
+        c[start - 1],
+      );
+    } else {
+      if (masked) {
+        if (length < WORD_MASK_MIN) unmaskSmall(c, start, stop);
+        else unmaskWords(c, this.#ab, this.#base, start, stop);
+      }
+      c.copy(payload, 0, start, stop);
+    }
+    if (stop === c.length) this.#releaseChunk();
+    else this.#pos = stop;
+    return {
+      fin: b0 >= 0x80,
+      rsv1: (b0 & 0x40) !== 0,
+      opcode: (b0 & 0x0f) as Opcode,
+      payload,
+      masked,
+    };
+  }
+
+  /**
    * Drops every reference to a chunk read to its end, so that an idle connection does not pin
    * the last chunk's memory (ws learned this the hard way: a 4-byte view pinned 64 KiB).
    */
   #releaseChunk(): void {
     this.#chunk = null;
     this.#ab = EMPTY_AB;
+    this.#lent = false;
   }
 
   /**
@@ -344,10 +437,42 @@ export class FrameDecoder {
     return this.#payload !== null;
   }
 
+  /**
+   * A whole header whose payload runs past the chunk: the payload gets its memory now and the
+   * chunk's part of it is copied (unmasked) straight in, not queued first (for a lent chunk,
+   * that saves a copy).
+   */
+  #arriving(
+    c: Buffer,
+    b0: number,
+    hdrSize: number,
+    start: number,
+    length: number,
+    masked: boolean,
+  ): NeedData {
+    this.#hdrSize = hdrSize;
+    this.#hdrB0 = b0;
+    this.#hdrLength = length;
+    this.#hdrMasked = masked;
+    if (masked) {
+      const key = (this.#key ??= new Uint8Array(4));
+      key[0] = c[start - 4];
+      key[1] = c[start - 3];
+      key[2] = c[start - 2];
+      key[3] = c[start - 1];
+    }
+    this.#payload = Buffer.allocUnsafe(Math.min(length, PREALLOCATE_MAX_BYTES));
+    this.#filled = 0;
+    this.#fill(c, start);
+    this.#releaseChunk();
+    return NEED_DATA;
+  }
+
   /** Moves the rest of the fast-path chunk to the queue and continues on the slow path. */
   #toSlow(c: Buffer, pos: number): Frame | NeedData {
+    const lent = this.#lent;
     this.#releaseChunk();
-    this.#queued().push(pos === 0 ? c : c.subarray(pos));
+    this.#queued().push(lent ? Buffer.from(c.subarray(pos)) : pos === 0 ? c : c.subarray(pos));
     return this.#slowNext();
   }
 
@@ -357,7 +482,7 @@ export class FrameDecoder {
       if (q.length < 2) return NEED_DATA;
       const b0 = q.byteAt(0);
       const b1 = q.byteAt(1);
-      this.#checkHeader(b0, b1);
+      checkHeader(b0, b1, this.#maskBit, this.#allowRsv1);
       const len7 = b1 & 0x7f;
       const masked = b1 >= 0x80;
       const size = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
@@ -373,7 +498,7 @@ export class FrameDecoder {
         length = readLength64(h, 2);
         at = 10;
       }
-      if (length > this.#maxPayloadBytes) this.#tooBig(length);
+      if (length > this.#maxPayloadBytes) payloadTooBig(length, this.#maxPayloadBytes);
       if (masked) {
         const key = (this.#key ??= new Uint8Array(4));
         key[0] = h[at];
@@ -514,53 +639,4 @@ export class FrameDecoder {
       masked: this.#hdrMasked,
     };
   }
-
-  /** The full set of single-frame rules on the first two header bytes (the cold path). */
-  #checkHeader(b0: number, b1: number): void {
-    if ((b0 & 0x30) !== 0) fail('RSV2 and RSV3 must be clear', 'ERR_WS_UNEXPECTED_RSV_2_3');
-    const opcode = b0 & 0x0f;
-    if (!isKnownOpcode(opcode)) fail(`invalid opcode ${opcode}`, 'ERR_WS_INVALID_OPCODE');
-    const control = opcode >= 0x8;
-    if ((b0 & 0x40) !== 0) {
-      if (!this.#allowRsv1) fail('RSV1 must be clear', 'ERR_WS_UNEXPECTED_RSV_1');
-      if (control || opcode === 0) {
-        fail('RSV1 must be clear on continuation and control frames', 'ERR_WS_UNEXPECTED_RSV_1');
-      }
-    }
-    if (control) {
-      if (b0 < 0x80) fail('FIN must be set on control frames', 'ERR_WS_FRAGMENTED_CONTROL_FRAME');
-      if ((b1 & 0x7f) > 125) {
-        fail(
-          'control frame payload longer than 125 bytes',
-          'ERR_WS_INVALID_CONTROL_PAYLOAD_LENGTH',
-        );
-      }
-    }
-    if ((b1 & 0x80) !== this.#maskBit) {
-      if (this.#maskBit !== 0) fail('MASK must be set on client frames', 'ERR_WS_EXPECTED_MASK');
-      fail('MASK must be clear on server frames', 'ERR_WS_UNEXPECTED_MASK');
-    }
-  }
-
-  #tooBig(length: number): never {
-    fail(
-      `payload length ${length} exceeds the limit of ${this.#maxPayloadBytes} bytes`,
-      'ERR_WS_PAYLOAD_TOO_BIG',
-      1009,
-    );
-  }
-}
-
-/** Reads a 64-bit extended payload length; rejects one with the most significant bit set. */
-function readLength64(buf: Uint8Array, at: number): number {
-  const hi = ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
-  const lo = ((buf[at + 4] << 24) | (buf[at + 5] << 16) | (buf[at + 6] << 8) | buf[at + 7]) >>> 0;
-  if (hi >= 0x80000000) {
-    fail(
-      'the most significant bit of a 64-bit payload length must be 0',
-      'ERR_WS_INVALID_PAYLOAD_LENGTH',
-    );
-  }
-  // Above 2^53 the number is no longer exact; any such length is far above every limit anyway.
-  return hi * TWO_POW_32 + lo;
 }

@@ -49,6 +49,26 @@ export class WsReceiver {
     if (!this.#closed) this.#decoder.feed(chunk);
   }
 
+  /**
+   * Hands over bytes valid only until {@link releaseLent} (see {@link FrameDecoder.feedLent}):
+   * the events returned meanwhile own their data.
+   *
+   * @example
+   * ```ts
+   * receiver.feedLent(lent.subarray(0, nread)); // `lent` is overwritten by the next read
+   * for (let ev = receiver.next(); ev !== NEED_DATA; ev = receiver.next()) handle(ev);
+   * receiver.releaseLent();
+   * ```
+   */
+  feedLent(bytes: Buffer): void {
+    if (!this.#closed) this.#decoder.feedLent(bytes);
+  }
+
+  /** Copies what is left of lent bytes; call it once {@link next} has been drained. */
+  releaseLent(): void {
+    this.#decoder.releaseLent();
+  }
+
   /** The next event, or {@link NEED_DATA}. Throws {@link ProtocolError} when the peer broke the protocol. */
   next(): WsEvent | NeedData {
     if (this.#closed) return NEED_DATA;
