@@ -657,8 +657,12 @@ export class ServerConnection implements SocketOwner {
       driver: this.#driver,
       role: 'server',
       startTime: ctx.startTime,
-      // Left to the channel to ask for when needed, unless the request already knew it.
-      peer: ctx.peerKnown || this.#core.forwardsPeers ? ctx.peer : undefined,
+      // Left to the channel to ask for when needed, unless the request already knew it or a
+      // detach subscriber (a request log) will ask: one address lookup serves both.
+      peer:
+        ctx.peerKnown || this.#core.forwardsPeers || detachChannel.hasSubscribers
+          ? ctx.peer
+          : undefined,
       clientData: ctx.clientData,
       initialData,
       halfOpen: options.halfOpen,

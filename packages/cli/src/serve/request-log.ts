@@ -72,6 +72,11 @@ function isHeadField(k: string): boolean {
   return k === 'peer' || k === 'method' || k === 'path' || k === 'headers';
 }
 
+/** ` k=v` as textLine writes a string field, or '' for an empty one. */
+function named(k: string, v: string | undefined): string {
+  return v === undefined || v === '' ? '' : ` ${k}=${/\s/.test(v) ? JSON.stringify(v) : v}`;
+}
+
 function fieldText(k: string, v: Exclude<Fields[string], undefined>): string {
   if (k === 'status') return String(v);
   if (k === 'bytes') return `${String(v)}B`;
@@ -94,11 +99,20 @@ export function startRequestLog(o: RequestLogOptions): () => void {
     o.write(
       o.format === 'json' ? JSON.stringify({ time: timeText(), event, ...f }) : textLine(event, f),
     );
+  // `info` in text, the default: each line written out directly, no fields object to walk (a
+  // WebSocket life logs two lines; the generic path cost a few per cent of the demo's lives).
+  const plain = o.format === 'text' && !debug;
 
   const onResponse = (m: unknown) => {
     const r = m as ResponseMessage;
     if (r.server !== o.server) return;
     const req = r.request;
+    if (plain) {
+      o.write(
+        `${timeText()} ${req.peer} ${req.method} ${req.target} ${r.status} ${r.bytes}B ${ms(r.durationMs)}ms${named('driver', req.driver)}`,
+      );
+      return;
+    }
     const f: Fields = {
       peer: req.peer,
       method: req.method,
@@ -119,6 +133,12 @@ export function startRequestLog(o: RequestLogOptions): () => void {
       o.origins.get(d.channel)?.websocket ??
       /websocket/i.test(d.request.headers.get('upgrade') ?? '');
     const req = d.request;
+    if (plain) {
+      o.write(
+        `${timeText()} ${req.peer} ${req.method} ${req.target} ${websocket ? 'upgrade 101' : 'detach'}${named('channel', d.channel)} ${ms(d.durationMs)}ms${named('driver', req.driver)}`,
+      );
+      return;
+    }
     const f: Fields = {
       peer: req.peer,
       method: req.method,
@@ -132,6 +152,12 @@ export function startRequestLog(o: RequestLogOptions): () => void {
     emit(websocket ? 'upgrade' : 'detach', f);
   };
   o.origins.onClose((c, origin) => {
+    if (plain) {
+      o.write(
+        `${timeText()} ${c.peer || '-'} close${named('channel', c.name)}${named('endpoint', origin?.endpoint)}${origin?.websocket ? ' websocket=true' : ''} sent=${c.sent} received=${c.received} ${ms(Date.now() - c.startTime)}ms`,
+      );
+      return;
+    }
     emit('close', {
       peer: c.peer,
       channel: c.name,
