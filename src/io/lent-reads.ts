@@ -19,9 +19,14 @@
  * undefined).
  */
 import { Socket } from 'node:net';
+import { wasmReadPage } from '../proto/ws/wasm-mask.js';
 
-/** The buffer every lent read lands in (one JavaScript thread: one read is handled at a time). */
-const LENT = Buffer.allocUnsafeSlow(64 * 1024);
+/**
+ * The buffer every lent read lands in (one JavaScript thread: one read is handled at a time):
+ * the WebAssembly masking module's read page where there is one, so that WebSocket payloads
+ * are unmasked where they were read (src/proto/ws/wasm-mask.ts).
+ */
+const LENT = wasmReadPage ?? Buffer.allocUnsafeSlow(64 * 1024);
 
 /** Reads up to this many bytes get a remembered view (at most this many views are made). */
 const VIEW_MAX = 2048;
