@@ -58,7 +58,6 @@ export function ownBytes(bytes: Buffer): Buffer {
   return bytes.buffer === LENT.buffer ? Buffer.from(bytes) : bytes;
 }
 
-
 /** Called with `this` the socket and the lent buffer, whose first `nread` bytes were read. */
 export type LentReadCallback = (this: Socket, nread: number, buffer: Buffer) => boolean | void;
 

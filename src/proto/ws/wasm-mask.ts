@@ -8,11 +8,13 @@
  * 1 KiB up, which is what brings encode+mask and unmasking of large frames near the native
  * `bufferutil`.
  *
+ * Socket reads of the server land in the module's second page (src/io/lent-reads.ts), where a
+ * WebSocket payload's part is unmasked in place and copied out once ({@link wasmUnmaskCopy}).
+ *
  * The module is 120 bytes, assembled by hand (below) and compiled synchronously at load. Where
  * WebAssembly or SIMD is unavailable (`--jitless`, old engines), {@link wasmMaskCopy} is null
  * and callers keep their JS loops.
  */
-
 import { Buffer } from 'node:buffer';
 
 /** The slice of the WebAssembly API used here (not in the ES lib typings). */
@@ -27,7 +29,7 @@ interface WasmApi {
 }
 
 /**
- * `(module (memory (export "m") 1) (func (export "x") (param $p i32) (param $n i32) (param $k i32)
+ * `(module (memory (export "m") 2) (func (export "x") (param $p i32) (param $n i32) (param $k i32)
  *   (local $kv v128) (local $end i32)
  *   kv = i32x4.splat(k); end = p + n;
  *   loop: if p >= end break; 4 × { v128.store(p + 16i, v128.load(p + 16i) ^ kv) }; p += 64 }`
@@ -38,7 +40,7 @@ const MODULE_BYTES = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, // magic, version 1
   1, 7, 1, 96, 3, 127, 127, 127, 0, // type section: (i32 i32 i32) -> ()
   3, 2, 1, 0, // function section: one function of type 0
-  5, 3, 1, 0, 2, // memory section: one memory, 2 pages, no maximum
+  5, 3, 1, 0, 2, // memory section: one memory, 2 pages (scratch, reads), no maximum
   7, 9, 2, 1, 120, 0, 0, 1, 109, 2, 0, // exports: "x" = func 0, "m" = memory 0
   10, 108, 1, 106, 2, 1, 123, 1, 127, // code: one body of 106 bytes; locals v128, i32
   32, 2, 253, 17, 33, 3, // kv = i32x4.splat(k)
@@ -157,8 +159,7 @@ function unmaskCopySimd(
  * {@link unmaskCopySimd} when WebAssembly SIMD is available, else null (same sizes as
  * {@link wasmMaskCopy}).
  */
-export const wasmUnmaskCopy: typeof unmaskCopySimd | null =
-  page === null ? null : unmaskCopySimd;
+export const wasmUnmaskCopy: typeof unmaskCopySimd | null = page === null ? null : unmaskCopySimd;
 
 /**
  * {@link maskCopySimd} when WebAssembly SIMD is available, else null. For payloads of at least
