@@ -73,3 +73,16 @@ export function plainEvent(ev: WsEvent): Record<string, unknown> {
       return { ...ev };
   }
 }
+
+/** Deterministic bytes of a given size (fast-check would be slow building 64 KiB arrays). */
+export function bytesOf(size: number, seed: number): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  let x = seed | 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}

@@ -11,23 +11,10 @@ import type { WsEvent } from '../../../src/proto/ws/message-assembler.js';
 import { Opcode } from '../../../src/proto/ws/opcodes.js';
 import { WsReceiver, type WsReceiverOptions } from '../../../src/proto/ws/receiver.js';
 import { wasmReadPage } from '../../../src/proto/ws/wasm-mask.js';
-import { drainEvents, plainEvent } from './helpers.js';
+import { bytesOf, drainEvents, plainEvent } from './helpers.js';
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
 const LENT_SIZE = 64 * 1024;
-
-/** Deterministic bytes of a given size. */
-function bytesOf(size: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(size);
-  let x = seed | 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 interface Spec {
   opcode: Opcode;

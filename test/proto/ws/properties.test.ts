@@ -10,22 +10,9 @@ import { encodeFrame, encodeFrameMerged } from '../../../src/proto/ws/frame-enco
 import { MessageAssembler } from '../../../src/proto/ws/message-assembler.js';
 import { Opcode } from '../../../src/proto/ws/opcodes.js';
 import { WsReceiver } from '../../../src/proto/ws/receiver.js';
-import { drainEvents, plainEvent, plainFrame } from './helpers.js';
+import { bytesOf, drainEvents, plainEvent, plainFrame } from './helpers.js';
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
-
-/** Deterministic bytes of a given size (fast-check would be slow building 64 KiB arrays). */
-function bytesOf(size: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(size);
-  let x = seed | 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 const payloadSize = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 0, max: 140 }) },
