@@ -19,9 +19,14 @@
  * undefined).
  */
 import { Socket } from 'node:net';
+import { wasmReadPage } from '../proto/ws/wasm-mask.js';
 
-/** The buffer every lent read lands in (one JavaScript thread: one read is handled at a time). */
-const LENT = Buffer.allocUnsafeSlow(64 * 1024);
+/**
+ * The buffer every lent read lands in (one JavaScript thread: one read is handled at a time):
+ * the WebAssembly masking module's read page where there is one, so that WebSocket payloads
+ * are unmasked where they were read (src/proto/ws/wasm-mask.ts).
+ */
+const LENT = wasmReadPage ?? Buffer.allocUnsafeSlow(64 * 1024);
 
 /** Reads up to this many bytes get a remembered view (at most this many views are made). */
 const VIEW_MAX = 2048;
@@ -52,7 +57,6 @@ export function lentBytes(buffer: Buffer, nread: number): Buffer {
 export function ownBytes(bytes: Buffer): Buffer {
   return bytes.buffer === LENT.buffer ? Buffer.from(bytes) : bytes;
 }
-
 
 /** Called with `this` the socket and the lent buffer, whose first `nread` bytes were read. */
 export type LentReadCallback = (this: Socket, nread: number, buffer: Buffer) => boolean | void;

@@ -29,7 +29,7 @@ import { ByteQueue } from '../bytes/byte-queue.js';
 import { maskInPlace } from '../bytes/mask.js';
 import { NEED_DATA, type NeedData } from '../need-data.js';
 import { FastBuffer, LONG_MASK_MIN, WORD_MASK_MIN, maskRange, unmaskSmall } from './views.js';
-import { WASM_INPLACE_MASK_MIN, WASM_MASK_MIN, wasmMaskCopy } from './wasm-mask.js';
+import { WASM_INPLACE_MASK_MIN, WASM_MASK_MIN, wasmMaskCopy, wasmUnmaskCopy } from './wasm-mask.js';
 import { type Opcode } from './opcodes.js';
 import { checkHeader, payloadTooBig, readLength64 } from './frame-rules.js';
 
@@ -314,8 +314,8 @@ export class FrameDecoder {
     }
     if (masked && length !== 0) {
       if (length < WORD_MASK_MIN) unmaskSmall(c, start, stop);
-      else if (length >= WASM_INPLACE_MASK_MIN && wasmMaskCopy !== null) {
-        wasmMaskCopy(
+      else if (length >= WASM_INPLACE_MASK_MIN && wasmUnmaskCopy !== null) {
+        wasmUnmaskCopy(
           c,
           start,
           c,
@@ -346,8 +346,8 @@ export class FrameDecoder {
   #copyOut(c: Buffer, b0: number, start: number, stop: number, masked: boolean): Frame {
     const length = stop - start;
     const payload = Buffer.allocUnsafe(length);
-    if (masked && length >= WASM_MASK_MIN && wasmMaskCopy !== null) {
-      wasmMaskCopy(
+    if (masked && length >= WASM_MASK_MIN && wasmUnmaskCopy !== null) {
+      wasmUnmaskCopy(
         c,
         start,
         payload,
@@ -582,10 +582,10 @@ export class FrameDecoder {
     if (take === 0) return 0;
     let payload = this.#payload as Buffer;
     if (filled + take > payload.length) payload = this.#grow(filled + take);
-    if (this.#hdrMasked && take >= WASM_MASK_MIN && wasmMaskCopy !== null) {
+    if (this.#hdrMasked && take >= WASM_MASK_MIN && wasmUnmaskCopy !== null) {
       const key = this.#key as Uint8Array;
       const p = filled & 3;
-      wasmMaskCopy(
+      wasmUnmaskCopy(
         src,
         from,
         payload,

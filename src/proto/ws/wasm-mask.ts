@@ -8,10 +8,14 @@
  * 1 KiB up, which is what brings encode+mask and unmasking of large frames near the native
  * `bufferutil`.
  *
+ * Socket reads of the server land in the module's second page (src/io/lent-reads.ts), where a
+ * WebSocket payload's part is unmasked in place and copied out once ({@link wasmUnmaskCopy}).
+ *
  * The module is 120 bytes, assembled by hand (below) and compiled synchronously at load. Where
  * WebAssembly or SIMD is unavailable (`--jitless`, old engines), {@link wasmMaskCopy} is null
  * and callers keep their JS loops.
  */
+import { Buffer } from 'node:buffer';
 
 /** The slice of the WebAssembly API used here (not in the ES lib typings). */
 interface WasmApi {
@@ -25,7 +29,7 @@ interface WasmApi {
 }
 
 /**
- * `(module (memory (export "m") 1) (func (export "x") (param $p i32) (param $n i32) (param $k i32)
+ * `(module (memory (export "m") 2) (func (export "x") (param $p i32) (param $n i32) (param $k i32)
  *   (local $kv v128) (local $end i32)
  *   kv = i32x4.splat(k); end = p + n;
  *   loop: if p >= end break; 4 × { v128.store(p + 16i, v128.load(p + 16i) ^ kv) }; p += 64 }`
@@ -36,7 +40,7 @@ const MODULE_BYTES = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, // magic, version 1
   1, 7, 1, 96, 3, 127, 127, 127, 0, // type section: (i32 i32 i32) -> ()
   3, 2, 1, 0, // function section: one function of type 0
-  5, 3, 1, 0, 1, // memory section: one memory, 1 page, no maximum
+  5, 3, 1, 0, 2, // memory section: one memory, 2 pages (scratch, reads), no maximum
   7, 9, 2, 1, 120, 0, 0, 1, 109, 2, 0, // exports: "x" = func 0, "m" = memory 0
   10, 108, 1, 106, 2, 1, 123, 1, 127, // code: one body of 106 bytes; locals v128, i32
   32, 2, 253, 17, 33, 3, // kv = i32x4.splat(k)
@@ -66,8 +70,8 @@ function instantiate(): XorPage | null {
     const api = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
     if (api === undefined) return null;
     const { exports } = new api.Instance(new api.Module(MODULE_BYTES), {});
-    const mem = new Uint8Array(exports.m.buffer);
-    if (mem.length < BLOCK) return null;
+    const mem = new Uint8Array(exports.m.buffer, 0, BLOCK);
+    if (exports.m.buffer.byteLength < 2 * BLOCK) return null;
     return { x: exports.x, mem };
   } catch {
     // No WebAssembly, or no SIMD: the callers' JS loops remain.
@@ -76,6 +80,14 @@ function instantiate(): XorPage | null {
 }
 
 const page = instantiate();
+
+/**
+ * The module's second page, lent to socket reads (src/io/lent-reads.ts): a read that lands here
+ * is unmasked where it lies ({@link wasmUnmaskCopy}), one copy fewer than through the scratch
+ * page. Null without WebAssembly SIMD.
+ */
+export const wasmReadPage: Buffer | null =
+  page === null ? null : Buffer.from(page.mem.buffer, BLOCK, BLOCK);
 
 /**
  * Writes `src[srcStart, srcStart + n)` XOR the key `k0 k1 k2 k3` (key phase 0 at `srcStart`) to
@@ -106,6 +118,48 @@ function maskCopySimd(
     dst.set(take === BLOCK ? mem : new Uint8Array(mem.buffer, 0, take), dstStart + done);
   }
 }
+
+/**
+ * {@link maskCopySimd} for a decoder whose source bytes are consumed by the call: when they lie
+ * in {@link wasmReadPage} they are unmasked there (whole 64-byte steps by WebAssembly, the tail
+ * in JS) and copied out once. Elsewhere as {@link maskCopySimd}.
+ */
+function unmaskCopySimd(
+  src: Uint8Array,
+  srcStart: number,
+  dst: Uint8Array,
+  dstStart: number,
+  n: number,
+  k0: number,
+  k1: number,
+  k2: number,
+  k3: number,
+): void {
+  const { x, mem } = page as XorPage;
+  if (src.buffer !== mem.buffer) {
+    maskCopySimd(src, srcStart, dst, dstStart, n, k0, k1, k2, k3);
+    return;
+  }
+  const at = src.byteOffset + srcStart;
+  const whole = n & ~63;
+  x(at, whole, k0 | (k1 << 8) | (k2 << 16) | (k3 << 24));
+  const all = new Uint8Array(mem.buffer);
+  for (let i = whole; i < n; i += 4) {
+    all[at + i] ^= k0;
+    if (i + 1 < n) all[at + i + 1] ^= k1;
+    if (i + 2 < n) all[at + i + 2] ^= k2;
+    if (i + 3 < n) all[at + i + 3] ^= k3;
+  }
+  if (dst.buffer !== mem.buffer || dst.byteOffset + dstStart !== at) {
+    dst.set(new Uint8Array(mem.buffer, at, n), dstStart);
+  }
+}
+
+/**
+ * {@link unmaskCopySimd} when WebAssembly SIMD is available, else null (same sizes as
+ * {@link wasmMaskCopy}).
+ */
+export const wasmUnmaskCopy: typeof unmaskCopySimd | null = page === null ? null : unmaskCopySimd;
 
 /**
  * {@link maskCopySimd} when WebAssembly SIMD is available, else null. For payloads of at least

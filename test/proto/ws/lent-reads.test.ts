@@ -10,6 +10,7 @@ import { encodeFrame } from '../../../src/proto/ws/frame-encoder.js';
 import type { WsEvent } from '../../../src/proto/ws/message-assembler.js';
 import { Opcode } from '../../../src/proto/ws/opcodes.js';
 import { WsReceiver, type WsReceiverOptions } from '../../../src/proto/ws/receiver.js';
+import { wasmReadPage } from '../../../src/proto/ws/wasm-mask.js';
 import { bytesOf, drainEvents, plainEvent } from './helpers.js';
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 150);
@@ -30,6 +31,9 @@ function wireOf(specs: Spec[], key: Uint8Array): Buffer {
   );
 }
 
+/** Streams fed so far (they alternate between the two kinds of lent buffer). */
+let feeds = 0;
+
 /**
  * Feeds `wire` as lent reads of the given sizes (cycled) and returns the events, or the error
  * that stopped them. Each read's bytes are valid only during its turn: the lent buffer is
@@ -40,7 +44,10 @@ function feedAsReads(
   wire: Buffer,
   sizes: number[],
 ): { events: WsEvent[]; error?: ProtocolError } {
-  const lent = Buffer.alloc(LENT_SIZE);
+  // Every other stream reads into the WebAssembly read page the server lends its sockets
+  // (payloads unmasked where they lie), the others into a plain buffer (no WebAssembly).
+  const lent =
+    (feeds++ & 1) === 0 && wasmReadPage !== null ? wasmReadPage : Buffer.alloc(LENT_SIZE);
   const r = new WsReceiver(options);
   const events: WsEvent[] = [];
   for (let at = 0, i = 0; at < wire.length; i++) {

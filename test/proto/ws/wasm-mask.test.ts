@@ -2,7 +2,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { WASM_MASK_MIN, wasmMaskCopy } from '../../../src/proto/ws/wasm-mask.js';
+import {
+  WASM_MASK_MIN,
+  wasmMaskCopy,
+  wasmReadPage,
+  wasmUnmaskCopy,
+} from '../../../src/proto/ws/wasm-mask.js';
 
 function reference(src: Uint8Array, key: Uint8Array): Buffer {
   const out = Buffer.alloc(src.length);
@@ -69,5 +74,55 @@ describe('wasm-mask', () => {
       mask(buf, 7, buf, 7, n, key[0], key[1], key[2], key[3]);
       assert.deepEqual(buf, expected, `n = ${n}`);
     }
+  });
+
+  test('unmasks a range of the read page where it lies and copies out exactly it', () => {
+    const unmask = wasmUnmaskCopy;
+    const page = wasmReadPage;
+    if (unmask === null || page === null) return;
+    assert.equal(page.length, 65536);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 65536 }),
+        fc.integer({ min: 0, max: 65536 }),
+        fc.integer({ min: 0, max: 15 }),
+        fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        fc.integer(),
+        (a, b, dstAt, key, seed) => {
+          const start = Math.min(a, b);
+          const n = Math.max(a, b) - start;
+          filled(page.length, seed).copy(page);
+          const before = Buffer.from(page);
+          const dst = filled(dstAt + n + 5, seed + 1);
+          const dstBefore = Buffer.from(dst);
+          const expected = reference(before.subarray(start, start + n), key);
+          unmask(page, start, dst, dstAt, n, key[0], key[1], key[2], key[3]);
+          assert.deepEqual(dst.subarray(dstAt, dstAt + n), expected);
+          assert.deepEqual(dst.subarray(0, dstAt), dstBefore.subarray(0, dstAt), 'nothing before');
+          assert.deepEqual(dst.subarray(dstAt + n), dstBefore.subarray(dstAt + n), 'nothing after');
+          // The read's other bytes (the next frame's header) are untouched.
+          assert.deepEqual(page.subarray(0, start), before.subarray(0, start));
+          assert.deepEqual(page.subarray(start + n), before.subarray(start + n));
+          // In place on the page too.
+          filled(page.length, seed).copy(page);
+          unmask(page, start, page, start, n, key[0], key[1], key[2], key[3]);
+          assert.deepEqual(page.subarray(start, start + n), expected);
+          assert.deepEqual(page.subarray(start + n), before.subarray(start + n));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test('elsewhere unmasks as the scratch-page copy does, leaving the source as it was', () => {
+    const unmask = wasmUnmaskCopy;
+    if (unmask === null) return;
+    const key = Uint8Array.of(1, 2, 3, 4);
+    const src = filled(70001, 3);
+    const before = Buffer.from(src);
+    const dst = Buffer.alloc(70000);
+    unmask(src, 1, dst, 0, 70000, key[0], key[1], key[2], key[3]);
+    assert.deepEqual(dst, reference(before.subarray(1, 70001), key));
+    assert.deepEqual(src, before);
   });
 });
