@@ -25,6 +25,17 @@ import {
 import { delay, until } from '../helpers/channel-pair.js';
 import { echo, RawClient, startServer } from './ws-helpers.js';
 
+/** A client's close frame, code 1000, masked. */
+function maskedClose1000(): Buffer {
+  return encodeFrameMerged({
+    opcode: Opcode.CLOSE,
+    payload: Buffer.from([0x03, 0xe8]),
+    fin: true,
+    rsv1: false,
+    maskKey: Buffer.from([1, 2, 3, 4]),
+  });
+}
+
 describe('keep-alive sweep', () => {
   test('a turn pings, and times out only when the last ping went unanswered and nothing came', () => {
     assert.equal(keepaliveTurn(0), KA_AWAITING);
@@ -356,15 +367,7 @@ describe('what a server connection keeps', () => {
       const got: Buffer[] = [];
       s.on('data', (c: Buffer) => got.push(c));
       await until(() => server !== undefined, 'connected');
-      s.write(
-        encodeFrameMerged({
-          opcode: Opcode.CLOSE,
-          payload: Buffer.from([0x03, 0xe8]),
-          fin: true,
-          rsv1: false,
-          maskKey: Buffer.from([1, 2, 3, 4]),
-        }),
-      );
+      s.write(maskedClose1000());
       await once(s, 'end');
       // Our side is still open (half-open client), yet the server's socket is gone.
       assert.equal(s.writable, true);
@@ -403,15 +406,7 @@ describe('what a server connection keeps', () => {
             'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
         );
         await until(() => conns.length === 1, 'connected');
-        s.write(
-          encodeFrameMerged({
-            opcode: Opcode.CLOSE,
-            payload: Buffer.from([0x03, 0xe8]),
-            fin: true,
-            rsv1: false,
-            maskKey: Buffer.from([1, 2, 3, 4]),
-          }),
-        );
+        s.write(maskedClose1000());
         await until(() => conns[0].readyState === 3, `${path}: the server socket closed`, 10_000);
         assert.equal(conns[0].channel.socket.destroyed, true, path);
         s.destroy();
