@@ -14,8 +14,8 @@ import { lentBytes, pushLentRead } from '../io/lent-reads.js';
  */
 export interface SocketOwner {
   onSocketData(chunk: Buffer): void;
-  /** A read in the lent buffer (io/lent-reads.ts), valid until this returns; without it, as 'data'. */
-  onSocketLent?(bytes: Buffer): void;
+  /** A read in the lent buffer (io/lent-reads.ts), valid until this returns: copy what is kept. */
+  onSocketLent(bytes: Buffer): void;
   onSocketEnd(): void;
   onSocketDrain(): void;
   onSocketError(err: NodeJS.ErrnoException): void;
@@ -61,18 +61,13 @@ function listenForEnd(s: OwnedSocket): void {
 
 /**
  * The `onread` callback of a socket the server accepted into the lent buffer (io/lent-reads.ts).
- * An owner that parses in place (the server connection, a channel: it copies what its consumer
- * cannot take lent) gets the read itself; any other gets a copy of it; a socket nobody hears
- * pushes the copy as `'data'`.
+ * Its owner gets the read itself (the server connection parses in place; a channel copies what
+ * its consumer cannot take lent); a socket nobody hears pushes a copy as `'data'`.
  */
 export function onLentRead(this: Transport, nread: number, buffer: Buffer): boolean {
   const owner = (this as OwnedSocket)[kOwner];
   if (owner === undefined || owner === NOBODY) return pushLentRead(this, nread, buffer);
-  if (owner.onSocketLent !== undefined) {
-    owner.onSocketLent(lentBytes(buffer, nread));
-  } else {
-    owner.onSocketData(Buffer.from(buffer.subarray(0, nread)));
-  }
+  owner.onSocketLent(lentBytes(buffer, nread));
   return true;
 }
 
@@ -92,6 +87,7 @@ export function plugSocket(socket: Transport, owner: SocketOwner): void {
 /** Nothing hears the socket any more (a detach in progress): its events are dropped. */
 const NOBODY: SocketOwner = {
   onSocketData() {},
+  onSocketLent() {},
   onSocketEnd() {},
   onSocketDrain() {},
   onSocketError() {},

@@ -140,16 +140,7 @@ const WHOLE_MAX_CHARS = 1024;
  * and encoding head and body each time. Rebuilt when anything of it changes (the Date each
  * second). Only frozen lists are remembered, so a handler's own headers are never served stale.
  */
-const whole = {
-  fields: undefined as readonly string[] | undefined,
-  body: '',
-  date: '',
-  status: 0,
-  contentLength: -1,
-  keepAlive: false,
-  version: '1.1' as '1.0' | '1.1',
-  bytes: Buffer.alloc(0),
-};
+const whole = { head: '', body: '', byteLength: 0, bytes: Buffer.alloc(0) };
 
 /**
  * Head and `body` as one Buffer, when `fields` is a frozen (shared) list and `body` short; else
@@ -171,33 +162,20 @@ export function wholeResponse(
   body: string,
   now: number,
 ): Buffer | undefined {
-  const date = dateField(now);
-  const w = whole;
-  if (
-    fields === w.fields &&
-    body === w.body &&
-    date === w.date &&
-    status === w.status &&
-    contentLength === w.contentLength &&
-    keepAlive === w.keepAlive &&
-    version === w.version
-  ) {
-    return w.bytes;
-  }
   if (body.length > WHOLE_MAX_CHARS || !Object.isFrozen(fields)) return undefined;
-  const len = Buffer.byteLength(body);
+  const w = whole;
+  const len = body === w.body ? w.byteLength : Buffer.byteLength(body);
   if (contentLength >= 0 && contentLength !== len) return undefined;
+  // The head is remembered by buildHead (same frozen list, status, Date second…): the same head
+  // and body are the same response.
   const head = buildHead(version, status, fields, len, keepAlive, now);
+  if (head === w.head && body === w.body) return w.bytes;
   const bytes = Buffer.allocUnsafeSlow(head.length + len);
   bytes.write(head, 0, 'latin1');
   bytes.write(body, head.length, 'utf8');
-  w.fields = fields;
+  w.head = head;
   w.body = body;
-  w.date = date;
-  w.status = status;
-  w.contentLength = contentLength;
-  w.keepAlive = keepAlive;
-  w.version = version;
+  w.byteLength = len;
   w.bytes = bytes;
   return bytes;
 }
