@@ -43,18 +43,16 @@ import {
 } from './close-handshake.js';
 import {
   EMPTY,
-  makeDeflate,
   makeReceiver,
-  maxBufferedOf,
   maxMessageBytesOf,
   throttleOf,
   type WsConnectionInit,
 } from './connection-init.js';
-import { emitEvent, READY_STATES } from './connection-events.js';
+import { emitEvent } from './connection-events.js';
 import { wsStatus } from './connection-status.js';
 import { EventQueue } from './event-queue.js';
 import { ConnectionEnd } from './connection-end.js';
-import { WebSocketBase } from './connection-base.js';
+import { senderParts, setSenderHooks, WsSender } from './connection-send.js';
 import { FrameWriter, type FrameWriterHooks } from './frame-writer.js';
 import { handlerFunction, type LooseHandler } from './handlers.js';
 import { beginNextTurn } from './begin-queue.js';
@@ -69,28 +67,11 @@ import {
   pingPayload,
   type KeepaliveHooks,
 } from './keepalive.js';
-import {
-  badType,
-  opcodeName,
-  toBuffer,
-  toOpcode,
-  wsOpcode,
-  wsPayload,
-  WsSendError,
-  type WsSendRefusal,
-} from './send-types.js';
 import { connections, log, register, unregister } from './registry.js';
-import type {
-  WsCloseInfo,
-  WsConnectionEvent,
-  WsData,
-  WsEventType,
-  WsHandler,
-  WsSendOptions,
-  WsState,
-} from './types.js';
+import type { WsConnectionEvent, WsEventType, WsHandler } from './types.js';
 
 export type { WsConnectionInit } from './connection-init.js';
+export { sendTyped } from './connection-send.js';
 
 // What the channel, the frame writer and the keep-alive tell a connection: one object of
 // functions for all connections (set in the class's static block, which can reach its private
@@ -102,13 +83,6 @@ let receive: (this: WebSocketConnection, chunk: Buffer, lent: boolean) => void;
 let begin: (conn: WebSocketConnection) => void;
 const terminate = (conn: WebSocketConnection): void => conn.terminate();
 
-/**
- * The tcllib-form send as a method every copy of connchan in the process can call on any
- * connection (see process-state.ts): a module-level hook would reach into `#private` fields of
- * another copy's class and fail.
- */
-const SEND_TYPED: unique symbol = Symbol.for('connchan.ws.sendTyped');
-
 /** Why reading from the socket is paused (bits; the inflater keeps its own). */
 const PAUSED_ITERATOR = 1;
 const PAUSED_THROTTLE = 2;
@@ -118,19 +92,6 @@ const PAUSED_BY_USER = 4;
 const NOT_BEGUN = 0;
 const BEGUN = 1;
 const GONE_BEFORE_BEGIN = 2;
-
-/**
- * @internal Sends in the tcllib form (`type`, `msg`, `final`) whatever the arguments look like:
- * what the `send(sock, type, msg?, final?)` function calls.
- */
-export function sendTyped(
-  conn: WebSocketConnection,
-  type: string | number,
-  msg?: string | Uint8Array,
-  final = true,
-): number {
-  return conn[SEND_TYPED](type, msg, final);
-}
 
 /**
  * A live WebSocket, with the `ws` package's shape (`send(data)`, `on('message', (data,
@@ -149,19 +110,15 @@ export function sendTyped(
  * ```
  */
 export class WebSocketConnection<D = unknown>
-  extends WebSocketBase<D>
+  extends WsSender<D>
   implements AsyncIterable<WsConnectionEvent>
 {
-  #state: WsState = 'CONNECTED';
   #begun = NOT_BEGUN;
   readonly #handler: LooseHandler | undefined;
   /** Made on the first bytes received (an idle connection holds no decoder): see #received(). */
   #receiver: WsReceiver | undefined;
   readonly #maxMessageBytes: number;
-  readonly #pmd: PerMessageDeflate | undefined;
-  readonly #maxBuffered: number;
   readonly #closeTimeoutMs: number;
-  readonly #writer: FrameWriter<WebSocketConnection>;
   /** `[high, low]` watermarks with `backpressure: 'throttle'`, else undefined. */
   readonly #throttle: readonly [number, number] | undefined;
   /**
@@ -174,43 +131,35 @@ export class WebSocketConnection<D = unknown>
   #kaFlags = 0;
   #iter: EventQueue | undefined;
   #messagesIn = 0;
-  #messagesOut = 0;
-  /** Opcode of the fragmented message being sent, or -1. */
-  #fragOpcode = -1;
-  #fragCompressed = false;
-  /** Made when the end begins (connection-end.ts): close frames, failure, refusals, waiters. */
-  #end: ConnectionEnd | undefined;
   /** Events received while a compressed message inflates, in order; undefined when none waits. */
   readonly #inflater: InflateOrder | undefined;
   #paused = 0;
 
   /** @internal use `upgrade`, `takeover`, `open` or `handleNodeUpgrade`. */
   constructor(init: WsConnectionInit<D>) {
-    super(init);
+    super(init, writerHooks);
     const channel = init.channel;
     this.#handler = handlerFunction(init.handler as WsHandler | undefined);
     const maxMessageBytes = maxMessageBytesOf(init);
     this.#maxMessageBytes = maxMessageBytes;
-    this.#pmd = makeDeflate(init, maxMessageBytes);
     // A limit the application set is checked now, not when the first frame comes.
     if (init.maxMessageBytes !== undefined) this.#received();
-    if (this.#pmd !== undefined) {
-      this.#inflater = new InflateOrder(this.#pmd, {
+    const pmd = this.#pmd;
+    if (pmd !== undefined) {
+      this.#inflater = new InflateOrder(pmd, {
         dispatch: (ev) => this.#dispatch(ev),
         message: (type, data) => {
           this.#messagesIn++;
           this.#deliver(type, data);
         },
         fail: (err) => this.#fail(err),
-        stopped: () => this.#end?.failCode !== undefined || this.#state === 'CLOSED',
+        stopped: () => this.#end?.failCode !== undefined || this.state === 'CLOSED',
         pause: () => this.channel.socket.pause(),
         resume: () => this.#resumeIfFree(),
       });
     }
-    this.#maxBuffered = maxBufferedOf(init);
     this.#throttle = throttleOf(init, channel.socket.writableHighWaterMark);
     this.#closeTimeoutMs = closeTimeoutMs(init.closeTimeout);
-    this.#writer = new FrameWriter(channel, this.#isClient, this.#pmd, writerHooks, this);
     // The connection enforces its own bound (maxBufferedBytes); the channel must never cut a frame.
     channel.unboundSendBuffer();
     channel.setOwner(this, channelHooks);
@@ -232,7 +181,7 @@ export class WebSocketConnection<D = unknown>
     const goneEarly = this.#begun === GONE_BEFORE_BEGIN;
     this.#begun = BEGUN;
     this.#deliver('connect', undefined);
-    if (this.#state === 'CLOSED') return;
+    if (this.state === 'CLOSED') return;
     this.channel.takeOver(receive, this, true);
     if (goneEarly) {
       // The TCP connection ended before dispatch began: its last frames are in, now it is gone.
@@ -244,192 +193,15 @@ export class WebSocketConnection<D = unknown>
     this.#kaStart();
   }
 
-  /** CONNECTED, CLOSING or CLOSED (tcllib's `conninfo sock state`). */
-  get state(): WsState {
-    return this.#state;
-  }
-
-  /** 1 (OPEN), 2 (CLOSING) or 3 (CLOSED), as `ws` and browsers number them. */
-  get readyState(): 0 | 1 | 2 | 3 {
-    return READY_STATES[this.#state];
-  }
-
   /** The handler given at creation (tcllib `conninfo sock handler`). */
   get handler(): WsHandler | undefined {
     return this.#handler as WsHandler | undefined;
-  }
-
-  /** Bytes accepted by `send` that have not yet been handed to the kernel. */
-  get bufferedAmount(): number {
-    return this.channel.sendBuffer + this.#writer.queuedBytes;
   }
 
   /** Whole messages received and sent so far. */
   get messagesIn(): number {
     return this.#messagesIn;
   }
-  get messagesOut(): number {
-    return this.#messagesOut;
-  }
-
-  /** True when permessage-deflate was negotiated. */
-  get compressed(): boolean {
-    return this.#pmd !== undefined;
-  }
-
-  /** Why the last refused `send` returned -1 (made when asked for); undefined if none was refused. */
-  get sendError(): WsSendError | undefined {
-    const r = this.#end?.refusal;
-    return r === undefined ? undefined : new WsSendError(this.name, r);
-  }
-
-  /**
-   * Sends a message. Two forms, told apart by the arguments:
-   *
-   * - `ws`'s: `send(data, options?)`: a string goes as text, bytes (Buffer, any typed array,
-   *   DataView, ArrayBuffer) as binary; `options.binary` overrides, `options.fin: false` makes
-   *   a fragment.
-   * - tcllib's: `send(type, msg, final?)` with `type` `text`, `binary`, `ping`, `pong` (any
-   *   case) or an opcode number; with `final` false the message goes on in later calls of the
-   *   same type (sent as continuation frames). A lone argument is always data: for a ping use
-   *   `ping()`, or the `send(sock, 'ping')` function.
-   *
-   * Returns the bytes written (for a compressed message: the bytes accepted before compressing),
-   * or -1 when the message was refused; `sendError` then says why (closing, closed, over
-   * `maxBufferedBytes`, or the connection broke). What was accepted is written, in order, before
-   * any close frame.
-   *
-   * @throws UsageError `ERR_WS_INVALID_TYPE` for an unknown type, a fragment of another type or
-   *   data of another kind, and the frame encoder's errors (a control payload over 125 bytes).
-   * @example
-   * ```ts
-   * conn.send('hello');                // text
-   * conn.send(Buffer.from([1, 2, 3])); // binary
-   * conn.send('text', 'hello');        // tcllib's form
-   * conn.send('binary', part1, false);
-   * conn.send('binary', part2);
-   * ```
-   */
-  send(data: WsData, options?: WsSendOptions): number;
-  send(type: string | number, msg: string | Uint8Array, final?: boolean): number;
-  send(
-    data: WsData | number,
-    msgOrOptions?: string | Uint8Array | WsSendOptions,
-    final?: boolean,
-  ): number {
-    if (
-      typeof msgOrOptions === 'string' ||
-      typeof data === 'number' ||
-      final !== undefined ||
-      msgOrOptions instanceof Uint8Array
-    ) {
-      return this.#sendTyped(
-        toOpcode(data as string | number),
-        msgOrOptions as string | Uint8Array | undefined,
-        final ?? true,
-      );
-    }
-    const options = msgOrOptions as WsSendOptions | undefined;
-    return this.#sendTyped(wsOpcode(data, options), wsPayload(data), options?.fin ?? true);
-  }
-
-  /** @internal See {@link sendTyped}. */
-  [SEND_TYPED](
-    type: string | number,
-    msg: string | Uint8Array | undefined,
-    final: boolean,
-  ): number {
-    return this.#sendTyped(toOpcode(type), msg, final);
-  }
-
-  #sendTyped(opcode: number, msg: string | Uint8Array | undefined, final: boolean): number {
-    if (opcode === Opcode.CLOSE) {
-      this.close(1000, typeof msg === 'string' ? msg : undefined);
-      return 0;
-    }
-    // Not CONNECTED: our close frame went out (CLOSING), or the connection is CLOSED.
-    if (this.#state !== 'CONNECTED') {
-      return this.#refuse(this.#state === 'CLOSED' ? 'ERR_WS_CLOSED' : 'ERR_WS_CLOSING');
-    }
-    const payload =
-      msg === undefined ? EMPTY : typeof msg === 'string' ? Buffer.from(msg) : toBuffer(msg);
-    if (opcode >= 0x8) return this.#written(this.#writer.control(opcode, payload));
-    let wire = opcode;
-    let compress = false;
-    if (this.#fragOpcode !== -1) {
-      if (opcode !== this.#fragOpcode && opcode !== Opcode.CONTINUATION) {
-        throw badType(`a ${opcodeName(opcode)} fragment in the middle of a fragmented message`);
-      }
-      wire = Opcode.CONTINUATION;
-      compress = this.#fragCompressed;
-    } else {
-      if (opcode === Opcode.CONTINUATION)
-        throw badType('a continuation with no message to continue');
-      compress = this.#pmd !== undefined && this.#pmd.isCompressible(payload.length);
-      this.#fragCompressed = compress;
-    }
-    this.#fragOpcode = final ? -1 : this.#fragOpcode === -1 ? opcode : this.#fragOpcode;
-    if (this.bufferedAmount + payload.length > this.#maxBuffered) {
-      this.#overflow(payload.length);
-      return -1;
-    }
-    if (final) this.#messagesOut++;
-    if (compress || this.#writer.busy) {
-      this.#writer.queue(wire, final, payload, compress);
-      return payload.length;
-    }
-    return this.#written(this.#writer.write(wire, final, false, payload));
-  }
-
-  #written(n: number): number {
-    return n === -1 ? this.#refuse('ERR_WS_WRITE_FAILED') : n;
-  }
-
-  #refuse(why: WsSendRefusal): -1 {
-    this.#ending().refusal = why;
-    return -1;
-  }
-
-  /**
-   * @internal Writes frames encoded once for many connections (`broadcast`, topics): `messages`
-   * whole messages in `size` bytes, `deflated` when they were compressed by a fresh compressor.
-   * Returns the bytes written, -1 when skipped (closing, in the middle of a fragmented send, or
-   * over `maxBufferedBytes`: then, with `closeOnOverflow`, the connection is also closed with
-   * 1008), or -2 when the frames cannot be shared (queued compressed messages must go first, or
-   * a client masks its own) and no `fallback` was given: the caller sends the messages one by one.
-   */
-  sendEncoded(
-    frames: readonly Buffer[],
-    size: number,
-    fallback: { type: number; msg: Buffer } | undefined,
-    closeOnOverflow: boolean,
-    messages = 1,
-    deflated = false,
-  ): number {
-    if (this.#state !== 'CONNECTED' || this.#closeSent || this.#fragOpcode !== -1) return -1;
-    if (this.bufferedAmount + size > this.#maxBuffered) {
-      if (closeOnOverflow) this.#overflow(size);
-      return -1;
-    }
-    if (this.#writer.busy || this.#isClient) {
-      return fallback === undefined ? -2 : this.#sendTyped(fallback.type, fallback.msg, true);
-    }
-    // The peer's window now holds a message our compressor never saw: its next one starts afresh.
-    if (deflated) this.#pmd?.forgetContext();
-    this.#messagesOut += messages;
-    return this.#writer.writeEncoded(frames, size);
-  }
-
-  /** The send-buffer bound (`maxBufferedBytes`). */
-  get maxBufferedBytes(): number {
-    return this.#maxBuffered;
-  }
-
-  /** @internal The LZ77 window the peer inflates our messages with; 0 without compression. */
-  get deflateWindowBits(): number {
-    return this.#pmd?.deflateWindowBits ?? 0;
-  }
-
   /**
    * Starts the closing handshake (tcllib `close`): sends a close frame with `code` (default
    * 1000) and `reason` (default: the manual's text for the code, cut to 123 bytes) after
@@ -444,7 +216,7 @@ export class WebSocketConnection<D = unknown>
    * ```
    */
   close(code = 1000, reason?: string): void {
-    if (this.#state === 'CLOSED') return;
+    if (this.state === 'CLOSED') return;
     if (isUnsendableCode(code)) {
       this.terminate();
       return;
@@ -455,21 +227,11 @@ export class WebSocketConnection<D = unknown>
 
   /** Cuts the connection at once, without a closing handshake (queued bytes are dropped). */
   terminate(): void {
-    if (this.#state === 'CLOSED') return;
+    if (this.state === 'CLOSED') return;
     const already = this.channel.socket.destroyed;
     this.channel.destroy();
     // A socket destroyed earlier may have said 'close' already (or says it before we look again).
     if (already) queueMicrotask(() => this.#onSocketClose());
-  }
-
-  /** Sends a ping (at most 125 bytes). Returns the bytes written or -1. */
-  ping(data: string | Uint8Array = EMPTY): number {
-    return this.#sendTyped(Opcode.PING, data, true);
-  }
-
-  /** Sends an unsolicited pong (at most 125 bytes). Returns the bytes written or -1. */
-  pong(data: string | Uint8Array = EMPTY): number {
-    return this.#sendTyped(Opcode.PONG, data, true);
   }
 
   /** Stops reading from the peer (as `ws`'s `pause()`): no events until {@link resume}. */
@@ -519,7 +281,7 @@ export class WebSocketConnection<D = unknown>
 
   /** Joins the keep-alive sweep of its interval: the first ping one interval from now. */
   #kaStart(): void {
-    if (this.#kaMs <= 0 || this.#kaDue !== 0 || this.#state !== 'CONNECTED') return;
+    if (this.#kaMs <= 0 || this.#kaDue !== 0 || this.state !== 'CONNECTED') return;
     this.#kaFlags = 0;
     this.#kaDue = joinKeepalive(this.#kaMs, keepaliveHooks);
   }
@@ -534,7 +296,7 @@ export class WebSocketConnection<D = unknown>
   #kaTick(ms: number, tick: number, judge: boolean): void {
     if (this.#kaDue === 0 || tick < this.#kaDue || ms !== this.#kaMs) return;
     this.#kaDue = tick + KEEPALIVE_TICKS;
-    if (this.#state !== 'CONNECTED') return;
+    if (this.state !== 'CONNECTED') return;
     const flags = keepaliveTurn(this.#kaFlags);
     if (flags < 0) {
       // A late tick (this process was stalled): the peer gets another interval of ours.
@@ -556,23 +318,6 @@ export class WebSocketConnection<D = unknown>
     return this.#ending().drained();
   }
 
-  /** Resolves with the close information once the connection is closed. */
-  closed(): Promise<WsCloseInfo> {
-    return this.#ending().closed();
-  }
-
-  #ending(): ConnectionEnd {
-    return (this.#end ??= new ConnectionEnd());
-  }
-
-  /** Derived rather than kept: a field each would cost every connection 8 bytes. */
-  get #isClient(): boolean {
-    return this.role === 'client';
-  }
-  get #closeSent(): boolean {
-    return this.#end?.closeSent === true;
-  }
-
   /**
    * Every event from now on (from `connect` on when taken before dispatch begins), in order,
    * ending after `disconnect`. One iterator at a time; while it lags more than 1024 events
@@ -586,9 +331,30 @@ export class WebSocketConnection<D = unknown>
       this.#paused &= ~PAUSED_ITERATOR;
       this.#resumeIfFree();
     });
-    if (this.#state === 'CLOSED') q.end();
+    if (this.state === 'CLOSED') q.end();
     else this.#iter = q;
     return q;
+  }
+
+  // The send layer's fields (connection-send.ts).
+  get #writer(): FrameWriter<WebSocketConnection> {
+    return senderParts.writer(this);
+  }
+  get #pmd(): PerMessageDeflate | undefined {
+    return senderParts.pmd(this);
+  }
+  get #end(): ConnectionEnd | undefined {
+    return senderParts.end(this);
+  }
+  #ending(): ConnectionEnd {
+    return senderParts.ending(this);
+  }
+  /** Derived rather than kept: a field each would cost every connection 8 bytes. */
+  get #isClient(): boolean {
+    return this.role === 'client';
+  }
+  get #closeSent(): boolean {
+    return senderParts.end(this)?.closeSent === true;
   }
 
   // --- receiving -----------------------------------------------------------------------------
@@ -662,7 +428,7 @@ export class WebSocketConnection<D = unknown>
   }
 
   #resumeIfFree(): void {
-    if (this.#paused === 0 && !this.#inflater?.paused && this.#state !== 'CLOSED') {
+    if (this.#paused === 0 && !this.#inflater?.paused && this.state !== 'CLOSED') {
       this.channel.socket.resume();
     }
   }
@@ -704,7 +470,7 @@ export class WebSocketConnection<D = unknown>
   /** Sends a close frame after everything accepted so far (queued behind compression if need be). */
   #sendClose(payload: Buffer): void {
     this.#ending().closeSent = true;
-    if (this.#state === 'CONNECTED') this.#state = 'CLOSING';
+    if (this.state === 'CONNECTED') senderParts.setState(this, 'CLOSING');
     this.#kaStop();
     if (this.#writer.busy) {
       this.#writer.closeAfterQueue(payload);
@@ -723,7 +489,7 @@ export class WebSocketConnection<D = unknown>
 
   /** A send would pass `maxBufferedBytes`: refuse it, keep what was accepted, close with 1008. */
   #overflow(wanted: number): void {
-    const err = overflowError(this.name, this.#maxBuffered, this.bufferedAmount, wanted);
+    const err = overflowError(this.name, this.maxBufferedBytes, this.bufferedAmount, wanted);
     this.#ending().refusal = 'ERR_WS_BUFFER_OVERFLOW';
     this.#failWith(1008, 'send buffer limit exceeded', err);
   }
@@ -742,7 +508,7 @@ export class WebSocketConnection<D = unknown>
    */
   #failWith(code: number, reason: string, error: Error): void {
     const end = this.#ending();
-    if (end.failCode !== undefined || this.#state === 'CLOSED') return;
+    if (end.failCode !== undefined || this.state === 'CLOSED') return;
     end.failCode = code;
     end.failReason = reason;
     log('notice', `${this.name}: failing with ${code}: ${error.message}`);
@@ -772,7 +538,7 @@ export class WebSocketConnection<D = unknown>
 
   #isDrained(): boolean {
     return (
-      this.#state === 'CLOSED' || (!this.#writer.busy && !this.channel.socket.writableNeedDrain)
+      this.state === 'CLOSED' || (!this.#writer.busy && !this.channel.socket.writableNeedDrain)
     );
   }
 
@@ -786,13 +552,13 @@ export class WebSocketConnection<D = unknown>
   }
 
   #onSocketClose(): void {
-    if (this.#state === 'CLOSED') return;
+    if (this.state === 'CLOSED') return;
     if (this.#begun === NOT_BEGUN) {
       // Dispatch has not begun: `connect` and the frames that came first are still to be heard.
       this.#begun = GONE_BEFORE_BEGIN;
       return;
     }
-    this.#state = 'CLOSED';
+    senderParts.setState(this, 'CLOSED');
     this.#kaStop();
     this.#pmd?.close();
     this.#writer.clear();
@@ -835,7 +601,7 @@ export class WebSocketConnection<D = unknown>
       status: (c) => wsStatus(c, c.#receiver ?? c.#received(), c.#kaMs),
     };
     writerHooks = {
-      closed: (c) => c.#state === 'CLOSED',
+      closed: (c) => c.state === 'CLOSED',
       failed: (c, err) => c.#fail(err),
       closeWritten: (c) => c.#afterCloseWritten(),
       idle: (c) => c.#onDrain(),
@@ -849,5 +615,9 @@ export class WebSocketConnection<D = unknown>
       this.#onData(chunk, lent);
     };
     begin = (c) => c.#begin();
+    setSenderHooks({
+      close: (c, reason) => c.close(1000, reason),
+      overflow: (c, wanted) => c.#overflow(wanted),
+    });
   }
 }
