@@ -125,6 +125,16 @@ export function endAfterFlush(s: Transport, closeWaitMs: number, peerDone = fals
   // A peer that has said all it will is not waited for: the socket closes once our end is
   // written, and the peer's reset, if it answers with one, meets a closed socket instead of
   // costing an error (and its stack trace) per connection. ('finish' comes once: no `once`.)
+  // A close decided while the socket is corked (a WebSocket's reply to a close frame, written
+  // in the batch of its read) goes out now, as end() would send it.
+  if (peerDone) while (s.writableCorked > 0) s.uncork();
+  if (peerDone && isFlushedTcp(s)) {
+    // Everything is in the kernel and the peer has nothing more to say (its close frame was its
+    // last): close(2) sends our bytes and then the FIN, without a shutdown(2) of its own nor the
+    // stream's end machinery and its 'finish' (RFC 6455 §7.1.1: the server closes TCP at once).
+    s.destroy();
+    return;
+  }
   if (peerDone) s.on('finish', destroyThis);
   s.resume();
   s.end();
@@ -136,6 +146,13 @@ export function endAfterFlush(s: Transport, closeWaitMs: number, peerDone = fals
   const timer = setTimeout(destroySocket, closeWaitMs, s);
   timer.unref();
   s.once('close', () => clearTimeout(timer));
+}
+
+/** Plain TCP with nothing left in Node or libuv: what close(2) would still send is all in the kernel. */
+function isFlushedTcp(s: Transport): boolean {
+  if (s.writableLength !== 0 || (s as { encrypted?: boolean }).encrypted) return false;
+  const handle = (s as { _handle?: { writeQueueSize?: number } | null })._handle;
+  return handle?.writeQueueSize === 0;
 }
 
 function destroySocket(s: Transport): void {

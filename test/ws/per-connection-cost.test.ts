@@ -1,7 +1,8 @@
 // What a WebSocket costs per connection (issue 15): keep-alive by one sweep per interval (no timer
 // per connection), handshake headers kept as one string and made a list again when asked for,
 // the peer address asked of the kernel only when needed, no TCP keep-alive probes under pings,
-// no frame receiver until the first bytes, no listener array for a socket's 'end', no wait for the client's FIN after a closing handshake,
+// no frame receiver until the first bytes, no listener array for a socket's 'end', no wait for the client's FIN after a closing handshake
+// (and no shutdown(2) before the close(2) that follows it),
 // one net.Socket per connection (the accepted one, lent its reads in place).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -379,6 +380,57 @@ describe('what a server connection keeps', () => {
       s.resetAndDestroy();
       await delay(20);
       assert.equal(server!.readyState, 3);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('after the closing handshake over plain TCP the server closes with close(2) alone: no shutdown(2), no end(), the client still reads the close frame then a FIN', async () => {
+    let server: WebSocketConnection | undefined;
+    let shutdowns = 0;
+    let ends = 0;
+    const srv = await startServer((http) =>
+      live(http, '/c', (sock, type) => {
+        if (type !== 'connect') return;
+        server = lookup(sock);
+        const socket = server.channel.socket as Socket;
+        const handle = (socket as unknown as { _handle: { shutdown: () => number } })._handle;
+        const shutdown = handle.shutdown;
+        handle.shutdown = function (this: unknown, ...args: unknown[]) {
+          shutdowns++;
+          return (shutdown as (...a: unknown[]) => number).apply(this, args);
+        };
+        const end = socket.end;
+        socket.end = function (this: Socket, ...args: unknown[]) {
+          ends++;
+          return (end as (...a: unknown[]) => Socket).apply(this, args);
+        } as Socket['end'];
+      }),
+    );
+    try {
+      const s = netConnect({ host: '127.0.0.1', port: srv.port, allowHalfOpen: true });
+      await once(s, 'connect');
+      let failed: Error | undefined;
+      s.on('error', (err) => (failed = err));
+      s.write(
+        'GET /c HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      const got: Buffer[] = [];
+      s.on('data', (c: Buffer) => got.push(c));
+      await until(() => server !== undefined, 'connected');
+      s.write(maskedClose1000());
+      await once(s, 'end');
+      await until(() => server!.readyState === 3, 'the server connection closed');
+      const bytes = Buffer.concat(got);
+      assert.deepEqual(
+        [...bytes.subarray(bytes.indexOf('\r\n\r\n') + 4)],
+        [0x88, 0x02, 0x03, 0xe8],
+      );
+      assert.equal(failed, undefined, 'a FIN, not a reset');
+      assert.equal(shutdowns, 0, 'no shutdown(2)');
+      assert.equal(ends, 0, 'no end()');
+      s.destroy();
     } finally {
       await srv.close();
     }
