@@ -367,11 +367,12 @@ export class WebSocketConnection<D = unknown>
     if (lent) r.feedLent(chunk);
     else r.feed(chunk);
     // Everything the handlers send while this chunk is processed leaves in one write: small
-    // frames are gathered by the writer, anything else waits in the corked socket.
+    // frames are gathered by the writer, which corks the socket if anything else must go first
+    // (frame-writer.ts). Inside another connection's batch, this socket is corked here.
     const socket = this.channel.socket;
     const writer = this.#writer;
     const batch = writer.startBatch();
-    socket.cork();
+    if (!batch) socket.cork();
     try {
       for (let ev = r.next(); ev !== NEED_DATA; ev = r.next()) {
         if (this.#inflater?.waiting) this.#inflater.hold(ev);
@@ -385,7 +386,7 @@ export class WebSocketConnection<D = unknown>
     } finally {
       if (lent) r.releaseLent();
       if (batch) writer.endBatch();
-      socket.uncork();
+      else socket.uncork();
     }
     const t = this.#throttle;
     if (t !== undefined && this.bufferedAmount > t[0]) this.#pauseFor(PAUSED_THROTTLE);

@@ -55,6 +55,13 @@ let batchActive = false;
 let pendingAb: ArrayBufferLike | undefined;
 let pendingStart = 0;
 let pendingEnd = 0;
+/**
+ * The batch's socket once something had to be written before the batch ends (a frame elsewhere
+ * in the slab, a large frame, a broadcast): corked then, so that everything still leaves in one
+ * write. A chunk that sends one small frame (an echo, a close reply) never corks: its frame is
+ * written straight, without the stream buffering a corked write costs.
+ */
+let batchCorked: Channel['socket'] | undefined;
 
 export class FrameWriter<T = unknown> {
   readonly #channel: Channel;
@@ -112,6 +119,20 @@ export class FrameWriter<T = unknown> {
     this.flush();
     this.#batching = false;
     batchActive = false;
+    const corked = batchCorked;
+    if (corked !== undefined) {
+      batchCorked = undefined;
+      corked.uncork();
+    }
+  }
+
+  /** A write before the batch ends: the socket is corked until it does (see batchCorked). */
+  #holdBatch(): void {
+    if (this.#batching && batchCorked === undefined) {
+      const socket = this.#channel.socket;
+      socket.cork();
+      batchCorked = socket;
+    }
   }
 
   /** Writes what was gathered so far (before the channel is closed). */
@@ -145,6 +166,7 @@ export class FrameWriter<T = unknown> {
           if (pendingAb === buf.buffer && pendingEnd === buf.byteOffset) {
             pendingEnd += buf.length;
           } else {
+            if (pendingAb !== undefined) this.#holdBatch();
             this.flush();
             pendingAb = buf.buffer;
             pendingStart = buf.byteOffset;
@@ -155,6 +177,7 @@ export class FrameWriter<T = unknown> {
         channel.write(buf);
         return buf.length;
       }
+      this.#holdBatch();
       this.flush();
       const [head, body] = encodeFrame(f);
       f.payload = EMPTY;
@@ -186,6 +209,7 @@ export class FrameWriter<T = unknown> {
   writeEncoded(frames: readonly Buffer[], size: number): number {
     if (waitingPublishes.pending) waitingPublishes.flush();
     const channel = this.#channel;
+    this.#holdBatch();
     this.flush();
     try {
       if (frames.length === 1) {

@@ -436,6 +436,64 @@ describe('what a server connection keeps', () => {
     }
   });
 
+  test('a chunk that sends one small frame writes it straight (no cork); one that sends small, large and small frames still leaves in one write', async () => {
+    let server: WebSocketConnection | undefined;
+    let corks = 0;
+    let handleWrites = 0;
+    const srv = await startServer((http) =>
+      live(http, '/c', (sock, type, msg) => {
+        if (type === 'connect') {
+          server = lookup(sock);
+          const socket = server.channel.socket as Socket;
+          const cork = socket.cork;
+          socket.cork = function (this: Socket) {
+            corks++;
+            cork.call(this);
+          };
+          // Every way Node's stream hands bytes to libuv: one call is one write(v) syscall.
+          const handle = (socket as unknown as { _handle: Record<string, unknown> })._handle;
+          for (const name of ['writeBuffer', 'writev', 'writeLatin1String', 'writeUtf8String']) {
+            const real = handle[name] as (...a: unknown[]) => unknown;
+            handle[name] = function (this: unknown, ...args: unknown[]) {
+              handleWrites++;
+              return real.apply(this, args);
+            };
+          }
+          return;
+        }
+        if (type !== 'text') return;
+        if (msg === 'one') {
+          send(sock, 'text', 'one back');
+        } else {
+          send(sock, 'text', 'small');
+          send(sock, 'binary', Buffer.alloc(64 * 1024, 7));
+          send(sock, 'text', 'small again');
+        }
+      }),
+    );
+    const client = await RawClient.connect(srv.port, '/c');
+    try {
+      await until(() => server !== undefined, 'connected');
+      client.frame({ opcode: Opcode.TEXT, payload: 'one' });
+      const [back] = await client.waitFrames(1);
+      assert.equal(back.payload.toString(), 'one back');
+      assert.equal(corks, 0, 'one small frame: the socket is not corked');
+      assert.equal(handleWrites, 1);
+      client.frame({ opcode: Opcode.TEXT, payload: 'three' });
+      const frames = await client.waitFrames(4);
+      assert.deepEqual(
+        frames.slice(1).map((f) => f.payload.length),
+        [5, 64 * 1024, 11],
+        'in order, whole',
+      );
+      assert.ok(corks >= 1, 'corked when the large frame had to go before the batch ended');
+      assert.equal(handleWrites, 2, 'the three frames left in one write');
+    } finally {
+      client.destroy();
+      await srv.close();
+    }
+  });
+
   test('a client that reads nothing after its close: the server socket still closes, at once when nothing is queued, within closeWaitMs when a large message is', async () => {
     let conns: WebSocketConnection[] = [];
     const srv = await startServer(
