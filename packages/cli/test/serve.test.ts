@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { open } from 'connchan/ws';
 import { serveOptions } from '../src/serve/serve-cli.js';
+import { batchedLines, LOG_BATCH_CHARS } from '../src/serve/serve.js';
 import { CommandLineError } from '../src/args.js';
 import { startDemo } from './helpers.js';
 
@@ -135,6 +136,34 @@ test('serve --log-level info: one line per request, upgrade and channel close; d
   await (await undiciFetch(`${running.urls[0]}channels`)).text();
   await running.close(100);
   assert.deepEqual(quiet, []);
+});
+
+test('the log batches lines: alone after a quiet turn, in writes of about LOG_BATCH_CHARS while every turn adds some, none lost, in order', async () => {
+  const writes: string[] = [];
+  const log = batchedLines((chunk) => writes.push(chunk));
+  const turn = () => new Promise<void>((r) => setImmediate(r));
+  log('alone');
+  assert.equal(writes.length, 0, 'not written in the same turn');
+  await turn();
+  await turn();
+  assert.deepEqual(writes, ['alone\n']);
+  // 100 turns of 10 lines of 100 characters: a write per turn would make 100.
+  writes.length = 0;
+  const sent: string[] = [];
+  for (let t = 0; t < 100; t++) {
+    for (let i = 0; i < 10; i++) {
+      const line = `${String(t * 10 + i).padStart(6, '0')} ${'x'.repeat(93)}`;
+      sent.push(line);
+      log(line);
+    }
+    await turn();
+  }
+  await turn();
+  await turn();
+  const expected = Math.ceil((sent.length * 101) / LOG_BATCH_CHARS);
+  assert.ok(writes.length <= expected + 1, `${writes.length} writes, expected about ${expected}`);
+  assert.ok(writes.every((w) => w.length > 0));
+  assert.equal(writes.join(''), sent.map((l) => `${l}\n`).join(''));
 });
 
 test('serve options: flags over the config file over the defaults; bad values are usage errors', () => {
