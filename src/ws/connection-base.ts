@@ -22,6 +22,14 @@ import type { WebSocketConnectionEvents } from './types.js';
 
 const NO_HEADERS = new HeaderList();
 
+/**
+ * The connection this base belongs to. A function, not a private accessor: a class with private
+ * methods or accessors costs each instance a brand slot (8 bytes per connection).
+ */
+function selfOf(base: WebSocketBase): WebSocketConnection {
+  return base as unknown as WebSocketConnection;
+}
+
 /** @internal The base of {@link WebSocketConnection}; not exported from the package. */
 export class WebSocketBase<D = unknown> extends EventEmitter<WebSocketConnectionEvents> {
   static readonly CONNECTING = 0;
@@ -122,21 +130,21 @@ export class WebSocketBase<D = unknown> extends EventEmitter<WebSocketConnection
    * ```
    */
   subscribe(topic: string): void {
-    subscribe(this.#self, topic);
+    subscribe(selfOf(this), topic);
   }
 
   /** Leaves a topic; false when it was not subscribed. */
   unsubscribe(topic: string): boolean {
-    return unsubscribe(this.#self, topic);
+    return unsubscribe(selfOf(this), topic);
   }
 
   isSubscribed(topic: string): boolean {
-    return isSubscribed(this.#self, topic);
+    return isSubscribed(selfOf(this), topic);
   }
 
   /** The topics this WebSocket is subscribed to. */
   get subscriptions(): string[] {
-    return topicsOf(this.#self);
+    return topicsOf(selfOf(this));
   }
 
   /**
@@ -144,10 +152,6 @@ export class WebSocketBase<D = unknown> extends EventEmitter<WebSocketConnection
    * process and, in a cluster, everywhere. Returns the local subscribers it was queued for.
    */
   publish(topic: string, data: string | Uint8Array, options: PublishOptions = {}): number {
-    return publish(topic, data, { ...options, exclude: this.#self });
-  }
-
-  get #self(): WebSocketConnection {
-    return this as unknown as WebSocketConnection;
+    return publish(topic, data, { ...options, exclude: selfOf(this) });
   }
 }
