@@ -21,7 +21,7 @@ import type { RequestBody } from './upload.js';
 import { redirectAt, type Hop } from './redirect.js';
 import { decodeBody, streamDecoder, type Coding } from './decode-body.js';
 import { keptLimit, ResponseTooLargeError } from './body-limit.js';
-import { afterLargeAllocation, bodyMemory, EARLY_CHECK_BYTES } from './body-memory.js';
+import { afterLargeAllocation, bodyMemory, EARLY_CHECK_BYTES } from '../proto/bytes/large-buffers.js';
 
 /** Where a body goes as it arrives (see {@link Exchange.stream}). */
 export interface BodySink {
@@ -424,7 +424,7 @@ export class Exchange {
 const PREALLOC_BYTES = 32 * 1024;
 const MAX_PREALLOC_BYTES = 1024 * 1024 * 1024;
 
-/** The received pieces of a body joined (see body-memory.ts for the check after a large one). */
+/** The received pieces of a body joined (see proto/bytes/large-buffers.ts for the check after a large one). */
 function joinBody(chunks: Buffer[]): Buffer {
   const joined = Buffer.concat(chunks);
   if (joined.length >= EARLY_CHECK_BYTES) afterLargeAllocation();
