@@ -47,6 +47,9 @@ import {
   type ChannelOwnerHooks,
 } from './channel-types.js';
 import { attachSocket, endAfterFlush, isSendError } from './channel-socket.js';
+import { CHANNEL_BRAND } from './channel-brand.js';
+
+export { isChannel } from './channel-brand.js';
 
 type Consumer = (this: unknown, chunk: Buffer, lent: boolean) => void;
 
@@ -62,27 +65,6 @@ const EMPTY = Buffer.alloc(0);
 const ignore = (): void => {};
 /** Shared by every channel with nothing received and unread: the queue is made on first use. */
 const NO_INPUT = new ByteQueue();
-
-/** Marks channels of every copy of connchan in the process (see process-state.ts). */
-const CHANNEL_BRAND = Symbol.for('connchan.channel');
-
-/**
- * Whether `value` is a channel, made by this copy of connchan or by another one loaded in the
- * process (an ESM and a CommonJS copy each have their own `Channel` class, so `instanceof`
- * cannot tell).
- *
- * @example
- * ```ts
- * if (isChannel(x)) x.write('hello');
- * ```
- */
-export function isChannel(value: unknown): value is Channel {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { [CHANNEL_BRAND]?: boolean })[CHANNEL_BRAND] === true
-  );
-}
 
 function peerFinishedEarlier(channel: Channel, closed: boolean): void {
   channel.replayEnd(closed);
