@@ -12,7 +12,6 @@ import { FlushWaiters } from './flush-waiters.js';
 import {
   ChannelExtras,
   F_CLOSED,
-  F_DISPATCH_SCHEDULED,
   F_EOF,
   F_EOF_DELIVERED,
   F_GONE,
@@ -28,16 +27,12 @@ import {
 } from './errors.js';
 import {
   CallbackRegistration,
-  CANCEL,
-  KEEP,
-  callbackAnswer,
-  callbackFailure,
   formatWhen,
   type CallbackCondition,
   type CallbackOptions,
-  type CallbackReason,
   type ChannelCallbackFn,
 } from './channel-callback.js';
+import { CallbackDriver, type CallbackProbe } from './callback-driver.js';
 import {
   resolveLimits,
   withUnboundedSendBuffer,
@@ -102,7 +97,8 @@ export class Channel {
   #takesLent = false;
   #owner: unknown;
   #ownerHooks: ChannelOwnerHooks<unknown> | undefined;
-  #callback: CallbackRegistration | undefined;
+  /** Drives the registered callback, if there is one (callback-driver.ts). */
+  #driver: CallbackDriver | undefined;
   #progress = 0;
   /** One function (the common case: the table's), or several; undefined for none. */
   #onGone: ((channel: Channel) => void) | ((channel: Channel) => void)[] | undefined;
@@ -146,12 +142,6 @@ export class Channel {
   }
   set #paused(on: boolean) {
     this.#flag(F_PAUSED, on);
-  }
-  get #dispatchScheduled(): boolean {
-    return (this.#flags & F_DISPATCH_SCHEDULED) !== 0;
-  }
-  set #dispatchScheduled(on: boolean) {
-    this.#flag(F_DISPATCH_SCHEDULED, on);
   }
   #extras(): ChannelExtras {
     return (this.#x ??= new ChannelExtras());
@@ -197,12 +187,6 @@ export class Channel {
   }
   set #readWaiter(v: (() => void) | undefined) {
     if (v !== undefined || this.#x !== undefined) this.#extras().readWaiter = v;
-  }
-  get #timer(): NodeJS.Timeout | undefined {
-    return this.#x?.timer;
-  }
-  set #timer(v: NodeJS.Timeout | undefined) {
-    if (v !== undefined || this.#x !== undefined) this.#extras().timer = v;
   }
   get #writeTap(): ((bytes: Uint8Array, accepted: number) => void) | undefined {
     return this.#x?.writeTap;
@@ -323,18 +307,19 @@ export class Channel {
     return this.#lastRecvError;
   }
   get callback(): CallbackRegistration | undefined {
-    return this.#callback;
+    return this.#driver?.registration;
   }
   /**
    * The registered callback's conditions, e.g. "rx"; without one, the owning protocol's (a
    * WebSocket's `x`), else "".
    */
   get condition(): string {
-    return this.#callback ? formatWhen(this.#callback.when) : (this.#ownerHooks?.condition ?? '');
+    const cb = this.#driver?.registration;
+    return cb ? formatWhen(cb.when) : (this.#ownerHooks?.condition ?? '');
   }
   /** The registered callback's name; without one, the owning protocol's (`websocket`), else "". */
   get callbackName(): string {
-    return this.#callback?.displayName ?? this.#ownerHooks?.callbackName ?? '';
+    return this.#driver?.registration.displayName ?? this.#ownerHooks?.callbackName ?? '';
   }
 
   /** Adds a function called once when the channel leaves the table (closed, destroyed, or its peer finished). */
@@ -456,8 +441,8 @@ export class Channel {
     this.#eof = true;
     this.#flushWaiters?.rejectAll(err);
     this.#socket.destroy();
-    const cb = this.#callback;
-    if (cb && cb.when.has('e') && !cb.suspended) void this.#invoke(cb, 'e');
+    const driver = this.#driver;
+    if (driver?.hears('e')) void driver.invoke('e');
     else this.#wake();
   }
 
@@ -497,16 +482,29 @@ export class Channel {
     if (options.sendTimeout !== undefined) {
       this.#sendTimeoutMs = parseTimeValue(options.sendTimeout, 'sendTimeout');
     }
-    this.#callback = reg;
-    this.#armTimer();
+    this.#driver?.stop();
+    const driver = new CallbackDriver(this, reg, this.#probe());
+    this.#driver = driver;
+    driver.armTimer();
     this.#progress++;
-    this.#scheduleDispatch();
+    driver.schedule();
   }
 
   /** Removes the callback without closing the channel. */
   clearCallback(): void {
-    this.#callback = undefined;
-    this.#clearTimer();
+    this.#driver?.stop();
+    this.#driver = undefined;
+  }
+
+  /** What the callback driver may look at of this channel's private state. */
+  #probe(): CallbackProbe {
+    return {
+      readable: () => this.#readable(),
+      writable: () => this.#writable(),
+      progress: () => this.#progress,
+      isCurrent: (driver) => this.#driver === driver,
+      settle: () => this.#maybeFinished(),
+    };
   }
 
   /**
@@ -562,8 +560,8 @@ export class Channel {
     if (hooks !== undefined) await Promise.all(hooks.map((fn) => fn()));
     const owner = this.#ownerHooks;
     if (owner?.shutdown !== undefined) await owner.shutdown(this.#owner);
-    const cb = this.#callback;
-    if (cb && !this.#closed) await this.#invoke(cb, 'x');
+    const driver = this.#driver;
+    if (driver && !this.#closed) await driver.invoke('x');
   }
 
   /**
@@ -610,8 +608,8 @@ export class Channel {
 
   /** Leaves the table: the callback is dropped and a pending read wakes (to find EOF). */
   #leaveTable(): void {
-    this.#callback = undefined;
-    this.#clearTimer();
+    this.#driver?.stop();
+    this.#driver = undefined;
     this.#sendStall?.clear();
     const waiter = this.#readWaiter;
     this.#readWaiter = undefined;
@@ -696,8 +694,8 @@ export class Channel {
     else this.#lastRecvError = errno;
     this.#error = err;
     this.#eof = true;
-    const cb = this.#callback;
-    if (cb && cb.when.has('e') && !cb.suspended) void this.#invoke(cb, 'e');
+    const driver = this.#driver;
+    if (driver?.hears('e')) void driver.invoke('e');
     else this.#wake();
   }
 
@@ -722,7 +720,7 @@ export class Channel {
     if (this.#gone || !this.#eof) return;
     if (this.halfOpen && !this.#socketClosed) return;
     if (this.#recv.length > 0) return;
-    const cb = this.#callback;
+    const cb = this.#driver?.registration;
     const mustTell = cb !== undefined && cb.when.has('r') && !this.#eofDelivered;
     if (mustTell) return;
     this.#leaveTable();
@@ -750,21 +748,7 @@ export class Channel {
       this.#readWaiter = undefined;
       waiter();
     }
-    this.#scheduleDispatch();
-  }
-
-  #scheduleDispatch(): void {
-    const cb = this.#callback;
-    if (!cb || cb.suspended || cb.running || this.#dispatchScheduled || this.#closed) return;
-    // Only r and w are dispatched from here (e and x are called directly): a callback for
-    // neither (a WebSocket's 'x') needs no turn of the event loop on every drain.
-    const when = cb.when;
-    if (!when.has('r') && !when.has('w')) return;
-    this.#dispatchScheduled = true;
-    setImmediate(() => {
-      this.#dispatchScheduled = false;
-      void this.#dispatch();
-    });
+    this.#driver?.schedule();
   }
 
   #readable(): boolean {
@@ -773,63 +757,5 @@ export class Channel {
 
   #writable(): boolean {
     return !this.#socketClosed && this.#socket.writable && !this.#socket.writableNeedDrain;
-  }
-
-  async #dispatch(): Promise<void> {
-    const cb = this.#callback;
-    if (!cb || cb.suspended || cb.running || this.#closed) return;
-    let reason: CallbackReason | undefined;
-    if (cb.when.has('r') && this.#readable()) reason = 'r';
-    else if (cb.when.has('w') && this.#writable()) reason = 'w';
-    if (reason === undefined) return;
-    const before = this.#progress;
-    const result = await this.#invoke(cb, reason);
-    // Level-triggered, but only while the callback makes progress (see the file comment).
-    if (result === KEEP && this.#callback === cb && this.#progress !== before)
-      this.#scheduleDispatch();
-  }
-
-  /** Calls the callback with `reason` and applies its answer. */
-  async #invoke(cb: CallbackRegistration, reason: CallbackReason): Promise<number> {
-    cb.running = true;
-    let result: number;
-    try {
-      result = callbackAnswer(await cb.fn(reason, this.name), cb, this.name);
-    } catch (err) {
-      result = callbackFailure(err, cb, reason, this.name);
-    } finally {
-      cb.running = false;
-    }
-    if (this.#callback !== cb) return result; // replaced or cleared meanwhile
-    if (result === CANCEL) {
-      this.close();
-    } else if (result === KEEP) {
-      this.#armTimer();
-      this.#maybeFinished();
-    } else {
-      cb.suspended = true;
-      this.#clearTimer();
-    }
-    return result;
-  }
-
-  #armTimer(): void {
-    const cb = this.#callback;
-    if (!cb || cb.timeoutMs === undefined) return;
-    if (this.#timer) {
-      this.#timer.refresh();
-      return;
-    }
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      const current = this.#callback;
-      if (current && !current.suspended && !current.running) void this.#invoke(current, 't');
-      else if (current && current.running) this.#armTimer();
-    }, cb.timeoutMs);
-  }
-
-  #clearTimer(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
   }
 }
