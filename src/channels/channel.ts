@@ -89,7 +89,7 @@ export class Channel {
   #accepted = 0;
   /** State bits (channel-extras.ts: F_*), read and written through the accessors below. */
   #flags = 0;
-  /** Made on first use (channel-extras.ts). */
+  /** What few channels use (channel-extras.ts), made on first use: read as `this.#x?.field`. */
   #x: ChannelExtras | undefined;
   #consumer: Consumer | undefined;
   #consumerThis: unknown;
@@ -103,7 +103,7 @@ export class Channel {
   /** One function (the common case: the table's), or several; undefined for none. */
   #onGone: ((channel: Channel) => void) | ((channel: Channel) => void)[] | undefined;
 
-  // --- packed state: the bits of #flags and the fields of #x, under their old names ---------
+  // --- packed state: the bits of #flags under their names; #x is read as this.#x?.field --------
   #flag(bit: number, on: boolean): void {
     this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
   }
@@ -146,65 +146,13 @@ export class Channel {
   #extras(): ChannelExtras {
     return (this.#x ??= new ChannelExtras());
   }
-  get #lastSendError(): string {
-    return this.#x?.lastSendError ?? '';
-  }
-  set #lastSendError(v: string) {
-    this.#extras().lastSendError = v;
-  }
-  get #lastRecvError(): string {
-    return this.#x?.lastRecvError ?? '';
-  }
-  set #lastRecvError(v: string) {
-    this.#extras().lastRecvError = v;
-  }
-  get #error(): NodeJS.ErrnoException | ConnchanError | undefined {
-    return this.#x?.error;
-  }
-  set #error(v: NodeJS.ErrnoException | ConnchanError | undefined) {
-    this.#extras().error = v;
-  }
+  /** The receive timeout: a callback's, else the limits'. */
   get #receiveTimeoutMs(): number {
     return this.#x?.receiveTimeoutMs ?? this.#limits.receiveTimeoutMs;
   }
-  set #receiveTimeoutMs(v: number) {
-    this.#extras().receiveTimeoutMs = v;
-  }
+  /** The send timeout: a callback's, else the limits'. */
   get #sendTimeoutMs(): number {
     return this.#x?.sendTimeoutMs ?? this.#limits.sendTimeoutMs;
-  }
-  set #sendTimeoutMs(v: number) {
-    this.#extras().sendTimeoutMs = v;
-  }
-  get #sendStall(): SendStall | undefined {
-    return this.#x?.sendStall;
-  }
-  set #sendStall(v: SendStall | undefined) {
-    this.#extras().sendStall = v;
-  }
-  get #readWaiter(): (() => void) | undefined {
-    return this.#x?.readWaiter;
-  }
-  set #readWaiter(v: (() => void) | undefined) {
-    if (v !== undefined || this.#x !== undefined) this.#extras().readWaiter = v;
-  }
-  get #writeTap(): ((bytes: Uint8Array, accepted: number) => void) | undefined {
-    return this.#x?.writeTap;
-  }
-  set #writeTap(v: ((bytes: Uint8Array, accepted: number) => void) | undefined) {
-    this.#extras().writeTap = v;
-  }
-  get #shutdownHooks(): (() => void | Promise<void>)[] | undefined {
-    return this.#x?.shutdownHooks;
-  }
-  set #shutdownHooks(v: (() => void | Promise<void>)[] | undefined) {
-    this.#extras().shutdownHooks = v;
-  }
-  get #flushWaiters(): FlushWaiters | undefined {
-    return this.#x?.flushWaiters;
-  }
-  set #flushWaiters(v: FlushWaiters | undefined) {
-    this.#extras().flushWaiters = v;
   }
 
   constructor(init: ChannelInit) {
@@ -301,10 +249,10 @@ export class Channel {
     return this.#gone;
   }
   get lastSendError(): string {
-    return this.#lastSendError;
+    return this.#x?.lastSendError ?? '';
   }
   get lastReceiveError(): string {
-    return this.#lastRecvError;
+    return this.#x?.lastRecvError ?? '';
   }
   get callback(): CallbackRegistration | undefined {
     return this.#driver?.registration;
@@ -337,14 +285,14 @@ export class Channel {
    */
   async read(options: { maxBytes?: number; timeoutMs?: number } = {}): Promise<Buffer> {
     this.#assertOpen('read');
-    if (this.#readWaiter) {
+    if (this.#x?.readWaiter) {
       // Two readers would race for the same bytes, and one would take "nothing" for EOF.
       throw new ChannelStateError(this.name, 'a read is already pending', 'ERR_CHAN_READ_PENDING');
     }
     if (this.#recv.length === 0 && !this.#eof) {
       await this.#waitReadable(options.timeoutMs ?? this.#receiveTimeoutMs);
     }
-    const error = this.#error;
+    const error = this.#x?.error;
     if (this.#recv.length === 0 && error !== undefined) {
       throw error instanceof ConnchanError
         ? error
@@ -420,13 +368,13 @@ export class Channel {
     }
     this.#accepted += n;
     this.#progress++;
-    this.#writeTap?.(out, n);
+    this.#x?.writeTap?.(out, n);
     return n;
   }
 
   #stallWatch(): SendStall {
-    this.#sendStall ??= new SendStall(this.#socket, (ms) => this.#sendTimedOut(ms));
-    return this.#sendStall;
+    const x = this.#extras();
+    return (x.sendStall ??= new SendStall(this.#socket, (ms) => this.#sendTimedOut(ms)));
   }
 
   /**
@@ -436,10 +384,11 @@ export class Channel {
    */
   #sendTimedOut(timeoutMs: number): void {
     const err = sendTimeoutError(this.name, timeoutMs);
-    this.#lastSendError = 'ETIMEDOUT';
-    this.#error = err;
+    const x = this.#extras();
+    x.lastSendError = 'ETIMEDOUT';
+    x.error = err;
     this.#eof = true;
-    this.#flushWaiters?.rejectAll(err);
+    x.flushWaiters?.rejectAll(err);
     this.#socket.destroy();
     const driver = this.#driver;
     if (driver?.hears('e')) void driver.invoke('e');
@@ -448,7 +397,7 @@ export class Channel {
 
   /** Sees every write (for `debug`); undefined removes it. */
   setWriteTap(tap: ((bytes: Uint8Array, accepted: number) => void) | undefined): void {
-    this.#writeTap = tap;
+    this.#extras().writeTap = tap;
   }
 
   /**
@@ -458,12 +407,12 @@ export class Channel {
    */
   flush(timeoutMs = this.#sendTimeoutMs || this.#limits.closeWaitMs): Promise<void> {
     if (this.sendBuffer === 0) return Promise.resolve();
-    this.#flushWaiters ??= new FlushWaiters(this.name);
-    const waiting = this.#flushWaiters.wait(timeoutMs);
+    const x = this.#extras();
+    const waiting = (x.flushWaiters ??= new FlushWaiters(this.name)).wait(timeoutMs);
     // 'drain' only comes after a write that filled the socket's buffer: below that mark, the
     // callback of an empty write (called in order, after what is queued) says it is out.
     if (!this.#socket.writableNeedDrain) {
-      this.#socket.write(EMPTY, () => this.#flushWaiters?.releaseAll());
+      this.#socket.write(EMPTY, () => x.flushWaiters?.releaseAll());
     }
     return waiting;
   }
@@ -477,10 +426,10 @@ export class Channel {
     this.#assertOpen('callback');
     const reg = new CallbackRegistration(fn, when, options);
     if (options.receiveTimeout !== undefined) {
-      this.#receiveTimeoutMs = parseTimeValue(options.receiveTimeout, 'receiveTimeout');
+      this.#extras().receiveTimeoutMs = parseTimeValue(options.receiveTimeout, 'receiveTimeout');
     }
     if (options.sendTimeout !== undefined) {
-      this.#sendTimeoutMs = parseTimeValue(options.sendTimeout, 'sendTimeout');
+      this.#extras().sendTimeoutMs = parseTimeValue(options.sendTimeout, 'sendTimeout');
     }
     this.#driver?.stop();
     const driver = new CallbackDriver(this, reg, this.#probe());
@@ -550,13 +499,13 @@ export class Channel {
    * protocol on the channel says goodbye (a WebSocket closes with 1001).
    */
   onShutdown(fn: () => void | Promise<void>): void {
-    (this.#shutdownHooks ??= []).push(fn);
+    (this.#extras().shutdownHooks ??= []).push(fn);
   }
 
   /** The server is shutting down: runs the shutdown hooks and fires the `x` reason. */
   async notifyShutdown(): Promise<void> {
     if (this.#closed) return;
-    const hooks = this.#shutdownHooks;
+    const hooks = this.#x?.shutdownHooks;
     if (hooks !== undefined) await Promise.all(hooks.map((fn) => fn()));
     const owner = this.#ownerHooks;
     if (owner?.shutdown !== undefined) await owner.shutdown(this.#owner);
@@ -610,10 +559,13 @@ export class Channel {
   #leaveTable(): void {
     this.#driver?.stop();
     this.#driver = undefined;
-    this.#sendStall?.clear();
-    const waiter = this.#readWaiter;
-    this.#readWaiter = undefined;
-    waiter?.();
+    const x = this.#x;
+    if (x !== undefined) {
+      x.sendStall?.clear();
+      const waiter = x.readWaiter;
+      x.readWaiter = undefined;
+      waiter?.();
+    }
     if (this.#gone) return;
     this.#gone = true;
     const fns = this.#onGone;
@@ -673,8 +625,11 @@ export class Channel {
 
   /** @internal the socket's 'drain'. */
   onSocketDrain(): void {
-    this.#sendStall?.clear();
-    this.#flushWaiters?.releaseAll();
+    const x = this.#x;
+    if (x !== undefined) {
+      x.sendStall?.clear();
+      x.flushWaiters?.releaseAll();
+    }
     this.#wake();
     const hooks = this.#ownerHooks;
     if (hooks !== undefined) hooks.drain(this.#owner);
@@ -690,9 +645,10 @@ export class Channel {
   /** @internal the socket's 'error'. */
   onSocketError(err: NodeJS.ErrnoException): void {
     const errno = err.code ?? err.message;
-    if (isSendError(errno)) this.#lastSendError = errno;
-    else this.#lastRecvError = errno;
-    this.#error = err;
+    const x = this.#extras();
+    if (isSendError(errno)) x.lastSendError = errno;
+    else x.lastRecvError = errno;
+    x.error = err;
     this.#eof = true;
     const driver = this.#driver;
     if (driver?.hears('e')) void driver.invoke('e');
@@ -701,8 +657,11 @@ export class Channel {
 
   /** @internal the socket's 'close'. */
   onSocketClose(): void {
-    this.#sendStall?.clear();
-    this.#flushWaiters?.releaseAll();
+    const x = this.#x;
+    if (x !== undefined) {
+      x.sendStall?.clear();
+      x.flushWaiters?.releaseAll();
+    }
     this.#socketClosed = true;
     this.#eof = true;
     this.#wake();
@@ -728,12 +687,13 @@ export class Channel {
   }
 
   #waitReadable(timeoutMs: number): Promise<void> {
+    const x = this.#extras();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#readWaiter = undefined;
+        x.readWaiter = undefined;
         reject(receiveTimeoutError(this.name, timeoutMs));
       }, timeoutMs);
-      this.#readWaiter = () => {
+      x.readWaiter = () => {
         clearTimeout(timer);
         resolve();
       };
@@ -743,9 +703,10 @@ export class Channel {
   /** Something changed: wake a pending read and let the callback look again. */
   #wake(): void {
     this.#progress++;
-    const waiter = this.#readWaiter;
-    if (waiter && (this.#recv.length > 0 || this.#eof)) {
-      this.#readWaiter = undefined;
+    const x = this.#x;
+    if (x?.readWaiter !== undefined && (this.#recv.length > 0 || this.#eof)) {
+      const waiter = x.readWaiter;
+      x.readWaiter = undefined;
       waiter();
     }
     this.#driver?.schedule();
