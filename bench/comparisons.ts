@@ -81,6 +81,14 @@ export const comparisons: Comparison[] = [
 ];
 
 // A 10 % margin on a shared machine: more and longer rounds than the default.
+/** BENCH_BASELINE=<another checkout>: the same case run from there, with its code, as a side. */
+function baselineSide(id: string): Side[] {
+  const root = process.env.BENCH_BASELINE;
+  return root
+    ? [{ label: 'baseline connchan', id, env: { BENCH_CWD: root }, reference: true }]
+    : [];
+}
+
 const CHANNEL_WRITE_ROUNDS = { minRounds: 7, env: { BENCH_DURATION_MS: '2000' } };
 
 comparisons.push(
@@ -90,7 +98,10 @@ comparisons.push(
     unit: 'MB/s',
     ...CHANNEL_WRITE_ROUNDS,
     ours: 'chanwrite-ours-plain',
-    peers: [{ label: 'raw net.Socket', id: 'chanwrite-raw-plain' }],
+    peers: [
+      { label: 'raw net.Socket', id: 'chanwrite-raw-plain' },
+      ...baselineSide('chanwrite-ours-plain'),
+    ],
     target: 0.9,
   },
   {
@@ -99,7 +110,10 @@ comparisons.push(
     unit: 'MB/s',
     ...CHANNEL_WRITE_ROUNDS,
     ours: 'chanwrite-ours-tls',
-    peers: [{ label: 'raw TLSSocket', id: 'chanwrite-raw-tls' }],
+    peers: [
+      { label: 'raw TLSSocket', id: 'chanwrite-raw-tls' },
+      ...baselineSide('chanwrite-ours-tls'),
+    ],
     target: 0.9,
   },
 );

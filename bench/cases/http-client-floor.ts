@@ -41,7 +41,7 @@ function rawGetter(port: number, path: string, earlyCheck: boolean): () => Promi
       }
       // The caller's memory: fresh for every body, as a client that hands bodies over must.
       body = Buffer.allocUnsafe(Number(length[1]));
-      // V8's young-GC check for ArrayBuffer memory, run now (src/http-client/body-memory.ts).
+      // V8's young-GC check for ArrayBuffer memory, run now (src/proto/bytes/large-buffers.ts).
       if (earlyCheck) probe.last = new ArrayBuffer(1);
       filled = head.copy(body, 0, end + 4, headLen);
       headLen = 0;
@@ -80,6 +80,6 @@ function floorCase(earlyCheck: boolean): () => Promise<{ ops: number; bytes: num
 
 export const httpClientFloorCases: Record<string, BenchCaseFactory> = {
   'hc-big-floor': () => floorCase(false),
-  // The same, with the one thing connchan does about V8 and glibc (body-memory.ts).
+  // The same, with the one thing connchan does about V8 and glibc (src/proto/bytes/large-buffers.ts).
   'hc-big-floor-check': () => floorCase(true),
 };

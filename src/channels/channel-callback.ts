@@ -58,7 +58,6 @@ export function parseWhen(when: string | Iterable<CallbackCondition>): Set<Callb
   return set;
 }
 
-/** The conditions in NaviServer's listing order, e.g. "rx". */
 /** Parsed specifications by their text: registrations share them (they are never changed). */
 const whenCache = new Map<string, ReadonlySet<CallbackCondition>>();
 
@@ -72,6 +71,7 @@ function parsedWhen(when: string): ReadonlySet<CallbackCondition> {
   return set;
 }
 
+/** The conditions in NaviServer's listing order, e.g. "rx". */
 export function formatWhen(when: ReadonlySet<CallbackCondition>): string {
   return (['r', 'w', 'e', 'x'] as const).filter((c) => when.has(c)).join('');
 }

@@ -1,8 +1,8 @@
 /**
  * What few channels use, kept apart from the channel and made on first use: the last errors,
- * timeouts changed by a callback, the send-stall watch, a pending read, the callback's timer, a
- * write tap, shutdown hooks and flush waiters. A channel that carries a quiet WebSocket never
- * makes one; each field would otherwise cost every channel 8 bytes.
+ * timeouts changed by a callback, the send-stall watch, a pending read, a write tap, shutdown
+ * hooks and flush waiters. A channel that carries a quiet WebSocket never makes one; each field
+ * would otherwise cost every channel 8 bytes.
  */
 import type { ConnchanError } from '../errors.js';
 import type { FlushWaiters } from './flush-waiters.js';
@@ -18,7 +18,6 @@ export class ChannelExtras {
   sendTimeoutMs: number | undefined;
   sendStall: SendStall | undefined;
   readWaiter: (() => void) | undefined;
-  timer: NodeJS.Timeout | undefined;
   writeTap: ((bytes: Uint8Array, accepted: number) => void) | undefined;
   shutdownHooks: (() => void | Promise<void>)[] | undefined;
   flushWaiters: FlushWaiters | undefined;
@@ -33,4 +32,3 @@ export const F_CLOSED = 4;
 export const F_GONE = 8;
 export const F_SOCKET_CLOSED = 16;
 export const F_PAUSED = 32;
-export const F_DISPATCH_SCHEDULED = 64;

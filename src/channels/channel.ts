@@ -12,7 +12,6 @@ import { FlushWaiters } from './flush-waiters.js';
 import {
   ChannelExtras,
   F_CLOSED,
-  F_DISPATCH_SCHEDULED,
   F_EOF,
   F_EOF_DELIVERED,
   F_GONE,
@@ -28,16 +27,12 @@ import {
 } from './errors.js';
 import {
   CallbackRegistration,
-  CANCEL,
-  KEEP,
-  callbackAnswer,
-  callbackFailure,
   formatWhen,
   type CallbackCondition,
   type CallbackOptions,
-  type CallbackReason,
   type ChannelCallbackFn,
 } from './channel-callback.js';
+import { CallbackDriver, type CallbackProbe } from './callback-driver.js';
 import {
   resolveLimits,
   withUnboundedSendBuffer,
@@ -47,6 +42,9 @@ import {
   type ChannelOwnerHooks,
 } from './channel-types.js';
 import { attachSocket, endAfterFlush, isSendError } from './channel-socket.js';
+import { CHANNEL_BRAND } from './channel-brand.js';
+
+export { isChannel } from './channel-brand.js';
 
 type Consumer = (this: unknown, chunk: Buffer, lent: boolean) => void;
 
@@ -62,27 +60,6 @@ const EMPTY = Buffer.alloc(0);
 const ignore = (): void => {};
 /** Shared by every channel with nothing received and unread: the queue is made on first use. */
 const NO_INPUT = new ByteQueue();
-
-/** Marks channels of every copy of connchan in the process (see process-state.ts). */
-const CHANNEL_BRAND = Symbol.for('connchan.channel');
-
-/**
- * Whether `value` is a channel, made by this copy of connchan or by another one loaded in the
- * process (an ESM and a CommonJS copy each have their own `Channel` class, so `instanceof`
- * cannot tell).
- *
- * @example
- * ```ts
- * if (isChannel(x)) x.write('hello');
- * ```
- */
-export function isChannel(value: unknown): value is Channel {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { [CHANNEL_BRAND]?: boolean })[CHANNEL_BRAND] === true
-  );
-}
 
 function peerFinishedEarlier(channel: Channel, closed: boolean): void {
   channel.replayEnd(closed);
@@ -112,7 +89,7 @@ export class Channel {
   #accepted = 0;
   /** State bits (channel-extras.ts: F_*), read and written through the accessors below. */
   #flags = 0;
-  /** Made on first use (channel-extras.ts). */
+  /** What few channels use (channel-extras.ts), made on first use: read as `this.#x?.field`. */
   #x: ChannelExtras | undefined;
   #consumer: Consumer | undefined;
   #consumerThis: unknown;
@@ -120,12 +97,13 @@ export class Channel {
   #takesLent = false;
   #owner: unknown;
   #ownerHooks: ChannelOwnerHooks<unknown> | undefined;
-  #callback: CallbackRegistration | undefined;
+  /** Drives the registered callback, if there is one (callback-driver.ts). */
+  #driver: CallbackDriver | undefined;
   #progress = 0;
   /** One function (the common case: the table's), or several; undefined for none. */
   #onGone: ((channel: Channel) => void) | ((channel: Channel) => void)[] | undefined;
 
-  // --- packed state: the bits of #flags and the fields of #x, under their old names ---------
+  // --- packed state: the bits of #flags under their names; #x is read as this.#x?.field --------
   #flag(bit: number, on: boolean): void {
     this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
   }
@@ -165,80 +143,16 @@ export class Channel {
   set #paused(on: boolean) {
     this.#flag(F_PAUSED, on);
   }
-  get #dispatchScheduled(): boolean {
-    return (this.#flags & F_DISPATCH_SCHEDULED) !== 0;
-  }
-  set #dispatchScheduled(on: boolean) {
-    this.#flag(F_DISPATCH_SCHEDULED, on);
-  }
   #extras(): ChannelExtras {
     return (this.#x ??= new ChannelExtras());
   }
-  get #lastSendError(): string {
-    return this.#x?.lastSendError ?? '';
-  }
-  set #lastSendError(v: string) {
-    this.#extras().lastSendError = v;
-  }
-  get #lastRecvError(): string {
-    return this.#x?.lastRecvError ?? '';
-  }
-  set #lastRecvError(v: string) {
-    this.#extras().lastRecvError = v;
-  }
-  get #error(): NodeJS.ErrnoException | ConnchanError | undefined {
-    return this.#x?.error;
-  }
-  set #error(v: NodeJS.ErrnoException | ConnchanError | undefined) {
-    this.#extras().error = v;
-  }
+  /** The receive timeout: a callback's, else the limits'. */
   get #receiveTimeoutMs(): number {
     return this.#x?.receiveTimeoutMs ?? this.#limits.receiveTimeoutMs;
   }
-  set #receiveTimeoutMs(v: number) {
-    this.#extras().receiveTimeoutMs = v;
-  }
+  /** The send timeout: a callback's, else the limits'. */
   get #sendTimeoutMs(): number {
     return this.#x?.sendTimeoutMs ?? this.#limits.sendTimeoutMs;
-  }
-  set #sendTimeoutMs(v: number) {
-    this.#extras().sendTimeoutMs = v;
-  }
-  get #sendStall(): SendStall | undefined {
-    return this.#x?.sendStall;
-  }
-  set #sendStall(v: SendStall | undefined) {
-    this.#extras().sendStall = v;
-  }
-  get #readWaiter(): (() => void) | undefined {
-    return this.#x?.readWaiter;
-  }
-  set #readWaiter(v: (() => void) | undefined) {
-    if (v !== undefined || this.#x !== undefined) this.#extras().readWaiter = v;
-  }
-  get #timer(): NodeJS.Timeout | undefined {
-    return this.#x?.timer;
-  }
-  set #timer(v: NodeJS.Timeout | undefined) {
-    if (v !== undefined || this.#x !== undefined) this.#extras().timer = v;
-  }
-  get #writeTap(): ((bytes: Uint8Array, accepted: number) => void) | undefined {
-    return this.#x?.writeTap;
-  }
-  set #writeTap(v: ((bytes: Uint8Array, accepted: number) => void) | undefined) {
-    this.#extras().writeTap = v;
-  }
-  get #shutdownHooks(): (() => void | Promise<void>)[] | undefined {
-    return this.#x?.shutdownHooks;
-  }
-  set #shutdownHooks(v: (() => void | Promise<void>)[] | undefined) {
-    this.#extras().shutdownHooks = v;
-  }
-  get #flushWaiters(): FlushWaiters | undefined {
-    return this.#x?.flushWaiters;
-  }
-  set #flushWaiters(v: FlushWaiters | undefined) {
-    this.#extras().flushWaiters = v;
   }
 
   constructor(init: ChannelInit) {
@@ -335,24 +249,25 @@ export class Channel {
     return this.#gone;
   }
   get lastSendError(): string {
-    return this.#lastSendError;
+    return this.#x?.lastSendError ?? '';
   }
   get lastReceiveError(): string {
-    return this.#lastRecvError;
+    return this.#x?.lastRecvError ?? '';
   }
   get callback(): CallbackRegistration | undefined {
-    return this.#callback;
+    return this.#driver?.registration;
   }
   /**
    * The registered callback's conditions, e.g. "rx"; without one, the owning protocol's (a
    * WebSocket's `x`), else "".
    */
   get condition(): string {
-    return this.#callback ? formatWhen(this.#callback.when) : (this.#ownerHooks?.condition ?? '');
+    const cb = this.#driver?.registration;
+    return cb ? formatWhen(cb.when) : (this.#ownerHooks?.condition ?? '');
   }
   /** The registered callback's name; without one, the owning protocol's (`websocket`), else "". */
   get callbackName(): string {
-    return this.#callback?.displayName ?? this.#ownerHooks?.callbackName ?? '';
+    return this.#driver?.registration.displayName ?? this.#ownerHooks?.callbackName ?? '';
   }
 
   /** Adds a function called once when the channel leaves the table (closed, destroyed, or its peer finished). */
@@ -370,14 +285,14 @@ export class Channel {
    */
   async read(options: { maxBytes?: number; timeoutMs?: number } = {}): Promise<Buffer> {
     this.#assertOpen('read');
-    if (this.#readWaiter) {
+    if (this.#x?.readWaiter) {
       // Two readers would race for the same bytes, and one would take "nothing" for EOF.
       throw new ChannelStateError(this.name, 'a read is already pending', 'ERR_CHAN_READ_PENDING');
     }
     if (this.#recv.length === 0 && !this.#eof) {
       await this.#waitReadable(options.timeoutMs ?? this.#receiveTimeoutMs);
     }
-    const error = this.#error;
+    const error = this.#x?.error;
     if (this.#recv.length === 0 && error !== undefined) {
       throw error instanceof ConnchanError
         ? error
@@ -453,13 +368,13 @@ export class Channel {
     }
     this.#accepted += n;
     this.#progress++;
-    this.#writeTap?.(out, n);
+    this.#x?.writeTap?.(out, n);
     return n;
   }
 
   #stallWatch(): SendStall {
-    this.#sendStall ??= new SendStall(this.#socket, (ms) => this.#sendTimedOut(ms));
-    return this.#sendStall;
+    const x = this.#extras();
+    return (x.sendStall ??= new SendStall(this.#socket, (ms) => this.#sendTimedOut(ms)));
   }
 
   /**
@@ -469,19 +384,20 @@ export class Channel {
    */
   #sendTimedOut(timeoutMs: number): void {
     const err = sendTimeoutError(this.name, timeoutMs);
-    this.#lastSendError = 'ETIMEDOUT';
-    this.#error = err;
+    const x = this.#extras();
+    x.lastSendError = 'ETIMEDOUT';
+    x.error = err;
     this.#eof = true;
-    this.#flushWaiters?.rejectAll(err);
+    x.flushWaiters?.rejectAll(err);
     this.#socket.destroy();
-    const cb = this.#callback;
-    if (cb && cb.when.has('e') && !cb.suspended) void this.#invoke(cb, 'e');
+    const driver = this.#driver;
+    if (driver?.hears('e')) void driver.invoke('e');
     else this.#wake();
   }
 
   /** Sees every write (for `debug`); undefined removes it. */
   setWriteTap(tap: ((bytes: Uint8Array, accepted: number) => void) | undefined): void {
-    this.#writeTap = tap;
+    this.#extras().writeTap = tap;
   }
 
   /**
@@ -491,12 +407,12 @@ export class Channel {
    */
   flush(timeoutMs = this.#sendTimeoutMs || this.#limits.closeWaitMs): Promise<void> {
     if (this.sendBuffer === 0) return Promise.resolve();
-    this.#flushWaiters ??= new FlushWaiters(this.name);
-    const waiting = this.#flushWaiters.wait(timeoutMs);
+    const x = this.#extras();
+    const waiting = (x.flushWaiters ??= new FlushWaiters(this.name)).wait(timeoutMs);
     // 'drain' only comes after a write that filled the socket's buffer: below that mark, the
     // callback of an empty write (called in order, after what is queued) says it is out.
     if (!this.#socket.writableNeedDrain) {
-      this.#socket.write(EMPTY, () => this.#flushWaiters?.releaseAll());
+      this.#socket.write(EMPTY, () => x.flushWaiters?.releaseAll());
     }
     return waiting;
   }
@@ -510,21 +426,34 @@ export class Channel {
     this.#assertOpen('callback');
     const reg = new CallbackRegistration(fn, when, options);
     if (options.receiveTimeout !== undefined) {
-      this.#receiveTimeoutMs = parseTimeValue(options.receiveTimeout, 'receiveTimeout');
+      this.#extras().receiveTimeoutMs = parseTimeValue(options.receiveTimeout, 'receiveTimeout');
     }
     if (options.sendTimeout !== undefined) {
-      this.#sendTimeoutMs = parseTimeValue(options.sendTimeout, 'sendTimeout');
+      this.#extras().sendTimeoutMs = parseTimeValue(options.sendTimeout, 'sendTimeout');
     }
-    this.#callback = reg;
-    this.#armTimer();
+    this.#driver?.stop();
+    const driver = new CallbackDriver(this, reg, this.#probe());
+    this.#driver = driver;
+    driver.armTimer();
     this.#progress++;
-    this.#scheduleDispatch();
+    driver.schedule();
   }
 
   /** Removes the callback without closing the channel. */
   clearCallback(): void {
-    this.#callback = undefined;
-    this.#clearTimer();
+    this.#driver?.stop();
+    this.#driver = undefined;
+  }
+
+  /** What the callback driver may look at of this channel's private state. */
+  #probe(): CallbackProbe {
+    return {
+      readable: () => this.#readable(),
+      writable: () => this.#writable(),
+      progress: () => this.#progress,
+      isCurrent: (driver) => this.#driver === driver,
+      settle: () => this.#maybeFinished(),
+    };
   }
 
   /**
@@ -570,18 +499,18 @@ export class Channel {
    * protocol on the channel says goodbye (a WebSocket closes with 1001).
    */
   onShutdown(fn: () => void | Promise<void>): void {
-    (this.#shutdownHooks ??= []).push(fn);
+    (this.#extras().shutdownHooks ??= []).push(fn);
   }
 
   /** The server is shutting down: runs the shutdown hooks and fires the `x` reason. */
   async notifyShutdown(): Promise<void> {
     if (this.#closed) return;
-    const hooks = this.#shutdownHooks;
+    const hooks = this.#x?.shutdownHooks;
     if (hooks !== undefined) await Promise.all(hooks.map((fn) => fn()));
     const owner = this.#ownerHooks;
     if (owner?.shutdown !== undefined) await owner.shutdown(this.#owner);
-    const cb = this.#callback;
-    if (cb && !this.#closed) await this.#invoke(cb, 'x');
+    const driver = this.#driver;
+    if (driver && !this.#closed) await driver.invoke('x');
   }
 
   /**
@@ -628,12 +557,15 @@ export class Channel {
 
   /** Leaves the table: the callback is dropped and a pending read wakes (to find EOF). */
   #leaveTable(): void {
-    this.#callback = undefined;
-    this.#clearTimer();
-    this.#sendStall?.clear();
-    const waiter = this.#readWaiter;
-    this.#readWaiter = undefined;
-    waiter?.();
+    this.#driver?.stop();
+    this.#driver = undefined;
+    const x = this.#x;
+    if (x !== undefined) {
+      x.sendStall?.clear();
+      const waiter = x.readWaiter;
+      x.readWaiter = undefined;
+      waiter?.();
+    }
     if (this.#gone) return;
     this.#gone = true;
     const fns = this.#onGone;
@@ -693,8 +625,11 @@ export class Channel {
 
   /** @internal the socket's 'drain'. */
   onSocketDrain(): void {
-    this.#sendStall?.clear();
-    this.#flushWaiters?.releaseAll();
+    const x = this.#x;
+    if (x !== undefined) {
+      x.sendStall?.clear();
+      x.flushWaiters?.releaseAll();
+    }
     this.#wake();
     const hooks = this.#ownerHooks;
     if (hooks !== undefined) hooks.drain(this.#owner);
@@ -710,19 +645,23 @@ export class Channel {
   /** @internal the socket's 'error'. */
   onSocketError(err: NodeJS.ErrnoException): void {
     const errno = err.code ?? err.message;
-    if (isSendError(errno)) this.#lastSendError = errno;
-    else this.#lastRecvError = errno;
-    this.#error = err;
+    const x = this.#extras();
+    if (isSendError(errno)) x.lastSendError = errno;
+    else x.lastRecvError = errno;
+    x.error = err;
     this.#eof = true;
-    const cb = this.#callback;
-    if (cb && cb.when.has('e') && !cb.suspended) void this.#invoke(cb, 'e');
+    const driver = this.#driver;
+    if (driver?.hears('e')) void driver.invoke('e');
     else this.#wake();
   }
 
   /** @internal the socket's 'close'. */
   onSocketClose(): void {
-    this.#sendStall?.clear();
-    this.#flushWaiters?.releaseAll();
+    const x = this.#x;
+    if (x !== undefined) {
+      x.sendStall?.clear();
+      x.flushWaiters?.releaseAll();
+    }
     this.#socketClosed = true;
     this.#eof = true;
     this.#wake();
@@ -740,7 +679,7 @@ export class Channel {
     if (this.#gone || !this.#eof) return;
     if (this.halfOpen && !this.#socketClosed) return;
     if (this.#recv.length > 0) return;
-    const cb = this.#callback;
+    const cb = this.#driver?.registration;
     const mustTell = cb !== undefined && cb.when.has('r') && !this.#eofDelivered;
     if (mustTell) return;
     this.#leaveTable();
@@ -748,12 +687,13 @@ export class Channel {
   }
 
   #waitReadable(timeoutMs: number): Promise<void> {
+    const x = this.#extras();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#readWaiter = undefined;
+        x.readWaiter = undefined;
         reject(receiveTimeoutError(this.name, timeoutMs));
       }, timeoutMs);
-      this.#readWaiter = () => {
+      x.readWaiter = () => {
         clearTimeout(timer);
         resolve();
       };
@@ -763,26 +703,13 @@ export class Channel {
   /** Something changed: wake a pending read and let the callback look again. */
   #wake(): void {
     this.#progress++;
-    const waiter = this.#readWaiter;
-    if (waiter && (this.#recv.length > 0 || this.#eof)) {
-      this.#readWaiter = undefined;
+    const x = this.#x;
+    if (x?.readWaiter !== undefined && (this.#recv.length > 0 || this.#eof)) {
+      const waiter = x.readWaiter;
+      x.readWaiter = undefined;
       waiter();
     }
-    this.#scheduleDispatch();
-  }
-
-  #scheduleDispatch(): void {
-    const cb = this.#callback;
-    if (!cb || cb.suspended || cb.running || this.#dispatchScheduled || this.#closed) return;
-    // Only r and w are dispatched from here (e and x are called directly): a callback for
-    // neither (a WebSocket's 'x') needs no turn of the event loop on every drain.
-    const when = cb.when;
-    if (!when.has('r') && !when.has('w')) return;
-    this.#dispatchScheduled = true;
-    setImmediate(() => {
-      this.#dispatchScheduled = false;
-      void this.#dispatch();
-    });
+    this.#driver?.schedule();
   }
 
   #readable(): boolean {
@@ -791,63 +718,5 @@ export class Channel {
 
   #writable(): boolean {
     return !this.#socketClosed && this.#socket.writable && !this.#socket.writableNeedDrain;
-  }
-
-  async #dispatch(): Promise<void> {
-    const cb = this.#callback;
-    if (!cb || cb.suspended || cb.running || this.#closed) return;
-    let reason: CallbackReason | undefined;
-    if (cb.when.has('r') && this.#readable()) reason = 'r';
-    else if (cb.when.has('w') && this.#writable()) reason = 'w';
-    if (reason === undefined) return;
-    const before = this.#progress;
-    const result = await this.#invoke(cb, reason);
-    // Level-triggered, but only while the callback makes progress (see the file comment).
-    if (result === KEEP && this.#callback === cb && this.#progress !== before)
-      this.#scheduleDispatch();
-  }
-
-  /** Calls the callback with `reason` and applies its answer. */
-  async #invoke(cb: CallbackRegistration, reason: CallbackReason): Promise<number> {
-    cb.running = true;
-    let result: number;
-    try {
-      result = callbackAnswer(await cb.fn(reason, this.name), cb, this.name);
-    } catch (err) {
-      result = callbackFailure(err, cb, reason, this.name);
-    } finally {
-      cb.running = false;
-    }
-    if (this.#callback !== cb) return result; // replaced or cleared meanwhile
-    if (result === CANCEL) {
-      this.close();
-    } else if (result === KEEP) {
-      this.#armTimer();
-      this.#maybeFinished();
-    } else {
-      cb.suspended = true;
-      this.#clearTimer();
-    }
-    return result;
-  }
-
-  #armTimer(): void {
-    const cb = this.#callback;
-    if (!cb || cb.timeoutMs === undefined) return;
-    if (this.#timer) {
-      this.#timer.refresh();
-      return;
-    }
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      const current = this.#callback;
-      if (current && !current.suspended && !current.running) void this.#invoke(current, 't');
-      else if (current && current.running) this.#armTimer();
-    }, cb.timeoutMs);
-  }
-
-  #clearTimer(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
   }
 }

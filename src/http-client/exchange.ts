@@ -21,7 +21,7 @@ import type { RequestBody } from './upload.js';
 import { redirectAt, type Hop } from './redirect.js';
 import { decodeBody, streamDecoder, type Coding } from './decode-body.js';
 import { keptLimit, ResponseTooLargeError } from './body-limit.js';
-import { afterLargeAllocation, bodyMemory, EARLY_CHECK_BYTES } from './body-memory.js';
+import { afterLargeAllocation, largeBuffer, EARLY_CHECK_BYTES } from '../proto/bytes/large-buffers.js';
 
 /** Where a body goes as it arrives (see {@link Exchange.stream}). */
 export interface BodySink {
@@ -205,7 +205,7 @@ export class Exchange {
     if (kept && this.#claimed && this.#overLimit()) return;
     if (kept && len >= PREALLOC_BYTES && len <= Math.min(MAX_PREALLOC_BYTES, this.#maxKept)) {
       // Received chunks then die young instead of being kept until the end (GC).
-      this.#buf = bodyMemory(len);
+      this.#buf = largeBuffer(len);
       this.#off = 0;
     }
     this.o.onHead?.(t);
@@ -424,7 +424,7 @@ export class Exchange {
 const PREALLOC_BYTES = 32 * 1024;
 const MAX_PREALLOC_BYTES = 1024 * 1024 * 1024;
 
-/** The received pieces of a body joined (see body-memory.ts for the check after a large one). */
+/** The received pieces of a body joined (see proto/bytes/large-buffers.ts for the check after a large one). */
 function joinBody(chunks: Buffer[]): Buffer {
   const joined = Buffer.concat(chunks);
   if (joined.length >= EARLY_CHECK_BYTES) afterLargeAllocation();

@@ -183,6 +183,33 @@ for (const tls of [false, true])
       }
     });
 
+    test('a replaced callback takes its timer with it: the successor hears no t it did not ask for, and its own timeout counts', async () => {
+      const pair = await channelPair({ tls });
+      try {
+        const heard: string[] = [];
+        callback(pair.server.name, () => KEEP, 'r', { timeout: '30ms' });
+        callback(pair.server.name, (why) => (heard.push(why), KEEP), 'r');
+        await delay(150);
+        assert.deepEqual(heard, [], 'no timeout reached the callback without one');
+        const t0 = Date.now();
+        let firstT = -1;
+        callback(pair.server.name, () => KEEP, 'r', { timeout: '30ms' });
+        callback(
+          pair.server.name,
+          (why) => {
+            if (why === 't' && firstT < 0) firstT = Date.now() - t0;
+            return KEEP;
+          },
+          'r',
+          { timeout: '300ms' },
+        );
+        await until(() => firstT >= 0, 'the successor’s own timeout', 5000);
+        assert.ok(firstT >= 250, `the successor's timeout, not its predecessor's (${firstT} ms)`);
+      } finally {
+        await pair.close();
+      }
+    });
+
     test('a thrown error counts as 0 and closes the channel', async () => {
       const pair = await channelPair({ tls });
       const warn = console.warn;

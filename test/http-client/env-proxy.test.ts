@@ -3,11 +3,11 @@
 // in the proxy URL, and nothing at all unless asked for.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type HttpServer } from '../../src/server/index.js';
+import type { HttpServer } from '../../src/server/index.js';
 import { HttpClient, request, fetch } from '../../src/http-client/index.js';
 import { readEnvProxies, envProxyFor } from '../../src/io/proxy/env.js';
-import { testCert } from '../helpers/tls.js';
 import { scriptServer } from './script-server.js';
+import { secureOrigin } from './secure-origin.js';
 import { tinyProxy } from './tiny-proxy.js';
 
 let tlsServer: HttpServer;
@@ -15,14 +15,7 @@ let tlsPort = 0;
 let ca = '';
 
 before(async () => {
-  const cert = await testCert();
-  ca = cert.cert;
-  tlsServer = createServer({
-    name: 'hc-env-proxy-tls',
-    drivers: [{ port: 0, host: '127.0.0.1', tls: cert }],
-  });
-  tlsServer.route('GET', '/secure', (ctx) => ctx.send('secret', 200, 'text/plain'));
-  tlsPort = (await tlsServer.listen())[0].port;
+  ({ server: tlsServer, port: tlsPort, ca } = await secureOrigin('hc-env-proxy-tls'));
 });
 after(async () => {
   await tlsServer.close({ graceMs: 100 });

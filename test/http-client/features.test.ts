@@ -3,7 +3,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as netServer } from 'node:net';
-import { createServer, type HttpServer } from '../../src/server/index.js';
+import type { HttpServer } from '../../src/server/index.js';
 import { ChannelTable } from '../../src/channels/channel-table.js';
 import {
   HttpClient,
@@ -15,8 +15,8 @@ import {
   type CookieJar,
 } from '../../src/http-client/index.js';
 import { dial } from '../../src/io/dial.js';
-import { testCert } from '../helpers/tls.js';
 import { scriptServer } from './script-server.js';
+import { secureOrigin } from './secure-origin.js';
 import { tinyProxy } from './tiny-proxy.js';
 
 let tlsServer: HttpServer;
@@ -24,15 +24,7 @@ let tlsPort = 0;
 let ca = '';
 
 before(async () => {
-  const cert = await testCert();
-  ca = cert.cert;
-  tlsServer = createServer({
-    name: 'hc-tls',
-    drivers: [{ port: 0, host: '127.0.0.1', tls: cert }],
-  });
-  tlsServer.route('GET', '/secure', (ctx) => ctx.send('secret', 200, 'text/plain'));
-  const [b] = await tlsServer.listen();
-  tlsPort = b.port;
+  ({ server: tlsServer, port: tlsPort, ca } = await secureOrigin('hc-tls'));
 });
 after(async () => {
   await tlsServer.close({ graceMs: 100 });

@@ -1,4 +1,4 @@
-// Large bodies and the memory they are read into (issue 14, src/http-client/body-memory.ts).
+// Large bodies and the memory they are read into (issue 14, src/proto/bytes/large-buffers.ts).
 // A client that downloads 16 MiB bodies one after another must let V8 free each dead body alone,
 // in a young GC, so that glibc reuses its pages for the next body instead of giving them back to
 // the kernel and faulting all 4,096 of them in again. Measured in a child process with a heap of
@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
-import { bodyMemory } from '../../src/http-client/body-memory.js';
+import { largeBuffer } from '../../src/proto/bytes/large-buffers.js';
 
 const BODY = 16 * 1024 * 1024;
 const WARM = 6;
@@ -78,7 +78,7 @@ describe('large bodies', () => {
       const from = performance.now();
       // With the body, young ArrayBuffers reach the threshold: the GC must run now, while the
       // body is alive and only the earlier buffer is dead, not at some later allocation.
-      const body = bodyMemory(BODY);
+      const body = largeBuffer(BODY);
       const to = performance.now();
       body.fill(1);
       await new Promise((r) => setTimeout(r, 50));

@@ -2,7 +2,6 @@
 // logs each request, and stops on SIGTERM; the dispatcher's own answers and usage errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
@@ -10,39 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { ensureSelfSignedCertificate } from '../src/tls/certificate-files.js';
-import { ROOT, RUN_TS, runCli } from './helpers.js';
+import { runCli, spawnServe } from './helpers.js';
 
 test('connchan serve starts, prints its URLs, answers and logs on HTTP and HTTPS, and stops on SIGTERM', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'connchan-cli-'));
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      RUN_TS,
-      'serve',
-      '--http-port',
-      '0',
-      '--https-port',
-      '0',
-      '--data-dir',
-      dataDir,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const serve = spawnServe(['--http-port', '0', '--https-port', '0', '--data-dir', dataDir]);
+  const child = serve.child;
   try {
     const deadline = Date.now() + 20_000;
-    while (!/Ctrl-C/.test(out)) {
+    while (!/Ctrl-C/.test(serve.out)) {
       if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`serve did not start: ${out}`);
+        throw new Error(`serve did not start: ${serve.out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const urls = [...out.matchAll(/(https?:\/\/127\.0\.0\.1:\d+\/)/g)].map((m) => m[1]);
-    assert.equal(urls.length, 2, out);
-    const certPath = /HTTPS uses (\S+)/.exec(out)![1];
+    const urls = [...serve.out.matchAll(/(https?:\/\/127\.0\.0\.1:\d+\/)/g)].map((m) => m[1]);
+    assert.equal(urls.length, 2, serve.out);
+    const certPath = /HTTPS uses (\S+)/.exec(serve.out)![1];
     const dispatcher = new Agent({ connect: { ca: readFileSync(certPath, 'utf8') } });
     for (const url of urls) {
       const r = await undiciFetch(url, { dispatcher });
@@ -50,15 +32,15 @@ test('connchan serve starts, prints its URLs, answers and logs on HTTP and HTTPS
       assert.match(await r.text(), /connchan/);
     }
     await dispatcher.close();
-    while (out.split('GET / 200').length < 3 && Date.now() < deadline) {
+    while (serve.out.split('GET / 200').length < 3 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    assert.match(out, /Z 127\.0\.0\.1 GET \/ 200 \d+B [\d.]+ms driver=http\n/);
-    assert.match(out, /Z 127\.0\.0\.1 GET \/ 200 \d+B [\d.]+ms driver=https\n/);
+    assert.match(serve.out, /Z 127\.0\.0\.1 GET \/ 200 \d+B [\d.]+ms driver=http\n/);
+    assert.match(serve.out, /Z 127\.0\.0\.1 GET \/ 200 \d+B [\d.]+ms driver=https\n/);
   } finally {
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', (c) => r(c)));
-    assert.equal(code, 0, `exit code after SIGTERM; output: ${out}`);
+    assert.equal(code, 0, `exit code after SIGTERM; output: ${serve.out}`);
   }
 });
 
@@ -96,34 +78,24 @@ test('connchan serve reloads its certificate files on SIGHUP; a bad pair keeps t
     copyFileSync(pair.keyPath, keyFile);
   };
   install(first);
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      RUN_TS,
-      'serve',
-      '--http-port',
-      '0',
-      '--https-port',
-      '0',
-      '--cert',
-      certFile,
-      '--key',
-      keyFile,
-      '--data-dir',
-      dir,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const serve = spawnServe([
+    '--http-port',
+    '0',
+    '--https-port',
+    '0',
+    '--cert',
+    certFile,
+    '--key',
+    keyFile,
+    '--data-dir',
+    dir,
+  ]);
+  const child = serve.child;
   const waitFor = async (pattern: RegExp) => {
     const deadline = Date.now() + 20_000;
-    while (!pattern.test(out)) {
+    while (!pattern.test(serve.out)) {
       if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`no ${String(pattern)} in: ${out}`);
+        throw new Error(`no ${String(pattern)} in: ${serve.out}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -138,7 +110,7 @@ test('connchan serve reloads its certificate files on SIGHUP; a bad pair keeps t
   const fingerprintOf = (path: string) => new X509Certificate(readFileSync(path)).fingerprint256;
   try {
     await waitFor(/Ctrl-C/);
-    const port = Number(/https:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1]);
+    const port = Number(/https:\/\/127\.0\.0\.1:(\d+)\//.exec(serve.out)![1]);
     assert.equal(await fingerprintAt(port), fingerprintOf(first.certPath));
     install(second);
     child.kill('SIGHUP');
@@ -152,6 +124,6 @@ test('connchan serve reloads its certificate files on SIGHUP; a bad pair keeps t
   } finally {
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', (c) => r(c)));
-    assert.equal(code, 0, `exit code after SIGTERM; output: ${out}`);
+    assert.equal(code, 0, `exit code after SIGTERM; output: ${serve.out}`);
   }
 });

@@ -1,10 +1,10 @@
 // Helpers of the command line's tests: captured streams standing in for a terminal or a pipe,
 // the demo server on free ports, and the CLI run as a process from its sources.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../src/command.js';
 import { serve, type RunningServer, type ServeOptions } from '../src/serve/serve.js';
@@ -86,4 +86,31 @@ export function runCli(
       resolve({ code, out, err });
     }),
   );
+}
+
+/** `connchan serve …` running as a process, and what it has printed so far. */
+export interface ServeProcess {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  /** Its stdout and stderr together, as they came. */
+  readonly out: string;
+}
+
+/** Starts `connchan serve ARGS…` as a process from the sources. */
+export function spawnServe(args: readonly string[]): ServeProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', RUN_TS, 'serve', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const collect = (d: Buffer) => {
+    out += d.toString();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  return {
+    child,
+    get out() {
+      return out;
+    },
+  };
 }

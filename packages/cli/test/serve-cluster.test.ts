@@ -4,12 +4,9 @@
 // primary exits 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { open, type WebSocketConnection } from 'connchan/ws';
 import { haveRedis, startRedis } from '../../../test/helpers/redis.js';
-
-const RUN_TS = fileURLToPath(new URL('../src/run.ts', import.meta.url));
+import { spawnServe } from './helpers.js';
 
 async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -32,33 +29,23 @@ test(
   async (t) => {
     if (!haveRedis(t)) return;
     const redis = await startRedis();
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        RUN_TS,
-        'serve',
-        '--workers',
-        '2',
-        '--redis',
-        redis.url,
-        '--no-tls',
-        '--http-port',
-        '0',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const serve = spawnServe([
+      '--workers',
+      '2',
+      '--redis',
+      redis.url,
+      '--no-tls',
+      '--http-port',
+      '0',
+    ]);
+    const child = serve.child;
     const clients: WebSocketConnection[] = [];
     try {
       await until(
-        () => (out.match(/member \S+ \(pid \d+\) on http/g) ?? []).length === 2,
-        `two members: ${out}`,
+        () => (serve.out.match(/member \S+ \(pid \d+\) on http/g) ?? []).length === 2,
+        `two members: ${serve.out}`,
       );
-      const urls = [...out.matchAll(/\) on (http:\/\/\S+\/)/g)].map((m) =>
+      const urls = [...serve.out.matchAll(/\) on (http:\/\/\S+\/)/g)].map((m) =>
         m[1].replace('http', 'ws'),
       );
       // Chat clients until both workers hold some (a name tells its member).
@@ -112,7 +99,7 @@ test(
       const closes = open1.map((c) => c.closed());
       child.kill('SIGTERM');
       const code = await new Promise((r) => child.once('exit', (c) => r(c)));
-      assert.equal(code, 0, out);
+      assert.equal(code, 0, serve.out);
       for (const info of await Promise.all(closes)) assert.equal(info.code, 1001);
       dash.terminate();
     } finally {

@@ -12,7 +12,8 @@
  * chunk (not per frame), and returns a view of the chunk: no copy, no queue, one frame object of
  * one fixed shape. Large payloads are unmasked with WebAssembly SIMD (`wasm-mask.ts`) where it
  * is faster. A frame that straddles chunks has its header gathered in a {@link ByteQueue}; its
- * payload gets memory of its own as soon as the header is known, and every later chunk is
+ * payload gets memory of its own as soon as the header is known (`largeBuffer`: a large one is
+ * reused by glibc rather than faulted in page by page), and every later chunk is
  * copied straight into it, unmasked as it is copied (one copy, one unmask pass, nothing
  * concatenated at the end). Once it is out, the decoder returns to the fast path on what is
  * left of the last chunk.
@@ -26,6 +27,7 @@
 import { Buffer, constants as bufferConstants } from 'node:buffer';
 import { UsageError } from '../../errors.js';
 import { ByteQueue } from '../bytes/byte-queue.js';
+import { largeBuffer } from '../bytes/large-buffers.js';
 import { maskInPlace } from '../bytes/mask.js';
 import { NEED_DATA, type NeedData } from '../need-data.js';
 import { FastBuffer, LONG_MASK_MIN, WORD_MASK_MIN, maskRange, unmaskSmall } from './views.js';
@@ -461,7 +463,7 @@ export class FrameDecoder {
       key[2] = c[start - 2];
       key[3] = c[start - 1];
     }
-    this.#payload = Buffer.allocUnsafe(Math.min(length, PREALLOCATE_MAX_BYTES));
+    this.#payload = largeBuffer(Math.min(length, PREALLOCATE_MAX_BYTES));
     this.#filled = 0;
     this.#fill(c, start);
     this.#releaseChunk();
@@ -513,7 +515,7 @@ export class FrameDecoder {
       this.#hdrMasked = masked;
       if (q.length >= length) return this.#finish(this.#unmaskQueued(q.consume(length)));
       // The payload is still arriving: give it its memory now (the length is within the limit).
-      this.#payload = Buffer.allocUnsafe(Math.min(length, PREALLOCATE_MAX_BYTES));
+      this.#payload = largeBuffer(Math.min(length, PREALLOCATE_MAX_BYTES));
       this.#filled = 0;
     }
     const length = this.#hdrLength;
@@ -613,7 +615,7 @@ export class FrameDecoder {
   #grow(need: number): Buffer {
     const old = this.#payload as Buffer;
     const size = Math.min(this.#hdrLength, Math.max(need, old.length * 2));
-    const payload = Buffer.allocUnsafe(size);
+    const payload = largeBuffer(size);
     old.copy(payload, 0, 0, this.#filled);
     this.#payload = payload;
     return payload;

@@ -13,6 +13,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { ProtocolError, UsageError } from '../../errors.js';
+import { afterLargeAllocation, EARLY_CHECK_BYTES } from '../bytes/large-buffers.js';
 import { isValidUtf8, Utf8StreamValidator } from '../bytes/utf8.js';
 import { decodeClosePayload } from './close-codes.js';
 import type { Frame } from './frame-decoder.js';
@@ -302,7 +303,7 @@ export class MessageAssembler {
       return { type: 'compressed', opcode: opcode as 1 | 2, data };
     }
     if (text && !this.#utf8().end()) invalidUtf8();
-    const data = fragments.length === 1 ? fragments[0] : Buffer.concat(fragments, bytes);
+    const data = fragments.length === 1 ? fragments[0] : joinFragments(fragments, bytes);
     // Already validated fragment by fragment.
     if (text) return { type: 'text', data: data.toString() };
     return { type: 'binary', data };
@@ -334,4 +335,11 @@ export class MessageAssembler {
       1009,
     );
   }
+}
+
+/** Fragments joined into one message (see large-buffers.ts for the check after a large one). */
+function joinFragments(fragments: Buffer[], bytes: number): Buffer {
+  const joined = Buffer.concat(fragments, bytes);
+  if (bytes >= EARLY_CHECK_BYTES) afterLargeAllocation();
+  return joined;
 }
