@@ -23,13 +23,20 @@ import type { RequestHead } from '../proto/http1/request-head.js';
 import type { HeaderList } from '../proto/http1/headers.js';
 import { NEED_DATA, PAUSED } from '../proto/need-data.js';
 import { ProtocolError } from '../errors.js';
-import { ChannelTable } from '../channels/channel-table.js';
 import { HttpContext, ResponseStateError } from './context.js';
 import { buildHead, wholeResponse } from './response-head.js';
 import { drained } from '../io/drain.js';
-import { detachChannel, responseChannel } from '../diagnostics.js';
-import { closingAnswer, writeChunk } from './output.js';
-import { FEED_THRESHOLD_BYTES, feedBody } from './body-feeder.js';
+import { responseChannel } from '../diagnostics.js';
+import { closingAnswer } from './output.js';
+import { openDetachedChannel, publishDetach, type DetachOptions } from './detach.js';
+import { ResponseObserver } from './response-observer.js';
+import {
+  bodiless,
+  bodyLength,
+  writeBodyPiece,
+  writeHeadAndBody,
+  writeLastChunk,
+} from './response-writes.js';
 import { ConnectionClock, T_FIRST, T_HEADER, T_IDLE } from './connection-clock.js';
 import { tlsDetails, type TlsDetails } from './tls-details.js';
 import type { ServerCore } from './server-options.js';
@@ -44,22 +51,9 @@ const S_CLOSED: number = 4;
 
 const EMPTY = Buffer.alloc(0);
 
-const LAST_CHUNK = '0\r\n\r\n';
 const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
 
-/** Options of {@link HttpContext.detach}. */
-export interface DetachOptions {
-  /**
-   * Keep the channel after the client finished sending (TCP half-close), so that it can still
-   * be written to; it then leaves the table only once the connection is closed. Default false.
-   */
-  halfOpen?: boolean;
-  /**
-   * TCP keep-alive probes on the channel's socket (default true); a protocol with pings of its
-   * own may turn them off.
-   */
-  tcpKeepAlive?: boolean;
-}
+export type { DetachOptions };
 
 export class ServerConnection implements SocketOwner {
   readonly socket: Transport;
@@ -72,9 +66,8 @@ export class ServerConnection implements SocketOwner {
   #keepAlive = true;
   #bodyDone = false;
   #bodyBytes = 0;
-  /** Only while someone observes responses (diagnostics): where the current one started. */
-  #observedFrom = 0;
-  #observedBytes = 0;
+  /** Made when someone first observes responses (diagnostics). */
+  #observer: ResponseObserver | undefined;
   #continueSent = false;
   #pumping = false;
   /** The pump corked the socket: it uncorks when it ends. */
@@ -313,7 +306,7 @@ export class ServerConnection implements SocketOwner {
     this.#continueSent = false;
     const ctx = new HttpContext(this, head, this.#driver, this.#now());
     this.#ctx = ctx;
-    if (responseChannel.hasSubscribers || detachChannel.hasSubscribers) this.#observe();
+    if (ResponseObserver.wanted) (this.#observer ??= new ResponseObserver()).start(this.socket);
     this.#state = S_HANDLING;
     if (head.contentLength !== undefined && head.contentLength > this.#core.maxBodyBytes) {
       this.#refuse(
@@ -460,14 +453,8 @@ export class ServerConnection implements SocketOwner {
   }
 
   #writeBodyCorked(ctx: HttpContext, chunk: string | Uint8Array): boolean {
-    const socket = this.socket;
     const head = ctx.headersSent ? '' : this.#sendHead(ctx, ctx.contentLength);
-    if (head !== '') socket.write(head, 'latin1');
-    if (ctx.method === 'HEAD' || bodiless(ctx.statusCode)) return !socket.writableNeedDrain;
-    const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    if (len === 0) return !socket.writableNeedDrain;
-    if (ctx.contentLength < 0 && ctx.version === '1.1') return writeChunk(socket, chunk, len);
-    return socket.write(chunk);
+    return writeBodyPiece(this.socket, ctx, head, chunk);
   }
 
   /**
@@ -499,8 +486,7 @@ export class ServerConnection implements SocketOwner {
       this.#checkUnsent(ctx);
       socket.cork();
       if (body !== undefined) this.writeBody(ctx, body);
-      if (!noBody && ctx.contentLength < 0 && ctx.version === '1.1')
-        socket.write(LAST_CHUNK, 'latin1');
+      writeLastChunk(socket, ctx, noBody);
       socket.uncork();
     }
     ctx.finished = true;
@@ -517,30 +503,13 @@ export class ServerConnection implements SocketOwner {
     body: string | Uint8Array | undefined,
     noBody: boolean,
   ): number {
-    const socket = this.socket;
-    let fedBytes = -1;
-    // The common case: head and whole body in one write.
-    const len =
-      body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    const len = bodyLength(body);
     const head = this.#sendHead(ctx, ctx.contentLength >= 0 ? ctx.contentLength : len);
-    if (noBody || len === 0) socket.write(head, 'latin1');
-    else if (typeof body === 'string' && len <= 16384) {
-      // A body whose UTF-8 length is its length is ASCII: latin1 copies it byte for byte,
-      // cheaper than UTF-8 encoding it.
-      socket.write(head + body, len === body.length ? 'latin1' : 'utf8');
-    } else if (len <= FEED_THRESHOLD_BYTES) {
-      socket.cork();
-      socket.write(head, 'latin1');
-      socket.write(body!);
-      socket.uncork();
-    } else {
-      socket.write(head, 'latin1');
-      // Fed piece by piece after this returns: the response's bytes are the head and `len`.
-      if (responseChannel.hasSubscribers) fedBytes = socket.bytesWritten + len;
-      this.#feeding = true;
-      feedBody(socket, typeof body === 'string' ? Buffer.from(body) : body!, () => this.#fed());
-    }
-    return fedBytes;
+    // Fed piece by piece after this returns: the response's bytes are the head and `len`.
+    const fedFrom = this.socket.bytesWritten;
+    this.#feeding = writeHeadAndBody(this.socket, head, body, len, noBody, () => this.#fed());
+    // (the head is latin1: one byte a character).
+    return this.#feeding && responseChannel.hasSubscribers ? fedFrom + head.length + len : -1;
   }
 
   /** Writes head and `body` as one remembered Buffer (response-head.ts) when it can. */
@@ -560,20 +529,9 @@ export class ServerConnection implements SocketOwner {
     return true;
   }
 
-  #observe(): void {
-    this.#observedFrom = performance.now();
-    this.#observedBytes = this.socket.bytesWritten;
-  }
-
   /** `writtenTo`: where the response's bytes end when not all are written yet (-1: they are). */
   #publishResponse(ctx: HttpContext, status: number, writtenTo = -1): void {
-    responseChannel.publish({
-      server: this.#core.name,
-      request: ctx,
-      status,
-      bytes: (writtenTo < 0 ? this.socket.bytesWritten : writtenTo) - this.#observedBytes,
-      durationMs: performance.now() - this.#observedFrom,
-    });
+    this.#observer?.publish(this.#core.name, ctx, this.socket, status, writtenTo);
   }
 
   drained(): Promise<void> {
@@ -651,37 +609,13 @@ export class ServerConnection implements SocketOwner {
     // Unparsed bytes of a lent read (a detach from a handler the pump runs) are copied.
     const initialData = this.#parser.takeUnparsed().map(ownBytes);
     this.#core.forget(this);
-    const channel = ChannelTable.of(this.#core.name).create({
-      socket,
-      kind: 'detached',
-      driver: this.#driver,
-      role: 'server',
-      startTime: ctx.startTime,
-      // Left to the channel to ask for when needed, unless the request already knew it or a
-      // detach subscriber (a request log) will ask: one address lookup serves both.
-      peer:
-        ctx.peerKnown || this.#core.forwardsPeers || detachChannel.hasSubscribers
-          ? ctx.peer
-          : undefined,
-      clientData: ctx.clientData,
-      initialData,
-      halfOpen: options.halfOpen,
-      tcpKeepAlive: options.tcpKeepAlive,
-      limits: this.#core.channelLimits,
-    });
+    const name = openDetachedChannel(this.#core, socket, this.#driver, ctx, initialData, options);
     if (this.#paused) {
       this.#paused = false;
       socket.resume();
     }
-    if (detachChannel.hasSubscribers) {
-      detachChannel.publish({
-        server: this.#core.name,
-        request: ctx,
-        channel: channel.name,
-        durationMs: performance.now() - this.#observedFrom,
-      });
-    }
-    return channel.name;
+    publishDetach(this.#core, ctx, name, this.#observer?.from ?? 0);
+    return name;
   }
 
   #setTimer(kind: number): void {
@@ -771,8 +705,4 @@ export class ServerConnection implements SocketOwner {
     this.#bodyWaiter = undefined;
     waiter?.();
   }
-}
-
-function bodiless(status: number): boolean {
-  return status < 200 || status === 204 || status === 304;
 }
