@@ -22,6 +22,7 @@ import { RequestParser } from '../proto/http1/request-parser.js';
 import type { RequestHead } from '../proto/http1/request-head.js';
 import type { HeaderList } from '../proto/http1/headers.js';
 import { NEED_DATA, PAUSED } from '../proto/need-data.js';
+import { EOF_EVENT } from '../proto/http1/message-reader.js';
 import { ProtocolError } from '../errors.js';
 import { HttpContext, ResponseStateError } from './context.js';
 import { buildHead, wholeResponse } from './response-head.js';
@@ -224,18 +225,17 @@ export class ServerConnection implements SocketOwner {
             this.#blockInput();
             break;
           }
-          const ev = this.#parser.next();
-          if (ev === NEED_DATA) break;
-          if (ev === PAUSED) break; // cannot happen in HEAD; defensive
-          if (ev.type === 'eof') {
+          // A request without a body leaves the parser paused: no 'end' step to take later.
+          const head = this.#parser.nextHead();
+          if (head === NEED_DATA) break;
+          if (head === EOF_EVENT) {
             this.#close();
             break;
           }
-          if (ev.type !== 'request') break;
           // Pipelined answers leave together when the pump ends; a lone request's single write
           // (head and body) goes straight out, without the cork's buffering.
           if (++started === 2) this.#corkPump();
-          this.#startRequest(ev.head);
+          this.#startRequest(head as RequestHead);
           // A synchronous handler may have finished already: go on with the next request.
           if (this.#state === S_HANDLING) break;
         } else if (this.#state === S_DRAINING) {
@@ -336,6 +336,11 @@ export class ServerConnection implements SocketOwner {
 
   /** Discards what is left of a request body after its response; true when done with it. */
   #drain(): boolean {
+    if (this.#parser.paused) {
+      // The body was read, or there was none.
+      this.#nextRequest();
+      return this.#state === S_HEAD;
+    }
     for (;;) {
       const ev = this.#parser.next();
       if (ev === NEED_DATA) {

@@ -32,6 +32,7 @@ import {
   S_HEAD,
   S_PAUSED,
   parserLimits,
+  type EofEvent,
   type HeadSyntax,
 } from './message-reader.js';
 import {
@@ -171,7 +172,9 @@ export class RequestParser {
   next(): RequestEvent | NeedData | Paused {
     const reader = this.#reader;
     try {
-      return reader.state === S_HEAD ? this.#readHead() : reader.step(S_PAUSED);
+      if (reader.state !== S_HEAD) return reader.step(S_PAUSED);
+      const head = this.#readHead();
+      return notHead(head) ? head : { type: 'request', head };
     } catch (err) {
       throw reader.fail(err);
     }
@@ -196,7 +199,40 @@ export class RequestParser {
     return this.#reader.takeUnparsed();
   }
 
-  #readHead(): RequestEvent | NeedData {
+  /**
+   * The next request's head, for a server that runs one request at a time: as {@link next}'s
+   * `request` event, without the event object, and a request without a body is ended at once
+   * (its `end` event is not given: the parser is paused, {@link next} says PAUSED, and the
+   * next head needs {@link nextMessage}). Only between messages; else a UsageError.
+   *
+   * @example
+   * ```ts
+   * const head = parser.nextHead();
+   * if (head !== NEED_DATA && head.type !== 'eof') handle(head); // then parser.nextMessage()
+   * ```
+   */
+  nextHead(): RequestHead | EofEvent | NeedData {
+    const reader = this.#reader;
+    if (reader.state === S_BODY || reader.state === S_PAUSED) {
+      throw new UsageError('nextHead() is only allowed between messages', {
+        code: 'ERR_HTTP_NOT_BETWEEN_MESSAGES',
+      });
+    }
+    try {
+      // Ended (EOF) or failed: as next() says.
+      if (reader.state !== S_HEAD) return reader.step(S_PAUSED) as EofEvent;
+      const head = this.#readHead();
+      if (notHead(head)) return head;
+      if (!head.chunked && (head.contentLength === undefined || head.contentLength === 0)) {
+        reader.state = S_PAUSED; // nothing to read: the 'end' step is skipped
+      }
+      return head;
+    } catch (err) {
+      throw reader.fail(err);
+    }
+  }
+
+  #readHead(): RequestHead | EofEvent | NeedData {
     const reader = this.#reader;
     const found = reader.findHead(true);
     if (found !== HEAD_FOUND) return found === HEAD_EOF ? EOF_EVENT : NEED_DATA;
@@ -209,6 +245,10 @@ export class RequestParser {
     else if (head.chunked) body.startChunked();
     else body.startLength(head.contentLength ?? 0);
     reader.state = S_BODY;
-    return { type: 'request', head };
+    return head;
   }
+}
+
+function notHead(r: RequestHead | EofEvent | NeedData): r is EofEvent | NeedData {
+  return r === NEED_DATA || r === EOF_EVENT;
 }
