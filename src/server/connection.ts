@@ -60,7 +60,8 @@ export class ServerConnection implements SocketOwner {
   readonly socket: Transport;
   readonly scheme: 'http' | 'https';
   readonly #core: ServerCore;
-  readonly #driver: string;
+  /** Name of the driver (listener) the connection came in on. */
+  readonly driver: string;
   readonly #parser: RequestParser;
   #state = S_HEAD;
   #ctx: HttpContext | undefined;
@@ -107,7 +108,7 @@ export class ServerConnection implements SocketOwner {
   ) {
     this.#core = core;
     this.socket = socket;
-    this.#driver = driver;
+    this.driver = driver;
     this.scheme = scheme;
     this.#parser = new RequestParser(core.parserOptions);
     socket.setNoDelay(true);
@@ -304,7 +305,7 @@ export class ServerConnection implements SocketOwner {
     this.#bodyDone = false;
     this.#bodyBytes = 0;
     this.#continueSent = false;
-    const ctx = new HttpContext(this, head, this.#driver, this.#now());
+    const ctx = new HttpContext(this, head, this.#now());
     this.#ctx = ctx;
     if (ResponseObserver.wanted) (this.#observer ??= new ResponseObserver()).start(this.socket);
     this.#state = S_HANDLING;
@@ -614,7 +615,7 @@ export class ServerConnection implements SocketOwner {
     // Unparsed bytes of a lent read (a detach from a handler the pump runs) are copied.
     const initialData = this.#parser.takeUnparsed().map(ownBytes);
     this.#core.forget(this);
-    const name = openDetachedChannel(this.#core, socket, this.#driver, ctx, initialData, options);
+    const name = openDetachedChannel(this.#core, socket, this.driver, ctx, initialData, options);
     if (this.#paused) {
       this.#paused = false;
       socket.resume();

@@ -22,6 +22,10 @@ const PROCESS_TAG = process.pid.toString(36);
 const NO_FIELDS: readonly string[] = Object.freeze([]);
 const TEXT_FIELDS: readonly string[] = Object.freeze(['Content-Type', 'text/plain; charset=utf-8']);
 
+const HEADERS_SENT = 1;
+const FINISHED = 2;
+const DETACHED = 4;
+
 /** A response method was called after the connection was detached or the response ended. */
 export class ResponseStateError extends ConnchanError {}
 
@@ -31,14 +35,6 @@ export interface BodyOptions {
 }
 
 export class HttpContext {
-  readonly method: string;
-  /** The request target as sent (`/path?query`). */
-  readonly target: string;
-  readonly version: '1.0' | '1.1';
-  readonly headers: HeaderList;
-
-  /** Name of the driver (listener) the request came in on. */
-  readonly driver: string;
   /** When the request head was complete (ms since epoch). */
   readonly startTime: number;
   readonly #seq: number;
@@ -57,27 +53,68 @@ export class HttpContext {
    * uses a shared one too: a response allocates no list unless its handler sets headers.
    */
   fields: readonly string[] = NO_FIELDS;
-  /** @internal */
-  headersSent = false;
-  /** @internal */
-  finished = false;
-  /** @internal */
-  detached = false;
+  /** HEADERS_SENT | FINISHED | DETACHED: one field, a context is made per request. */
+  #flags = 0;
   /** @internal -1 until known; the body length the head promised. */
   contentLength = -1;
 
   #peer: string | undefined;
 
-  constructor(conn: ServerConnection, head: RequestHead, driver: string, startTime: number) {
+  constructor(conn: ServerConnection, head: RequestHead, startTime: number) {
     this.#conn = conn;
     this.head = head;
-    this.method = head.method;
-    this.target = head.target;
-    this.version = head.version;
-    this.headers = head.headers;
-    this.driver = driver;
     this.startTime = startTime;
     this.#seq = ++requests.count;
+  }
+
+  // The request's own fields are read from its head, not copied into every context.
+  get method(): string {
+    return this.head.method;
+  }
+
+  /** The request target as sent (`/path?query`). */
+  get target(): string {
+    return this.head.target;
+  }
+
+  get version(): '1.0' | '1.1' {
+    return this.head.version;
+  }
+
+  get headers(): HeaderList {
+    return this.head.headers;
+  }
+
+  /** Name of the driver (listener) the request came in on. */
+  get driver(): string {
+    return this.#conn.driver;
+  }
+
+  /** @internal */
+  get headersSent(): boolean {
+    return (this.#flags & HEADERS_SENT) !== 0;
+  }
+
+  set headersSent(on: boolean) {
+    this.#flags = on ? this.#flags | HEADERS_SENT : this.#flags & ~HEADERS_SENT;
+  }
+
+  /** @internal */
+  get finished(): boolean {
+    return (this.#flags & FINISHED) !== 0;
+  }
+
+  set finished(on: boolean) {
+    this.#flags = on ? this.#flags | FINISHED : this.#flags & ~FINISHED;
+  }
+
+  /** @internal */
+  get detached(): boolean {
+    return (this.#flags & DETACHED) !== 0;
+  }
+
+  set detached(on: boolean) {
+    this.#flags = on ? this.#flags | DETACHED : this.#flags & ~DETACHED;
   }
 
   /**
@@ -165,7 +202,7 @@ export class HttpContext {
 
   /** True once the response is complete (or the connection detached). */
   get done(): boolean {
-    return this.finished || this.detached;
+    return (this.#flags & (FINISHED | DETACHED)) !== 0;
   }
 
   // --- request body ------------------------------------------------------------------------
