@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
@@ -126,12 +127,17 @@ describe('large WebSocket messages', () => {
   test('a dead 1 MiB payload’s pages are reused by the next one (no trim between young GCs)', async (t) => {
     if (!glibc) return t.skip('page-fault counts are glibc malloc behaviour');
     const [plain, large] = await Promise.all([faultsPerRound(false), faultsPerRound(true)]);
-    const steady = (xs: number[]) => xs.slice(4).reduce((a, b) => a + b, 0);
+    const sumFrom = (first: number, xs: number[]) => xs.slice(first).reduce((a, b) => a + b, 0);
     // Plain buffers: glibc trims what a young GC freed at the top of its heap and faults it in
     // again (thousands of faults over 8 rounds); largeBuffer(): next to none. A round is 24 MiB
     // (6,144 pages): the bound is a quarter of one round over eight.
-    assert.ok(steady(large) < 1536, `largeBuffer faults per round ${large.join(' ')}`);
-    assert.ok(steady(plain) > steady(large), `plain ${plain.join(' ')} vs ${large.join(' ')}`);
+    assert.ok(sumFrom(4, large) < 1536, `largeBuffer faults per round ${large.join(' ')}`);
+    // The control shows the test can fail. Under load plain buffers sometimes stop being trimmed
+    // after a few rounds (GC timing), so it is compared from round 2 on, after the heap's growth.
+    assert.ok(
+      sumFrom(2, plain) > sumFrom(2, large),
+      `plain ${plain.join(' ')} vs ${large.join(' ')}`,
+    );
   });
 
   test('a bare live() endpoint echoing 1 MiB messages faults next to no pages per message, every byte intact', async (t) => {
@@ -143,21 +149,11 @@ describe('large WebSocket messages', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
-      const lines: string[] = [];
-      let buf = '';
-      const waiters: (() => void)[] = [];
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          lines.push(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-          waiters.splice(0).forEach((w) => w());
-        }
-      });
-      const line = async () => {
-        while (lines.length === 0) await new Promise<void>((r) => waiters.push(r));
-        return lines.shift()!;
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+      const line = async (): Promise<string> => {
+        const next = await lines.next();
+        if (next.done === true) throw new Error('the server child ended early');
+        return next.value;
       };
       const port = Number(await line());
       // 4 connections × 2 in flight, as the bench row.

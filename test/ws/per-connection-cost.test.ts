@@ -37,6 +37,20 @@ function maskedClose1000(): Buffer {
   });
 }
 
+/**
+ * A raw client that can stay half-open: connects, sends an upgrade request for `path` and
+ * resolves once connected (the server may not have answered yet).
+ */
+async function rawUpgrade(port: number, path: string): Promise<Socket> {
+  const s = netConnect({ host: '127.0.0.1', port, allowHalfOpen: true });
+  await once(s, 'connect');
+  s.write(
+    `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  return s;
+}
+
 describe('keep-alive sweep', () => {
   test('a turn pings, and times out only when the last ping went unanswered and nothing came', () => {
     assert.equal(keepaliveTurn(0), KA_AWAITING);
@@ -359,12 +373,7 @@ describe('what a server connection keeps', () => {
       { http: { channelLimits: { closeWaitMs: 600_000 } } },
     );
     try {
-      const s = netConnect({ host: '127.0.0.1', port: srv.port, allowHalfOpen: true });
-      await once(s, 'connect');
-      s.write(
-        'GET /c HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-      );
+      const s = await rawUpgrade(srv.port, '/c');
       const got: Buffer[] = [];
       s.on('data', (c: Buffer) => got.push(c));
       await until(() => server !== undefined, 'connected');
@@ -408,14 +417,9 @@ describe('what a server connection keeps', () => {
       }),
     );
     try {
-      const s = netConnect({ host: '127.0.0.1', port: srv.port, allowHalfOpen: true });
-      await once(s, 'connect');
+      const s = await rawUpgrade(srv.port, '/c');
       let failed: Error | undefined;
       s.on('error', (err) => (failed = err));
-      s.write(
-        'GET /c HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-      );
       const got: Buffer[] = [];
       s.on('data', (c: Buffer) => got.push(c));
       await until(() => server !== undefined, 'connected');
@@ -508,13 +512,8 @@ describe('what a server connection keeps', () => {
     try {
       for (const path of ['/c/small', '/c/big']) {
         conns = [];
-        const s = netConnect({ host: '127.0.0.1', port: srv.port, allowHalfOpen: true });
-        await once(s, 'connect');
+        const s = await rawUpgrade(srv.port, path);
         s.pause(); // reads nothing, ever
-        s.write(
-          `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
-        );
         await until(() => conns.length === 1, 'connected');
         s.write(maskedClose1000());
         await until(() => conns[0].readyState === 3, `${path}: the server socket closed`, 10_000);
