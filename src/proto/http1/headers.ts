@@ -90,12 +90,6 @@ export class HeaderList implements Iterable<[string, string]> {
    * cheapest record. Lookups by name work on it directly; anything else turns it into #offs.
    */
   #lines: number[] | undefined = undefined;
-  /**
-   * Or, until first needed, not even those: the field block `#src[#blockStart, #blockEnd)`
-   * (#blockEnd -1 when there is none). A handler that reads no header costs no array.
-   */
-  #blockStart = 0;
-  #blockEnd = -1;
   /** Lower-case names for lookups in #raw, built on the first lookup. */
   #lower: string[] | undefined = undefined;
 
@@ -139,39 +133,12 @@ export class HeaderList implements Iterable<[string, string]> {
   }
 
   /**
-   * Internal: the list over the field lines `src[start, end)` of a checked request head (each
-   * ending in CRLF, the blank line excluded), found when first needed.
-   *
-   * @example
-   * ```ts
-   * HeaderList.fromBlock('GET / HTTP/1.1\r\nHost: a\r\n\r\n', 16, 25).get('host'); // 'a'
-   * ```
-   */
-  static fromBlock(src: string, start: number, end: number): HeaderList {
-    const h = new HeaderList(NO_FIELDS);
-    h.#raw = undefined;
-    h.#src = src;
-    h.#blockStart = start;
-    h.#blockEnd = end;
-    return h;
-  }
-
-  /** #lines, found in the field block first if the list came from {@link fromBlock}. */
-  #lineList(): number[] | undefined {
-    if (this.#blockEnd >= 0) {
-      this.#lines = linesIn(this.#src, this.#blockStart, this.#blockEnd);
-      this.#blockEnd = -1;
-    }
-    return this.#lines;
-  }
-
-  /**
    * Internal: the field lines of a parsed request head as one compact string (each line ending in
    * CRLF), for keeping a request's fields long after the request at the cost of one string;
    * {@link fromHeadText} makes the list again. Undefined for a list not made by a request parser.
    */
   get headText(): string | undefined {
-    const l = this.#lineList();
+    const l = this.#lines;
     if (l === undefined) return undefined;
     if (l.length === 0) return '';
     const text = this.#src.slice(l[0], l[l.length - 1] + 2);
@@ -188,7 +155,14 @@ export class HeaderList implements Iterable<[string, string]> {
    * ```
    */
   static fromHeadText(text: string): HeaderList {
-    return HeaderList.fromLines(text, linesIn(text, 0, text.length));
+    const lines: number[] = [];
+    for (let pos = 0; pos < text.length;) {
+      const cr = text.indexOf('\r\n', pos);
+      if (cr < 0) break;
+      lines.push(pos, cr);
+      pos = cr + 2;
+    }
+    return HeaderList.fromLines(text, lines);
   }
 
   /** The fields as `[name, value, name, value, …]`, in order, names in their original case. */
@@ -198,8 +172,7 @@ export class HeaderList implements Iterable<[string, string]> {
 
   /** Number of field lines. */
   get size(): number {
-    const l = this.#lineList();
-    if (l !== undefined) return l.length >> 1;
+    if (this.#lines !== undefined) return this.#lines.length >> 1;
     return this.#offs !== undefined ? this.#offs.length >> 2 : (this.#raw as string[]).length >> 1;
   }
 
@@ -211,7 +184,7 @@ export class HeaderList implements Iterable<[string, string]> {
 
   /** The value of field line `i`. */
   valueAt(i: number): string {
-    const l = this.#lineList();
+    const l = this.#lines;
     if (l !== undefined) {
       // One field of a request head: find its colon and trim, without converting the rest.
       const src = this.#src;
@@ -233,7 +206,7 @@ export class HeaderList implements Iterable<[string, string]> {
    * use it for `Set-Cookie`, whose values may not be joined: use {@link getAll}.
    */
   get(name: string): string | undefined {
-    const l = this.#lineList();
+    const l = this.#lines;
     if (l !== undefined) return this.#getLine(l, name);
     let out: string | undefined;
     for (let i = this.#find(name, 0); i >= 0; i = this.#find(name, i + 1)) {
@@ -280,7 +253,7 @@ export class HeaderList implements Iterable<[string, string]> {
 
   /** Index of the first field at or after `from` named `name` (any case), or -1. */
   #find(name: string, from: number): number {
-    const l = this.#lineList();
+    const l = this.#lines;
     if (l !== undefined) return this.#findLine(l, name, from);
     const o = this.#offs;
     if (o === undefined) {
@@ -346,7 +319,7 @@ export class HeaderList implements Iterable<[string, string]> {
 
   /** #offs, made from #lines on first use when the list came from {@link fromLines}. */
   #offsets(): number[] | undefined {
-    const l = this.#lineList();
+    const l = this.#lines;
     if (l === undefined) return this.#offs;
     const src = this.#src;
     const o = new Array<number>(l.length * 2);
@@ -383,16 +356,4 @@ function isOws(c: number): boolean {
 
 function lowerName(s: string): string {
   return s.toLowerCase();
-}
-
-/** `[lineStart, lineEnd, …]` (lineEnd at the CR) of the CRLF-ended lines in `text[start, end)`. */
-function linesIn(text: string, start: number, end: number): number[] {
-  const lines: number[] = [];
-  for (let pos = start; pos < end;) {
-    const cr = text.indexOf('\r\n', pos);
-    if (cr < 0 || cr >= end) break;
-    lines.push(pos, cr);
-    pos = cr + 2;
-  }
-  return lines;
 }

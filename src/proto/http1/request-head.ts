@@ -145,6 +145,7 @@ export function buildRequestHead(
   scan.reset();
   const count = scanFieldLineBounds(s, lineEnd + 2, end, LINES, scan, limits.maxHeaderCount, 400);
   // An exact copy for the head: pushing into a fresh array would allocate 17 slots for one field.
+  const lines = LINES.slice(0, count);
 
   if (scan.hostCount !== 1 && (scan.hostCount > 1 || version === '1.1')) {
     throw scan.hostCount > 1
@@ -167,9 +168,7 @@ export function buildRequestHead(
     method,
     target,
     version,
-    // The lines are found again when a header is first read: most hello worlds read none.
-    headers:
-      count === 0 ? HeaderList.fromLines(s, []) : HeaderList.fromBlock(s, lineEnd + 2, end - 2),
+    headers: HeaderList.fromLines(s, lines),
     keepAlive: persists(conn, version),
     contentLength: scan.contentLength < 0 ? undefined : scan.contentLength,
     chunked,
