@@ -153,6 +153,21 @@ export function until(
 }
 
 /**
+ * Waits until `from`'s cluster-wide listing has a channel of `owner`. A partial answer (`owner`
+ * not heard yet) is not `owner` listed: it asks again.
+ */
+export function untilListed(from: Member, owner: Member, what: string, ms = 15_000): Promise<void> {
+  return until(
+    async () => {
+      const r = await from.ctl({ op: 'list', cluster: true });
+      return r.ok && (r.value as { member: string }[]).some((e) => e.member === owner.id);
+    },
+    what,
+    ms,
+  );
+}
+
+/**
  * Publishes `data` on `topic` through `from` every 100 ms or so until `got` (what a subscriber
  * received) includes it: a member that has just (re)joined may not hear the first publishes.
  */
