@@ -52,6 +52,20 @@ const LENT_COPY_WHOLE_MAX = 4096;
 const EMPTY_AB = new ArrayBuffer(0);
 
 /**
+ * The frame of header byte `b0` with `payload`, off the fast path (`next()` builds its own, the
+ * same shape, inline).
+ */
+function frameOf(b0: number, payload: Buffer, masked: boolean): Frame {
+  return {
+    fin: b0 >= 0x80,
+    rsv1: (b0 & 0x40) !== 0,
+    opcode: (b0 & 0x0f) as Opcode,
+    payload,
+    masked,
+  };
+}
+
+/**
  * Decodes WebSocket frames from a byte stream.
  *
  * @example
@@ -282,13 +296,7 @@ export class FrameDecoder {
     }
     if (stop === c.length) this.#releaseChunk();
     else this.#pos = stop;
-    return {
-      fin: b0 >= 0x80,
-      rsv1: (b0 & 0x40) !== 0,
-      opcode: (b0 & 0x0f) as Opcode,
-      payload,
-      masked,
-    };
+    return frameOf(b0, payload, masked);
   }
 
   /**
@@ -449,12 +457,6 @@ export class FrameDecoder {
       const rest = q.drain();
       this.#setChunk(rest.length === 1 ? rest[0] : Buffer.concat(rest));
     }
-    return {
-      fin: b0 >= 0x80,
-      rsv1: (b0 & 0x40) !== 0,
-      opcode: (b0 & 0x0f) as Opcode,
-      payload,
-      masked,
-    };
+    return frameOf(b0, payload, masked);
   }
 }
