@@ -7,13 +7,8 @@ import {
   type ServerResponse,
   type Server,
 } from 'node:http';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-
-/** Listens on 127.0.0.1, on a port the system picks, and returns that port. */
-export async function listenLocal(server: NetServer): Promise<number> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as { port: number }).port;
-}
+import { createServer as createNetServer, type Socket } from 'node:net';
+import { listenLocal } from './listen.js';
 
 export interface NodeOrigin {
   server: Server;

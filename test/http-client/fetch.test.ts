@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { HttpClient, fetch, getGlobalDispatcher } from '../../src/http-client/index.js';
 import { ConnchanError } from '../../src/errors.js';
 import { nodeOrigin, type NodeOrigin } from '../helpers/origins.js';
+import { listenLocal } from '../helpers/listen.js';
 
 const BIG = randomBytes(2 * 1024 * 1024);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -142,8 +143,7 @@ describe('fetch(): the response is the platform Response', () => {
       res.setHeader('location', `${base}/echo`);
       res.end();
     });
-    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
-    const port = (other.address() as { port: number }).port;
+    const port = await listenLocal(other);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/`, {
         headers: { authorization: 'secret' },
@@ -214,8 +214,7 @@ describe('fetch(): request bodies and init', () => {
 describe('fetch(): the platform error model', () => {
   test('network failure: TypeError "fetch failed" with the typed connchan error as cause', async () => {
     const s = netServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as { port: number }).port;
+    const port = await listenLocal(s);
     await new Promise((r) => s.close(r));
     await assert.rejects(fetch(`http://127.0.0.1:${port}/`), (err: Error) => {
       assert.ok(err instanceof TypeError);

@@ -20,6 +20,7 @@ import {
 import { ConnchanError } from '../../src/errors.js';
 import { scriptServer } from './script-server.js';
 import { nodeOrigin, type NodeOrigin } from '../helpers/origins.js';
+import { listenLocal } from '../helpers/listen.js';
 
 const BIG = randomBytes(3 * 1024 * 1024);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -261,8 +262,7 @@ describe('request(): bodies sent', () => {
 describe('request(): one error model', () => {
   test('connection refused: rejects with a typed ConnectError', async () => {
     const s = netServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as { port: number }).port;
+    const port = await listenLocal(s);
     await new Promise((r) => s.close(r));
     await assert.rejects(request(`http://127.0.0.1:${port}/`), (err: Error) => {
       assert.ok(err instanceof ConnchanError);
