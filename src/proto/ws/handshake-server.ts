@@ -69,8 +69,7 @@ export function validateClientRequest(req: ClientRequestHead): ClientRequestInfo
       Allow: 'GET',
     });
   }
-  const v = /^(\d+)\.(\d+)$/.exec(req.httpVersion);
-  if (v === null || Number(v[1]) * 1000 + Number(v[2]) < 1001) {
+  if (req.httpVersion !== '1.1' && !isHttp11OrLater(req.httpVersion)) {
     throw reject(`HTTP/1.1 or later is required, got HTTP/${req.httpVersion}`, 'HTTP_VERSION', 400);
   }
   const host = get('host')?.trim();
@@ -101,6 +100,11 @@ export function validateClientRequest(req: ClientRequestHead): ClientRequestInfo
   const extHeader = get('sec-websocket-extensions');
   const extensions = extHeader === undefined ? [] : parseExtensions(extHeader);
   return { key, protocols, extensions, host, origin: get('origin') };
+}
+
+function isHttp11OrLater(version: string): boolean {
+  const v = /^(\d+)\.(\d+)$/.exec(version);
+  return v !== null && Number(v[1]) * 1000 + Number(v[2]) >= 1001;
 }
 
 function parseProtocols(value: string | undefined): string[] {
