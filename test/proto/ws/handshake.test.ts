@@ -315,6 +315,26 @@ describe('buildAcceptResponse', () => {
     );
   });
 
+  test('the plain answer (no protocol, extensions or headers) is the same bytes for any key', () => {
+    for (let i = 0; i < 200; i++) {
+      const accept = acceptFor(generateKey());
+      assert.equal(
+        buildAcceptResponse({ accept }).toString('latin1'),
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
+    }
+    // A value acceptFor would not make still goes through the checks.
+    assert.equal(
+      buildAcceptResponse({ accept: 'not-base64 but fine' }).toString('latin1').split('\r\n')[3],
+      'Sec-WebSocket-Accept: not-base64 but fine',
+    );
+    assert.throws(
+      () => buildAcceptResponse({ accept: `${RFC_ACCEPT}\r\nX-Evil: 1` }),
+      (err: unknown) => err instanceof UsageError && err.code === 'ERR_WS_INVALID_HEADER',
+    );
+  });
+
   test('adds extensions and extra headers, repeated ones as separate lines', () => {
     const { first, raw } = parseHead(
       buildAcceptResponse({
