@@ -40,9 +40,10 @@ export interface Comparison {
   env?: Record<string, string>;
 }
 
-const wsPeers = (kind: 'parse' | 'encode', size: string) => [
+const wsPeers = (kind: 'parse' | 'encode', size: string): Side[] => [
   { label: 'ws', id: `${kind}-ws-${size}`, env: { WS_NO_BUFFER_UTIL: '1' } },
   { label: 'ws+bufferutil', id: `${kind}-ws-${size}`, reference: true },
+  ...baselineSide(`${kind}-ours-${size}`),
 ];
 
 export const comparisons: Comparison[] = [
@@ -69,14 +70,20 @@ export const comparisons: Comparison[] = [
     name: 'browser GET',
     unit: 'ops/s',
     ours: 'http-ours-browser',
-    peers: [{ label: 'llhttp (node:http)', id: 'http-llhttp-browser' }],
+    peers: [
+      { label: 'llhttp (node:http)', id: 'http-llhttp-browser' },
+      ...baselineSide('http-ours-browser'),
+    ],
   },
   {
     group: 'HTTP/1.1 request parsing (proto)',
     name: '16 pipelined GETs',
     unit: 'ops/s',
     ours: 'http-ours-pipelined',
-    peers: [{ label: 'llhttp (node:http)', id: 'http-llhttp-pipelined' }],
+    peers: [
+      { label: 'llhttp (node:http)', id: 'http-llhttp-pipelined' },
+      ...baselineSide('http-ours-pipelined'),
+    ],
   },
 ];
 

@@ -26,6 +26,7 @@ import {
 import { ConnectError, TimeoutError } from '../../src/io/errors.js';
 import { channelPair, delay, readExactly, until } from '../helpers/channel-pair.js';
 import { testCert } from '../helpers/tls.js';
+import { listenLocal } from '../helpers/listen.js';
 
 for (const tls of [false, true]) {
   describe(`channels over ${tls ? 'TLS' : 'plain TCP'}`, () => {
@@ -433,8 +434,7 @@ describe('connect, listen and errors', () => {
   test('connect refused, TLS handshake failure and connect timeout are typed errors, with no entry left', async () => {
     const before = list().length;
     const srv = createNetServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const port = (srv.address() as AddressInfo).port;
+    const port = await listenLocal(srv);
     await new Promise<void>((r) => srv.close(() => r()));
     await assert.rejects(
       connect('127.0.0.1', port),
@@ -443,8 +443,7 @@ describe('connect, listen and errors', () => {
 
     const cert = await testCert();
     const tlsSrv = createTlsServer({ cert: cert.cert, key: cert.key });
-    await new Promise<void>((r) => tlsSrv.listen(0, '127.0.0.1', r));
-    const tlsPort = (tlsSrv.address() as AddressInfo).port;
+    const tlsPort = await listenLocal(tlsSrv);
     await assert.rejects(
       connect('127.0.0.1', tlsPort, { tls: true }),
       (e: unknown) => e instanceof ConnectError && e.code === 'ERR_TLS_HANDSHAKE',

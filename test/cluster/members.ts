@@ -2,6 +2,7 @@
 // network namespace, and talking to it: its control endpoint, and its PID for kill -9.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { delay, until as pollUntil } from '../helpers/wait.js';
 
 export interface Member {
   id: string;
@@ -142,14 +143,49 @@ export async function startMember(options: {
   };
 }
 
-export async function until(
+/** Polls `cond` every 50 ms (each poll may ask a member over HTTP) for up to `ms`. */
+export function until(
   cond: () => boolean | Promise<boolean>,
   what: string,
   ms = 10_000,
 ): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return pollUntil(cond, what, ms, 50);
+}
+
+/**
+ * Waits until `from`'s cluster-wide listing has a channel of `owner`. A partial answer (`owner`
+ * not heard yet) is not `owner` listed: it asks again.
+ */
+export function untilListed(from: Member, owner: Member, what: string, ms = 15_000): Promise<void> {
+  return until(
+    async () => {
+      const r = await from.ctl({ op: 'list', cluster: true });
+      return r.ok && (r.value as { member: string }[]).some((e) => e.member === owner.id);
+    },
+    what,
+    ms,
+  );
+}
+
+/**
+ * Publishes `data` on `topic` through `from` every 100 ms or so until `got` (what a subscriber
+ * received) includes it: a member that has just (re)joined may not hear the first publishes.
+ */
+export function publishUntilHeard(
+  from: Member,
+  topic: string,
+  data: string,
+  got: readonly string[],
+  what: string,
+  ms = 15_000,
+): Promise<void> {
+  return until(
+    async () => {
+      await from.ctl({ op: 'publish', topic, data });
+      await delay(100);
+      return got.includes(data);
+    },
+    what,
+    ms,
+  );
 }

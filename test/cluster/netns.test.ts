@@ -9,7 +9,7 @@ import { open } from '../../src/ws/index.js';
 import { canMakeNamespaces, makeHosts, type Hosts } from '../helpers/netns.js';
 import { peerAvailable } from '../helpers/peers.js';
 import { redisSubscribers, startRedis, type RedisServer } from '../helpers/redis.js';
-import { startMember, until, type Member } from './members.js';
+import { publishUntilHeard, startMember, until, untilListed, type Member } from './members.js';
 
 const PORT = 8080;
 let ready = false;
@@ -145,15 +145,7 @@ describe('hosts in network namespaces', { timeout: 180_000 }, () => {
     const ws = await open(`ws://${b.host}:${PORT}/t/after`);
     const got: string[] = [];
     ws.on('text', (m: string) => got.push(m));
-    await until(
-      async () => {
-        await a.ctl({ op: 'publish', topic: 'after', data: 'healed' });
-        await new Promise((r) => setTimeout(r, 100));
-        return got.includes('healed');
-      },
-      'publish after the heal',
-      15_000,
-    );
+    await publishUntilHeard(a, 'after', 'healed', got, 'publish after the heal');
     ws.terminate();
   });
 
@@ -180,15 +172,7 @@ describe('hosts in network namespaces', { timeout: 180_000 }, () => {
     // The test before stopped Redis: B may still be reconnecting.
     await until(async () => await connected(b), 'B connected', 20_000);
     const ws = await open(`ws://${b.host}:${PORT}/t/z`);
-    // A partial answer (B not heard yet) is not B listed: ask again.
-    await until(
-      async () => {
-        const r = await a.ctl({ op: 'list', cluster: true });
-        return r.ok && (r.value as { member: string }[]).some((e) => e.member === b.id);
-      },
-      'B listed',
-      15_000,
-    );
+    await untilListed(a, b, 'B listed');
     const t0 = Date.now();
     await b.kill9();
     await until(async () => !(await ids(a)).includes(b.id), 'B gone', 10_000);

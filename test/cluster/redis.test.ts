@@ -7,7 +7,7 @@ import { connect as netConnect } from 'node:net';
 import { open, type WebSocketConnection } from '../../src/ws/index.js';
 import { haveRedis, redisSubscribers, startRedis, type RedisServer } from '../helpers/redis.js';
 import { peerAvailable } from '../helpers/peers.js';
-import { startMember, until, type Member } from './members.js';
+import { publishUntilHeard, startMember, until, untilListed, type Member } from './members.js';
 
 describe('a cluster over Redis', { timeout: 120_000 }, () => {
   let redis: RedisServer | undefined;
@@ -207,15 +207,7 @@ describe('a cluster over Redis', { timeout: 120_000 }, () => {
     assert.equal((await a.ctl({ op: 'status', name: remoteName })).value, remoteName);
     const remoteGot: string[] = [];
     remote.on('text', (m: string) => remoteGot.push(m));
-    await until(
-      async () => {
-        await a.ctl({ op: 'publish', topic: 'x', data: 'back' });
-        await new Promise((res) => setTimeout(res, 100));
-        return remoteGot.includes('back');
-      },
-      'cross-member publish again',
-      15_000,
-    );
+    await publishUntilHeard(a, 'x', 'back', remoteGot, 'cross-member publish again');
     remote.terminate();
     localWs.terminate();
   });
@@ -229,15 +221,7 @@ describe('a cluster over Redis', { timeout: 120_000 }, () => {
       15_000,
     );
     const c = await open(`ws://127.0.0.1:${b.port}/t/y`);
-    // A partial answer (B not heard yet) is not B listed: ask again.
-    await until(
-      async () => {
-        const r = await a.ctl({ op: 'list', cluster: true });
-        return r.ok && (r.value as { member: string }[]).some((e) => e.member === b.id);
-      },
-      'B listed',
-      15_000,
-    );
+    await untilListed(a, b, 'B listed');
     const t0 = Date.now();
     await b.kill9();
     await until(

@@ -9,6 +9,8 @@ import {
 import type { ChannelLimits } from '../../src/channels/channel.js';
 import { testCert } from './tls.js';
 
+export { delay, until } from './wait.js';
+
 export interface ChannelPair {
   client: Channel;
   server: Channel;
@@ -43,19 +45,6 @@ export async function channelPair(
       await listener.close();
     },
   };
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls `cond` until it holds or `ms` pass (then fails with `what`). */
-export async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(5);
-  }
 }
 
 /** Reads from a channel until `n` bytes have come (or EOF). */

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listenLocal } from './listen.js';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -40,8 +41,7 @@ export interface RunningNginx {
 
 async function freePort(): Promise<number> {
   const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
+  const p = await listenLocal(s);
   await new Promise((r) => s.close(r));
   return p;
 }

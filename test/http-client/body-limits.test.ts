@@ -6,12 +6,12 @@
 // the decoded size, but not on a body read as a stream.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { HttpClient, request, ResponseTooLargeError, wait } from '../../src/http-client/index.js';
 import { delay } from '../helpers/channel-pair.js';
+import { onRequestHeads, rawOrigin } from '../helpers/origins.js';
 
 /** What the origin does for one request: writes pieces (with a pause between), then maybe closes. */
 interface Reply {
@@ -25,39 +25,21 @@ interface Reply {
 async function origin(
   reply: (n: number) => Reply,
 ): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
-  const sockets: Socket[] = [];
   let asked = 0;
-  const server = createServer((s) => {
-    sockets.push(s);
-    s.on('error', () => {});
-    let text = '';
+  const o = await rawOrigin((s) => {
     let chain = Promise.resolve();
-    s.on('data', (d: Buffer) => {
-      text += d.toString('latin1');
-      let end: number;
-      while ((end = text.indexOf('\r\n\r\n')) >= 0) {
-        text = text.slice(end + 4);
-        const r = reply(asked++);
-        chain = chain.then(async () => {
-          for (let i = 0; i < r.pieces.length && !s.destroyed; i++) {
-            s.write(r.pieces[i]);
-            if (i % 4 === 3) await delay(1);
-          }
-          if (r.close) s.end();
-        });
-      }
+    onRequestHeads(s, () => {
+      const r = reply(asked++);
+      chain = chain.then(async () => {
+        for (let i = 0; i < r.pieces.length && !s.destroyed; i++) {
+          s.write(r.pieces[i]);
+          if (i % 4 === 3) await delay(1);
+        }
+        if (r.close) s.end();
+      });
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    requests: () => asked,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
+  return { ...o, requests: () => asked };
 }
 
 function head(fields: string): Buffer {

@@ -18,6 +18,7 @@ import { dial } from '../../src/io/dial.js';
 import { scriptServer } from './script-server.js';
 import { secureOrigin } from './secure-origin.js';
 import { tinyProxy } from './tiny-proxy.js';
+import { listenLocal } from '../helpers/listen.js';
 
 let tlsServer: HttpServer;
 let tlsPort = 0;
@@ -143,8 +144,7 @@ describe('uploads, cookies, upgrade, channels', () => {
           sock.end('HTTP/1.1 413 Too Big\r\nContent-Length: 7\r\nConnection: close\r\n\r\ntoo big');
       });
     });
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as { port: number }).port;
+    const port = await listenLocal(s);
     const big = Buffer.alloc(8 * 1024 * 1024, 1);
     const c = new HttpClient();
     const t = c.geturl(`http://127.0.0.1:${port}/up`, {
@@ -186,8 +186,7 @@ describe('uploads, cookies, upgrade, channels', () => {
           );
       });
     });
-    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
-    const port = (raw.address() as { port: number }).port;
+    const port = await listenLocal(raw);
     const c = new HttpClient({ expectContinueBytes: 10 });
     const t = await c.geturl(`http://127.0.0.1:${port}/ok`, { query: 'x'.repeat(100) });
     assert.equal(t.body, 'x'.repeat(100));
@@ -249,8 +248,7 @@ describe('uploads, cookies, upgrade, channels', () => {
       held.add(sock);
       sock.on('error', () => {});
     });
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const port = (silent.address() as { port: number }).port;
+    const port = await listenLocal(silent);
     const c = new HttpClient({ connectTimeoutMs: 100 });
     const t0 = Date.now();
     await assert.rejects(c.geturl(`https://127.0.0.1:${port}/`), { code: 'ERR_CONNECT_TIMEOUT' });

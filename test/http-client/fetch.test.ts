@@ -4,84 +4,78 @@
 // signal's reason). The origin is node:http, an independent implementation.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { HttpClient, fetch, getGlobalDispatcher } from '../../src/http-client/index.js';
 import { ConnchanError } from '../../src/errors.js';
+import { nodeOrigin, type NodeOrigin } from '../helpers/origins.js';
+import { listenLocal } from '../helpers/listen.js';
 
 const BIG = randomBytes(2 * 1024 * 1024);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-let server: Server;
+let origin: NodeOrigin;
 let base = '';
 
-function handle(req: IncomingMessage, res: ServerResponse): void {
-  const url = new URL(req.url ?? '/', 'http://x');
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    switch (url.pathname) {
-      case '/json':
-        res.setHeader('content-type', 'application/json');
-        res.setHeader('x-dup', ['1', '2']);
-        res.end('{"a":1}');
-        return;
-      case '/echo':
-        res.setHeader('content-type', 'application/json');
-        res.end(
-          JSON.stringify({
-            method: req.method,
-            type: req.headers['content-type'] ?? null,
-            auth: req.headers.authorization ?? null,
-            text: body.toString(),
-          }),
-        );
-        return;
-      case '/big':
-        res.end(BIG);
-        return;
-      case '/gzip':
-        res.setHeader('content-encoding', 'gzip');
-        res.end(gzipSync('fetched '.repeat(5000)));
-        return;
-      case '/nocontent':
-        res.statusCode = 204;
-        res.end();
-        return;
-      case '/to-json':
-        res.statusCode = 301;
-        res.setHeader('location', '/json');
-        res.end('moved');
-        return;
-      case '/post-303':
-        res.statusCode = 303;
-        res.setHeader('location', '/echo');
-        res.end();
-        return;
-      case '/slow':
-        setTimeout(() => res.end('late'), 1500);
-        return;
-      default:
-        res.statusCode = 404;
-        res.statusMessage = 'Nope';
-        res.end('missing');
-    }
-  });
+function handle(req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL): void {
+  switch (url.pathname) {
+    case '/json':
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('x-dup', ['1', '2']);
+      res.end('{"a":1}');
+      return;
+    case '/echo':
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          type: req.headers['content-type'] ?? null,
+          auth: req.headers.authorization ?? null,
+          text: body.toString(),
+        }),
+      );
+      return;
+    case '/big':
+      res.end(BIG);
+      return;
+    case '/gzip':
+      res.setHeader('content-encoding', 'gzip');
+      res.end(gzipSync('fetched '.repeat(5000)));
+      return;
+    case '/nocontent':
+      res.statusCode = 204;
+      res.end();
+      return;
+    case '/to-json':
+      res.statusCode = 301;
+      res.setHeader('location', '/json');
+      res.end('moved');
+      return;
+    case '/post-303':
+      res.statusCode = 303;
+      res.setHeader('location', '/echo');
+      res.end();
+      return;
+    case '/slow':
+      setTimeout(() => res.end('late'), 1500);
+      return;
+    default:
+      res.statusCode = 404;
+      res.statusMessage = 'Nope';
+      res.end('missing');
+  }
 }
 
 before(async () => {
-  server = createServer(handle);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  origin = await nodeOrigin(handle);
+  base = origin.base;
 });
 
 after(async () => {
   getGlobalDispatcher().close();
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await origin.close();
 });
 
 describe('fetch(): the response is the platform Response', () => {
@@ -149,8 +143,7 @@ describe('fetch(): the response is the platform Response', () => {
       res.setHeader('location', `${base}/echo`);
       res.end();
     });
-    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
-    const port = (other.address() as { port: number }).port;
+    const port = await listenLocal(other);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/`, {
         headers: { authorization: 'secret' },
@@ -221,8 +214,7 @@ describe('fetch(): request bodies and init', () => {
 describe('fetch(): the platform error model', () => {
   test('network failure: TypeError "fetch failed" with the typed connchan error as cause', async () => {
     const s = netServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as { port: number }).port;
+    const port = await listenLocal(s);
     await new Promise((r) => s.close(r));
     await assert.rejects(fetch(`http://127.0.0.1:${port}/`), (err: Error) => {
       assert.ok(err instanceof TypeError);

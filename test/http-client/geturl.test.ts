@@ -23,6 +23,7 @@ import {
   type HttpToken,
 } from '../../src/http-client/index.js';
 import { scriptServer } from './script-server.js';
+import { listenLocal } from '../helpers/listen.js';
 
 /** 600 KB of text that compresses well, so the decoded body is far larger than the encoded. */
 const MEMBER_ONE = Array.from({ length: 30_000 }, (_, i) => `line ${i} of the page\n`).join('');
@@ -458,8 +459,7 @@ describe('geturl basics and the state fields', () => {
     assert.throws(() => geturl(`${base}/a b`), { code: 'ERR_HTTP_CLIENT_INVALID_URL' });
     await assert.rejects(geturl('http://no-such-host.invalid/'), { code: 'ERR_UNKNOWN_HOST' });
     const probe = netServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const port = (probe.address() as { port: number }).port;
+    const port = await listenLocal(probe);
     await new Promise((r) => probe.close(r));
     await assert.rejects(geturl(`http://127.0.0.1:${port}/`), { code: 'ERR_CONNECT_REFUSED' });
     const t = geturl(`http://127.0.0.1:${port}/`, { command: () => {} });
@@ -661,8 +661,7 @@ describe('streaming and queue control', () => {
         if (seen.includes('\r\n\r\n')) sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
       });
     });
-    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
-    const port = (raw.address() as { port: number }).port;
+    const port = await listenLocal(raw);
     const c = new HttpClient({ keepalive: true });
     const t = await c.geturl(`http://127.0.0.1:${port}/p`, {
       query: Buffer.alloc(8 << 20),

@@ -5,12 +5,12 @@
 // its own, on counts (page faults, GCs), never on time. Also: nothing is shared between bodies.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 import { largeBodyBuffer } from '../../src/proto/bytes/large-buffers.js';
+import { onRequestHeads, rawOrigin } from '../helpers/origins.js';
 
 const BODY = 16 * 1024 * 1024;
 const WARM = 6;
@@ -23,33 +23,15 @@ const glibc = Boolean(
 );
 
 /** An origin whose n-th response body is 16 MiB of byte (n % 2 ? 0xbb : 0xaa). */
-async function origin(): Promise<{ url: string; close: () => Promise<void> }> {
+function origin(): Promise<{ url: string; close: () => Promise<void> }> {
   const bodies = [Buffer.alloc(BODY, 0xaa), Buffer.alloc(BODY, 0xbb)];
-  const sockets: Socket[] = [];
   let n = 0;
-  const server = createServer((s) => {
-    sockets.push(s);
-    s.on('error', () => {});
-    let text = '';
-    s.on('data', (d: Buffer) => {
-      text += d.toString('latin1');
-      let end: number;
-      while ((end = text.indexOf('\r\n\r\n')) >= 0) {
-        text = text.slice(end + 4);
-        s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${BODY}\r\n\r\n`);
-        s.write(bodies[n++ % 2]);
-      }
+  return rawOrigin((s) => {
+    onRequestHeads(s, () => {
+      s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${BODY}\r\n\r\n`);
+      s.write(bodies[n++ % 2]);
     });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}/big`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
+  }, '/big');
 }
 
 interface Report {

@@ -4,7 +4,7 @@
 // with connchan's, against the same node:http origin; both runs must give the same results.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { nodeOrigin, type NodeOrigin } from '../helpers/origins.js';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,66 +18,57 @@ import * as connchan from '../../src/http-client/index.js';
 const FILE = randomBytes(700_000);
 const users = new Map<number, { id: number; name: string }>([[1, { id: 1, name: 'ada' }]]);
 
-let server: Server;
+let origin: NodeOrigin;
 let base = '';
 let dir = '';
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'connchan-port-'));
-  server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const m = /^\/users\/(\d+)$/.exec(url.pathname);
-      if (m && req.method === 'GET') {
-        const u = users.get(Number(m[1]));
-        res.statusCode = u ? 200 : 404;
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify(u ?? { error: 'not found' }));
-      } else if (url.pathname === '/users' && req.method === 'POST') {
-        const u = JSON.parse(Buffer.concat(chunks).toString()) as { name: string };
-        const id = users.size + 1;
-        users.set(id, { id, name: u.name });
-        res.statusCode = 201;
-        res.setHeader('location', `/users/${id}`);
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ id, name: u.name }));
-        users.delete(id); // the next run creates the same id
-      } else if (url.pathname === '/search') {
-        res.setHeader('content-type', 'application/json');
-        res.end(
-          JSON.stringify({ q: url.searchParams.get('q'), page: url.searchParams.get('page') }),
-        );
-      } else if (url.pathname === '/file') {
-        res.setHeader('content-type', 'application/octet-stream');
-        res.end(FILE);
-      } else if (url.pathname === '/lines') {
-        res.setHeader('content-type', 'text/plain');
-        let i = 0;
-        const tick = () => {
-          if (i === 5) return res.end();
-          res.write(`line ${i++}\n`);
-          setTimeout(tick, 5);
-        };
-        tick();
-      } else if (url.pathname === '/slow') {
-        setTimeout(() => res.end('late'), 2000);
-      } else {
-        res.statusCode = 404;
-        res.end();
-      }
-    });
+  origin = await nodeOrigin((req, res, body, url) => {
+    const m = /^\/users\/(\d+)$/.exec(url.pathname);
+    if (m && req.method === 'GET') {
+      const u = users.get(Number(m[1]));
+      res.statusCode = u ? 200 : 404;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(u ?? { error: 'not found' }));
+    } else if (url.pathname === '/users' && req.method === 'POST') {
+      const u = JSON.parse(body.toString()) as { name: string };
+      const id = users.size + 1;
+      users.set(id, { id, name: u.name });
+      res.statusCode = 201;
+      res.setHeader('location', `/users/${id}`);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ id, name: u.name }));
+      users.delete(id); // the next run creates the same id
+    } else if (url.pathname === '/search') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ q: url.searchParams.get('q'), page: url.searchParams.get('page') }));
+    } else if (url.pathname === '/file') {
+      res.setHeader('content-type', 'application/octet-stream');
+      res.end(FILE);
+    } else if (url.pathname === '/lines') {
+      res.setHeader('content-type', 'text/plain');
+      let i = 0;
+      const tick = () => {
+        if (i === 5) return res.end();
+        res.write(`line ${i++}\n`);
+        setTimeout(tick, 5);
+      };
+      tick();
+    } else if (url.pathname === '/slow') {
+      setTimeout(() => res.end('late'), 2000);
+    } else {
+      res.statusCode = 404;
+      res.end();
+    }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  base = origin.base;
 });
 
 after(async () => {
   connchan.getGlobalDispatcher().close();
   await undici.getGlobalDispatcher().close();
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await origin.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -4,28 +4,23 @@
 // every head) must come out exactly as sent.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { HttpClient, request, wait, type HttpToken } from '../../src/http-client/index.js';
 import { delay } from '../helpers/channel-pair.js';
+import { onRequestHeads, rawOrigin } from '../helpers/origins.js';
 
 /**
  * A raw origin: the n-th request of a connection gets bodies[n] (with its index in X-N), all
  * responses written back to back in pieces of the given sizes, with a pause after every third.
  */
-async function origin(
+function origin(
   bodies: Buffer[],
   pieces: number[],
 ): Promise<{ url: string; close: () => Promise<void> }> {
-  const sockets: Socket[] = [];
-  const server = createServer((s) => {
-    sockets.push(s);
-    // The client may close while responses are still being written (a failed run): no crash.
-    s.on('error', () => {});
-    let text = '';
+  return rawOrigin((s) => {
     let asked = 0;
     const out: Buffer[] = [];
     let writing = false;
@@ -42,11 +37,9 @@ async function origin(
       }
       writing = false;
     };
-    s.on('data', (d: Buffer) => {
-      text += d.toString('latin1');
-      let end: number;
-      while ((end = text.indexOf('\r\n\r\n')) >= 0) {
-        text = text.slice(end + 4);
+    onRequestHeads(
+      s,
+      () => {
         const b = bodies[asked % bodies.length];
         out.push(
           Buffer.from(
@@ -55,19 +48,10 @@ async function origin(
           b,
         );
         asked++;
-      }
-      void pump();
-    });
+      },
+      () => void pump(),
+    );
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
 }
 
 describe('bodies read in place', () => {

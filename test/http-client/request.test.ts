@@ -4,7 +4,7 @@
 // node:http, an independent implementation.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
@@ -19,107 +19,101 @@ import {
 } from '../../src/http-client/index.js';
 import { ConnchanError } from '../../src/errors.js';
 import { scriptServer } from './script-server.js';
+import { nodeOrigin, type NodeOrigin } from '../helpers/origins.js';
+import { listenLocal } from '../helpers/listen.js';
 
 const BIG = randomBytes(3 * 1024 * 1024);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-let server: Server;
+let origin: NodeOrigin;
 let base = '';
 let heldResponse: ServerResponse | undefined;
 
-function handle(req: IncomingMessage, res: ServerResponse): void {
-  const url = new URL(req.url ?? '/', 'http://x');
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    switch (url.pathname) {
-      case '/text':
-        res.setHeader('content-type', 'text/plain; charset=utf-8');
-        res.setHeader('set-cookie', ['a=1', 'b=2']);
-        res.end('\ufeffhéllo');
-        return;
-      case '/json':
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ ok: true, query: Object.fromEntries(url.searchParams) }));
-        return;
-      case '/echo':
-        res.setHeader('content-type', 'application/json');
-        res.end(
-          JSON.stringify({
-            method: req.method,
-            type: req.headers['content-type'] ?? null,
-            te: req.headers['transfer-encoding'] ?? null,
-            length: req.headers['content-length'] ?? null,
-            sha: sha(body),
-            text: body.length < 200 ? body.toString() : '',
-          }),
-        );
-        return;
-      case '/big':
-        res.setHeader('content-type', 'application/octet-stream');
-        res.end(BIG);
-        return;
-      case '/gzip':
-        res.setHeader('content-type', 'text/plain');
-        res.setHeader('content-encoding', 'gzip');
-        res.end(gzipSync('zipped '.repeat(10_000)));
-        return;
-      case '/br':
-        res.setHeader('content-type', 'text/plain');
-        res.setHeader('content-encoding', 'br');
-        res.end(brotliCompressSync('brotli '.repeat(10_000)));
-        return;
-      case '/status':
-        res.statusCode = Number(url.searchParams.get('code'));
-        res.end(`status ${res.statusCode}`);
-        return;
-      case '/trailers':
-        res.setHeader('trailer', 'x-sum');
-        res.write('part1;');
-        res.write('part2');
-        res.addTrailers({ 'x-sum': 'done' });
-        res.end();
-        return;
-      case '/slow-head':
-        setTimeout(() => res.end('late'), 1500);
-        return;
-      case '/stall-body':
-        res.setHeader('content-length', '100');
-        res.write('x'.repeat(10));
-        return; // never finishes
-      case '/cut':
-        res.setHeader('content-length', '100');
-        res.write('x'.repeat(10), () => res.socket?.destroy());
-        return;
-      case '/hold':
-        res.setHeader('content-length', '100');
-        res.write('y'.repeat(10));
-        heldResponse = res;
-        return;
-      case '/redirect':
-        res.statusCode = 302;
-        res.setHeader('location', '/json');
-        res.end();
-        return;
-      default:
-        res.statusCode = 404;
-        res.end('no');
-    }
-  });
+function handle(req: IncomingMessage, res: ServerResponse, body: Buffer, url: URL): void {
+  switch (url.pathname) {
+    case '/text':
+      res.setHeader('content-type', 'text/plain; charset=utf-8');
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.end('\ufeffhéllo');
+      return;
+    case '/json':
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ok: true, query: Object.fromEntries(url.searchParams) }));
+      return;
+    case '/echo':
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          type: req.headers['content-type'] ?? null,
+          te: req.headers['transfer-encoding'] ?? null,
+          length: req.headers['content-length'] ?? null,
+          sha: sha(body),
+          text: body.length < 200 ? body.toString() : '',
+        }),
+      );
+      return;
+    case '/big':
+      res.setHeader('content-type', 'application/octet-stream');
+      res.end(BIG);
+      return;
+    case '/gzip':
+      res.setHeader('content-type', 'text/plain');
+      res.setHeader('content-encoding', 'gzip');
+      res.end(gzipSync('zipped '.repeat(10_000)));
+      return;
+    case '/br':
+      res.setHeader('content-type', 'text/plain');
+      res.setHeader('content-encoding', 'br');
+      res.end(brotliCompressSync('brotli '.repeat(10_000)));
+      return;
+    case '/status':
+      res.statusCode = Number(url.searchParams.get('code'));
+      res.end(`status ${res.statusCode}`);
+      return;
+    case '/trailers':
+      res.setHeader('trailer', 'x-sum');
+      res.write('part1;');
+      res.write('part2');
+      res.addTrailers({ 'x-sum': 'done' });
+      res.end();
+      return;
+    case '/slow-head':
+      setTimeout(() => res.end('late'), 1500);
+      return;
+    case '/stall-body':
+      res.setHeader('content-length', '100');
+      res.write('x'.repeat(10));
+      return; // never finishes
+    case '/cut':
+      res.setHeader('content-length', '100');
+      res.write('x'.repeat(10), () => res.socket?.destroy());
+      return;
+    case '/hold':
+      res.setHeader('content-length', '100');
+      res.write('y'.repeat(10));
+      heldResponse = res;
+      return;
+    case '/redirect':
+      res.statusCode = 302;
+      res.setHeader('location', '/json');
+      res.end();
+      return;
+    default:
+      res.statusCode = 404;
+      res.end('no');
+  }
 }
 
 before(async () => {
-  server = createServer(handle);
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  origin = await nodeOrigin(handle);
+  origin.server.keepAliveTimeout = 5000;
+  base = origin.base;
 });
 
 after(async () => {
   getGlobalDispatcher().close();
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await origin.close();
 });
 
 describe('request(): the response', () => {
@@ -268,8 +262,7 @@ describe('request(): bodies sent', () => {
 describe('request(): one error model', () => {
   test('connection refused: rejects with a typed ConnectError', async () => {
     const s = netServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const port = (s.address() as { port: number }).port;
+    const port = await listenLocal(s);
     await new Promise((r) => s.close(r));
     await assert.rejects(request(`http://127.0.0.1:${port}/`), (err: Error) => {
       assert.ok(err instanceof ConnchanError);

@@ -3,6 +3,7 @@
 // close, closing without an answer, closing idle connections), and logging what it saw.
 import { createServer, type Server, type Socket } from 'node:net';
 import { RequestParser, NEED_DATA, PAUSED } from '../../src/proto/http1/index.js';
+import { listenLocal } from '../helpers/listen.js';
 
 export interface SeenRequest {
   method: string;
@@ -131,8 +132,7 @@ export async function scriptServer(
       void chain.then(() => !dead && socket.end());
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
+  const port = await listenLocal(server);
   return {
     port,
     url: `http://127.0.0.1:${port}`,

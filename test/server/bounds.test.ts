@@ -5,11 +5,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import { DEFAULT_SERVER_LIMITS } from '../../src/server/index.js';
 import { live } from '../../src/ws/index.js';
 import { TRANSPORTS, transportName, withTestServer, type TestServer } from '../helpers/server.js';
 import { delay, until } from '../helpers/channel-pair.js';
+import { listenLocal } from '../helpers/listen.js';
 
 const MiB = 1024 * 1024;
 /** What the kernel can hold between two loopback sockets (send and receive buffers), generously. */
@@ -220,8 +220,7 @@ describe('unsent answers are bounded (maxUnsentBytes)', () => {
 /** The first bytes a TLS client sends (its ClientHello), caught by a plain listener. */
 async function clientHello(): Promise<Buffer> {
   const catcher = net.createServer();
-  await new Promise<void>((r) => catcher.listen(0, '127.0.0.1', r));
-  const port = (catcher.address() as AddressInfo).port;
+  const port = await listenLocal(catcher);
   const got = new Promise<Buffer>((resolve) =>
     catcher.once('connection', (s) => s.once('data', (d: Buffer) => (resolve(d), s.destroy()))),
   );

@@ -7,6 +7,7 @@ import { WebSocket as WsClient } from 'ws';
 import { list } from '../../src/channels/index.js';
 import { handleNodeUpgrade, send, type WebSocketConnection } from '../../src/ws/index.js';
 import { until } from '../helpers/channel-pair.js';
+import { listenLocal } from '../helpers/listen.js';
 
 describe('handleNodeUpgrade', () => {
   test('upgrades, echoes, shows in the channel table; rejects by path and by verify', async () => {
@@ -27,8 +28,7 @@ describe('handleNodeUpgrade', () => {
       });
       if (conn) conns.push(conn);
     });
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-    const port = (http.address() as { port: number }).port;
+    const port = await listenLocal(http);
     try {
       const client = new WsClient(`ws://127.0.0.1:${port}/ws`, ['chat'], {
         headers: { Authorization: 'Bearer ok' },

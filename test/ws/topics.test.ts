@@ -21,14 +21,7 @@ import {
 import { channel as channelOf } from '../../src/channels/index.js';
 import { RawClient, startServer } from './ws-helpers.js';
 import { Opcode } from '../../src/proto/ws/opcodes.js';
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { delay, until } from '../helpers/wait.js';
 
 /** A server whose /t endpoint hands every server-side connection to `onConnect`. */
 async function topicServer(
@@ -118,7 +111,7 @@ describe('topics', () => {
       }
       await a.waitFrames(wantA.length);
       await b.waitFrames(wantB.length);
-      await new Promise((r) => setTimeout(r, 50));
+      await delay(50);
       assert.deepEqual(
         a.frames.map((f) => f.payload.toString()),
         wantA,
@@ -178,7 +171,7 @@ describe('topics', () => {
       publish('edge', 'for y');
       assert.equal(subscriberCount('edge'), 1);
       const frames = await y.waitFrames(1);
-      await new Promise((r) => setTimeout(r, 50));
+      await delay(50);
       assert.deepEqual(
         frames.map((f) => f.payload.toString()),
         ['for y'],
@@ -245,7 +238,7 @@ describe('topics', () => {
       assert.equal(conns[0].state, 'CONNECTED');
       slow.socket.resume();
       // What was delivered arrives whole and in order (a prefix per turn).
-      await new Promise((r) => setTimeout(r, 200));
+      await delay(200);
       assert.ok(slow.frames.length > 0);
       for (const f of slow.frames) assert.equal(f.payload.length, 1000);
     } finally {

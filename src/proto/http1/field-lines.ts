@@ -4,14 +4,10 @@
  * Transfer-Encoding, Connection, Host, Expect, Upgrade. Names are recognised by length first and
  * then compared case-insensitively in place, so the other fields cost one `slice` each.
  */
-import {
-  FIELD_VALUE_CLASS,
-  HeaderList,
-  TCHAR_CLASS,
-  invalidFieldValueIndex,
-  isToken,
-} from './headers.js';
-import { HttpErrorCode, describeChar, httpError } from './errors.js';
+import { FIELD_VALUE_CLASS, HeaderList, TCHAR_CLASS } from './headers.js';
+import { HttpErrorCode, httpError } from './errors.js';
+import { diagnoseFieldLines } from './field-diagnosis.js';
+import { parseContentLength } from './framing-values.js';
 
 /**
  * Regex source for `*( field-line CRLF ) CRLF`. A field line cannot start with CR, so a match
@@ -20,7 +16,6 @@ import { HttpErrorCode, describeChar, httpError } from './errors.js';
 export const FIELD_LINES_SRC = `(?:[${TCHAR_CLASS}]+:[${FIELD_VALUE_CLASS}]*\\r\\n)*\\r\\n`;
 
 const TRAILERS_RE = new RegExp(`^${FIELD_LINES_SRC}$`);
-const DIGITS_RE = /^[0-9]+$/;
 
 /** Connection option bits. */
 export const CONN_CLOSE = 1;
@@ -303,96 +298,6 @@ function tabInContentLength(status: number | undefined): Error {
 }
 
 /**
- * A Content-Length value: digits only, at most 2^53 − 1. With `allowList`, a list of identical
- * values (`5, 5`, as a proxy that merged two fields would send) is accepted, differing ones are
- * not (RFC 9110 §8.6); without it any list is refused.
- *
- * @example
- * ```ts
- * parseContentLength('5, 5', undefined, true); // 5
- * parseContentLength('5, 5', 400, false);      // throws ProtocolError, status 400
- * ```
- */
-export function parseContentLength(
-  value: string,
-  status: number | undefined,
-  allowList = true,
-): number {
-  if (DIGITS_RE.test(value)) {
-    const n = +value;
-    if (n > Number.MAX_SAFE_INTEGER) {
-      throw httpError(
-        HttpErrorCode.INVALID_CONTENT_LENGTH,
-        `Content-Length ${value} is too large`,
-        status,
-      );
-    }
-    return n;
-  }
-  if (allowList && value.includes(',')) {
-    const parts = value.split(',');
-    const first = parseContentLength(parts[0].trim(), status);
-    for (let i = 1; i < parts.length; i++) {
-      if (parseContentLength(parts[i].trim(), status) !== first) {
-        throw httpError(
-          HttpErrorCode.INVALID_CONTENT_LENGTH,
-          `Content-Length lists different values: ${JSON.stringify(value)}`,
-          status,
-        );
-      }
-    }
-    return first;
-  }
-  throw httpError(
-    HttpErrorCode.INVALID_CONTENT_LENGTH,
-    `Content-Length is not a number: ${JSON.stringify(value)}`,
-    status,
-  );
-}
-
-/** The transfer codings we know by name (RFC 9112 §7, IANA registry). */
-const KNOWN_CODINGS = new Set(['chunked', 'gzip', 'x-gzip', 'deflate', 'compress', 'x-compress']);
-
-/** What a Transfer-Encoding field list says about framing. */
-export interface TransferCodings {
-  /** The final coding is `chunked`: the body is chunked. */
-  chunkedLast: boolean;
-  /** `chunked` appears before the last place, or more than once. */
-  chunkedMisplaced: boolean;
-  /** The first coding we do not know, if any. */
-  unknown: string | undefined;
-}
-
-/**
- * Reads the codings of the Transfer-Encoding fields, lower-cased, ignoring parameters and empty
- * list elements.
- *
- * @example
- * ```ts
- * transferCodings(['gzip', 'Chunked']); // { chunkedLast: true, chunkedMisplaced: false, unknown: undefined }
- * ```
- */
-export function transferCodings(values: readonly string[]): TransferCodings {
-  const codings: string[] = [];
-  for (const v of values) {
-    for (const part of v.split(',')) {
-      const semi = part.indexOf(';');
-      const t = (semi < 0 ? part : part.slice(0, semi)).trim().toLowerCase();
-      if (t !== '') codings.push(t);
-    }
-  }
-  const last = codings.length - 1;
-  let unknown: string | undefined;
-  let chunkedMisplaced = false;
-  for (let i = 0; i <= last; i++) {
-    const t = codings[i];
-    if (t === 'chunked' && i !== last) chunkedMisplaced = true;
-    if (unknown === undefined && !KNOWN_CODINGS.has(t)) unknown = t;
-  }
-  return { chunkedLast: last >= 0 && codings[last] === 'chunked', chunkedMisplaced, unknown };
-}
-
-/**
  * Parses a trailer section `s` (field lines then the blank line). Trailers are returned apart
  * from the header section, so framing fields in them do no harm.
  *
@@ -413,82 +318,4 @@ export function parseTrailerLines(
   const offs: number[] = [];
   scanFieldLines(s, 0, s.length, offs, undefined, maxCount, status);
   return HeaderList.fromOffsets(s, offs);
-}
-
-/**
- * Finds out why field lines from `pos` failed the regex and throws the precise error. Slow on
- * purpose: it only runs on bad input. Returns when it finds nothing (the caller then throws).
- *
- * @example
- * ```ts
- * diagnoseFieldLines('X: a\r\n b\r\n\r\n', 0, 400); // throws ERR_HTTP_OBS_FOLD, status 400
- * ```
- */
-export function diagnoseFieldLines(s: string, pos: number, status: number | undefined): void {
-  for (;;) {
-    const lf = s.indexOf('\n', pos);
-    const end = lf < 0 ? s.length : lf;
-    if (lf < 0 || lf === pos || s.charCodeAt(lf - 1) !== 0x0d) {
-      if (lf >= 0) {
-        throw httpError(
-          HttpErrorCode.INVALID_LINE_ENDING,
-          'header line ends with a bare LF (CRLF required)',
-          status,
-        );
-      }
-      return;
-    }
-    const line = s.slice(pos, end - 1);
-    if (line === '') return;
-    const first = line.charCodeAt(0);
-    if (first === 0x20 || first === 0x09) {
-      throw httpError(
-        HttpErrorCode.OBS_FOLD,
-        'obsolete line folding (a header line starting with whitespace) is not allowed',
-        status,
-      );
-    }
-    const cr = line.indexOf('\r');
-    if (cr >= 0) {
-      throw httpError(HttpErrorCode.INVALID_LINE_ENDING, 'bare CR in a header line', status);
-    }
-    const colon = line.indexOf(':');
-    if (colon < 0) {
-      throw httpError(
-        HttpErrorCode.INVALID_HEADER_NAME,
-        `header line without a colon: ${JSON.stringify(line.slice(0, 40))}`,
-        status,
-      );
-    }
-    const name = line.slice(0, colon);
-    if (name === '') {
-      throw httpError(HttpErrorCode.INVALID_HEADER_NAME, 'empty header name', status);
-    }
-    const lastCode = name.charCodeAt(name.length - 1);
-    if (lastCode === 0x20 || lastCode === 0x09) {
-      throw httpError(
-        HttpErrorCode.INVALID_HEADER_NAME,
-        `whitespace between header name ${JSON.stringify(name.trimEnd())} and colon (RFC 9112 §5.1)`,
-        status,
-      );
-    }
-    if (!isToken(name)) {
-      const bad = [...name].find((ch) => !isToken(ch)) ?? '?';
-      throw httpError(
-        HttpErrorCode.INVALID_HEADER_NAME,
-        `invalid character ${describeChar(bad.charCodeAt(0))} in header name`,
-        status,
-      );
-    }
-    const value = line.slice(colon + 1);
-    const at = invalidFieldValueIndex(value);
-    if (at >= 0) {
-      throw httpError(
-        HttpErrorCode.INVALID_HEADER_VALUE,
-        `invalid character ${describeChar(value.charCodeAt(at))} in the value of ${name}`,
-        status,
-      );
-    }
-    pos = lf + 1;
-  }
 }

@@ -9,14 +9,9 @@ import { HttpErrorCode, describeChar, httpError } from './errors.js';
 import { httpVersion, matchAt, persists, refuseBareLfInFirstLine } from './head-parts.js';
 import { checkTargetForm, isValidHost } from './authority.js';
 import { KNOWN_METHODS } from './methods.js';
-import {
-  CONN_UPGRADE,
-  FIELD_LINES_SRC,
-  FieldScan,
-  diagnoseFieldLines,
-  scanFieldLineBounds,
-  transferCodings,
-} from './field-lines.js';
+import { CONN_UPGRADE, FIELD_LINES_SRC, FieldScan, scanFieldLineBounds } from './field-lines.js';
+import { diagnoseFieldLines } from './field-diagnosis.js';
+import { transferCodings } from './framing-values.js';
 
 /** A parsed request line and header section, with what they say about the connection. */
 export interface RequestHead {

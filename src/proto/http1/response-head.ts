@@ -8,13 +8,9 @@ import { HeaderList, FIELD_VALUE_CLASS } from './headers.js';
 import { HttpErrorCode, httpError } from './errors.js';
 import type { BodyKind } from './body-readers.js';
 import { httpVersion, matchAt, persists, refuseBareLfInFirstLine } from './head-parts.js';
-import {
-  FIELD_LINES_SRC,
-  FieldScan,
-  diagnoseFieldLines,
-  scanFieldLines,
-  transferCodings,
-} from './field-lines.js';
+import { FIELD_LINES_SRC, FieldScan, scanFieldLines } from './field-lines.js';
+import { diagnoseFieldLines } from './field-diagnosis.js';
+import { transferCodings } from './framing-values.js';
 
 /** A parsed status line and header section, with how the body is delimited. */
 export interface ResponseHead {

@@ -11,12 +11,11 @@
  * plain indexing, unmasks in place a word at a time through typed-array views made once per
  * chunk (not per frame), and returns a view of the chunk: no copy, no queue, one frame object of
  * one fixed shape. Large payloads are unmasked with WebAssembly SIMD (`wasm-mask.ts`) where it
- * is faster. A frame that straddles chunks has its header gathered in a {@link ByteQueue}; its
- * payload gets memory of its own as soon as the header is known (`largeBuffer`: a large one is
- * reused by glibc rather than faulted in page by page), and every later chunk is
- * copied straight into it, unmasked as it is copied (one copy, one unmask pass, nothing
- * concatenated at the end). Once it is out, the decoder returns to the fast path on what is
- * left of the last chunk.
+ * is faster (`payload-unmask.ts`). A frame that straddles chunks has its header gathered in a
+ * {@link ByteQueue}; its payload is an {@link ArrivingPayload}, memory of its own as soon as the
+ * header is known, into which every later chunk is copied and unmasked in one pass
+ * (`arriving-payload.ts`). Once it is out, the decoder returns to the fast path on what is left
+ * of the last chunk. The header rules are in `frame-rules.ts`, the types in `frame-types.ts`.
  *
  * Ownership: fed chunks belong to the decoder. Masked payloads are unmasked in place, in the
  * caller's memory, and returned frames are views of it, so do not reuse a chunk's memory after
@@ -27,104 +26,43 @@
 import { Buffer, constants as bufferConstants } from 'node:buffer';
 import { UsageError } from '../../errors.js';
 import { ByteQueue } from '../bytes/byte-queue.js';
-import { largeBuffer } from '../bytes/large-buffers.js';
-import { maskInPlace } from '../bytes/mask.js';
 import { NEED_DATA, type NeedData } from '../need-data.js';
-import { FastBuffer, LONG_MASK_MIN, WORD_MASK_MIN, maskRange, unmaskSmall } from './views.js';
-import { WASM_INPLACE_MASK_MIN, WASM_MASK_MIN, wasmMaskCopy, wasmUnmaskCopy } from './wasm-mask.js';
-import { type Opcode } from './opcodes.js';
+import { ArrivingPayload } from './arriving-payload.js';
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type Frame,
+  type FrameDecoderOptions,
+  type PendingFrameHeader,
+} from './frame-types.js';
 import { checkHeader, payloadTooBig, readLength64 } from './frame-rules.js';
+import { type Opcode } from './opcodes.js';
+import { unmaskOwned, unmaskWords } from './payload-unmask.js';
+import { FastBuffer, WORD_MASK_MIN, unmaskSmall } from './views.js';
+import { WASM_INPLACE_MASK_MIN, WASM_MASK_MIN, wasmUnmaskCopy } from './wasm-mask.js';
 
-/** One decoded frame. A fresh object per frame, so the caller may keep it. */
-export interface Frame {
-  /** Last frame of its message. */
-  fin: boolean;
-  /** RSV1: the first frame of a permessage-deflate compressed message. */
-  rsv1: boolean;
-  opcode: Opcode;
-  /** The payload, already unmasked: a view of the fed bytes when the frame lay in one chunk. */
-  payload: Buffer;
-  /** Whether the frame was masked on the wire. */
-  masked: boolean;
-}
-
-/** The header of a frame whose payload has not fully arrived yet, and how much of it has. */
-export interface PendingFrameHeader {
-  opcode: Opcode;
-  fin: boolean;
-  /** Declared payload length in bytes. */
-  length: number;
-  /** Payload bytes received so far (0 ≤ received < length). */
-  received: number;
-}
-
-export interface FrameDecoderOptions {
-  /**
-   * Which end we are. A `'server'` receives client frames, which must be masked; a `'client'`
-   * receives server frames, which must not be.
-   */
-  role: 'server' | 'client';
-  /** Largest payload accepted in one frame; a larger declared length closes with 1009. Default 100 MiB (as ws). */
-  maxPayloadBytes?: number;
-  /** Accept RSV1 on the first frame of a data message: true only when permessage-deflate was negotiated. Default false. */
-  allowRsv1?: boolean;
-}
-
-/** Default {@link FrameDecoderOptions.maxPayloadBytes}: 100 MiB, as ws. */
-export const DEFAULT_MAX_PAYLOAD_BYTES = 100 * 1024 * 1024;
+export { DEFAULT_MAX_PAYLOAD_BYTES };
+export type { Frame, FrameDecoderOptions, PendingFrameHeader };
 
 /** Shared by every decoder whose bytes all came in whole frames: never pushed to. */
 const NO_QUEUE = new ByteQueue();
-
-/**
- * A frame whose payload straddles chunks gets memory for its whole declared length up front,
- * up to this size; a larger one gets this much and grows as its bytes arrive.
- */
-const PREALLOCATE_MAX_BYTES = 8 * 1024 * 1024;
 
 /** A lent read up to this size is copied whole (Buffer.from takes it from the pool). */
 const LENT_COPY_WHOLE_MAX = 4096;
 
 const EMPTY_AB = new ArrayBuffer(0);
-const EMPTY_WORDS = new Int32Array(EMPTY_AB);
 
 /**
- * Word views over the memory of the chunk being unmasked, made once per buffer and shared by
- * every decoder (decoding is synchronous: one chunk at a time), so that a decoder keeps no views
- * of its own and pins no chunk's memory once it has read it.
+ * The frame of header byte `b0` with `payload`, off the fast path (`next()` builds its own, the
+ * same shape, inline).
  */
-let viewsOf: ArrayBufferLike = EMPTY_AB;
-let words: Int32Array = EMPTY_WORDS;
-let longs: BigInt64Array | null = null;
-
-/** Unmasks a payload of a fast-path chunk in place, through the shared views. */
-function unmaskWords(
-  c: Buffer,
-  ab: ArrayBufferLike,
-  base: number,
-  start: number,
-  stop: number,
-): void {
-  if (viewsOf !== ab) {
-    words = new Int32Array(ab, 0, ab.byteLength >>> 2);
-    longs = null;
-    viewsOf = ab;
-  }
-  if (longs === null && stop - start >= LONG_MASK_MIN) {
-    longs = new BigInt64Array(ab, 0, ab.byteLength >>> 3);
-  }
-  maskRange(
-    c,
-    base,
-    words,
-    longs,
-    start,
-    stop,
-    c[start - 4],
-    c[start - 3],
-    c[start - 2],
-    c[start - 1],
-  );
+function frameOf(b0: number, payload: Buffer, masked: boolean): Frame {
+  return {
+    fin: b0 >= 0x80,
+    rsv1: (b0 & 0x40) !== 0,
+    opcode: (b0 & 0x0f) as Opcode,
+    payload,
+    masked,
+  };
 }
 
 /**
@@ -159,19 +97,8 @@ export class FrameDecoder {
    * that arrived after the current frame's payload.
    */
   #queue: ByteQueue = NO_QUEUE;
-  /**
-   * The payload of a frame that straddles chunks, allocated once its header is known: each
-   * chunk that arrives is copied (and unmasked) straight into it, so a large frame costs one
-   * copy and one unmask pass, not a queue and a concatenation.
-   */
-  #payload: Buffer | null = null;
-  /** Payload bytes already in #payload. */
-  #filled = 0;
-  /** Size of the header parsed and consumed on the slow path; 0 when there is none. */
-  #hdrSize = 0;
-  #hdrB0 = 0;
-  #hdrLength = 0;
-  #hdrMasked = false;
+  /** The frame whose payload straddles chunks, once its header is known; else null. */
+  #arrival: ArrivingPayload | null = null;
   /** The mask key of a frame read on the slow path; made on first use. */
   #key: Uint8Array | null = null;
 
@@ -203,12 +130,12 @@ export class FrameDecoder {
       this.#releaseChunk();
       this.#queued().push(current.subarray(this.#pos));
       this.#queued().push(buf);
-    } else if (this.#payload !== null && this.#queue.length === 0) {
+    } else if (this.#arrival !== null && this.#queue.length === 0) {
       // A frame's payload is arriving: copy it straight into place. Nothing is returned from
       // here; next() hands the frame out once it is whole.
-      const took = this.#fill(buf, 0);
+      const took = this.#arrival.fill(buf, 0);
       if (took < buf.length) this.#queued().push(took === 0 ? buf : buf.subarray(took));
-    } else if (this.#hdrSize !== 0 || this.#queue.length !== 0) {
+    } else if (this.#arrival !== null || this.#queue.length !== 0) {
       this.#queued().push(buf);
     } else {
       this.#setChunk(buf);
@@ -230,15 +157,15 @@ export class FrameDecoder {
       this.feed(Buffer.from(chunk));
       return;
     }
-    if (this.#chunk === null && this.#payload === null && this.#hdrSize === 0) {
+    if (this.#chunk === null && this.#arrival === null) {
       if (this.#queue.length === 0) {
         this.#setChunk(chunk);
         this.#lent = true;
         return;
       }
-    } else if (this.#payload !== null && this.#queue.length === 0) {
+    } else if (this.#arrival !== null && this.#queue.length === 0) {
       // A payload arriving: copied straight into place (unmasked as it goes), the rest kept.
-      const took = this.#fill(chunk, 0);
+      const took = this.#arrival.fill(chunk, 0);
       if (took < chunk.length) this.#queued().push(Buffer.from(chunk.subarray(took)));
       return;
     }
@@ -305,7 +232,7 @@ export class FrameDecoder {
     const stop = start + length;
     if (stop > end) {
       if (start > end) return this.#toSlow(c, pos);
-      return this.#arriving(c, b0, start - pos, start, length, masked);
+      return this.#arrive(c, b0, start - pos, start, length, masked);
     }
     const ab = this.#ab;
     const base = this.#base;
@@ -369,13 +296,7 @@ export class FrameDecoder {
     }
     if (stop === c.length) this.#releaseChunk();
     else this.#pos = stop;
-    return {
-      fin: b0 >= 0x80,
-      rsv1: (b0 & 0x40) !== 0,
-      opcode: (b0 & 0x0f) as Opcode,
-      payload,
-      masked,
-    };
+    return frameOf(b0, payload, masked);
   }
 
   /**
@@ -394,8 +315,11 @@ export class FrameDecoder {
    */
   get bufferedBytes(): number {
     const c = this.#chunk;
+    const a = this.#arrival;
     return (
-      (c === null ? 0 : c.length - this.#pos) + this.#queue.length + this.#hdrSize + this.#filled
+      (c === null ? 0 : c.length - this.#pos) +
+      this.#queue.length +
+      (a === null ? 0 : a.headerBytes + a.filled)
     );
   }
 
@@ -412,13 +336,14 @@ export class FrameDecoder {
    * ```
    */
   pendingHeader(): PendingFrameHeader | undefined {
-    if (this.#hdrSize === 0) return undefined;
-    const length = this.#hdrLength;
+    const a = this.#arrival;
+    if (a === null) return undefined;
+    const length = a.length;
     return {
-      opcode: (this.#hdrB0 & 0x0f) as Opcode,
-      fin: this.#hdrB0 >= 0x80,
+      opcode: (a.b0 & 0x0f) as Opcode,
+      fin: a.b0 >= 0x80,
       length,
-      received: Math.min(this.#filled + this.#queue.length, length),
+      received: Math.min(a.filled + this.#queue.length, length),
     };
   }
 
@@ -429,14 +354,14 @@ export class FrameDecoder {
    * The view is valid until the next `feed`.
    */
   arrivingPayload(): { b0: number; payload: Buffer } | undefined {
-    const payload = this.#payload;
-    if (payload === null || this.#filled === 0) return undefined;
-    return { b0: this.#hdrB0, payload: payload.subarray(0, this.#filled) };
+    const a = this.#arrival;
+    if (a === null || a.filled === 0) return undefined;
+    return { b0: a.b0, payload: a.soFar() };
   }
 
   /** True while a frame's payload is part-way in (cheap: one field). */
   get arriving(): boolean {
-    return this.#payload !== null;
+    return this.#arrival !== null;
   }
 
   /**
@@ -444,7 +369,7 @@ export class FrameDecoder {
    * chunk's part of it is copied (unmasked) straight in, not queued first (for a lent chunk,
    * that saves a copy).
    */
-  #arriving(
+  #arrive(
     c: Buffer,
     b0: number,
     hdrSize: number,
@@ -452,22 +377,26 @@ export class FrameDecoder {
     length: number,
     masked: boolean,
   ): NeedData {
-    this.#hdrSize = hdrSize;
-    this.#hdrB0 = b0;
-    this.#hdrLength = length;
-    this.#hdrMasked = masked;
-    if (masked) {
-      const key = (this.#key ??= new Uint8Array(4));
-      key[0] = c[start - 4];
-      key[1] = c[start - 3];
-      key[2] = c[start - 2];
-      key[3] = c[start - 1];
-    }
-    this.#payload = largeBuffer(Math.min(length, PREALLOCATE_MAX_BYTES));
-    this.#filled = 0;
-    this.#fill(c, start);
+    const arrival = new ArrivingPayload(
+      b0,
+      hdrSize,
+      length,
+      masked ? this.#keyFrom(c, start - 4) : null,
+    );
+    this.#arrival = arrival;
+    arrival.fill(c, start);
     this.#releaseChunk();
     return NEED_DATA;
+  }
+
+  /** The decoder's mask key, set from the 4 bytes at `buf[at]`. */
+  #keyFrom(buf: Uint8Array, at: number): Uint8Array {
+    const key = (this.#key ??= new Uint8Array(4));
+    key[0] = buf[at];
+    key[1] = buf[at + 1];
+    key[2] = buf[at + 2];
+    key[3] = buf[at + 3];
+    return key;
   }
 
   /** Moves the rest of the fast-path chunk to the queue and continues on the slow path. */
@@ -480,7 +409,8 @@ export class FrameDecoder {
 
   #slowNext(): Frame | NeedData {
     const q = this.#queue;
-    if (this.#hdrSize === 0) {
+    let arrival = this.#arrival;
+    if (arrival === null) {
       if (q.length < 2) return NEED_DATA;
       const b0 = q.byteAt(0);
       const b1 = q.byteAt(1);
@@ -501,131 +431,25 @@ export class FrameDecoder {
         at = 10;
       }
       if (length > this.#maxPayloadBytes) payloadTooBig(length, this.#maxPayloadBytes);
-      if (masked) {
-        const key = (this.#key ??= new Uint8Array(4));
-        key[0] = h[at];
-        key[1] = h[at + 1];
-        key[2] = h[at + 2];
-        key[3] = h[at + 3];
-      }
+      const key = masked ? this.#keyFrom(h, at) : null;
       q.skip(size);
-      this.#hdrSize = size;
-      this.#hdrB0 = b0;
-      this.#hdrLength = length;
-      this.#hdrMasked = masked;
-      if (q.length >= length) return this.#finish(this.#unmaskQueued(q.consume(length)));
-      // The payload is still arriving: give it its memory now (the length is within the limit).
-      this.#payload = largeBuffer(Math.min(length, PREALLOCATE_MAX_BYTES));
-      this.#filled = 0;
-    }
-    const length = this.#hdrLength;
-    if (this.#filled < length && q.length !== 0) this.#fillFromQueue(q);
-    if (this.#filled < length) return NEED_DATA;
-    const payload = this.#payload as Buffer;
-    this.#payload = null;
-    this.#filled = 0;
-    return this.#finish(payload);
-  }
-
-  /** Unmasks (when masked) a whole payload taken from the queue, in place. */
-  #unmaskQueued(payload: Buffer): Buffer {
-    const length = payload.length;
-    if (!this.#hdrMasked || length === 0) return payload;
-    const key = this.#key as Uint8Array;
-    if (length >= WASM_INPLACE_MASK_MIN && wasmMaskCopy !== null) {
-      wasmMaskCopy(payload, 0, payload, 0, length, key[0], key[1], key[2], key[3]);
-    } else if (length < LONG_MASK_MIN) maskInPlace(payload, key, 0);
-    else {
-      // A large payload: views over its memory cost little next to the 64-bit loop they allow.
-      const ab = payload.buffer;
-      const words = new Int32Array(ab, 0, ab.byteLength >>> 2);
-      const longs = new BigInt64Array(ab, 0, ab.byteLength >>> 3);
-      maskRange(
-        payload,
-        payload.byteOffset,
-        words,
-        longs,
-        0,
-        length,
-        key[0],
-        key[1],
-        key[2],
-        key[3],
-      );
-    }
-    return payload;
-  }
-
-  /** Moves queued bytes into #payload, putting back what lies beyond it. */
-  #fillFromQueue(q: ByteQueue): void {
-    const rest = q.drain();
-    let i = 0;
-    while (i < rest.length) {
-      const c = rest[i++];
-      const took = this.#fill(c, 0);
-      if (took < c.length) {
-        q.push(c.subarray(took));
-        break;
+      if (q.length >= length) {
+        const payload = q.consume(length);
+        if (key !== null && length !== 0) unmaskOwned(payload, key);
+        return this.#finish(b0, payload, masked);
       }
+      // The payload is still arriving: give it its memory now (the length is within the limit).
+      arrival = this.#arrival = new ArrivingPayload(b0, size, length, key);
     }
-    while (i < rest.length) q.push(rest[i++]);
+    if (!arrival.complete && q.length !== 0) arrival.fillFrom(q);
+    if (!arrival.complete) return NEED_DATA;
+    this.#arrival = null;
+    return this.#finish(arrival.b0, arrival.take(), arrival.masked);
   }
 
-  /**
-   * Copies as much of `src[from…]` as the pending payload still needs into #payload, unmasking
-   * as it copies (the key phase follows the payload position), and returns how many bytes it
-   * took.
-   */
-  #fill(src: Buffer, from: number): number {
-    const length = this.#hdrLength;
-    const filled = this.#filled;
-    const avail = src.length - from;
-    const take = avail < length - filled ? avail : length - filled;
-    if (take === 0) return 0;
-    let payload = this.#payload as Buffer;
-    if (filled + take > payload.length) payload = this.#grow(filled + take);
-    if (this.#hdrMasked && take >= WASM_MASK_MIN && wasmUnmaskCopy !== null) {
-      const key = this.#key as Uint8Array;
-      const p = filled & 3;
-      wasmUnmaskCopy(
-        src,
-        from,
-        payload,
-        filled,
-        take,
-        key[p],
-        key[(p + 1) & 3],
-        key[(p + 2) & 3],
-        key[(p + 3) & 3],
-      );
-    } else {
-      src.copy(payload, filled, from, from + take);
-      if (this.#hdrMasked)
-        maskInPlace(payload.subarray(filled, filled + take), this.#key as Uint8Array, filled & 3);
-    }
-    this.#filled = filled + take;
-    return take;
-  }
-
-  /**
-   * Enlarges #payload to hold at least `need` bytes. Only frames declared larger than
-   * {@link PREALLOCATE_MAX_BYTES} get here: their memory grows by doubling as bytes actually
-   * arrive (amortised O(n)), so a header that lies about a huge length costs little.
-   */
-  #grow(need: number): Buffer {
-    const old = this.#payload as Buffer;
-    const size = Math.min(this.#hdrLength, Math.max(need, old.length * 2));
-    const payload = largeBuffer(size);
-    old.copy(payload, 0, 0, this.#filled);
-    this.#payload = payload;
-    return payload;
-  }
-
-  /** Returns the frame of the pending header with `payload`, and goes back to the fast path. */
-  #finish(payload: Buffer): Frame {
+  /** Returns the frame read on the slow path, and goes back to the fast path. */
+  #finish(b0: number, payload: Buffer, masked: boolean): Frame {
     const q = this.#queue;
-    const b0 = this.#hdrB0;
-    this.#hdrSize = 0;
     if (q.length !== 0) {
       // Back to the fast path on what is left. That is usually the tail of one chunk; when the
       // caller fed several chunks without draining, they are joined once here (each byte is
@@ -633,12 +457,6 @@ export class FrameDecoder {
       const rest = q.drain();
       this.#setChunk(rest.length === 1 ? rest[0] : Buffer.concat(rest));
     }
-    return {
-      fin: b0 >= 0x80,
-      rsv1: (b0 & 0x40) !== 0,
-      opcode: (b0 & 0x0f) as Opcode,
-      payload,
-      masked: this.#hdrMasked,
-    };
+    return frameOf(b0, payload, masked);
   }
 }

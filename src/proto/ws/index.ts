@@ -17,7 +17,7 @@ export {
 } from './frame-encoder.js';
 export type { FrameHeaderOptions, EncodeFrameOptions } from './frame-encoder.js';
 export { FrameDecoder, DEFAULT_MAX_PAYLOAD_BYTES } from './frame-decoder.js';
-export type { Frame, FrameDecoderOptions, PendingFrameHeader } from './frame-decoder.js';
+export type { Frame, FrameDecoderOptions, PendingFrameHeader } from './frame-types.js';
 export {
   MessageAssembler,
   DEFAULT_MAX_MESSAGE_BYTES,

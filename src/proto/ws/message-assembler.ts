@@ -16,7 +16,7 @@ import { ProtocolError, UsageError } from '../../errors.js';
 import { afterLargeAllocation, EARLY_CHECK_BYTES } from '../bytes/large-buffers.js';
 import { isValidUtf8, Utf8StreamValidator } from '../bytes/utf8.js';
 import { decodeClosePayload } from './close-codes.js';
-import type { Frame } from './frame-decoder.js';
+import type { Frame } from './frame-types.js';
 import { Opcode } from './opcodes.js';
 
 /** Never written to: a message starts its own array with its first fragment. */

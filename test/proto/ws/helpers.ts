@@ -86,3 +86,17 @@ export function bytesOf(size: number, seed: number): Buffer {
   }
   return b;
 }
+
+/** Masks `src` with `key` the slow, obvious way: what every fast masking loop must equal. */
+export function maskReference(src: Uint8Array, key: Uint8Array): Buffer {
+  const out = Buffer.alloc(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = src[i] ^ key[i & 3];
+  return out;
+}
+
+/** `size` bytes of a simple pattern that differs with `seed` (cheap for large sizes). */
+export function filled(size: number, seed: number): Buffer {
+  const b = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) b[i] = (i * 131 + seed * 7) & 0xff;
+  return b;
+}

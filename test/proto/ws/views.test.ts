@@ -5,18 +5,7 @@ import fc from 'fast-check';
 import { encodeFrame, encodeFrameMerged } from '../../../src/proto/ws/frame-encoder.js';
 import { Opcode } from '../../../src/proto/ws/opcodes.js';
 import { FastBuffer, LONG_MASK_MIN, maskCopyLong, maskRange } from '../../../src/proto/ws/views.js';
-
-function reference(src: Uint8Array, key: Uint8Array): Buffer {
-  const out = Buffer.alloc(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = src[i] ^ key[i & 3];
-  return out;
-}
-
-function filled(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) b[i] = (i * 131 + seed * 7) & 0xff;
-  return b;
-}
+import { filled, maskReference as reference } from './helpers.js';
 
 const key = fc.uint8Array({ minLength: 4, maxLength: 4 });
 const size = fc.oneof(

@@ -8,18 +8,7 @@ import {
   wasmReadPage,
   wasmUnmaskCopy,
 } from '../../../src/proto/ws/wasm-mask.js';
-
-function reference(src: Uint8Array, key: Uint8Array): Buffer {
-  const out = Buffer.alloc(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = src[i] ^ key[i & 3];
-  return out;
-}
-
-function filled(size: number, seed: number): Buffer {
-  const b = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) b[i] = (i * 131 + seed * 7) & 0xff;
-  return b;
-}
+import { filled, maskReference as reference } from './helpers.js';
 
 describe('wasm-mask', () => {
   test('is available on Node 20 without flags (the hand-assembled module is valid)', () => {
