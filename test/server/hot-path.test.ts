@@ -42,7 +42,10 @@ test('a short response of a shared field list leaves in one write of one remembe
       const text = (chunk as Buffer).toString('latin1');
       assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
       assert.match(text, /\r\nContent-Length: 13\r\n/);
-      assert.match(text, /\r\nDate: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\r\n/);
+      assert.match(
+        text,
+        /\r\nDate: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\r\n/,
+      );
       assert.ok(text.endsWith('\r\n\r\nHello, World!'));
     }
     // The same Buffer again (only a Date second between two writes can change it).
@@ -89,7 +92,10 @@ test('whatever differs between responses is never served from the remembered one
       assert.equal(a.includes('text/html'), i % 4 === 0, `answer ${i}'s content type`);
     }
     assert.match(answers[8], /^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 6\r\n\r\n$/);
-    assert.match(answers[9], /^HTTP\/1\.0 201 Created\r\n[^]*Connection: keep-alive\r\n\r\nbody-10$/);
+    assert.match(
+      answers[9],
+      /^HTTP\/1\.0 201 Created\r\n[^]*Connection: keep-alive\r\n\r\nbody-10$/,
+    );
   } finally {
     client.socket.destroy();
     await server.close({ graceMs: 50 });

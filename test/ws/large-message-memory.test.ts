@@ -161,10 +161,13 @@ describe('large WebSocket messages', () => {
   test('a bare live() endpoint echoing 1 MiB messages faults next to no pages per message, every byte intact', async (t) => {
     if (!glibc) return t.skip('page-fault counts are glibc malloc behaviour');
     // 4 connections × 2 in flight, as the bench row.
-    const { faultsPerMessage } = await echoServerRun(MIB, 4, 2, 200, 200);
+    const { windows } = await echoServerRun(MIB, 4, 2, 200, 200);
     // 1 MiB is 256 pages; trimmed between young GCs the server faulted 15–85 of them per
-    // message on average (measured), with the pages kept 0–2.
-    assert.ok(faultsPerMessage < 8, `${faultsPerMessage} faults per message`);
+    // message on average (measured), with the pages kept 0–2. The median of ten windows of 20
+    // messages: a one-time burst (the first full collection freeing what it kept, under load)
+    // does not decide it, a steady refault does.
+    const median = [...windows].sort((a, b) => a - b)[windows.length >> 1];
+    assert.ok(median < 8, `median ${median} faults per message; windows ${windows.join(' ')}`);
   });
 
   test('streaming 16 KiB messages does not make V8 mark and compact after every young GC (heap reserve)', async () => {
@@ -192,7 +195,7 @@ async function echoServerRun(
   warm: number,
   measured: number,
   env: NodeJS.ProcessEnv = {},
-): Promise<{ faultsPerMessage: number; majorGcs: number }> {
+): Promise<{ faultsPerMessage: number; windows: number[]; majorGcs: number }> {
   const script = fileURLToPath(new URL('./large-message-server.ts', import.meta.url));
   const child = spawn(process.execPath, [...tsx, script, String(warm), String(measured)], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -208,7 +211,11 @@ async function echoServerRun(
     const port = Number(await line());
     const each = (warm + measured) / conns;
     await Promise.all(Array.from({ length: conns }, () => client(port, size, inflight, each)));
-    return JSON.parse(await line()) as { faultsPerMessage: number; majorGcs: number };
+    return JSON.parse(await line()) as {
+      faultsPerMessage: number;
+      windows: number[];
+      majorGcs: number;
+    };
   } finally {
     child.kill();
   }
