@@ -114,10 +114,50 @@ function responseJson(m: ResponseMessage, debug: boolean): string {
   });
 }
 
+/** `time peer `: the line's start, kept while the millisecond and the peer stay the same. */
+let lastStartTime = '';
+let lastStartPeer = '';
+let lastStart = '';
+function lineStart(time: string, peer: string): string {
+  if (time !== lastStartTime || peer !== lastStartPeer) {
+    lastStartTime = time;
+    lastStartPeer = peer;
+    lastStart = `${time} ${peer} `;
+  }
+  return lastStart;
+}
+
+/** `METHOD /path upgrade 101|detach`: the same for a run of detaches from one endpoint. */
+let lastWhatMethod = '';
+let lastWhatTarget = '';
+let lastWhatWebSocket = false;
+let lastWhat = '';
+function detachWhat(method: string, target: string, websocket: boolean): string {
+  if (method !== lastWhatMethod || target !== lastWhatTarget || websocket !== lastWhatWebSocket) {
+    lastWhatMethod = method;
+    lastWhatTarget = target;
+    lastWhatWebSocket = websocket;
+    lastWhat = `${method} ${target} ${websocket ? 'upgrade 101' : 'detach'}`;
+  }
+  return lastWhat;
+}
+
+/** ` endpoint=/path websocket=true`: the same for every channel of one origin. */
+let lastOrigin: ChannelOrigin | undefined;
+let lastOriginText = '';
+function originText(origin: ChannelOrigin | undefined): string {
+  if (origin !== lastOrigin) {
+    lastOrigin = origin;
+    lastOriginText =
+      named('endpoint', origin?.endpoint) + (origin?.websocket ? ' websocket=true' : '');
+  }
+  return lastOriginText;
+}
+
 /** `time peer METHOD /path upgrade 101|detach channel=… durationms driver=…`. */
 function detachText(m: DetachMessage, websocket: boolean, debug: boolean): string {
   const req = m.request;
-  const line = `${timeText(Date.now())} ${req.peer} ${req.method} ${req.target} ${websocket ? 'upgrade 101' : 'detach'}${named('channel', m.channel)} ${ms(m.durationMs)}ms${driverText(req.driver)}`;
+  const line = `${lineStart(timeText(Date.now()), req.peer)}${detachWhat(req.method, req.target, websocket)}${named('channel', m.channel)} ${ms(m.durationMs)}ms${driverText(req.driver)}`;
   return debug ? line + requestDebugText(req) : line;
 }
 
@@ -144,7 +184,7 @@ function closeText(
   debug: boolean,
 ): string {
   const now = Date.now();
-  const line = `${timeText(now)} ${c.peer || '-'} close${named('channel', c.name)}${named('endpoint', origin?.endpoint)}${origin?.websocket ? ' websocket=true' : ''} sent=${c.sent} received=${c.received} ${ms(now - c.startTime)}ms`;
+  const line = `${lineStart(timeText(now), c.peer || '-')}close${named('channel', c.name)}${originText(origin)} sent=${c.sent} received=${c.received} ${ms(now - c.startTime)}ms`;
   return debug ? line + named('kind', c.kind) + named('driver', c.driver) : line;
 }
 
