@@ -51,41 +51,75 @@ export class ChannelOrigins {
   readonly #origins = new Map<string, ChannelOrigin>();
   readonly #labels = new Map<string, ChannelLabel>();
   readonly #closeListeners: CloseListener[] = [];
+  /** The last detach's target, kind, origin and label: a run of `/echo` sockets looks up nothing. */
+  #lastTarget = '';
+  #lastWebsocket = false;
+  #lastOrigin: ChannelOrigin | undefined;
+  #lastLabel: ChannelLabel | undefined;
   readonly #onDetach = (m: unknown) => {
     const d = m as DetachMessage;
     if (d.server !== this.#server) return;
     const target = d.request.target;
-    const q = target.indexOf('?');
-    const viewer = (
-      q < 0 ? '' : (new URLSearchParams(target.slice(q + 1)).get('viewer') ?? '')
-    ).slice(0, 64);
-    const websocket = /websocket/i.test(d.request.headers.get('upgrade') ?? '');
-    const endpoint = d.request.path;
-    const key = `${websocket ? 'w' : 'd'}${viewer}\0${target}`;
-    // Looked up before anything is made: most detaches share an origin already seen.
-    let origin = this.#origins.get(key);
-    if (origin === undefined) {
-      origin = Object.freeze({ endpoint: flat(endpoint), target: flat(target), websocket, viewer });
-      keep(this.#origins, key, origin);
+    const websocket = this.#isWebSocket(d.request.headers.get('upgrade') ?? '');
+    let origin = this.#lastOrigin;
+    if (origin === undefined || target !== this.#lastTarget || websocket !== this.#lastWebsocket) {
+      origin = this.#originOf(target, d.request.path, websocket);
+      this.#lastTarget = origin.target;
+      this.#lastWebsocket = websocket;
+      this.#lastOrigin = origin;
+      this.#lastLabel = undefined;
     }
     this.#byName.set(d.channel, origin);
     const table = ChannelTable.of(d.server);
     if (table.has(d.channel)) {
       const entry = table.get(d.channel);
       if (entry.clientData === undefined || entry.clientData === null) {
-        let label = this.#labels.get(key);
-        if (label === undefined) {
-          label = Object.freeze({
-            endpoint: origin.endpoint,
-            websocket: origin.websocket,
-            viewer: origin.viewer,
-          });
-          keep(this.#labels, key, label);
-        }
-        entry.clientData = label;
+        this.#lastLabel ??= this.#labelOf(origin);
+        entry.clientData = this.#lastLabel;
       }
     }
   };
+
+  #lastUpgrade = '';
+  #lastUpgradeIsWebSocket = false;
+  /** Whether an Upgrade header asks for a WebSocket; the last answer kept (it is the same each time). */
+  #isWebSocket(upgrade: string): boolean {
+    if (upgrade !== this.#lastUpgrade) {
+      this.#lastUpgrade = upgrade;
+      this.#lastUpgradeIsWebSocket = /websocket/i.test(upgrade);
+    }
+    return this.#lastUpgradeIsWebSocket;
+  }
+
+  #originOf(target: string, endpoint: string, websocket: boolean): ChannelOrigin {
+    const q = target.indexOf('?');
+    const viewer = (
+      q < 0 ? '' : (new URLSearchParams(target.slice(q + 1)).get('viewer') ?? '')
+    ).slice(0, 64);
+    const key = `${websocket ? 'w' : 'd'}\0${target}`;
+    // Looked up before anything is made: most detaches share an origin already seen.
+    let origin = this.#origins.get(key);
+    if (origin === undefined) {
+      origin = Object.freeze({ endpoint: flat(endpoint), target: flat(target), websocket, viewer });
+      keep(this.#origins, key, origin);
+    }
+    return origin;
+  }
+
+  #labelOf(origin: ChannelOrigin): ChannelLabel {
+    const key = `${origin.websocket ? 'w' : 'd'}\0${origin.target}`;
+    let label = this.#labels.get(key);
+    if (label === undefined) {
+      label = Object.freeze({
+        endpoint: origin.endpoint,
+        websocket: origin.websocket,
+        viewer: origin.viewer,
+      });
+      keep(this.#labels, key, label);
+    }
+    return label;
+  }
+
   readonly #onClose = (m: unknown) => {
     const c = m as ChannelCloseMessage;
     if (c.server !== this.#server) return;

@@ -28,17 +28,29 @@ export interface RequestLogOptions {
 
 const ms = (n: number) => Math.round(n * 10) / 10;
 
+/** `.000Z` … `.999Z`: a line's milliseconds, made once. */
+const MILLIS = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}Z`);
+
 /**
- * The time of a line, as ISO 8601 text: made once per millisecond, not once per line (a
- * WebSocket life logs two lines, and a burst of them shares the millisecond).
+ * The time of a line, as ISO 8601 text: the date and second formatted once per second, the
+ * milliseconds taken from a table, and the result kept for the millisecond (a WebSocket life
+ * logs two lines; a Date and its ISO text per millisecond cost the demo's /echo more than the
+ * rest of its log line).
  */
 let lastMs = -1;
+let lastSecond = -1;
+let secondText = '';
 let lastTime = '';
-function timeText(): string {
-  const now = Date.now();
+function timeText(now: number): string {
   if (now !== lastMs) {
     lastMs = now;
-    lastTime = new Date(now).toISOString();
+    const millis = now % 1000;
+    const second = now - millis;
+    if (second !== lastSecond) {
+      lastSecond = second;
+      secondText = new Date(second).toISOString().slice(0, 19);
+    }
+    lastTime = secondText + MILLIS[millis];
   }
   return lastTime;
 }
@@ -50,6 +62,17 @@ function timeText(): string {
 /** ` k=v` for a named text field (quoted when it has spaces), or '' for an empty one. */
 function named(k: string, v: string | undefined): string {
   return v === undefined || v === '' ? '' : ` ${k}=${/\s/.test(v) ? JSON.stringify(v) : v}`;
+}
+
+/** ` driver=…`, made once per driver name in a row (every line of a life has the same). */
+let lastDriver = '';
+let lastDriverText = '';
+function driverText(driver: string): string {
+  if (driver !== lastDriver) {
+    lastDriver = driver;
+    lastDriverText = named('driver', driver);
+  }
+  return lastDriverText;
 }
 
 /** What `debug` adds to a request's text line: its version, user agent and headers. */
@@ -71,14 +94,14 @@ function requestDebugFields(r: RequestInfo): Record<string, unknown> {
 /** `time peer METHOD /path status bytesB durationms driver=…`. */
 function responseText(m: ResponseMessage, debug: boolean): string {
   const req = m.request;
-  const line = `${timeText()} ${req.peer} ${req.method} ${req.target} ${m.status} ${m.bytes}B ${ms(m.durationMs)}ms${named('driver', req.driver)}`;
+  const line = `${timeText(Date.now())} ${req.peer} ${req.method} ${req.target} ${m.status} ${m.bytes}B ${ms(m.durationMs)}ms${driverText(req.driver)}`;
   return debug ? line + requestDebugText(req) : line;
 }
 
 function responseJson(m: ResponseMessage, debug: boolean): string {
   const req = m.request;
   return JSON.stringify({
-    time: timeText(),
+    time: timeText(Date.now()),
     event: 'request',
     peer: req.peer,
     method: req.method,
@@ -91,17 +114,57 @@ function responseJson(m: ResponseMessage, debug: boolean): string {
   });
 }
 
+/** `time peer `: the line's start, kept while the millisecond and the peer stay the same. */
+let lastStartTime = '';
+let lastStartPeer = '';
+let lastStart = '';
+function lineStart(time: string, peer: string): string {
+  if (time !== lastStartTime || peer !== lastStartPeer) {
+    lastStartTime = time;
+    lastStartPeer = peer;
+    lastStart = `${time} ${peer} `;
+  }
+  return lastStart;
+}
+
+/** `METHOD /path upgrade 101|detach`: the same for a run of detaches from one endpoint. */
+let lastWhatMethod = '';
+let lastWhatTarget = '';
+let lastWhatWebSocket = false;
+let lastWhat = '';
+function detachWhat(method: string, target: string, websocket: boolean): string {
+  if (method !== lastWhatMethod || target !== lastWhatTarget || websocket !== lastWhatWebSocket) {
+    lastWhatMethod = method;
+    lastWhatTarget = target;
+    lastWhatWebSocket = websocket;
+    lastWhat = `${method} ${target} ${websocket ? 'upgrade 101' : 'detach'}`;
+  }
+  return lastWhat;
+}
+
+/** ` endpoint=/path websocket=true`: the same for every channel of one origin. */
+let lastOrigin: ChannelOrigin | undefined;
+let lastOriginText = '';
+function originText(origin: ChannelOrigin | undefined): string {
+  if (origin !== lastOrigin) {
+    lastOrigin = origin;
+    lastOriginText =
+      named('endpoint', origin?.endpoint) + (origin?.websocket ? ' websocket=true' : '');
+  }
+  return lastOriginText;
+}
+
 /** `time peer METHOD /path upgrade 101|detach channel=… durationms driver=…`. */
 function detachText(m: DetachMessage, websocket: boolean, debug: boolean): string {
   const req = m.request;
-  const line = `${timeText()} ${req.peer} ${req.method} ${req.target} ${websocket ? 'upgrade 101' : 'detach'}${named('channel', m.channel)} ${ms(m.durationMs)}ms${named('driver', req.driver)}`;
+  const line = `${lineStart(timeText(Date.now()), req.peer)}${detachWhat(req.method, req.target, websocket)}${named('channel', m.channel)} ${ms(m.durationMs)}ms${driverText(req.driver)}`;
   return debug ? line + requestDebugText(req) : line;
 }
 
 function detachJson(m: DetachMessage, websocket: boolean, debug: boolean): string {
   const req = m.request;
   return JSON.stringify({
-    time: timeText(),
+    time: timeText(Date.now()),
     event: websocket ? 'upgrade' : 'detach',
     peer: req.peer,
     method: req.method,
@@ -120,7 +183,8 @@ function closeText(
   origin: ChannelOrigin | undefined,
   debug: boolean,
 ): string {
-  const line = `${timeText()} ${c.peer || '-'} close${named('channel', c.name)}${named('endpoint', origin?.endpoint)}${origin?.websocket ? ' websocket=true' : ''} sent=${c.sent} received=${c.received} ${ms(Date.now() - c.startTime)}ms`;
+  const now = Date.now();
+  const line = `${lineStart(timeText(now), c.peer || '-')}close${named('channel', c.name)}${originText(origin)} sent=${c.sent} received=${c.received} ${ms(now - c.startTime)}ms`;
   return debug ? line + named('kind', c.kind) + named('driver', c.driver) : line;
 }
 
@@ -129,8 +193,9 @@ function closeJson(
   origin: ChannelOrigin | undefined,
   debug: boolean,
 ): string {
+  const now = Date.now();
   return JSON.stringify({
-    time: timeText(),
+    time: timeText(now),
     event: 'close',
     peer: c.peer,
     channel: c.name,
@@ -138,7 +203,7 @@ function closeJson(
     websocket: origin?.websocket || undefined,
     sent: c.sent,
     received: c.received,
-    durationMs: ms(Date.now() - c.startTime),
+    durationMs: ms(now - c.startTime),
     kind: debug ? c.kind : undefined,
     driver: debug ? c.driver : undefined,
   });
