@@ -65,7 +65,6 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
   _handle: TcpHandle | null;
   readonly allowHalfOpen: boolean;
   readonly writableHighWaterMark = HIGH_WATER_MARK;
-  bytesWritten = 0;
   destroyed = false;
   closed = false;
   readableEnded = false;
@@ -74,6 +73,10 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
   #onRead: LentReadCallback;
   /** Bytes given to write whose write has not completed (as `writableLength`). */
   #queued = 0;
+  /** Bytes handed to the handle (written or queued in libuv). */
+  #dispatched = 0;
+  /** Bytes held by a cork. */
+  #batchBytes = 0;
   #needDrain = false;
   #corked = 0;
   #batch: Buffer[] | undefined;
@@ -164,6 +167,11 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
     return this.#needDrain;
   }
 
+  /** Bytes written or queued, as `net.Socket` counts them (what is sent is this − writableLength). */
+  get bytesWritten(): number {
+    return this.#dispatched + this.#batchBytes;
+  }
+
   get writableCorked(): number {
     return this.#corked;
   }
@@ -193,6 +201,7 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
       (this.#batch ??= []).push(bytes);
       if (cb) (this.#batchCallbacks ??= []).push(cb);
       this.#queued += bytes.length;
+      this.#batchBytes += bytes.length;
     } else {
       this.#dispatch(chunk, encoding, cb);
     }
@@ -228,11 +237,11 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
       this.destroy(e);
       return;
     }
+    this.#dispatched += bytes;
     if (b.state[b.kLastWriteWasAsync] === 0) {
       // Written whole by try_write: no C++ request was made, so the object is free again.
       req.handle = undefined;
       spareReq = req;
-      this.bytesWritten += bytes;
       if (Array.isArray(chunk)) this.#completed(bytes);
       if (cb !== undefined) process.nextTick(callAll, cb, null);
       return;
@@ -240,13 +249,15 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
     req.owner = this;
     req.bytes = bytes;
     req.cb = cb;
+    // libuv writes from the buffers' memory later: they must stay alive until then.
+    req.data = chunk;
     if (!Array.isArray(chunk)) this.#queued += bytes;
   }
 
   static #writeDone(this: StreamReq, status: number): void {
     const s = this.owner as HandleSocket;
     const cb = this.cb;
-    this.owner = this.cb = this.handle = undefined;
+    this.owner = this.cb = this.handle = this.data = undefined;
     s.#completed(this.bytes);
     if (status < 0) {
       // Failed, or cancelled by a destroy (libuv cancels queued writes when the handle closes).
@@ -255,7 +266,6 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
       s.destroy(err);
       return;
     }
-    s.bytesWritten += this.bytes;
     callAll(cb, null);
   }
 
@@ -281,6 +291,7 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
     const batch = this.#batch;
     const cbs = this.#batchCallbacks;
     this.#batch = this.#batchCallbacks = undefined;
+    this.#batchBytes = 0;
     if (batch === undefined || this.destroyed) return;
     this.#dispatch(batch.length === 1 ? batch[0]! : batch, undefined, cbs);
   }
@@ -336,6 +347,8 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
     this.destroyed = true;
     this.#error = error;
     this.#batch = this.#batchCallbacks = undefined;
+    this.#queued -= this.#batchBytes;
+    this.#batchBytes = 0;
     const h = this._handle;
     if (h === null) return this;
     h.onread = noop;

@@ -13,6 +13,8 @@ export interface StreamReq {
   owner: unknown;
   bytes: number;
   cb: unknown;
+  /** What is being written (kept alive until libuv is done with it). */
+  data: unknown;
 }
 
 /** The libuv TCP handle (`tcp_wrap.TCP`), as far as we use it. */
