@@ -437,6 +437,7 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
       socket.destroy();
     } else {
       h.connchanSocket = undefined;
+      h.readStop(); // net.Socket starts reading itself (a second start fails with EALREADY)
       socket = new Socket({
         handle: h,
         allowHalfOpen: this.allowHalfOpen,
