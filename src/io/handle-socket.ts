@@ -458,8 +458,18 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
         (socket as unknown as Record<symbol, unknown>)[key] = fields[key];
       }
     }
+    const events = (socket as unknown as { _events: Record<string | symbol, unknown> })._events;
     for (const event of this.eventNames()) {
-      for (const listener of this.rawListeners(event)) {
+      const listeners = this.rawListeners(event);
+      // As channels/channel-socket.ts does: Node's own 'end' listener (a no-op on a half-open
+      // socket) is replaced by ours rather than joined in a two-listener array.
+      const own = events?.[event];
+      const halfOpenEnd = event === 'end' && this.allowHalfOpen && listeners.length === 1;
+      if (halfOpenEnd && typeof own === 'function' && own.name === 'onReadableStreamEnd') {
+        events[event] = listeners[0];
+        continue;
+      }
+      for (const listener of listeners) {
         socket.on(event as string, listener as (...args: unknown[]) => void);
       }
     }
