@@ -211,7 +211,11 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
   }
 
   /** Hands one chunk (or the corked batch, as an array) to the handle. */
-  #dispatch(chunk: Uint8Array | string | Buffer[], encoding: string | undefined, cb: unknown): void {
+  #dispatch(
+    chunk: Uint8Array | string | Buffer[],
+    encoding: string | undefined,
+    cb: unknown,
+  ): void {
     const h = this._handle!;
     const b = this.#b;
     const req = spareReq ?? new b.WriteWrap();

@@ -243,7 +243,12 @@ describe('the bare handle socket hands over to a net.Socket', { skip: !streamBin
       const server = net.createServer();
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       assert.equal(
-        hookAccept(server, true, () => {}, () => {}),
+        hookAccept(
+          server,
+          true,
+          () => {},
+          () => {},
+        ),
         false,
       );
       await new Promise((r) => server.close(r));
