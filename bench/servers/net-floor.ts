@@ -2,7 +2,9 @@
  * The `node:net` floor of the WebSocket rows: the least a Node server can do and still be a
  * WebSocket echo server. It answers the `101` from a regex, decodes frames (unmasking in place,
  * no message assembly, no limits, no UTF-8 check), echoes data frames, answers pings and the
- * closing handshake, and ends TCP after it. Any server on `net.Socket` pays at least this.
+ * closing handshake, and closes TCP right after writing its close frame (flushed, then
+ * `destroy()`: close(2), as connchan does; `end()` would wait for the client's FIN and make the
+ * lives row measure that wait). Any server on `net.Socket` pays at least this.
  *
  * Reads land in one shared buffer (`onread`: no Buffer and no stream push per read, as the
  * hello-world floor), given to the accepted socket itself (a second `net.Socket` per connection
@@ -106,7 +108,12 @@ function consume(sock: Socket, st: FloorState, buf: Buffer, end: number, owned: 
     }
     if (op === 8) {
       send(sock, 0x88, buf, start, Math.min(len, 2), owned);
-      sock.end();
+      // As connchan does once its close frame is written: close(2), not end() and a wait for
+      // the client's FIN (RFC 6455 §7.1.1 lets the server close TCP first).
+      sock.uncork();
+      corked = false;
+      if (isFlushed(sock)) sock.destroy();
+      else sock.end();
       pos = end;
       break;
     }
@@ -151,6 +158,12 @@ function writeHead(h: Buffer, b0: number, len: number): void {
     h.writeUInt32BE(0, 2);
     h.writeUIntBE(len, 4, 6);
   }
+}
+
+/** Plain TCP with nothing left in Node or libuv (connchan's own test before its close(2)). */
+function isFlushed(sock: Socket): boolean {
+  const handle = (sock as unknown as { _handle?: { writeQueueSize?: number } | null })._handle;
+  return sock.writableLength === 0 && handle?.writeQueueSize === 0;
 }
 
 function onError(this: Socket): void {

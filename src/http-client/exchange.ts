@@ -21,7 +21,11 @@ import type { RequestBody } from './upload.js';
 import { redirectAt, type Hop } from './redirect.js';
 import { decodeBody, streamDecoder, type Coding } from './decode-body.js';
 import { keptLimit, ResponseTooLargeError } from './body-limit.js';
-import { afterLargeAllocation, largeBuffer, EARLY_CHECK_BYTES } from '../proto/bytes/large-buffers.js';
+import {
+  afterLargeAllocation,
+  largeBodyBuffer,
+  EARLY_CHECK_BYTES,
+} from '../proto/bytes/large-buffers.js';
 
 /** Where a body goes as it arrives (see {@link Exchange.stream}). */
 export interface BodySink {
@@ -205,7 +209,7 @@ export class Exchange {
     if (kept && this.#claimed && this.#overLimit()) return;
     if (kept && len >= PREALLOC_BYTES && len <= Math.min(MAX_PREALLOC_BYTES, this.#maxKept)) {
       // Received chunks then die young instead of being kept until the end (GC).
-      this.#buf = largeBuffer(len);
+      this.#buf = largeBodyBuffer(len);
       this.#off = 0;
     }
     this.o.onHead?.(t);

@@ -33,8 +33,18 @@ export function closePayload(code: number, reason: string | undefined): Buffer {
   return encodeClosePayload(code, reason ?? defaultCloseReason(code));
 }
 
+/**
+ * The echoes of the codes nearly every close carries, made once: a payload is only ever copied
+ * next to its frame header (frame-encoder.ts), never written to, so one buffer serves every
+ * connection.
+ */
+const ECHO_1000 = encodeClosePayload(1000);
+const ECHO_1001 = encodeClosePayload(1001);
+
 /** The answer to the peer's close: its code echoed (RFC 6455 §5.5.1), none when it sent none. */
 export function echoPayload(code: number): Buffer {
+  if (code === 1000) return ECHO_1000;
+  if (code === 1001) return ECHO_1001;
   return code === 1005 ? EMPTY : encodeClosePayload(code);
 }
 

@@ -15,7 +15,9 @@ import { streamBinding } from '../../src/io/stream-binding.js';
 import { KA_AWAITING, KA_RX, keepaliveTurn } from '../../src/ws/keepalive.js';
 import { encodeFrameMerged } from '../../src/proto/ws/frame-encoder.js';
 import { Opcode } from '../../src/proto/ws/opcodes.js';
+import { echoPayload } from '../../src/ws/close-handshake.js';
 import {
+  close,
   configure,
   live,
   lookup,
@@ -404,6 +406,38 @@ describe('what a server connection keeps', () => {
       s.resetAndDestroy();
       await delay(20);
       assert.equal(server!.readyState, 3);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  test('the echo of a 1000/1001 close is one buffer made once, and masked client echoes leave it intact', async () => {
+    assert.equal(echoPayload(1000), echoPayload(1000), 'no buffer per close');
+    assert.equal(echoPayload(1001), echoPayload(1001));
+    const srv = await startServer((http) =>
+      live(http, '/c', (sock, type, msg) => {
+        if (type === 'text') close(sock, Number(msg));
+      }),
+    );
+    try {
+      // Our client answers the server's close with the shared echo, masked on the wire.
+      for (const code of [1000, 1001, 1000]) {
+        const c = await open(`${srv.url}/c`);
+        c.send(String(code));
+        const info = await c.closed();
+        assert.equal(info.code, code);
+      }
+      assert.deepEqual([...echoPayload(1000)], [0x03, 0xe8]);
+      assert.deepEqual([...echoPayload(1001)], [0x03, 0xe9]);
+      // And a server still echoes the right bytes after them.
+      const s = await rawUpgrade(srv.port, '/c');
+      const got: Buffer[] = [];
+      s.on('data', (c: Buffer) => got.push(c));
+      s.write(maskedClose1000());
+      await once(s, 'end');
+      const bytes = Buffer.concat(got);
+      assert.deepEqual([...bytes.subarray(bytes.indexOf('\r\n\r\n') + 4)], [0x88, 2, 0x03, 0xe8]);
+      s.destroy();
     } finally {
       await srv.close();
     }

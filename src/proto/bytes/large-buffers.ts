@@ -1,10 +1,11 @@
 /**
- * Memory for large payloads (HTTP client bodies, WebSocket messages of 1 MiB and more), allocated
+ * Memory for large payloads (HTTP client bodies, WebSocket messages), allocated
  * so that the ones a caller drops are freed one at a time, in young-generation GCs, and glibc
  * reuses their pages for the next one instead of giving them back to the kernel and faulting
- * them in again (each page fault is a few µs in a VM; 256 of them per MiB).
+ * them in again (each page fault is a few µs in a VM; 256 of them per MiB), and so that V8 does
+ * not run a full collection every few dozen milliseconds while they stream through.
  *
- * Two things decide it (issues 14 and 15, docs/architecture.md):
+ * Three things decide it (issues 14 and 15, docs/architecture.md):
  * - When V8 frees them. Before V8 allocates an ArrayBuffer's memory it runs a young GC
  *   ("external memory pressure") once the young generation's ArrayBuffers hold at least twice
  *   the semi-space maximum (32 MiB in 64-bit Node). Left alone, that check comes with whatever
@@ -20,11 +21,24 @@
  *   threshold to ~32 MiB and the trim threshold to ~64 MiB, as any program that once freed such
  *   a block gets. The cost: up to 64 MiB of freed heap may stay with the process instead of
  *   going back to the kernel. Other C libraries ignore the block (it is freed like any other).
+ * - When V8 starts a full (mark-compact) collection. It starts marking as soon as the old
+ *   generation's room below its limit is less than the young generation's capacity. A process
+ *   streaming 16 KiB messages has a small old generation (≈8 MB, limit ≈20 MB) and, after many
+ *   young GCs, a young generation grown to its 16 MB maximum: room 12 MB < 16 MB, so V8 marked and
+ *   compacted after every young GC (every ~45 ms; a fifth of the server's CPU). So on the first
+ *   payload of 16 KiB or more the process keeps a heap reserve: 8 MB of strings on V8's heap
+ *   (leaves: marking them costs nothing per byte), which lifts the old generation's limit above
+ *   that line. The cost: 8 MB of memory, once, in a process that receives such WebSocket
+ *   payloads (HTTP bodies do not make it: {@link largeBodyBuffer}).
+ *   `CONNCHAN_HEAP_RESERVE=0` in the environment turns it off.
  */
 import { Buffer } from 'node:buffer';
 
 /** Payloads from this size on get the early check (below it one is not worth a GC of its own). */
 export const EARLY_CHECK_BYTES = 1024 * 1024;
+
+/** The first payload of this size or more makes the process keep its heap reserve. */
+export const HEAP_RESERVE_TRIGGER_BYTES = 16 * 1024;
 
 /**
  * The last 1-byte buffer allocated for the check, kept so that the allocation is not optimised
@@ -33,14 +47,34 @@ export const EARLY_CHECK_BYTES = 1024 * 1024;
 const probe: { last?: ArrayBuffer } = {};
 
 /**
- * Uninitialised memory for a payload of `length` bytes (the caller fills all of it).
+ * Uninitialised memory for a received WebSocket payload of `length` bytes (the caller fills all
+ * of it). From 16 KiB on, the first one also makes the process keep its heap reserve.
  *
  * @example
  * ```ts
- * const buf = largeBuffer(16 * 1024 * 1024); // read the body into buf
+ * const payload = largeBuffer(frameLength); // unmask the frame's payload into it
  * ```
  */
 export function largeBuffer(length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  if (length >= HEAP_RESERVE_TRIGGER_BYTES) {
+    if (heapReserve === undefined) keepHeapReserve();
+    if (length >= EARLY_CHECK_BYTES) afterLargeAllocation();
+  }
+  return buf;
+}
+
+/**
+ * Uninitialised memory for an HTTP body of `length` bytes: as {@link largeBuffer}, without the
+ * heap reserve (measured on 16 MiB bodies in a loop, it made V8 free 7 of 16 bodies with full
+ * collections in one run of two, where they are otherwise freed by young ones).
+ *
+ * @example
+ * ```ts
+ * const buf = largeBodyBuffer(16 * 1024 * 1024); // read the body into buf
+ * ```
+ */
+export function largeBodyBuffer(length: number): Buffer {
   const buf = Buffer.allocUnsafe(length);
   if (length >= EARLY_CHECK_BYTES) afterLargeAllocation();
   return buf;
@@ -76,4 +110,37 @@ function raiseTrimThreshold(): void {
   thresholdRaised = true;
   probe.last = Buffer.allocUnsafeSlow(RAISING_BLOCK_BYTES).buffer;
   // Replaced by the caller's 1-byte probe at once, so the block is garbage when the check runs.
+}
+
+/**
+ * Strings of this many one-byte characters are made on V8's heap (Node makes longer ones
+ * external: off the heap, not counted in the old generation).
+ */
+const RESERVE_STRING_CHARS = 1_000_000;
+/** How many of them the reserve keeps: 8 MB (4 MB was the least that lifted the limit here). */
+const RESERVE_STRINGS = 8;
+
+/** The heap reserve: undefined until the first large payload, empty when turned off. */
+let heapReserve: string[] | undefined;
+
+/**
+ * Keeps the heap reserve (see the top of this file) unless `CONNCHAN_HEAP_RESERVE=0`. Returns
+ * how many bytes of it the process now keeps (0 when turned off).
+ *
+ * @example
+ * ```ts
+ * keepHeapReserve(); // 8_000_000 on the first call, unless turned off
+ * ```
+ */
+export function keepHeapReserve(): number {
+  if (heapReserve === undefined) {
+    heapReserve = [];
+    if (globalThis.process?.env?.CONNCHAN_HEAP_RESERVE !== '0') {
+      const page = Buffer.allocUnsafe(RESERVE_STRING_CHARS);
+      for (let i = 0; i < RESERVE_STRINGS; i++) {
+        heapReserve.push(page.fill(0x61 + i).toString('latin1'));
+      }
+    }
+  }
+  return heapReserve.length * RESERVE_STRING_CHARS;
 }

@@ -63,15 +63,42 @@ export function listElements(value: string): string[] {
   return out;
 }
 
-/** True when the comma list holds `token` (ASCII case-insensitive). `name/version` counts too. */
+/**
+ * True when the comma list holds `token` (lower-case ASCII letters; matched ASCII
+ * case-insensitively). `name/version` counts too. Scans the value in place: every opening
+ * handshake asks this twice, and splitting the list cost each a few arrays and strings.
+ */
 export function listHasToken(value: string | undefined, token: string): boolean {
   if (value === undefined) return false;
-  for (const el of listElements(value)) {
-    const slash = el.indexOf('/');
-    const name = slash < 0 ? el : el.slice(0, slash);
-    if (name.toLowerCase() === token) return true;
+  const n = value.length;
+  for (let start = 0; start <= n; ) {
+    let end = value.indexOf(',', start);
+    if (end < 0) end = n;
+    let a = start;
+    let b = end;
+    while (a < b && isOws(value.charCodeAt(a))) a++;
+    while (b > a && isOws(value.charCodeAt(b - 1))) b--;
+    const slash = value.indexOf('/', a);
+    if (slash >= 0 && slash < b) b = slash;
+    if (b - a === token.length && sameLetters(value, a, token)) return true;
+    start = end + 1;
   }
   return false;
+}
+
+/** Optional whitespace around list elements (RFC 9110 §5.6.3: SP and HTAB). */
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
+}
+
+/** Whether `value` at `at` spells `token` (lower-case letters), ignoring ASCII case. */
+function sameLetters(value: string, at: number, token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    let c = value.charCodeAt(at + i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== token.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 export function show(value: string | undefined): string {

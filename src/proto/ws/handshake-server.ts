@@ -69,8 +69,7 @@ export function validateClientRequest(req: ClientRequestHead): ClientRequestInfo
       Allow: 'GET',
     });
   }
-  const v = /^(\d+)\.(\d+)$/.exec(req.httpVersion);
-  if (v === null || Number(v[1]) * 1000 + Number(v[2]) < 1001) {
+  if (req.httpVersion !== '1.1' && !isHttp11OrLater(req.httpVersion)) {
     throw reject(`HTTP/1.1 or later is required, got HTTP/${req.httpVersion}`, 'HTTP_VERSION', 400);
   }
   const host = get('host')?.trim();
@@ -101,6 +100,11 @@ export function validateClientRequest(req: ClientRequestHead): ClientRequestInfo
   const extHeader = get('sec-websocket-extensions');
   const extensions = extHeader === undefined ? [] : parseExtensions(extHeader);
   return { key, protocols, extensions, host, origin: get('origin') };
+}
+
+function isHttp11OrLater(version: string): boolean {
+  const v = /^(\d+)\.(\d+)$/.exec(version);
+  return v !== null && Number(v[1]) * 1000 + Number(v[2]) >= 1001;
 }
 
 function parseProtocols(value: string | undefined): string[] {
@@ -154,6 +158,12 @@ const ACCEPT_OWN = new Set([
   'sec-websocket-extensions',
 ]);
 
+const HEAD_101 =
+  'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n';
+const PLAIN_101 = Buffer.from(`${HEAD_101}Sec-WebSocket-Accept: `, 'latin1');
+/** An accept value as `acceptFor` makes it (base64 of 20 bytes); others take the checked way. */
+const ACCEPT_VALUE_RE = /^[A-Za-z0-9+/]{27}=$/;
+
 /**
  * The bytes of the `101 Switching Protocols` response. `accept` is `acceptFor(key)`;
  * `extensions` is a formatted `Sec-WebSocket-Extensions` value (see `formatExtensions`).
@@ -172,8 +182,22 @@ export function buildAcceptResponse(opts: {
   extensions?: string | undefined;
   headers?: HeaderFields | undefined;
 }): Buffer {
-  let head = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n';
-  head += line('Sec-WebSocket-Accept', opts.accept);
+  const accept = opts.accept;
+  if (
+    opts.protocol === undefined &&
+    !opts.extensions &&
+    opts.headers === undefined &&
+    ACCEPT_VALUE_RE.test(accept)
+  ) {
+    // The answer of nearly every opening: the remembered head and the accept value, one buffer.
+    const out = Buffer.allocUnsafe(PLAIN_101.length + accept.length + 4);
+    PLAIN_101.copy(out, 0);
+    out.write(accept, PLAIN_101.length, 'latin1');
+    out.write('\r\n\r\n', PLAIN_101.length + accept.length, 'latin1');
+    return out;
+  }
+  let head = HEAD_101;
+  head += line('Sec-WebSocket-Accept', accept);
   if (opts.protocol !== undefined) {
     if (!isToken(opts.protocol)) throw badHeader(`subprotocol ${JSON.stringify(opts.protocol)}`);
     head += line('Sec-WebSocket-Protocol', opts.protocol);

@@ -15,6 +15,7 @@ import {
   validateServerResponse,
   type ClientOffer,
 } from '../../../src/proto/ws/handshake.js';
+import { listHasToken } from '../../../src/proto/ws/handshake-headers.js';
 
 const RFC_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const RFC_ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
@@ -218,6 +219,47 @@ describe('validateClientRequest', () => {
   });
 });
 
+describe('listHasToken', () => {
+  /** The list read as RFC 9110 says: split at commas, OWS trimmed, `name/version` by its name. */
+  function reference(value: string, token: string): boolean {
+    return value.split(',').some((part) => {
+      const el = part.replace(/^[ \t]+|[ \t]+$/g, '');
+      const slash = el.indexOf('/');
+      return (slash < 0 ? el : el.slice(0, slash)).toLowerCase() === token;
+    });
+  }
+
+  test('finds the token wherever the list has it, in any case, with OWS and versions', () => {
+    assert.equal(listHasToken('websocket', 'websocket'), true);
+    assert.equal(listHasToken('keep-alive, Upgrade', 'upgrade'), true);
+    assert.equal(listHasToken(' \tUPGRADE\t ,keep-alive', 'upgrade'), true);
+    assert.equal(listHasToken('h2c, WebSocket/13', 'websocket'), true);
+    assert.equal(listHasToken(',,websocket,', 'websocket'), true);
+    assert.equal(listHasToken('websockets', 'websocket'), false);
+    assert.equal(listHasToken('web socket', 'websocket'), false);
+    assert.equal(listHasToken('websocket /13', 'websocket'), false);
+    assert.equal(listHasToken('xwebsocket, upgradex', 'upgrade'), false);
+    assert.equal(listHasToken('', 'upgrade'), false);
+    assert.equal(listHasToken(undefined, 'upgrade'), false);
+  });
+
+  test('agrees with the split-and-trim reading on any list of near-miss elements', () => {
+    const element = fc.oneof(
+      fc.constantFrom('upgrade', 'Upgrade', 'UPGRADE', 'upgrad', 'upgradee', 'up grade', 'Ü'),
+      fc.constantFrom('upgrade/1', 'keep-alive', '', 'close', 'upgrade /1'),
+      fc.string({ maxLength: 6 }),
+    );
+    const ows = fc.constantFrom('', ' ', '\t', ' \t ');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(ows, element, ows), { maxLength: 5 }), (parts) => {
+        const value = parts.map(([a, el, b]) => a + el + b).join(',');
+        assert.equal(listHasToken(value, 'upgrade'), reference(value, 'upgrade'), value);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('header getters', () => {
   test('headerGetter joins array values', () => {
     const get = headerGetter({ upgrade: 'websocket', 'sec-websocket-protocol': ['a', 'b'] });
@@ -270,6 +312,26 @@ describe('buildAcceptResponse', () => {
       buildAcceptResponse({ accept: RFC_ACCEPT, protocol: 'chat' }).toString('latin1'),
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         `Sec-WebSocket-Accept: ${RFC_ACCEPT}\r\nSec-WebSocket-Protocol: chat\r\n\r\n`,
+    );
+  });
+
+  test('the plain answer (no protocol, extensions or headers) is the same bytes for any key', () => {
+    for (let i = 0; i < 200; i++) {
+      const accept = acceptFor(generateKey());
+      assert.equal(
+        buildAcceptResponse({ accept }).toString('latin1'),
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
+    }
+    // A value acceptFor would not make still goes through the checks.
+    assert.equal(
+      buildAcceptResponse({ accept: 'not-base64 but fine' }).toString('latin1').split('\r\n')[3],
+      'Sec-WebSocket-Accept: not-base64 but fine',
+    );
+    assert.throws(
+      () => buildAcceptResponse({ accept: `${RFC_ACCEPT}\r\nX-Evil: 1` }),
+      (err: unknown) => err instanceof UsageError && err.code === 'ERR_WS_INVALID_HEADER',
     );
   });
 
