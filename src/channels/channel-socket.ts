@@ -3,7 +3,7 @@
  * carries its channel under a symbol, so there are no closures per channel. Also how a socket is
  * ended once its queued bytes have left, and which socket errors count as send failures.
  */
-import type { Transport } from '../io/dial.js';
+import type { ConnSocket } from '../io/conn-socket.js';
 import type { Channel } from './channel.js';
 import { lentBytes, pushLentRead } from '../io/lent-reads.js';
 
@@ -23,7 +23,7 @@ export interface SocketOwner {
 }
 
 const kOwner = Symbol('connchan.socketOwner');
-type OwnedSocket = Transport & { [kOwner]: SocketOwner | undefined };
+type OwnedSocket = ConnSocket & { [kOwner]: SocketOwner | undefined };
 
 function onSocketData(this: OwnedSocket, chunk: Buffer): void {
   this[kOwner]!.onSocketData(chunk);
@@ -64,7 +64,7 @@ function listenForEnd(s: OwnedSocket): void {
  * Its owner gets the read itself (the server connection parses in place; a channel copies what
  * its consumer cannot take lent); a socket nobody hears pushes a copy as `'data'`.
  */
-export function onLentRead(this: Transport, nread: number, buffer: Buffer): boolean {
+export function onLentRead(this: ConnSocket, nread: number, buffer: Buffer): boolean {
   const owner = (this as OwnedSocket)[kOwner];
   if (owner === undefined || owner === NOBODY) return pushLentRead(this, nread, buffer);
   owner.onSocketLent(lentBytes(buffer, nread));
@@ -75,7 +75,7 @@ export function onLentRead(this: Transport, nread: number, buffer: Buffer): bool
  * Makes `socket` report its data, end, errors and close to `owner` (a server connection: it
  * has no use for 'drain', which {@link attachSocket} adds when a channel takes the socket over).
  */
-export function plugSocket(socket: Transport, owner: SocketOwner): void {
+export function plugSocket(socket: ConnSocket, owner: SocketOwner): void {
   const s = socket as OwnedSocket;
   s[kOwner] = owner;
   s.on('data', onSocketData);
@@ -95,7 +95,7 @@ const NOBODY: SocketOwner = {
 };
 
 /** Stops `socket` reporting to its owner, and lets go of it (nothing may keep it alive). */
-export function unplugSocket(socket: Transport): void {
+export function unplugSocket(socket: ConnSocket): void {
   const s = socket as OwnedSocket;
   if (s[kOwner] !== undefined) s[kOwner] = NOBODY;
 }
@@ -104,7 +104,7 @@ export function unplugSocket(socket: Transport): void {
  * Makes `socket` report to `channel` and starts it flowing. A socket plugged by the server
  * (a detached request's) keeps its listeners: only its owner changes, and 'drain' is added.
  */
-export function attachSocket(socket: Transport, channel: Channel, tcpKeepAlive: boolean): void {
+export function attachSocket(socket: ConnSocket, channel: Channel, tcpKeepAlive: boolean): void {
   const s = socket as OwnedSocket;
   if (tcpKeepAlive) s.setKeepAlive(true);
   if (s[kOwner] === undefined) {
@@ -121,7 +121,7 @@ export function attachSocket(socket: Transport, channel: Channel, tcpKeepAlive: 
  * `closeWaitMs`. Input keeps flowing (the caller drops it), so that late data from the peer does
  * not make the kernel answer with a reset that would destroy what we just flushed.
  */
-export function endAfterFlush(s: Transport, closeWaitMs: number, peerDone = false): void {
+export function endAfterFlush(s: ConnSocket, closeWaitMs: number, peerDone = false): void {
   // A peer that has said all it will is not waited for: the socket closes once our end is
   // written, and the peer's reset, if it answers with one, meets a closed socket instead of
   // costing an error (and its stack trace) per connection. ('finish' comes once: no `once`.)
@@ -149,17 +149,17 @@ export function endAfterFlush(s: Transport, closeWaitMs: number, peerDone = fals
 }
 
 /** Plain TCP with nothing left in Node or libuv: what close(2) would still send is all in the kernel. */
-function isFlushedTcp(s: Transport): boolean {
+function isFlushedTcp(s: ConnSocket): boolean {
   if (s.writableLength !== 0 || (s as { encrypted?: boolean }).encrypted) return false;
   const handle = (s as { _handle?: { writeQueueSize?: number } | null })._handle;
   return handle?.writeQueueSize === 0;
 }
 
-function destroySocket(s: Transport): void {
+function destroySocket(s: ConnSocket): void {
   s.destroy();
 }
 
-function destroyThis(this: Transport): void {
+function destroyThis(this: ConnSocket): void {
   this.destroy();
 }
 

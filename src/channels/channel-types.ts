@@ -3,7 +3,7 @@
  * share), what it is created with, and the hooks of a protocol that owns it. Limits objects are
  * frozen and shared: a channel never holds a copy of its own unless it was given limits.
  */
-import type { Transport } from '../io/dial.js';
+import type { ConnSocket } from '../io/conn-socket.js';
 
 /** How the channel came to be. */
 export type ChannelKind = 'detached' | 'connect' | 'listen' | 'accepted' | 'open' | 'adopted';
@@ -37,7 +37,7 @@ export const DEFAULT_CHANNEL_LIMITS: Readonly<ChannelLimits> = Object.freeze({
 
 export interface ChannelInit {
   name: string;
-  socket: Transport;
+  socket: ConnSocket;
   kind: ChannelKind;
   /** Driver name: the server driver's name for detached channels, 'http'/'https' for outgoing. */
   driver: string;

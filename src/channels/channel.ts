@@ -5,6 +5,8 @@
  * report. Reading and writing never block the event loop; timeouts are timers.
  */
 import type { Transport } from '../io/dial.js';
+import type { ConnSocket } from '../io/conn-socket.js';
+import { HandleSocket } from '../io/handle-socket.js';
 import { ByteQueue } from '../proto/bytes/byte-queue.js';
 import { parseTimeValue } from '../io/time-value.js';
 import { ConnchanError } from '../errors.js';
@@ -81,7 +83,7 @@ export class Channel {
   readonly halfOpen: boolean;
   clientData: unknown;
 
-  #socket: Transport;
+  #socket: ConnSocket;
   /** Asked of the socket when first needed, unless given (a forwarded client's). */
   #peer: string | undefined;
   #recv: ByteQueue = NO_INPUT;
@@ -212,8 +214,22 @@ export class Channel {
     return this.#recv;
   }
 
-  /** The socket underneath (for adapters that take the connection over). */
+  /**
+   * The socket underneath (for adapters that take the connection over): a `net.Socket` (or
+   * `tls.TLSSocket`). A connection the server accepted on its bare TCP handle
+   * (io/handle-socket.ts) becomes one here, on first use, and stays one.
+   */
   get socket(): Transport {
+    const s = this.#socket;
+    if (s instanceof HandleSocket) this.#socket = s.toNetSocket();
+    return this.#socket as Transport;
+  }
+
+  /**
+   * @internal The socket as the library uses it, without making a `net.Socket` of a bare
+   * handle's connection (what the library's own protocols should use instead of `socket`).
+   */
+  get transport(): ConnSocket {
     return this.#socket;
   }
   /** Address of the other side. */

@@ -4,16 +4,16 @@
  * not proceed" and the channel fails. Bytes leaving (a slow but reading peer) re-arm it. One
  * timer per channel, and only while it is blocked: a channel that never blocks never pays for it.
  */
-import type { Transport } from '../io/dial.js';
+import type { ConnSocket } from '../io/conn-socket.js';
 
 export class SendStall {
   #timer: NodeJS.Timeout | undefined;
   /** Bytes whose writes had completed when the timer was (re-)armed. */
   #left = 0;
-  readonly #socket: Transport;
+  readonly #socket: ConnSocket;
   readonly #onStall: (timeoutMs: number) => void;
 
-  constructor(socket: Transport, onStall: (timeoutMs: number) => void) {
+  constructor(socket: ConnSocket, onStall: (timeoutMs: number) => void) {
     this.#socket = socket;
     this.#onStall = onStall;
   }

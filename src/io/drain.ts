@@ -2,7 +2,7 @@
  * Waiting for a socket's send buffer to drain, or for the socket to close (whichever comes
  * first, so that a dead peer never leaves a writer waiting forever).
  */
-import type { Writable } from 'node:stream';
+import type { ConnSocket } from './conn-socket.js';
 
 /**
  * Resolves at once when nothing waits to be flushed, else at the next `'drain'` or `'close'`.
@@ -12,7 +12,9 @@ import type { Writable } from 'node:stream';
  * if (!socket.write(chunk)) await drained(socket);
  * ```
  */
-export function drained(socket: Writable): Promise<void> {
+export function drained(
+  socket: Pick<ConnSocket, 'writableNeedDrain' | 'on' | 'off'>,
+): Promise<void> {
   if (!socket.writableNeedDrain) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

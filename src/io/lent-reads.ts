@@ -19,6 +19,7 @@
  * undefined).
  */
 import { Socket } from 'node:net';
+import type { ConnSocket } from './conn-socket.js';
 import { wasmReadPage } from '../proto/ws/wasm-mask.js';
 
 /**
@@ -26,7 +27,7 @@ import { wasmReadPage } from '../proto/ws/wasm-mask.js';
  * the WebAssembly masking module's read page where there is one, so that WebSocket payloads
  * are unmasked where they were read (src/proto/ws/wasm-mask.ts).
  */
-const LENT = wasmReadPage ?? Buffer.allocUnsafeSlow(64 * 1024);
+export const LENT: Buffer = wasmReadPage ?? Buffer.allocUnsafeSlow(64 * 1024);
 
 /** Reads up to this many bytes get a remembered view (at most this many views are made). */
 const VIEW_MAX = 2048;
@@ -59,7 +60,7 @@ export function ownBytes(bytes: Buffer): Buffer {
 }
 
 /** Called with `this` the socket and the lent buffer, whose first `nread` bytes were read. */
-export type LentReadCallback = (this: Socket, nread: number, buffer: Buffer) => boolean | void;
+export type LentReadCallback = (this: ConnSocket, nread: number, buffer: Buffer) => boolean | void;
 
 interface AcceptedSocket {
   _handle?: unknown;
@@ -143,7 +144,7 @@ function lendInPlace(socket: Socket, handle: object, onRead: LentReadCallback): 
  * their external memory made V8 collect far more often than one copy costs.) Returns false
  * (stop reading) when the stream's buffer is full, as Node's own reads do.
  */
-export function pushLentRead(socket: Socket, nread: number, buffer: Buffer): boolean {
+export function pushLentRead(socket: ConnSocket, nread: number, buffer: Buffer): boolean {
   const copy = Buffer.allocUnsafe(nread);
   buffer.copy(copy, 0, 0, nread);
   return socket.push(copy);

@@ -5,7 +5,7 @@
  * the send-stall check for minutes, and would sit in the socket's queue whole; piece by piece,
  * every piece that leaves is progress, and at most one piece is queued.
  */
-import type { Transport } from '../io/dial.js';
+import type { ConnSocket } from '../io/conn-socket.js';
 
 /** Bodies larger than this are fed in pieces. */
 export const FEED_THRESHOLD_BYTES = 256 * 1024;
@@ -20,7 +20,7 @@ const PIECE_BYTES = 64 * 1024;
  * feedBody(socket, body, () => responseFinished());
  * ```
  */
-export function feedBody(socket: Transport, bytes: Uint8Array, done: () => void): void {
+export function feedBody(socket: ConnSocket, bytes: Uint8Array, done: () => void): void {
   let at = 0;
   const step = (): void => {
     while (at < bytes.length) {

@@ -3,7 +3,7 @@
  * connection: which deadline runs (first head from accept, idle between requests, head from its
  * first byte) and when it expires, and whether the bytes waiting to be sent have stopped moving.
  */
-import type { Transport } from '../io/dial.js';
+import type { ConnSocket } from '../io/conn-socket.js';
 
 /** No deadline runs (a request is being handled). */
 export const T_NONE = 0;
@@ -43,7 +43,7 @@ export class ConnectionClock {
    * counted in bytes whose writes completed (`bytesWritten − writableLength`): it grows with every
    * finished write, whatever its size, and not at all for a client that reads nothing.
    */
-  stalled(socket: Transport, now: number, timeoutMs: number): boolean {
+  stalled(socket: ConnSocket, now: number, timeoutMs: number): boolean {
     const unsent = socket.writableLength;
     if (unsent === 0) {
       this.#stallSince = 0;

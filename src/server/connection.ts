@@ -17,7 +17,7 @@
  * that bound; and unsent bytes that do not move for `sendTimeoutMs` close the connection.
  */
 import type { TLSSocket } from 'node:tls';
-import type { Transport } from '../io/dial.js';
+import type { ConnSocket } from '../io/conn-socket.js';
 import { RequestParser } from '../proto/http1/request-parser.js';
 import type { RequestHead } from '../proto/http1/request-head.js';
 import type { HeaderList } from '../proto/http1/headers.js';
@@ -57,7 +57,7 @@ const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
 export type { DetachOptions };
 
 export class ServerConnection implements SocketOwner {
-  readonly socket: Transport;
+  readonly socket: ConnSocket;
   readonly scheme: 'http' | 'https';
   readonly #core: ServerCore;
   /** Name of the driver (listener) the connection came in on. */
@@ -101,7 +101,7 @@ export class ServerConnection implements SocketOwner {
 
   constructor(
     core: ServerCore,
-    socket: Transport,
+    socket: ConnSocket,
     driver: string,
     scheme: 'http' | 'https',
     acceptedAt: number,
@@ -132,7 +132,7 @@ export class ServerConnection implements SocketOwner {
   /** The TLS session's details, for a TLS driver (read once per connection). */
   get tls(): TlsDetails | undefined {
     if (this.scheme !== 'https') return undefined;
-    this.#tls ??= tlsDetails(this.socket as TLSSocket);
+    this.#tls ??= tlsDetails(this.socket as unknown as TLSSocket);
     return this.#tls;
   }
 

@@ -3,7 +3,7 @@
  * next requests was already read, and the request's client data; a detach subscriber
  * (diagnostics) hears of it.
  */
-import type { Transport } from '../io/dial.js';
+import type { ConnSocket } from '../io/conn-socket.js';
 import { ChannelTable } from '../channels/channel-table.js';
 import { detachChannel } from '../diagnostics.js';
 import type { HttpContext } from './context.js';
@@ -34,7 +34,7 @@ export interface DetachOptions {
  */
 export function openDetachedChannel(
   core: ServerCore,
-  socket: Transport,
+  socket: ConnSocket,
   driver: string,
   ctx: HttpContext,
   initialData: Buffer[],

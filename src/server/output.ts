@@ -2,7 +2,7 @@
  * Putting bytes of a response on a connection's socket: a chunk of a chunked body, and the whole
  * answers the server gives on its own (an error status with `Connection: close`).
  */
-import type { Transport } from '../io/dial.js';
+import type { ConnSocket } from '../io/conn-socket.js';
 import { reasonPhrase } from '../proto/http1/status-codes.js';
 
 const CRLF = '\r\n';
@@ -15,7 +15,7 @@ const CRLF = '\r\n';
  * writeChunk(socket, 'hello', 5); // "5\r\nhello\r\n"
  * ```
  */
-export function writeChunk(socket: Transport, chunk: string | Uint8Array, len: number): boolean {
+export function writeChunk(socket: ConnSocket, chunk: string | Uint8Array, len: number): boolean {
   socket.write(len.toString(16) + CRLF, 'latin1');
   socket.write(chunk);
   return socket.write(CRLF, 'latin1');

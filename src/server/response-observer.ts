@@ -3,7 +3,7 @@
  * detach channel (diagnostics.ts) does a request remember when it started and how many bytes
  * the socket had written, to publish its duration and size when it ends.
  */
-import type { Transport } from '../io/dial.js';
+import type { ConnSocket } from '../io/conn-socket.js';
 import { detachChannel, responseChannel } from '../diagnostics.js';
 import type { HttpContext } from './context.js';
 
@@ -25,7 +25,7 @@ export class ResponseObserver {
    * if (ResponseObserver.wanted) observer.start(socket);
    * ```
    */
-  start(socket: Transport): void {
+  start(socket: ConnSocket): void {
     this.from = performance.now();
     this.#bytes = socket.bytesWritten;
   }
@@ -42,7 +42,7 @@ export class ResponseObserver {
   publish(
     server: string,
     ctx: HttpContext,
-    socket: Transport,
+    socket: ConnSocket,
     status: number,
     writtenTo = -1,
   ): void {

@@ -3,7 +3,7 @@
  * body, a piece of a streamed body (chunked for HTTP/1.1 without a length), and the last chunk.
  * Which to use and the connection's state stay with the connection (connection.ts).
  */
-import type { Transport } from '../io/dial.js';
+import type { ConnSocket } from '../io/conn-socket.js';
 import type { HttpContext } from './context.js';
 import { writeChunk } from './output.js';
 import { FEED_THRESHOLD_BYTES, feedBody } from './body-feeder.js';
@@ -31,7 +31,7 @@ export function bodyLength(body: string | Uint8Array | undefined): number {
  * ```
  */
 export function writeHeadAndBody(
-  socket: Transport,
+  socket: ConnSocket,
   head: string,
   body: string | Uint8Array | undefined,
   len: number,
@@ -66,7 +66,7 @@ export function writeHeadAndBody(
  * ```
  */
 export function writeBodyPiece(
-  socket: Transport,
+  socket: ConnSocket,
   ctx: HttpContext,
   head: string,
   chunk: string | Uint8Array,
@@ -80,6 +80,6 @@ export function writeBodyPiece(
 }
 
 /** Ends a chunked body (HTTP/1.1 without a Content-Length) with its last chunk. */
-export function writeLastChunk(socket: Transport, ctx: HttpContext, noBody: boolean): void {
+export function writeLastChunk(socket: ConnSocket, ctx: HttpContext, noBody: boolean): void {
   if (!noBody && ctx.contentLength < 0 && ctx.version === '1.1') socket.write(LAST_CHUNK, 'latin1');
 }

@@ -19,6 +19,8 @@ import { UsageError } from '../errors.js';
 import { ServerConnection } from './connection.js';
 import { onLentRead } from '../channels/channel-socket.js';
 import { lendReads } from '../io/lent-reads.js';
+import { hookAccept } from '../io/handle-accept.js';
+import type { ConnSocket } from '../io/conn-socket.js';
 import { HttpContext } from './context.js';
 import { Router } from './router.js';
 import { TrustedProxies } from './reverse-proxy.js';
@@ -214,6 +216,13 @@ export class HttpServer implements ServerCore {
       });
     });
     this.#listeners.push(server);
+    // Plain TCP runs on the bare libuv handles (io/handle-socket.ts) where this Node allows;
+    // else the net.Server's connection callback above stays in charge.
+    if (!d.tls && d.path === undefined) {
+      hookAccept(server, true, onLentRead, (socket) =>
+        this.#accept(socket, name, scheme, Date.now()),
+      );
+    }
     if (d.path !== undefined)
       return {
         name,
@@ -251,7 +260,7 @@ export class HttpServer implements ServerCore {
   }
 
   #accept(
-    socket: Socket | TLSSocket,
+    socket: ConnSocket,
     driver: string,
     scheme: 'http' | 'https',
     acceptedAt: number,

@@ -6,19 +6,26 @@ import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
 import { createHook } from 'node:async_hooks';
 import { createServer } from '../../src/server/index.js';
+import { HandleSocket } from '../../src/io/handle-socket.js';
 import { rawConnect, type RawConn } from '../helpers/raw-http.js';
 
 const GET = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
 
-/** Counts `net.Socket#write` calls made on sockets whose peer port is `port` (the server's side). */
+/**
+ * Counts the socket writes made on sockets whose peer port is `port` (the server's side), on
+ * either kind of server socket (a bare handle's or `net.Socket`).
+ */
 function recordWrites(port: () => number): { chunks: unknown[]; restore(): void } {
   const chunks: unknown[] = [];
-  const original = Socket.prototype.write;
-  Socket.prototype.write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
-    if (this.remotePort === port()) chunks.push(chunk);
-    return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof original;
-  return { chunks, restore: () => (Socket.prototype.write = original) };
+  const restores = [Socket.prototype, HandleSocket.prototype].map((proto) => {
+    const original = proto.write;
+    proto.write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
+      if (this.remotePort === port()) chunks.push(chunk);
+      return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof original;
+    return () => (proto.write = original);
+  });
+  return { chunks, restore: () => restores.forEach((restore) => restore()) };
 }
 
 test('a short response of a shared field list leaves in one write of one remembered Buffer', async () => {
