@@ -91,7 +91,7 @@ export function conninfo(
   what: ConninfoWhat,
 ): string | number | WsHandler | undefined {
   const c = lookup(sock);
-  const s = c.channel.socket;
+  const s = c.channel.transport;
   switch (what) {
     case 'peername':
       return c.hostname ?? c.channel.peer ?? s.remoteAddress ?? '';
@@ -137,7 +137,7 @@ export function conninfo(
 export function find(hostGlob = '*', portGlob = '*'): string[] {
   const out: string[] = [];
   for (const c of connections()) {
-    const s = c.channel.socket;
+    const s = c.channel.transport;
     const ip = s.remoteAddress ?? c.channel.peer;
     const hostOk =
       globMatch(hostGlob, ip) ||

@@ -109,12 +109,12 @@ export class WebSocketBase<D = unknown> extends EventEmitter<WebSocketConnection
 
   /** The peer's IP address. */
   get remoteAddress(): string | undefined {
-    return this.channel.socket.remoteAddress;
+    return this.channel.transport.remoteAddress;
   }
 
   /** The peer's port. */
   get remotePort(): number | undefined {
-    return this.channel.socket.remotePort;
+    return this.channel.transport.remotePort;
   }
 
   // --- topics (Bun's shape; the registry is topics.ts) -----------------------------------------

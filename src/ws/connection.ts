@@ -154,11 +154,11 @@ export class WebSocketConnection<D = unknown>
         },
         fail: (err) => this.#fail(err),
         stopped: () => this.#end?.failCode !== undefined || this.state === 'CLOSED',
-        pause: () => this.channel.socket.pause(),
+        pause: () => this.channel.transport.pause(),
         resume: () => this.#resumeIfFree(),
       });
     }
-    this.#throttle = throttleOf(init, channel.socket.writableHighWaterMark);
+    this.#throttle = throttleOf(init, channel.transport.writableHighWaterMark);
     this.#closeTimeoutMs = closeTimeoutMs(init.closeTimeout);
     // The connection enforces its own bound (maxBufferedBytes); the channel must never cut a frame.
     channel.unboundSendBuffer();
@@ -228,7 +228,7 @@ export class WebSocketConnection<D = unknown>
   /** Cuts the connection at once, without a closing handshake (queued bytes are dropped). */
   terminate(): void {
     if (this.state === 'CLOSED') return;
-    const already = this.channel.socket.destroyed;
+    const already = this.channel.transport.destroyed;
     this.channel.destroy();
     // A socket destroyed earlier may have said 'close' already (or says it before we look again).
     if (already) queueMicrotask(() => this.#onSocketClose());
@@ -369,7 +369,7 @@ export class WebSocketConnection<D = unknown>
     // Everything the handlers send while this chunk is processed leaves in one write: small
     // frames are gathered by the writer, which corks the socket if anything else must go first
     // (frame-writer.ts). Inside another connection's batch, this socket is corked here.
-    const socket = this.channel.socket;
+    const socket = this.channel.transport;
     const writer = this.#writer;
     const batch = writer.startBatch();
     if (!batch) socket.cork();
@@ -424,13 +424,13 @@ export class WebSocketConnection<D = unknown>
   }
 
   #pauseFor(reason: number): void {
-    if (this.#paused === 0) this.channel.socket.pause();
+    if (this.#paused === 0) this.channel.transport.pause();
     this.#paused |= reason;
   }
 
   #resumeIfFree(): void {
     if (this.#paused === 0 && !this.#inflater?.paused && this.state !== 'CLOSED') {
-      this.channel.socket.resume();
+      this.channel.transport.resume();
     }
   }
 
@@ -439,9 +439,9 @@ export class WebSocketConnection<D = unknown>
     if (this.bufferedAmount <= (this.#throttle as [number, number])[1]) {
       this.#paused &= ~PAUSED_THROTTLE;
       this.#resumeIfFree();
-    } else if (!this.#writer.busy && !this.channel.socket.writableNeedDrain) {
+    } else if (!this.#writer.busy && !this.channel.transport.writableNeedDrain) {
       // Below the socket's own mark no 'drain' comes: hear when what is queued has left.
-      this.channel.socket.write(EMPTY, () => this.#onDrain());
+      this.channel.transport.write(EMPTY, () => this.#onDrain());
     }
   }
 
@@ -539,7 +539,7 @@ export class WebSocketConnection<D = unknown>
 
   #isDrained(): boolean {
     return (
-      this.state === 'CLOSED' || (!this.#writer.busy && !this.channel.socket.writableNeedDrain)
+      this.state === 'CLOSED' || (!this.#writer.busy && !this.channel.transport.writableNeedDrain)
     );
   }
 

@@ -61,7 +61,7 @@ let pendingEnd = 0;
  * write. A chunk that sends one small frame (an echo, a close reply) never corks: its frame is
  * written straight, without the stream buffering a corked write costs.
  */
-let batchCorked: Channel['socket'] | undefined;
+let batchCorked: Channel['transport'] | undefined;
 
 export class FrameWriter<T = unknown> {
   readonly #channel: Channel;
@@ -129,7 +129,7 @@ export class FrameWriter<T = unknown> {
   /** A write before the batch ends: the socket is corked until it does (see batchCorked). */
   #holdBatch(): void {
     if (this.#batching && batchCorked === undefined) {
-      const socket = this.#channel.socket;
+      const socket = this.#channel.transport;
       socket.cork();
       batchCorked = socket;
     }
@@ -162,7 +162,7 @@ export class FrameWriter<T = unknown> {
       if (payload.length <= MERGE_MAX || this.#client) {
         const buf = encodeFrameMerged(f);
         f.payload = EMPTY;
-        if (this.#batching && !channel.closed && channel.socket.writable) {
+        if (this.#batching && !channel.closed && channel.transport.writable) {
           if (pendingAb === buf.buffer && pendingEnd === buf.byteOffset) {
             pendingEnd += buf.length;
           } else {
@@ -181,7 +181,7 @@ export class FrameWriter<T = unknown> {
       this.flush();
       const [head, body] = encodeFrame(f);
       f.payload = EMPTY;
-      const socket = channel.socket;
+      const socket = channel.transport;
       socket.cork();
       channel.write(head);
       channel.write(body);
@@ -215,9 +215,9 @@ export class FrameWriter<T = unknown> {
       if (frames.length === 1) {
         channel.write(frames[0]);
       } else {
-        channel.socket.cork();
+        channel.transport.cork();
         for (const f of frames) channel.write(f);
-        channel.socket.uncork();
+        channel.transport.uncork();
       }
       return size;
     } catch (err) {

@@ -346,7 +346,7 @@ function writeRaw(
   for (const sub of t.subs) {
     if (sub.ws !== undefined || sub === exclude) continue;
     const ch = sub.channel;
-    if (ch.closed || !ch.socket.writable) {
+    if (ch.closed || !ch.transport.writable) {
       stats.skipped++;
       continue;
     }
@@ -360,7 +360,7 @@ function writeRaw(
     }
     if (!sub.corked) {
       sub.corked = true;
-      ch.socket.cork();
+      ch.transport.cork();
       corked.push(sub);
       if (!shared.scheduled) {
         shared.scheduled = true;
@@ -397,7 +397,7 @@ export function flushPublishes(): void {
   }
   for (const sub of corked) {
     sub.corked = false;
-    if (!sub.channel.socket.destroyed) sub.channel.socket.uncork();
+    if (!sub.channel.transport.destroyed) sub.channel.transport.uncork();
   }
   corked.length = 0;
 }

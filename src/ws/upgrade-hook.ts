@@ -36,7 +36,7 @@ export async function upgradeAfterHook<D>(
     headers: ctx.headers,
     query: () => ctx.query,
     remoteAddress: ctx.peer,
-    remotePort: channel.socket.remotePort ?? 0,
+    remotePort: channel.transport.remotePort ?? 0,
     protocols: init.info.protocols,
     protocol: init.protocol,
   });
