@@ -38,7 +38,7 @@ import { Buffer } from 'node:buffer';
 export const EARLY_CHECK_BYTES = 1024 * 1024;
 
 /** The first payload of this size or more makes the process keep its heap reserve. */
-export const HEAP_RESERVE_TRIGGER_BYTES = 16 * 1024;
+const HEAP_RESERVE_TRIGGER_BYTES = 16 * 1024;
 
 /**
  * The last 1-byte buffer allocated for the check, kept so that the allocation is not optimised
@@ -123,24 +123,12 @@ const RESERVE_STRINGS = 8;
 /** The heap reserve: undefined until the first large payload, empty when turned off. */
 let heapReserve: string[] | undefined;
 
-/**
- * Keeps the heap reserve (see the top of this file) unless `CONNCHAN_HEAP_RESERVE=0`. Returns
- * how many bytes of it the process now keeps (0 when turned off).
- *
- * @example
- * ```ts
- * keepHeapReserve(); // 8_000_000 on the first call, unless turned off
- * ```
- */
-export function keepHeapReserve(): number {
-  if (heapReserve === undefined) {
-    heapReserve = [];
-    if (globalThis.process?.env?.CONNCHAN_HEAP_RESERVE !== '0') {
-      const page = Buffer.allocUnsafe(RESERVE_STRING_CHARS);
-      for (let i = 0; i < RESERVE_STRINGS; i++) {
-        heapReserve.push(page.fill(0x61 + i).toString('latin1'));
-      }
-    }
+/** Keeps the heap reserve (see the top of this file), unless `CONNCHAN_HEAP_RESERVE=0`. */
+function keepHeapReserve(): void {
+  heapReserve = [];
+  if (globalThis.process?.env?.CONNCHAN_HEAP_RESERVE === '0') return;
+  const page = Buffer.allocUnsafe(RESERVE_STRING_CHARS);
+  for (let i = 0; i < RESERVE_STRINGS; i++) {
+    heapReserve.push(page.fill(0x61 + i).toString('latin1'));
   }
-  return heapReserve.length * RESERVE_STRING_CHARS;
 }
