@@ -40,6 +40,11 @@ export type CloseListener = (
   origin: ChannelOrigin | undefined,
 ) => void;
 
+/** The key an origin and its label are kept under: the request target and its kind. */
+function originKey(websocket: boolean, target: string): string {
+  return `${websocket ? 'w' : 'd'}\0${target}`;
+}
+
 /** A copy of `s` that refers to nothing else (a slice would keep the request's head text alive). */
 function flat(s: string): string {
   return s.length < 13 ? s : Buffer.from(s, 'latin1').toString('latin1');
@@ -96,7 +101,7 @@ export class ChannelOrigins {
     const viewer = (
       q < 0 ? '' : (new URLSearchParams(target.slice(q + 1)).get('viewer') ?? '')
     ).slice(0, 64);
-    const key = `${websocket ? 'w' : 'd'}\0${target}`;
+    const key = originKey(websocket, target);
     // Looked up before anything is made: most detaches share an origin already seen.
     let origin = this.#origins.get(key);
     if (origin === undefined) {
@@ -107,7 +112,7 @@ export class ChannelOrigins {
   }
 
   #labelOf(origin: ChannelOrigin): ChannelLabel {
-    const key = `${origin.websocket ? 'w' : 'd'}\0${origin.target}`;
+    const key = originKey(origin.websocket, origin.target);
     let label = this.#labels.get(key);
     if (label === undefined) {
       label = Object.freeze({
