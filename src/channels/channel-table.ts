@@ -8,6 +8,7 @@ import { threadId } from 'node:worker_threads';
 import { Channel, type ChannelInit } from './channel.js';
 import { ChannelNotFoundError, ChannelStateError } from './errors.js';
 import { processState } from '../process-state.js';
+import { SlotMap } from '../io/slot-registry.js';
 import { channelCloseChannel, type ChannelCloseMessage } from '../diagnostics.js';
 
 /** One row of `list`: the ten fields of ns_connchan's listing, typed. */
@@ -126,18 +127,19 @@ export const DEFAULT_SERVER = 'default';
 export type StatusExtension = (channel: Channel) => Partial<ChannelStatus>;
 
 /**
- * The process's channels, shared by every copy of connchan loaded (see process-state.ts): plain
- * maps, so that no copy depends on another copy's classes.
+ * The process's channels, shared by every copy of connchan loaded (see process-state.ts). The
+ * name indexes are SlotMaps, not Maps (io/slot-registry.ts says why); other copies only call
+ * their Map-like methods.
  */
-const shared = processState('channels@1', () => ({
+const shared = processState('channels@2', () => ({
   /** The next channel number: names are unique in the process. */
   nextId: 0,
   /** What names start with (a cluster's node and worker); see setChannelNamePrefix. */
   namePrefix: '',
   /** Every live entry of the process by name, whatever its server. */
-  byName: new Map<string, TableEntry>(),
+  byName: new SlotMap<TableEntry>(),
   /** Each server's entries by name. */
-  tables: new Map<string, Map<string, TableEntry>>(),
+  tables: new Map<string, SlotMap<TableEntry>>(),
   statusExtensions: new WeakMap<TableEntry, StatusExtension>(),
 }));
 const { byName, tables, statusExtensions } = shared;
@@ -146,9 +148,9 @@ const views = new Map<string, ChannelTable>();
 
 export class ChannelTable {
   readonly server: string;
-  readonly #channels: Map<string, TableEntry>;
+  readonly #channels: SlotMap<TableEntry>;
 
-  private constructor(server: string, channels: Map<string, TableEntry>) {
+  private constructor(server: string, channels: SlotMap<TableEntry>) {
     this.server = server;
     this.#channels = channels;
   }
@@ -159,7 +161,7 @@ export class ChannelTable {
     if (!table) {
       let channels = tables.get(server);
       if (channels === undefined) {
-        channels = new Map();
+        channels = new SlotMap();
         tables.set(server, channels);
       }
       table = new ChannelTable(server, channels);

@@ -43,6 +43,7 @@ import { tlsDetails, type TlsDetails } from './tls-details.js';
 import type { ServerCore } from './server-options.js';
 import { plugSocket, unplugSocket, type SocketOwner } from '../channels/channel-socket.js';
 import { ownBytes } from '../io/lent-reads.js';
+import type { Slotted } from '../io/slot-registry.js';
 
 const S_HEAD: number = 0;
 const S_HANDLING: number = 1;
@@ -56,7 +57,9 @@ const CONTINUE_100 = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 export type { DetachOptions };
 
-export class ServerConnection implements SocketOwner {
+export class ServerConnection implements SocketOwner, Slotted {
+  /** Its slot in the server's set of connections (io/slot-registry.ts). */
+  registrySlot = -1;
   readonly socket: ConnSocket;
   readonly scheme: 'http' | 'https';
   readonly #core: ServerCore;

@@ -20,6 +20,7 @@ import { ServerConnection } from './connection.js';
 import { onLentRead } from '../channels/channel-socket.js';
 import { lendReads } from '../io/lent-reads.js';
 import { hookAccept } from '../io/handle-accept.js';
+import { SlotSet } from '../io/slot-registry.js';
 import type { ConnSocket } from '../io/conn-socket.js';
 import { HttpContext } from './context.js';
 import { Router } from './router.js';
@@ -68,7 +69,7 @@ export class HttpServer implements ServerCore {
   readonly #drivers: DriverOptions[];
   readonly #listeners: NetServer[] = [];
   readonly #tlsDrivers = new Map<string, TlsDriver>();
-  readonly #connections = new Set<ServerConnection>();
+  readonly #connections = new SlotSet<ServerConnection>();
   readonly #proxies: TrustedProxies;
   readonly #notFound: Handler;
   readonly #onError: (err: unknown, ctx: HttpContext) => void;

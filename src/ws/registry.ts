@@ -5,14 +5,16 @@
 import { UsageError } from '../errors.js';
 import { processState } from '../process-state.js';
 import type { WebSocketConnection } from './connection.js';
+import { SlotMap } from '../io/slot-registry.js';
 
 /** The log levels of the tcllib manual, least to most severe. */
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** One registry and one log level per process, whichever copy of connchan asks. */
-const shared = processState('ws/registry@1', () => ({
-  bySock: new Map<string, WebSocketConnection>(),
+const shared = processState('ws/registry@2', () => ({
+  // Not a Map: io/slot-registry.ts says why.
+  bySock: new SlotMap<WebSocketConnection>(),
   /** The connection looked up last: a handler usually answers on the socket it was called for. */
   last: undefined as WebSocketConnection | undefined,
   level: 'error' as LogLevel,
