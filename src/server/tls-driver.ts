@@ -16,6 +16,7 @@ import {
   type TlsOptions,
 } from 'node:tls';
 import { UsageError } from '../errors.js';
+import { SlotSet, type Slotted } from '../io/slot-registry.js';
 
 /** A certificate and its key (PEM). */
 export interface CertificatePair {
@@ -58,7 +59,8 @@ export interface ServerTlsOptions extends CertificatePair, PassedThrough {
 
 const kAcceptedAt = Symbol('connchan.acceptedAt');
 const kHandshakes = Symbol('connchan.handshakes');
-type RawSocket = Socket & { [kAcceptedAt]?: number; [kHandshakes]?: Set<RawSocket> };
+type RawSocket = Socket &
+  Slotted & { [kAcceptedAt]?: number; [kHandshakes]?: SlotSet<RawSocket> };
 
 function forgetHandshake(this: RawSocket): void {
   this[kHandshakes]?.delete(this);
@@ -94,7 +96,8 @@ export class TlsDriver {
   readonly server: Server;
   #options: ServerTlsOptions;
   #sni: Map<string, SecureContext>;
-  readonly #handshakes = new Set<RawSocket>();
+  /** Not a Set: io/slot-registry.ts says why. */
+  readonly #handshakes = new SlotSet<RawSocket>();
 
   constructor(options: ServerTlsOptions, accept: (socket: TLSSocket, acceptedAt: number) => void) {
     this.#options = options;
@@ -119,6 +122,7 @@ export class TlsDriver {
     this.server.on('connection', (raw: RawSocket) => {
       raw[kAcceptedAt] = Date.now();
       raw[kHandshakes] = this.#handshakes;
+      raw.registrySlot = -1;
       this.#handshakes.add(raw);
       raw.on('close', forgetHandshake);
     });
@@ -143,8 +147,10 @@ export class TlsDriver {
 
   /** Closes every socket still in its handshake (shutdown). */
   destroyHandshakes(): void {
-    for (const raw of this.#handshakes) raw.destroy();
-    this.#handshakes.clear();
+    for (const raw of this.#handshakes) {
+      this.#handshakes.delete(raw);
+      raw.destroy();
+    }
   }
 
   /**

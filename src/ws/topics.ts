@@ -94,9 +94,11 @@ const MAX_BURST_BYTES = 8 * 1024 * 1024;
  * subscriber made through `require` hears what is published through `import`, and one end of
  * turn writes every copy's bursts.
  */
-const shared = processState('ws/topics@1', () => ({
+const shared = processState('ws/topics@2', () => ({
   topics: new Map<string, Topic>(),
-  subscribers: new Map<Channel, Subscriber>(),
+  // Weak, not a Map: a Map churned by connections keeps closed ones for the young GC to promote
+  // (io/slot-registry.ts).
+  subscribers: new WeakMap<Channel, Subscriber>(),
   waiting: [] as Topic[],
   corked: [] as Subscriber[],
   scheduled: false,
