@@ -127,12 +127,19 @@ comparisons.push(
 
 /** Bun's servers (bench/servers/bun.ts): the native bar, skipped when Bun cannot run here. */
 const bunHello: Side = { label: 'Bun.serve', id: 'bun:hello', target: 1.0 };
+/**
+ * Rows whose sides are whole server processes: each round is a fresh process, and V8's
+ * inlining and the machine differ from one to the next (identical runs of the demo's WebSocket
+ * lives spread over 31k–49k in 5 s here), so their medians take five rounds.
+ */
+const SERVER_ROUNDS = 5;
 
 comparisons.push({
   group: 'HTTP/1.1 server',
   name: 'keep-alive GET / hello world (wrk -t1 -c64)',
   unit: 'req/s',
   kind: 'wrk',
+  minRounds: SERVER_ROUNDS,
   ours: 'hello:connchan',
   peers: [
     { label: 'node:http', id: 'hello:node', target: 2 },
@@ -232,6 +239,7 @@ comparisons.push(
     name: 'WebSocket lives: connect, upgrade, one 16 B echo, closing handshake (32 clients)',
     unit: 'ops/s',
     kind: 'wshandshake',
+    minRounds: SERVER_ROUNDS,
     load: [32],
     ours: 'ws-echo:connchan',
     peers: [wsPlain, wsNative, demo, bunWs, netFloor, ...baseline],

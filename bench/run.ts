@@ -1,6 +1,6 @@
 /**
  * `npm run bench [filter…]`: runs every comparison side by side in the same run and prints the
- * median rates and their ratios (connchan ÷ peer). Micro-benchmarks run each case in its own
+ * median rates and, per peer, the median of the rounds' ratios (connchan ÷ peer). Micro-benchmarks run each case in its own
  * process pinned to one core; server benchmarks pin the server to core 0 and a native load
  * generator (wrk, bench/load/wsload.c) to core 1. Rounds are interleaved (ours, peer, ours, …)
  * so that a noisy neighbour hurts both alike.
@@ -147,13 +147,21 @@ async function runComparison(c: Comparison): Promise<string[]> {
   }
   const pick = (m: Measurement) => (c.unit === 'MB/s' ? m.mbPerSec : m.opsPerSec);
   const rates = samples.map((ms) => (ms.length ? median(ms.map(pick)) : NaN));
-  const cpuRates = samples.map((ms) => (ms.length ? median(ms.map((m) => m.opsPerCpuSec)) : NaN));
   const lowerIsBetter = c.kind === 'wsmemory';
+  // Each round measures every side back to back, so a slow spell of the machine hits the sides
+  // of one round together: the ratio is the median of the rounds' ratios (a paired design),
+  // not the ratio of two medians that may come from different rounds.
+  const pairedRatio = (i: number, of: (m: Measurement) => number): number => {
+    const n = Math.min(samples[0].length, samples[i].length);
+    const ratios: number[] = [];
+    for (let r = 0; r < n; r++) ratios.push(of(samples[0][r]) / of(samples[i][r]));
+    return median(ratios);
+  };
   const rows = peers.map((peer, i) => {
     const failed = failures[0] || failures[i + 1];
     if (failed) return `| ${c.name} | ${peer.label}: failed: ${failed} | | | | | |`;
-    const ratio = rates[0] / rates[i + 1];
-    const cpuRatio = cpuRates[0] / cpuRates[i + 1];
+    const ratio = pairedRatio(i + 1, pick);
+    const cpuRatio = pairedRatio(i + 1, (m) => m.opsPerCpuSec);
     let target = '';
     if (peer.versusOurs !== undefined) {
       // The demo against the bare endpoint: judged as its figure ÷ ours.

@@ -391,7 +391,9 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
   #name(local: boolean): Record<string, unknown> | undefined {
     const known = local ? this.#local : this.#peer;
     if (known !== undefined || this._handle === null) return known;
-    const out: Record<string, unknown> = {};
+    // Shaped as Node fills it (address, family, port): its setters find the fields in place
+    // instead of adding three properties one transition at a time.
+    const out: Record<string, unknown> = { address: '', family: '', port: 0 };
     const err = local ? this._handle.getsockname(out) : this._handle.getpeername(out);
     if (err !== 0) return undefined;
     if (local) this.#local = out;
