@@ -1,9 +1,9 @@
 /**
  * `npm run bench [filter…]`: runs every comparison side by side in the same run and prints the
- * median rates and, per peer, the median of the rounds' ratios (connchan ÷ peer). Micro-benchmarks run each case in its own
- * process pinned to one core; server benchmarks pin the server to core 0 and a native load
- * generator (wrk, bench/load/wsload.c) to core 1. Rounds are interleaved (ours, peer, ours, …)
- * so that a noisy neighbour hurts both alike.
+ * median rates and, per peer, the median of the rounds' ratios (connchan ÷ peer).
+ * Micro-benchmarks run each case in its own process pinned to one core; server benchmarks pin
+ * the server to core 0 and a native load generator (wrk, bench/load/wsload.c) to core 1. Rounds
+ * are interleaved (ours, peer, ours, …) so that a noisy neighbour hurts both alike.
  *
  * BENCH_ROUNDS (default 3), BENCH_DURATION_MS (micro, default 1000) and BENCH_LOAD_SECONDS
  * (servers, default 4) tune the run; BENCH_SIDES=ws,floor keeps only the peers whose label
