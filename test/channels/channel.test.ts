@@ -558,18 +558,19 @@ describe('timeouts, errors and debug', () => {
 
   test('debug level 2 copies every byte sent to a file and returns the previous level', async () => {
     const { debug, debugFile } = await import('../../src/channels/index.js');
-    const { readFileSync } = await import('node:fs');
+    const { readFileSync, rmSync } = await import('node:fs');
     const pair = await channelPair();
     const log = console.debug;
     const lines: string[] = [];
     console.debug = (m: string) => lines.push(m);
+    let file: string | undefined;
     try {
       assert.equal(debug(pair.server.name), 0);
       assert.equal(debug(pair.server.name, 2), 0);
       pair.server.write('first ');
       pair.server.write('second');
       assert.equal(debug(pair.server.name), 2);
-      const file = debugFile(pair.server);
+      file = debugFile(pair.server);
       assert.ok(file);
       assert.equal(readFileSync(file, 'utf8'), 'first second');
       assert.equal(lines.length, 2);
@@ -578,6 +579,7 @@ describe('timeouts, errors and debug', () => {
     } finally {
       console.debug = log;
       await pair.close();
+      if (file !== undefined) rmSync(file, { force: true });
     }
   });
 });

@@ -10,6 +10,7 @@ import {
 } from '../../src/channels/index.js';
 import { testCert } from '../helpers/tls.js';
 import { readExactly } from '../helpers/channel-pair.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 test('open sends Host, no fragment, and the response is read from the channel (plain and TLS)', async () => {
   const cert = await testCert();
@@ -69,10 +70,8 @@ test('wsencode produces the reference vectors', () => {
 });
 
 test('open over a Unix-domain socket, to a server listening on one', async () => {
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const path = join(mkdtempSync(join(tmpdir(), 'connchan-unix-')), 'http.sock');
+  const path = join(tempDir('connchan-unix-'), 'http.sock');
   const server = createServer({ name: 'unix-test', drivers: [{ path }] });
   server.get('/u', (ctx) => ctx.send(`unix host=${ctx.headers.get('host')}`));
   await server.listen();

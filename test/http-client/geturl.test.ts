@@ -24,6 +24,7 @@ import {
 } from '../../src/http-client/index.js';
 import { scriptServer } from './script-server.js';
 import { listenLocal } from '../helpers/listen.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** 600 KB of text that compresses well, so the decoded body is far larger than the encoded. */
 const MEMBER_ONE = Array.from({ length: 30_000 }, (_, i) => `line ${i} of the page\n`).join('');
@@ -525,10 +526,9 @@ describe('geturl basics and the state fields', () => {
   });
 
   test('querychannel: a file stream is uploaded with its size and queryprogress per queryblocksize', async () => {
-    const { writeFileSync, createReadStream, mkdtempSync } = await import('node:fs');
+    const { writeFileSync, createReadStream } = await import('node:fs');
     const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'hc-'));
+    const dir = tempDir('hc-');
     const file = join(dir, 'up.txt');
     writeFileSync(file, 'x'.repeat(50_000));
     const steps: number[] = [];

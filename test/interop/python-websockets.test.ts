@@ -3,14 +3,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { live, open, send, type WsCloseInfo } from '../../src/ws/index.js';
 import { startPeer } from '../helpers/peer-process.js';
 import { needPeer } from '../helpers/peers.js';
 import { testCert } from '../helpers/tls.js';
 import { startServer } from '../ws/ws-helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const PY = '/usr/bin/python3';
 const CHECK = [PY, '-c', 'import websockets'];
@@ -41,7 +41,7 @@ describe('python3-websockets client → connchan server', { timeout: 30_000 }, (
           `${srv.url.replace('127.0.0.1', 'localhost')}/echo`,
         ];
         if (tls) {
-          const dir = mkdtempSync(join(tmpdir(), 'connchan-py-'));
+          const dir = tempDir('connchan-py-');
           writeFileSync(join(dir, 'ca.pem'), (await testCert()).cert);
           args.push(join(dir, 'ca.pem'));
         }

@@ -2,8 +2,7 @@
 // implement permessage-deflate, so these run uncompressed).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { live, open, send, type WsCloseInfo } from '../../src/ws/index.js';
 import { until } from '../helpers/channel-pair.js';
@@ -11,6 +10,7 @@ import { startPeer } from '../helpers/peer-process.js';
 import { needPeer } from '../helpers/peers.js';
 import { testCert } from '../helpers/tls.js';
 import { startServer } from '../ws/ws-helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const CHECK = ['sh', '-c', 'echo "package require websocket; package require tls" | tclsh'];
 const PEERS = join(import.meta.dirname, 'peers');
@@ -42,7 +42,7 @@ describe('tcllib websocket client → connchan server', { timeout: 30_000 }, () 
         { tls },
       );
       try {
-        const dir = mkdtempSync(join(tmpdir(), 'connchan-tcl-'));
+        const dir = tempDir('connchan-tcl-');
         writeFileSync(join(dir, 'ca.pem'), (await testCert()).cert);
         const lines = tclLines(
           await startPeer('tclsh', [

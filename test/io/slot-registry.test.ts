@@ -25,11 +25,17 @@ describe('SlotSet', () => {
     assert.ok(!set.delete(b));
     assert.ok(!set.has(b));
     assert.equal(b.registrySlot, -1);
-    assert.deepEqual([...set].map((m) => m.id), [1, 3]);
+    assert.deepEqual(
+      [...set].map((m) => m.id),
+      [1, 3],
+    );
     const d = new Member(4);
     set.add(d);
     assert.equal(d.registrySlot, 1, "b's slot is reused");
-    assert.deepEqual([...set].map((m) => m.id), [1, 4, 3]);
+    assert.deepEqual(
+      [...set].map((m) => m.id),
+      [1, 4, 3],
+    );
     assert.equal(set.size, 3);
   });
 

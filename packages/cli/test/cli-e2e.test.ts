@@ -2,17 +2,17 @@
 // logs each request, and stops on SIGTERM; the dispatcher's own answers and usage errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { ensureSelfSignedCertificate } from '../src/tls/certificate-files.js';
 import { runCli, spawnServe } from './helpers.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 test('connchan serve starts, prints its URLs, answers and logs on HTTP and HTTPS, and stops on SIGTERM', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'connchan-cli-'));
+  const dataDir = tempDir('connchan-cli-');
   const serve = spawnServe(['--http-port', '0', '--https-port', '0', '--data-dir', dataDir]);
   const child = serve.child;
   try {
@@ -67,7 +67,7 @@ test('connchan: --version, --help, help COMMAND, and usage errors exit 2', async
 });
 
 test('connchan serve reloads its certificate files on SIGHUP; a bad pair keeps the old one', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'connchan-cli-hup-'));
+  const dir = tempDir('connchan-cli-hup-');
   // Two different certificates, made by the CLI's own maker in two data directories.
   const first = ensureSelfSignedCertificate(join(dir, 'a'), ['127.0.0.1']);
   const second = ensureSelfSignedCertificate(join(dir, 'b'), ['127.0.0.1']);

@@ -6,16 +6,16 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { connect as netConnect, createServer as createNetServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runGet, type GetOptions } from '../src/get/get-command.js';
 import { capture, startDemo } from './helpers.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 const base: GetOptions = { headers: [] };
 
 test('connchan get: the body, POST bodies, heads (-v, -i, -I), redirects (-L) and files (-o)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'connchan-get-'));
+  const dir = tempDir('connchan-get-');
   const running = await startDemo();
   running.server.get('/big', (ctx) =>
     ctx.send(Buffer.alloc(3 * 1024 * 1024, 0x61), 200, 'application/octet-stream'),
@@ -107,7 +107,7 @@ test('connchan get: a body of unknown length streams out as it arrives, with byt
 });
 
 test("connchan get: curl's exit codes, the partial body kept", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'connchan-get-codes-'));
+  const dir = tempDir('connchan-get-codes-');
   const running = await startDemo();
   // Peers that break off: 10 bytes of a promised 100, and no reply at all.
   const cut = createNetServer((s) => {

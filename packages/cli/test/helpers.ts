@@ -1,13 +1,11 @@
 // Helpers of the command line's tests: captured streams standing in for a terminal or a pipe,
 // the demo server on free ports, and the CLI run as a process from its sources.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../src/command.js';
 import { serve, type RunningServer, type ServeOptions } from '../src/serve/serve.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 /** The CLI from source, whatever the working directory. */
 export const RUN_TS = fileURLToPath(new URL('../src/run.ts', import.meta.url));
@@ -41,7 +39,7 @@ export function startDemo(options: Partial<ServeOptions> = {}): Promise<RunningS
   return serve({
     httpPort: 0,
     httpsPort: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'connchan-cli-test-')),
+    dataDir: tempDir('connchan-cli-test-'),
     logLevel: 'silent',
     ...options,
   });

@@ -5,9 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +14,7 @@ import { needPeer } from '../../../test/helpers/peers.js';
 import { makeSelfSigned } from '../src/tls/self-signed.js';
 import { ensureSelfSignedCertificate } from '../src/tls/certificate-files.js';
 import { oid, time, tlv, unsignedInteger } from '../src/tls/der.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 test('DER pieces: lengths in short and long form, OIDs, integers kept positive, UTC and generalized time', () => {
   assert.deepEqual([...tlv(0x04, Buffer.alloc(3))], [0x04, 3, 0, 0, 0]);
@@ -83,7 +83,7 @@ test('makeSelfSigned: a CA certificate for the hosts asked, signed by its own ke
 
 test('curl trusts the certificate with --cacert', async (t) => {
   if (!needPeer(t, 'curl', ['curl', '--version'])) return;
-  const dir = mkdtempSync(join(tmpdir(), 'connchan-cert-curl-'));
+  const dir = tempDir('connchan-cert-curl-');
   const { cert, key } = makeSelfSigned({ hosts: ['localhost', '127.0.0.1'] });
   writeFileSync(join(dir, 'cert.pem'), cert);
   const server = createServer({ cert, key }, (s) => {
@@ -114,7 +114,7 @@ test('curl trusts the certificate with --cacert', async (t) => {
 });
 
 test('the kept certificate: reused while it fits, made again when it has expired or does not name the host', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'connchan-cert-files-'));
+  const dir = tempDir('connchan-cert-files-');
   const first = ensureSelfSignedCertificate(dir, ['127.0.0.1']);
   assert.equal(first.created, true);
   assert.equal(readFileSync(first.keyPath, 'utf8'), first.key);

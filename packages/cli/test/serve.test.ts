@@ -2,8 +2,7 @@
 // log at info and debug in text and JSON, and the command line's options and config file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { open } from 'connchan/ws';
@@ -11,6 +10,7 @@ import { serveOptions } from '../src/serve/serve-cli.js';
 import { batchedLines, LOG_BATCH_CHARS } from '../src/serve/serve.js';
 import { CommandLineError } from '../src/args.js';
 import { startDemo } from './helpers.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 test('serve answers on HTTP and HTTPS: the page, its assets, the favicon, /channels, POST /echo and /stream', async () => {
   const running = await startDemo();
@@ -167,7 +167,7 @@ test('the log batches lines: alone after a quiet turn, in writes of about LOG_BA
 });
 
 test('serve options: flags over the config file over the defaults; bad values are usage errors', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'connchan-serve-config-'));
+  const dir = tempDir('connchan-serve-config-');
   const config = join(dir, 'serve.json');
   writeFileSync(
     config,

@@ -5,12 +5,12 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { find, live, send } from 'connchan/ws';
 import { needPeer } from '../../../test/helpers/peers.js';
 import { ROOT, RUN_TS, startDemo } from './helpers.js';
+import { tempDir } from '../../../test/helpers/temp-dir.js';
 
 const CONNCHAN = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(RUN_TS)}`;
 
@@ -137,7 +137,7 @@ test(
       }, 500);
     });
     const pane = new Pane();
-    const dir = mkdtempSync(join(tmpdir(), 'connchan-pty-'));
+    const dir = tempDir('connchan-pty-');
     // When the program is done (its exit event), and when the shell has it back.
     const done = join(dir, 'done');
     const hook = join(dir, 'exit-stamp.mjs');
@@ -199,7 +199,7 @@ test(
       assert.doesNotMatch(last, /B\/s/, 'no progress line over a body shown on the terminal');
 
       pane.clear();
-      const file = join(mkdtempSync(join(tmpdir(), 'connchan-pty-get-')), 'ticks.txt');
+      const file = join(tempDir('connchan-pty-get-'), 'ticks.txt');
       pane.type(`${CONNCHAN} get '${http}stream?count=8&interval=300ms' -o ${file}`);
       const drawing = await pane.waitFor(/^[|/\\-] \d+ B\s+\d+(\.\d)? (B|KiB)\/s\s+0:0\d$/m);
       assert.doesNotMatch(drawing, /done/);
