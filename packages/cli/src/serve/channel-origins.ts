@@ -4,7 +4,9 @@
  * viewer the demo page named in its query. Learned from connchan's diagnostics channels, so
  * the demo's handlers need not report anything; the request log and the dashboard read it.
  * The channel's client data (when the application left it empty) gets the same label, so that
- * the other members of a cluster see it in their listings.
+ * the other members of a cluster see it in their listings; the label leads back to its origin,
+ * so that a channel labelled so costs no entry by name (a WebSocket life of the demo's /echo
+ * then does no lookup of its own: its origin comes with the detach and the close).
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { DIAGNOSTICS, type ChannelCloseMessage, type DetachMessage } from 'connchan';
@@ -21,8 +23,20 @@ export interface ChannelOrigin {
   readonly viewer: string;
 }
 
+/** Where a label leads back to (not enumerable, and a symbol: listings and JSON leave it out). */
+const ORIGIN = Symbol('connchan serve: channel origin');
+
 /** The label a channel's client data gets. */
-type ChannelLabel = Pick<ChannelOrigin, 'endpoint' | 'websocket' | 'viewer'>;
+type ChannelLabel = Pick<ChannelOrigin, 'endpoint' | 'websocket' | 'viewer'> & {
+  readonly [ORIGIN]: ChannelOrigin;
+};
+
+/** The origin a channel's client data leads to, when it is one of the labels made here. */
+function originOfLabel(clientData: unknown): ChannelOrigin | undefined {
+  return typeof clientData === 'object' && clientData !== null
+    ? (clientData as Partial<ChannelLabel>)[ORIGIN]
+    : undefined;
+}
 
 /**
  * Origins and labels are shared by the channels that have the same (thousands of `/echo`
@@ -35,10 +49,20 @@ function keep<T>(cache: Map<string, T>, key: string, value: T): void {
   if (cache.size < MAX_SHARED) cache.set(key, value);
 }
 
+export type DetachListener = (detached: DetachMessage, origin: ChannelOrigin) => void;
 export type CloseListener = (
   closed: ChannelCloseMessage,
   origin: ChannelOrigin | undefined,
 ) => void;
+
+/** Adds `fn` to `list`; returns what removes it. */
+function listen<F>(list: F[], fn: F): () => void {
+  list.push(fn);
+  return () => {
+    const i = list.indexOf(fn);
+    if (i >= 0) list.splice(i, 1);
+  };
+}
 
 /** The key an origin and its label are kept under: the request target and its kind. */
 function originKey(websocket: boolean, target: string): string {
@@ -52,9 +76,12 @@ function flat(s: string): string {
 
 export class ChannelOrigins {
   readonly #server: string;
+  readonly #table: ChannelTable;
+  /** The origins of channels that are not labelled (their client data was the application's). */
   readonly #byName = new Map<string, ChannelOrigin>();
   readonly #origins = new Map<string, ChannelOrigin>();
   readonly #labels = new Map<string, ChannelLabel>();
+  readonly #detachListeners: DetachListener[] = [];
   readonly #closeListeners: CloseListener[] = [];
   /** The last detach's target, kind, origin and label: a run of `/echo` sockets looks up nothing. */
   #lastTarget = '';
@@ -74,15 +101,14 @@ export class ChannelOrigins {
       this.#lastOrigin = origin;
       this.#lastLabel = undefined;
     }
-    this.#byName.set(d.channel, origin);
-    const table = ChannelTable.of(d.server);
-    if (table.has(d.channel)) {
-      const entry = table.get(d.channel);
-      if (entry.clientData === undefined || entry.clientData === null) {
-        this.#lastLabel ??= this.#labelOf(origin);
-        entry.clientData = this.#lastLabel;
-      }
+    const entry = this.#table.has(d.channel) ? this.#table.get(d.channel) : undefined;
+    if (entry !== undefined && (entry.clientData === undefined || entry.clientData === null)) {
+      this.#lastLabel ??= this.#labelOf(origin);
+      entry.clientData = this.#lastLabel;
+    } else {
+      this.#byName.set(d.channel, origin);
     }
+    for (const fn of this.#detachListeners) fn(d, origin);
   };
 
   #lastUpgrade = '';
@@ -115,11 +141,13 @@ export class ChannelOrigins {
     const key = originKey(origin.websocket, origin.target);
     let label = this.#labels.get(key);
     if (label === undefined) {
-      label = Object.freeze({
-        endpoint: origin.endpoint,
-        websocket: origin.websocket,
-        viewer: origin.viewer,
-      });
+      label = Object.freeze(
+        Object.defineProperty(
+          { endpoint: origin.endpoint, websocket: origin.websocket, viewer: origin.viewer },
+          ORIGIN,
+          { value: origin },
+        ) as ChannelLabel,
+      );
       keep(this.#labels, key, label);
     }
     return label;
@@ -128,24 +156,41 @@ export class ChannelOrigins {
   readonly #onClose = (m: unknown) => {
     const c = m as ChannelCloseMessage;
     if (c.server !== this.#server) return;
-    const origin = this.#byName.get(c.name);
+    let origin = originOfLabel(c.clientData);
+    if (origin === undefined && this.#byName.size > 0) {
+      origin = this.#byName.get(c.name);
+      this.#byName.delete(c.name);
+    }
     for (const fn of this.#closeListeners) fn(c, origin);
-    this.#byName.delete(c.name);
   };
 
   constructor(server: string) {
     this.#server = server;
+    this.#table = ChannelTable.of(server);
     subscribe(DIAGNOSTICS.detach, this.#onDetach);
     subscribe(DIAGNOSTICS.channelClose, this.#onClose);
   }
 
+  /** Where the open channel `name` came from (undefined: not detached from a request). */
   get(name: string): ChannelOrigin | undefined {
-    return this.#byName.get(name);
+    const entry = this.#table.has(name) ? this.#table.get(name) : undefined;
+    return originOfLabel(entry?.clientData) ?? this.#byName.get(name);
   }
 
-  /** Called for each channel of this server that closes, with where it came from. */
-  onClose(fn: CloseListener): void {
-    this.#closeListeners.push(fn);
+  /**
+   * Called for each connection of this server detached into a channel, with where it came
+   * from, once the channel is labelled; returns what stops the calls.
+   */
+  onDetach(fn: DetachListener): () => void {
+    return listen(this.#detachListeners, fn);
+  }
+
+  /**
+   * Called for each channel of this server that closes, with where it came from; returns what
+   * stops the calls.
+   */
+  onClose(fn: CloseListener): () => void {
+    return listen(this.#closeListeners, fn);
   }
 
   stop(): void {

@@ -59,9 +59,18 @@ function timeText(now: number): string {
 // WebSocket life logs two of them, and a generic walk over a fields object cost the demo's
 // /echo more than its own upgrade.
 
+/** Whether `v` has white space; printable ASCII is looked at without a regular expression. */
+function hasSpace(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c <= 32 || c >= 127) return /\s/.test(v);
+  }
+  return false;
+}
+
 /** ` k=v` for a named text field (quoted when it has spaces), or '' for an empty one. */
 function named(k: string, v: string | undefined): string {
-  return v === undefined || v === '' ? '' : ` ${k}=${/\s/.test(v) ? JSON.stringify(v) : v}`;
+  return v === undefined || v === '' ? '' : ` ${k}=${hasSpace(v) ? JSON.stringify(v) : v}`;
 }
 
 /** ` driver=…`, made once per driver name in a row (every line of a life has the same). */
@@ -228,22 +237,17 @@ export function startRequestLog(o: RequestLogOptions): () => void {
     if (m.server !== o.server) return;
     write(json ? responseJson(m, debug) : responseText(m, debug));
   };
-  const onDetach = (message: unknown) => {
-    const m = message as DetachMessage;
-    if (m.server !== o.server) return;
-    // The origins heard the detach first (they subscribed first) and know what it was.
-    const websocket =
-      o.origins.get(m.channel)?.websocket ??
-      /websocket/i.test(m.request.headers.get('upgrade') ?? '');
-    write(json ? detachJson(m, websocket, debug) : detachText(m, websocket, debug));
-  };
-  o.origins.onClose((c, origin) => {
+  // Detaches and closes come through the origins, which know what each channel was.
+  const stopDetaches = o.origins.onDetach((m, origin) => {
+    write(json ? detachJson(m, origin.websocket, debug) : detachText(m, origin.websocket, debug));
+  });
+  const stopCloses = o.origins.onClose((c, origin) => {
     write(json ? closeJson(c, origin, debug) : closeText(c, origin, debug));
   });
   subscribe(DIAGNOSTICS.response, onResponse);
-  subscribe(DIAGNOSTICS.detach, onDetach);
   return () => {
     unsubscribe(DIAGNOSTICS.response, onResponse);
-    unsubscribe(DIAGNOSTICS.detach, onDetach);
+    stopDetaches();
+    stopCloses();
   };
 }
