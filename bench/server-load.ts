@@ -5,7 +5,7 @@
  * figure is also reported per second of server CPU, which is steadier on a shared machine.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -128,7 +128,9 @@ let wsloadPath: string | undefined;
 /** Compiles bench/load/wsload.c once (needs cc); undefined when no compiler is there. */
 export function wsload(): string | undefined {
   if (wsloadPath) return wsloadPath;
-  const out = join(mkdtempSync(join(tmpdir(), 'connchan-wsload-')), 'wsload');
+  const dir = mkdtempSync(join(tmpdir(), 'connchan-wsload-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'wsload');
   const r = spawnSync('cc', ['-O2', '-o', out, 'bench/load/wsload.c'], { encoding: 'utf8' });
   if (r.status !== 0) return undefined;
   wsloadPath = out;
