@@ -7,14 +7,7 @@ import { createServer } from 'connchan/server';
 import { close, list } from 'connchan/channels';
 import { live, open, send } from 'connchan/ws';
 import { ChannelOrigins, type ChannelOrigin } from '../src/serve/channel-origins.js';
-
-async function until(what: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!what()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { until } from '../../../test/helpers/wait.js';
 
 test('channel origins: a labelled WebSocket and an application-labelled detach, from the detach to the close', async () => {
   const server = createServer({ name: 'origins-test', drivers: [{ host: '127.0.0.1', port: 0 }] });
@@ -33,7 +26,7 @@ test('channel origins: a labelled WebSocket and an application-labelled detach, 
   const [driver] = await server.listen();
   try {
     const ws = await open(`ws://127.0.0.1:${driver.port}/echo?viewer=v1`);
-    await until(() => detached.length === 1);
+    await until(() => detached.length === 1, 'the WebSocket detach');
     const [wsName, wsOrigin] = detached[0];
     assert.deepEqual(
       { ...wsOrigin },
@@ -49,7 +42,7 @@ test('channel origins: a labelled WebSocket and an application-labelled detach, 
 
     // Never answered: the channel is closed below, and the request then fails.
     const own = fetch(`http://127.0.0.1:${driver.port}/own`).catch(() => undefined);
-    await until(() => detached.length === 2);
+    await until(() => detached.length === 2, 'the /own detach');
     const [ownName, ownOrigin] = detached[1];
     assert.equal(ownOrigin.endpoint, '/own');
     assert.equal(ownOrigin.websocket, false);
@@ -62,7 +55,7 @@ test('channel origins: a labelled WebSocket and an application-labelled detach, 
     await ws.closed();
     close(ownName, { server: server.name });
     await own;
-    await until(() => closed.length === 2);
+    await until(() => closed.length === 2, 'both closes');
     assert.deepEqual(
       new Map(closed),
       new Map<string, ChannelOrigin | undefined>([

@@ -10,7 +10,7 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { DIAGNOSTICS, type ChannelCloseMessage, type DetachMessage } from 'connchan';
-import { ChannelTable } from 'connchan/channels';
+import { ChannelTable, type TableEntry } from 'connchan/channels';
 
 /** Shared by every channel with the same origin, so read-only. */
 export interface ChannelOrigin {
@@ -101,7 +101,7 @@ export class ChannelOrigins {
       this.#lastOrigin = origin;
       this.#lastLabel = undefined;
     }
-    const entry = this.#table.has(d.channel) ? this.#table.get(d.channel) : undefined;
+    const entry = this.#entry(d.channel);
     if (entry !== undefined && (entry.clientData === undefined || entry.clientData === null)) {
       this.#lastLabel ??= this.#labelOf(origin);
       entry.clientData = this.#lastLabel;
@@ -173,8 +173,12 @@ export class ChannelOrigins {
 
   /** Where the open channel `name` came from (undefined: not detached from a request). */
   get(name: string): ChannelOrigin | undefined {
-    const entry = this.#table.has(name) ? this.#table.get(name) : undefined;
-    return originOfLabel(entry?.clientData) ?? this.#byName.get(name);
+    return originOfLabel(this.#entry(name)?.clientData) ?? this.#byName.get(name);
+  }
+
+  /** This server's open channel `name`, or undefined (the table's `get` throws instead). */
+  #entry(name: string): TableEntry | undefined {
+    return this.#table.has(name) ? this.#table.get(name) : undefined;
   }
 
   /**
