@@ -187,6 +187,15 @@ for (const kind of KINDS) {
       a.socket.uncork();
       await until(() => out.bytes().length === 13, 'the batch');
       assert.equal(out.bytes().toString(), 'one two três');
+      assert.equal(a.socket.writableLength, 0, 'nothing counted as queued once written');
+      // A batch of one chunk refused by the mark: counted once, and 'drain' once it is written.
+      let drains = 0;
+      a.socket.on('drain', () => drains++);
+      a.socket.cork();
+      assert.equal(a.socket.write(Buffer.alloc(32 * 1024, 0x61)), false);
+      a.socket.uncork();
+      await until(() => drains === 1 && out.bytes().length === 13 + 32 * 1024, "'drain'");
+      assert.equal(a.socket.writableLength, 0);
       assert.equal(a.socket.remoteAddress, '127.0.0.1');
       assert.equal(a.socket.remotePort, a.client.localPort);
       assert.equal(a.socket.localPort, (a.server.address() as AddressInfo).port);
@@ -215,6 +224,103 @@ for (const kind of KINDS) {
     });
   });
 }
+
+/**
+ * A server whose every read is answered by `answer` with the read's lent bytes (valid only during
+ * the call), and `n` connected clients.
+ */
+async function lentServer(
+  n: number,
+  answer: (s: HandleSocket, lent: Buffer) => void,
+): Promise<{ server: net.Server; sockets: HandleSocket[]; clients: net.Socket[] }> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const sockets: HandleSocket[] = [];
+  assert.ok(
+    hookAccept(
+      server,
+      false,
+      function (this: ConnSocket, nread, buffer) {
+        answer(this as HandleSocket, buffer.subarray(0, nread));
+      },
+      (s) => sockets.push(s),
+    ),
+  );
+  const port = (server.address() as AddressInfo).port;
+  const clients = Array.from({ length: n }, () => net.connect(port, '127.0.0.1'));
+  for (const c of clients) c.on('error', () => {});
+  await until(() => sockets.length === n, 'the connections');
+  return { server, sockets, clients };
+}
+
+/** Blocks this thread (and its event loop) while the peers' bytes arrive. */
+function blockLoop(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+describe(
+  'writes made while reads are handled wait for the turn',
+  { skip: !streamBinding() },
+  () => {
+    test('held until every read of the turn is handled, then written in order; nothing stays counted', async () => {
+      let held = -1;
+      const t = await lentServer(1, (s, lent) => {
+        s.write('re: ');
+        s.write(Buffer.from(lent));
+        held = s.writableLength;
+      });
+      const out = collect(t.clients[0]!);
+      t.clients[0]!.write('ping');
+      await until(() => out.bytes().length === 8, 'the answer');
+      assert.equal(out.bytes().toString(), 're: ping');
+      assert.equal(held, 8, 'both writes still held when the read returned');
+      assert.equal(t.sockets[0]!.writableLength, 0);
+      for (const c of t.clients) c.destroy();
+      await new Promise((r) => t.server.close(r));
+    });
+
+    test('a lent read written back as is keeps its bytes, though later reads of the turn reuse the buffer', async () => {
+      let inTurn = 0;
+      let most = 0;
+      const t = await lentServer(4, (s, lent) => {
+        if (inTurn++ === 0) setImmediate(() => (inTurn = 0));
+        most = Math.max(most, inTurn);
+        s.write(lent); // the lent view itself: the write must own its bytes
+      });
+      const outs = t.clients.map((c) => collect(c));
+      const payloads = t.clients.map((_, i) => Buffer.alloc(1000, 0x41 + i));
+      t.clients.forEach((c, i) => c.write(payloads[i]));
+      blockLoop(100); // all four reads are ready at the next poll: one turn
+      await until(() => outs.every((o) => o.bytes().length === 1000), 'four echoes');
+      assert.ok(most >= 2, `reads in one turn: ${most}`);
+      outs.forEach((o, i) => assert.ok(o.bytes().equals(payloads[i]!), `client ${i}'s own bytes`));
+      for (const c of t.clients) c.destroy();
+      await new Promise((r) => t.server.close(r));
+    });
+
+    test('an answer written before a destroy still leaves; what a cork holds is dropped, as ever', async () => {
+      const t = await lentServer(2, (s, lent) => {
+        if (lent.toString() === 'plain') {
+          s.write('last words');
+          s.destroy();
+        } else {
+          s.write('kept');
+          s.cork();
+          s.write(', corked');
+          s.destroy();
+        }
+      });
+      const outs = t.clients.map((c) => collect(c));
+      const closed = t.clients.map((c) => new Promise((r) => c.once('close', r)));
+      t.clients[0]!.write('plain');
+      t.clients[1]!.write('cork');
+      await Promise.all(closed);
+      assert.equal(outs[0]!.bytes().toString(), 'last words');
+      assert.equal(outs[1]!.bytes().toString(), 'kept');
+      await new Promise((r) => t.server.close(r));
+    });
+  },
+);
 
 describe('the bare handle socket hands over to a net.Socket', { skip: !streamBinding() }, () => {
   test('toNetSocket: listeners and reads move to a real net.Socket over the same connection', async () => {
