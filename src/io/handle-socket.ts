@@ -5,7 +5,8 @@
  * `writeGeneric`, a callback and a tick per write) and its destroy machinery cost about 37 µs of
  * a 100 µs WebSocket life and 1 KB of every idle connection. This is one object per connection:
  * reads land in the lent buffer (io/lent-reads.ts) and go to one callback, writes go straight to
- * the handle (libuv keeps them in order), and events are emitted only where something listens.
+ * the handle (libuv keeps them in order; those a read's handling makes, at the end of its turn),
+ * and events are emitted only where something listens.
  *
  * It implements what the library uses of a socket ({@link ConnSocket}); anyone handed the
  * connection publicly gets a real `net.Socket` over the same handle ({@link HandleSocket.toNetSocket}).
