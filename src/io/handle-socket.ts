@@ -85,8 +85,9 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
   /** Whether one of the corks is the turn's hold ({@link HandleSocket.#holdWritesForTurn}). */
   #heldForTurn = false;
   /**
-   * How many of the batch's chunks (and callbacks) only the hold keeps back: without it they
-   * would have been written already, so a destroy writes them (the rest is a cork's, dropped).
+   * Where the batch stood when a cork of the caller's began inside the hold: the chunks (and
+   * callbacks, bytes) before it only the hold keeps back, so a destroy writes them, as they would
+   * have been written without the hold; the rest is the cork's, dropped.
    */
   #heldChunks = 0;
   #heldCallbacks = 0;
@@ -248,7 +249,6 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
       if (cb) (this.#batchCallbacks ??= []).push(cb);
       this.#queued += bytes.length;
       this.#batchBytes += bytes.length;
-      if (this.#corked === 1 && this.#heldForTurn) this.#noteHeld();
     } else {
       this.#dispatch(chunk, encoding, cb, false);
     }
@@ -334,6 +334,7 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
   }
 
   cork(): void {
+    if (this.#corked === 1 && this.#heldForTurn) this.#noteHeld();
     this.#corked++;
   }
 
@@ -343,10 +344,10 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
       // Uncorked to the end (the hold's cork too): the hold is over for this turn.
       this.#heldForTurn = false;
       this.#flushBatch();
-    } else if (this.#corked === 1 && this.#heldForTurn) this.#noteHeld();
+    }
   }
 
-  /** Everything batched so far is held only by the turn's hold. */
+  /** A cork of the caller's begins inside the hold: everything batched so far is the hold's. */
   #noteHeld(): void {
     this.#heldChunks = this.#batch?.length ?? 0;
     this.#heldCallbacks = this.#batchCallbacks?.length ?? 0;
@@ -415,14 +416,9 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
       // What only the hold kept back leaves, as it would have without the hold (a handler's
       // last answer before a destroy: an error status, a close frame); a cork's part is dropped.
       this.#heldForTurn = false;
+      if (this.#corked > 1) this.#dropCorkedPart();
       this.#corked = 0;
-      if (this.#heldChunks > 0) {
-        this.#queued -= this.#batchBytes - this.#heldBytes;
-        this.#batchBytes = this.#heldBytes;
-        this.#batch = this.#batch!.slice(0, this.#heldChunks);
-        this.#batchCallbacks = this.#batchCallbacks?.slice(0, this.#heldCallbacks);
-        this.#flushBatch();
-      }
+      this.#flushBatch();
       if (this.destroyed) {
         // That write failed and destroyed the socket: the caller's reason is the one reported.
         if (error !== undefined) this.#error = error;
@@ -439,6 +435,14 @@ export class HandleSocket extends EventEmitter implements ConnSocket {
     h.onread = noop;
     h.close(HandleSocket.#handleClosed);
     return this;
+  }
+
+  /** Drops what a cork of the caller's added to the batch since {@link HandleSocket.#noteHeld}. */
+  #dropCorkedPart(): void {
+    this.#queued -= this.#batchBytes - this.#heldBytes;
+    this.#batchBytes = this.#heldBytes;
+    this.#batch = this.#heldChunks > 0 ? this.#batch!.slice(0, this.#heldChunks) : undefined;
+    this.#batchCallbacks = this.#batchCallbacks?.slice(0, this.#heldCallbacks);
   }
 
   static #handleClosed(this: TcpHandle): void {
