@@ -42,7 +42,7 @@ export async function startNginx(): Promise<RunningNginx> {
       'page.html.gz': gzipSync(html, { level: 6 }),
     },
     // Small GETs are answered from memory: nginx's static-file path (a file open from its cache,
-    // the head and a sendfile'd body in two segments) tops out near 40k requests/s on one core,
+    // the head and the body in two writes) tops out near 40k requests/s on one core,
     // below what both clients reach pipelined, so those rows would measure nginx.
     returns: { '/small': 'hello from nginx\n' },
     cpu: 0,
