@@ -23,7 +23,7 @@ import { decodeBody, streamDecoder, type Coding } from './decode-body.js';
 import { keptLimit, ResponseTooLargeError } from './body-limit.js';
 import {
   afterLargeAllocation,
-  largeBodyBuffer,
+  largeBuffer,
   EARLY_CHECK_BYTES,
 } from '../proto/bytes/large-buffers.js';
 
@@ -209,7 +209,7 @@ export class Exchange {
     if (kept && this.#claimed && this.#overLimit()) return;
     if (kept && len >= PREALLOC_BYTES && len <= Math.min(MAX_PREALLOC_BYTES, this.#maxKept)) {
       // Received chunks then die young instead of being kept until the end (GC).
-      this.#buf = largeBodyBuffer(len);
+      this.#buf = largeBuffer(len);
       this.#off = 0;
     }
     this.o.onHead?.(t);

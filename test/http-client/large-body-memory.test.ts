@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
-import { largeBodyBuffer } from '../../src/proto/bytes/large-buffers.js';
+import { largeBuffer } from '../../src/proto/bytes/large-buffers.js';
 import { onRequestHeads, rawOrigin } from '../helpers/origins.js';
 
 const BODY = 16 * 1024 * 1024;
@@ -60,7 +60,7 @@ describe('large bodies', () => {
       const from = performance.now();
       // With the body, young ArrayBuffers reach the threshold: the GC must run now, while the
       // body is alive and only the earlier buffer is dead, not at some later allocation.
-      const body = largeBodyBuffer(BODY);
+      const body = largeBuffer(BODY);
       const to = performance.now();
       body.fill(1);
       await new Promise((r) => setTimeout(r, 50));

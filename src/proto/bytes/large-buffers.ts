@@ -28,8 +28,10 @@
  *   compacted after every young GC (every ~45 ms; a fifth of the server's CPU). So on the first
  *   payload of 16 KiB or more the process keeps a heap reserve: 8 MB of strings on V8's heap
  *   (leaves: marking them costs nothing per byte), which lifts the old generation's limit above
- *   that line. The cost: 8 MB of memory, once, in a process that receives such WebSocket
- *   payloads (HTTP bodies do not make it: {@link largeBodyBuffer}).
+ *   that line. An HTTP client reading 16 MiB bodies one after another fell into the same cycle:
+ *   each mark-compact promoted the body being read, which counted towards the next limit (a
+ *   full GC every two or three bodies). The cost: 8 MB of memory, once, in a process that
+ *   receives such WebSocket payloads or HTTP bodies.
  *   `CONNCHAN_HEAP_RESERVE=0` in the environment turns it off.
  */
 import { Buffer } from 'node:buffer';
@@ -47,8 +49,9 @@ const HEAP_RESERVE_TRIGGER_BYTES = 16 * 1024;
 const probe: { last?: ArrayBuffer } = {};
 
 /**
- * Uninitialised memory for a received WebSocket payload of `length` bytes (the caller fills all
- * of it). From 16 KiB on, the first one also makes the process keep its heap reserve.
+ * Uninitialised memory for a received WebSocket payload or HTTP body of `length` bytes (the
+ * caller fills all of it). From 16 KiB on, the first one also makes the process keep its heap
+ * reserve.
  *
  * @example
  * ```ts
@@ -61,22 +64,6 @@ export function largeBuffer(length: number): Buffer {
     if (heapReserve === undefined) keepHeapReserve();
     if (length >= EARLY_CHECK_BYTES) afterLargeAllocation();
   }
-  return buf;
-}
-
-/**
- * Uninitialised memory for an HTTP body of `length` bytes: as {@link largeBuffer}, without the
- * heap reserve (measured on 16 MiB bodies in a loop, it made V8 free 7 of 16 bodies with full
- * collections in one run of two, where they are otherwise freed by young ones).
- *
- * @example
- * ```ts
- * const buf = largeBodyBuffer(16 * 1024 * 1024); // read the body into buf
- * ```
- */
-export function largeBodyBuffer(length: number): Buffer {
-  const buf = Buffer.allocUnsafe(length);
-  if (length >= EARLY_CHECK_BYTES) afterLargeAllocation();
   return buf;
 }
 
