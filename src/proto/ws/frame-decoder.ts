@@ -26,6 +26,7 @@
 import { Buffer, constants as bufferConstants } from 'node:buffer';
 import { UsageError } from '../../errors.js';
 import { ByteQueue } from '../bytes/byte-queue.js';
+import { largeBuffer } from '../bytes/large-buffers.js';
 import { NEED_DATA, type NeedData } from '../need-data.js';
 import { ArrivingPayload } from './arriving-payload.js';
 import {
@@ -274,7 +275,9 @@ export class FrameDecoder {
    */
   #copyOut(c: Buffer, b0: number, start: number, stop: number, masked: boolean): Frame {
     const length = stop - start;
-    const payload = Buffer.allocUnsafe(length);
+    // largeBuffer, as for a payload that straddles reads: from 16 KiB on, the first one keeps
+    // the heap reserve whether or not a frame ever straddled.
+    const payload = largeBuffer(length);
     if (masked && length >= WASM_MASK_MIN && wasmUnmaskCopy !== null) {
       wasmUnmaskCopy(
         c,
