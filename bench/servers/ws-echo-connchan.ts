@@ -24,8 +24,9 @@ export async function startConnchanEcho(): Promise<number> {
 
 /**
  * `connchan serve --no-tls --http-port 0`: the demo's routes, dashboard, chat and request log
- * (level info, as the command's default), its log lines going where `connchan serve >
- * /dev/null` would send them (stdout here carries the port and memory figures).
+ * (level info, as the command's default), its log lines batched as the command batches them
+ * (serve-cli.ts) and going where `connchan serve > /dev/null` would send them: stdout here
+ * carries the port and memory figures, and a stdout on a file is written with `writeSync`.
  */
 export async function startDemoEcho(): Promise<number> {
   const { serve, batchedLines } = await fromCheckout<

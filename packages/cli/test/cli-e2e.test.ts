@@ -8,6 +8,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { ensureSelfSignedCertificate } from '../src/tls/certificate-files.js';
+import { open, type WebSocketConnection } from 'connchan/ws';
 import { runCli, spawnServe } from './helpers.js';
 import { tempDir } from '../../../test/helpers/temp-dir.js';
 
@@ -15,6 +16,7 @@ test('connchan serve starts, prints its URLs, answers and logs on HTTP and HTTPS
   const dataDir = tempDir('connchan-cli-');
   const serve = spawnServe(['--http-port', '0', '--https-port', '0', '--data-dir', dataDir]);
   const child = serve.child;
+  let ws: WebSocketConnection | undefined;
   try {
     const deadline = Date.now() + 20_000;
     while (!/Ctrl-C/.test(serve.out)) {
@@ -37,11 +39,22 @@ test('connchan serve starts, prints its URLs, answers and logs on HTTP and HTTPS
     }
     assert.match(serve.out, /Z 127\.0\.0\.1 GET \/ 200 \d+B [\d.]+ms driver=http\n/);
     assert.match(serve.out, /Z 127\.0\.0\.1 GET \/ 200 \d+B [\d.]+ms driver=https\n/);
+    // A WebSocket still open at SIGTERM: closed by the shutdown (1001), which logs its close
+    // after "stopping". The log is written in batches: those last lines must still come out.
+    ws = await open(`${urls[0].replace('http', 'ws')}echo`);
+    while (!/upgrade 101/.test(serve.out) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
   } finally {
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', (c) => r(c)));
     assert.equal(code, 0, `exit code after SIGTERM; output: ${serve.out}`);
   }
+  assert.equal((await ws.closed()).code, 1001);
+  assert.match(
+    serve.out,
+    /connchan serve: stopping\n[^]*close channel=\S+ endpoint=\/echo websocket=true/,
+  );
 });
 
 test('connchan: --version, --help, help COMMAND, and usage errors exit 2', async () => {

@@ -16,7 +16,13 @@ import {
   type OptionValues,
 } from '../args.js';
 import { standardAnswer, type CliIo, type Command } from '../command.js';
-import { DEFAULT_SERVE_OPTIONS, serve, type ServeOptions } from './serve.js';
+import {
+  batchedLines,
+  DEFAULT_SERVE_OPTIONS,
+  serve,
+  type LineWriter,
+  type ServeOptions,
+} from './serve.js';
 import { parseWorkers, serveCluster, type ClusterServeOptions } from './serve-cluster.js';
 
 /** What the command line asks for: the server's options, and the cluster's when it has one. */
@@ -201,13 +207,26 @@ async function runServe(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const { workers, redis = io.env.CONNCHAN_REDIS_URL, ...options } = request;
-  const say = (line: string) => io.stdout.write(`${line}\n`);
+  // The log and the command's messages, in batches: a write per line cost /echo a tenth of its
+  // WebSocket lives (serve.ts). What waits is written before the process exits.
+  const say = batchedLines((chunk) => io.stdout.write(chunk));
+  process.once('exit', say.flush);
   if (workers !== undefined || redis !== undefined) {
     const c: ClusterServeOptions = { workers: workers ?? 0, redis };
     await serveCluster({ ...options, log: say }, c);
     // The cluster drains on SIGINT/SIGTERM and ends the process itself.
     return new Promise<number>(() => {});
   }
+  try {
+    return await serveUntilSignal(options, say);
+  } finally {
+    say.flush();
+    process.off('exit', say.flush);
+  }
+}
+
+/** Serves in this process until SIGINT or SIGTERM, then closes. */
+async function serveUntilSignal(options: Partial<ServeOptions>, say: LineWriter): Promise<number> {
   const running = await serve({ ...options, log: say });
   const quiet = options.logLevel === 'silent';
   if (!quiet) {

@@ -63,20 +63,29 @@ export interface RunningServer {
 /** A batch of log lines is written once it holds this many characters (or a turn adds none). */
 export const LOG_BATCH_CHARS = 8 * 1024;
 
+/** A log writer: takes whole lines (without their newline); {@link LineWriter.flush} writes what waits. */
+export interface LineWriter {
+  (line: string): void;
+  /** Writes the lines that wait, now (before the process exits). */
+  flush(): void;
+}
+
 /**
  * A log writer that gathers lines and writes them at once: while lines keep coming (a burst of
  * WebSocket lives logs two each) they leave in writes of about {@link LOG_BATCH_CHARS}; the
  * first turn of the event loop that adds none writes what waits. Measured: a line per write
  * cost the demo's `/echo` a tenth of its handshake rate, and a write per turn still cost it
- * several per cent under load (most turns carried one or two lives).
+ * several per cent under load (most turns carried one or two lives). `connchan serve` writes
+ * its log and its messages through one of these, so they keep their order.
  *
  * @example
  * ```ts
  * const log = batchedLines((chunk) => process.stdout.write(chunk));
  * log('one'); log('two'); // one write of "one\ntwo\n" once a turn passes without lines
+ * log.flush(); // or at once
  * ```
  */
-export function batchedLines(write: (chunk: string) => void): (line: string) => void {
+export function batchedLines(write: (chunk: string) => void): LineWriter {
   // Lines are kept apart and joined once per batch: a string grown line by line is a chain of
   // pieces that the write has to walk (measured: most of what a batch cost to write).
   let pending: string[] = [];
@@ -85,6 +94,7 @@ export function batchedLines(write: (chunk: string) => void): (line: string) => 
   /** Lines came since the look was scheduled: look again next turn instead of writing. */
   let added = false;
   const flush = (): void => {
+    if (pending.length === 0) return;
     pending.push('');
     const chunk = pending.join('\n');
     pending = [];
@@ -98,9 +108,9 @@ export function batchedLines(write: (chunk: string) => void): (line: string) => 
       return;
     }
     scheduled = false;
-    if (pending.length > 0) flush();
+    flush();
   };
-  return (line) => {
+  const log = (line: string): void => {
     pending.push(line);
     pendingChars += line.length + 1;
     if (!scheduled) {
@@ -111,6 +121,7 @@ export function batchedLines(write: (chunk: string) => void): (line: string) => 
     }
     if (pendingChars >= LOG_BATCH_CHARS) flush();
   };
+  return Object.assign(log, { flush });
 }
 
 function certificatePair(o: ServeOptions): { cert: string; key: string; certPath: string } {
