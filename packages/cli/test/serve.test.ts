@@ -138,7 +138,7 @@ test('serve --log-level info: one line per request, upgrade and channel close; d
   assert.deepEqual(quiet, []);
 });
 
-test('the log batches lines: alone after a quiet turn, in writes of about LOG_BATCH_CHARS while every turn adds some, none lost, in order', async () => {
+test('the log batches lines: alone after a quiet turn, in writes of about LOG_BATCH_CHARS while every turn adds some, none lost, in order; flush writes what waits', async () => {
   const writes: string[] = [];
   const log = batchedLines((chunk) => writes.push(chunk));
   const turn = () => new Promise<void>((r) => setImmediate(r));
@@ -164,6 +164,16 @@ test('the log batches lines: alone after a quiet turn, in writes of about LOG_BA
   assert.ok(writes.length <= expected + 1, `${writes.length} writes, expected about ${expected}`);
   assert.ok(writes.every((w) => w.length > 0));
   assert.equal(writes.join(''), sent.map((l) => `${l}\n`).join(''));
+  // flush writes what waits at once (the command calls it at stop and at exit), and nothing
+  // when nothing waits; the look scheduled for the flushed lines writes nothing more.
+  writes.length = 0;
+  log('last');
+  log.flush();
+  assert.deepEqual(writes, ['last\n']);
+  log.flush();
+  await turn();
+  await turn();
+  assert.deepEqual(writes, ['last\n']);
 });
 
 test('serve options: flags over the config file over the defaults; bad values are usage errors', () => {

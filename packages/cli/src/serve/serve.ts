@@ -63,7 +63,7 @@ export interface RunningServer {
 /** A batch of log lines is written once it holds this many characters (or a turn adds none). */
 export const LOG_BATCH_CHARS = 8 * 1024;
 
-/** A log writer: takes whole lines (without their newline); {@link LineWriter.flush} writes what waits. */
+/** A log writer: takes whole lines (without their newline); `flush` writes what waits. */
 export interface LineWriter {
   (line: string): void;
   /** Writes the lines that wait, now (before the process exits). */
@@ -145,7 +145,10 @@ function certificatePair(o: ServeOptions): { cert: string; key: string; certPath
  */
 export async function serve(options: Partial<ServeOptions> = {}): Promise<RunningServer> {
   const o: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...options };
-  const write = o.log ?? batchedLines((chunk) => process.stdout.write(chunk));
+  // A writer made here is this server's to flush when it closes; one passed in, its caller's.
+  const ownLog =
+    o.log === undefined ? batchedLines((chunk) => process.stdout.write(chunk)) : undefined;
+  const write = o.log ?? (ownLog as LineWriter);
   const drivers: DriverOptions[] = [{ name: 'http', host: o.host, port: o.httpPort }];
   let certPath: string | undefined;
   if (o.tls) {
@@ -199,6 +202,7 @@ export async function serve(options: Partial<ServeOptions> = {}): Promise<Runnin
       await server.close({ graceMs });
       stopLog();
       origins.stop();
+      ownLog?.flush();
     },
   };
 }
