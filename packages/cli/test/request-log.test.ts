@@ -112,14 +112,12 @@ function withClock<T>(fn: (clock: { now: number }) => T): T {
   }
 }
 
-test('the request log writes a WebSocket life as exactly these lines (text, info)', () => {
+test('the request log at info writes a request as one line, and a detached connection as one line at its close (text)', () => {
   assert.deepEqual(
     withClock((clock) => life('info', 'text', clock)),
     [
       '2026-12-06T09:30:01.007Z 127.0.0.1 GET /channels 200 1234B 0.3ms driver=http',
-      '2026-12-06T09:30:01.007Z 127.0.0.1 GET /echo?viewer=v 1 upgrade 101 channel=conn7 1ms driver=http',
       '2026-12-06T09:30:02.007Z 127.0.0.1 close channel=conn7 endpoint=/echo websocket=true sent=27 received=35 1003ms',
-      '2026-12-06T09:30:02.008Z 127.0.0.1 GET /stream detach channel=conn8 12ms driver=http',
       '2026-12-06T09:30:02.008Z - close channel=conn8 endpoint=/stream sent=0 received=0 1004ms',
     ],
   );
@@ -138,15 +136,44 @@ test('the request log at debug adds the version, user agent, headers, kind and d
   );
 });
 
-test('the request log writes a WebSocket life as exactly these JSON lines', () => {
+test('the request log writes these JSON lines at info', () => {
   assert.deepEqual(
     withClock((clock) => life('info', 'json', clock)),
     [
       '{"time":"2026-12-06T09:30:01.007Z","event":"request","peer":"127.0.0.1","method":"GET","path":"/channels","status":200,"bytes":1234,"durationMs":0.3,"driver":"http"}',
-      '{"time":"2026-12-06T09:30:01.007Z","event":"upgrade","peer":"127.0.0.1","method":"GET","path":"/echo?viewer=v 1","status":101,"channel":"conn7","durationMs":1,"driver":"http"}',
       '{"time":"2026-12-06T09:30:02.007Z","event":"close","peer":"127.0.0.1","channel":"conn7","endpoint":"/echo","websocket":true,"sent":27,"received":35,"durationMs":1003}',
-      '{"time":"2026-12-06T09:30:02.008Z","event":"detach","peer":"127.0.0.1","method":"GET","path":"/stream","channel":"conn8","durationMs":12,"driver":"http"}',
       '{"time":"2026-12-06T09:30:02.008Z","event":"close","peer":"","channel":"conn8","endpoint":"/stream","sent":0,"received":0,"durationMs":1004}',
     ],
   );
+});
+
+test('the request log at debug writes the upgrade and the detach as JSON events with their headers', () => {
+  const events = withClock((clock) => life('debug', 'json', clock)).map(
+    (l) => JSON.parse(l) as Record<string, unknown>,
+  );
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['request', 'upgrade', 'close', 'detach', 'close'],
+  );
+  assert.deepEqual(events[1], {
+    time: '2026-12-06T09:30:01.007Z',
+    event: 'upgrade',
+    peer: '127.0.0.1',
+    method: 'GET',
+    path: '/echo?viewer=v 1',
+    status: 101,
+    channel: 'conn7',
+    durationMs: 1,
+    driver: 'http',
+    version: 'HTTP/1.1',
+    userAgent: 'wsload 1',
+    headers: [
+      ['Host', 'x'],
+      ['Upgrade', 'websocket'],
+      ['User-Agent', 'wsload 1'],
+    ],
+  });
+  assert.equal(events[3].path, '/stream');
+  assert.equal(events[3].status, undefined);
+  assert.equal(events[4].kind, 'detached');
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { open } from 'connchan/ws';
 import { serveOptions } from '../src/serve/serve-cli.js';
-import { batchedLines, LOG_BATCH_CHARS } from '../src/serve/serve.js';
+import { batchedLines, LOG_BATCH_CHARS, LOG_FLUSH_MS } from '../src/serve/serve.js';
 import { CommandLineError } from '../src/args.js';
 import { startDemo } from './helpers.js';
 import { tempDir } from '../../../test/helpers/temp-dir.js';
@@ -58,11 +58,12 @@ test('serve answers on HTTP and HTTPS: the page, its assets, the favicon, /chann
   }
 });
 
-test('serve --log-level info: one line per request, upgrade and channel close; debug adds the headers; json for machines', async () => {
+test('serve --log-level info: one line per request and per channel close; debug adds the upgrades, detaches and headers; json for machines', async () => {
   for (const [level, format] of [
     ['info', 'text'],
     ['debug', 'text'],
     ['info', 'json'],
+    ['debug', 'json'],
   ] as const) {
     const lines: string[] = [];
     const running = await startDemo({
@@ -92,28 +93,36 @@ test('serve --log-level info: one line per request, upgrade and channel close; d
         assert.equal(request.status, 200);
         assert.equal(request.peer, '127.0.0.1');
         assert.ok((request.bytes as number) > 100 && typeof request.durationMs === 'number');
-        const upgrade = events.find((e) => e.event === 'upgrade')!;
-        assert.equal(upgrade.status, 101);
-        assert.equal(upgrade.path, '/echo?viewer=v1');
         const closes = events.filter((e) => e.event === 'close');
         assert.deepEqual(closes.map((e) => e.endpoint).sort(), ['/echo', '/stream']);
         const wsClose = closes.find((e) => e.endpoint === '/echo')!;
-        assert.equal(wsClose.channel, upgrade.channel);
+        assert.match(wsClose.channel as string, /^conn\d+$/);
         assert.equal(wsClose.websocket, true);
         assert.ok((wsClose.sent as number) > 0 && (wsClose.received as number) > 0);
-        assert.ok(
-          events.some((e) => e.event === 'detach' && e.path === '/stream?count=2&interval=10ms'),
-        );
+        const upgrade = events.find((e) => e.event === 'upgrade');
+        const detach = events.find((e) => e.event === 'detach');
+        if (level === 'debug') {
+          assert.equal(upgrade?.status, 101);
+          assert.equal(upgrade?.path, '/echo?viewer=v1');
+          assert.equal(upgrade?.channel, wsClose.channel);
+          assert.equal(detach?.path, '/stream?count=2&interval=10ms');
+        } else {
+          // At info, a detached connection is one line: its close.
+          assert.equal(upgrade, undefined);
+          assert.equal(detach, undefined);
+        }
       } else {
         assert.match(log, /^\S+Z 127\.0\.0\.1 GET \/channels 200 \d+B [\d.]+ms driver=http( |$)/m);
-        assert.match(
-          log,
-          /^\S+Z 127\.0\.0\.1 GET \/echo\?viewer=v1 upgrade 101 channel=conn\d+ [\d.]+ms/m,
-        );
-        assert.match(
-          log,
-          /^\S+Z 127\.0\.0\.1 GET \/stream\?count=2&interval=10ms detach channel=conn\d+/m,
-        );
+        const upgrade =
+          /^\S+Z 127\.0\.0\.1 GET \/echo\?viewer=v1 upgrade 101 channel=conn\d+ [\d.]+ms/m;
+        const detach =
+          /^\S+Z 127\.0\.0\.1 GET \/stream\?count=2&interval=10ms detach channel=conn\d+/m;
+        if (level === 'debug') {
+          assert.match(log, upgrade);
+          assert.match(log, detach);
+        } else {
+          assert.doesNotMatch(log, / upgrade 101 | detach /);
+        }
         assert.match(
           log,
           /^\S+Z 127\.0\.0\.1 close channel=conn\d+ endpoint=\/echo websocket=true sent=\d+ received=\d+ [\d.]+ms/m,
@@ -138,41 +147,38 @@ test('serve --log-level info: one line per request, upgrade and channel close; d
   assert.deepEqual(quiet, []);
 });
 
-test('the log batches lines: alone after a quiet turn, in writes of about LOG_BATCH_CHARS while every turn adds some, none lost, in order; flush writes what waits', async () => {
+test('the log batches lines: full batches of about LOG_BATCH_CHARS leave at once, no line waits longer than LOG_FLUSH_MS, none lost, in order; flush writes what waits', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const writes: string[] = [];
   const log = batchedLines((chunk) => writes.push(chunk));
-  const turn = () => new Promise<void>((r) => setImmediate(r));
   log('alone');
-  assert.equal(writes.length, 0, 'not written in the same turn');
-  await turn();
-  await turn();
-  assert.deepEqual(writes, ['alone\n']);
-  // 100 turns of 10 lines of 100 characters: a write per turn would make 100.
+  log('two');
+  t.mock.timers.tick(LOG_FLUSH_MS - 1);
+  assert.equal(writes.length, 0, 'lines wait for more');
+  t.mock.timers.tick(1);
+  assert.deepEqual(writes, ['alone\ntwo\n'], 'one write, LOG_FLUSH_MS after the first line');
+  // A storm of 1000 lines of 101 characters: each full batch leaves at once, the rest on time.
   writes.length = 0;
   const sent: string[] = [];
-  for (let t = 0; t < 100; t++) {
-    for (let i = 0; i < 10; i++) {
-      const line = `${String(t * 10 + i).padStart(6, '0')} ${'x'.repeat(93)}`;
-      sent.push(line);
-      log(line);
-    }
-    await turn();
+  for (let i = 0; i < 1000; i++) {
+    const line = `${String(i).padStart(6, '0')} ${'x'.repeat(93)}`;
+    sent.push(line);
+    log(line);
   }
-  await turn();
-  await turn();
-  const expected = Math.ceil((sent.length * 101) / LOG_BATCH_CHARS);
-  assert.ok(writes.length <= expected + 1, `${writes.length} writes, expected about ${expected}`);
-  assert.ok(writes.every((w) => w.length > 0));
+  const full = Math.floor((sent.length * 101) / LOG_BATCH_CHARS);
+  assert.equal(writes.length, full);
+  assert.ok(writes.every((w) => w.length >= LOG_BATCH_CHARS && w.length < LOG_BATCH_CHARS + 101));
+  t.mock.timers.tick(LOG_FLUSH_MS);
+  assert.equal(writes.length, full + 1);
   assert.equal(writes.join(''), sent.map((l) => `${l}\n`).join(''));
   // flush writes what waits at once (the command calls it at stop and at exit), and nothing
-  // when nothing waits; the look scheduled for the flushed lines writes nothing more.
+  // when nothing waits; the timer of the flushed lines writes nothing more.
   writes.length = 0;
   log('last');
   log.flush();
   assert.deepEqual(writes, ['last\n']);
   log.flush();
-  await turn();
-  await turn();
+  t.mock.timers.tick(LOG_FLUSH_MS);
   assert.deepEqual(writes, ['last\n']);
 });
 
