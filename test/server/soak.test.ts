@@ -10,6 +10,19 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_SERVER_LIMITS } from '../../src/server/index.js';
 import { delay } from '../helpers/channel-pair.js';
 
+/** Waits for the socket's 'drain' or `ms`, whichever comes first, leaving no listener behind. */
+function drainOrTimeout(socket: net.Socket, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.off('drain', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    socket.once('drain', done);
+  });
+}
+
 const MiB = 1024 * 1024;
 const SOAK_MS = 2500;
 
@@ -78,9 +91,8 @@ for (const secure of [false, true]) {
       const pump = async (): Promise<void> => {
         while (writing) {
           sent += 1000;
-          if (!hostile.write(batch)) {
-            await Promise.race([new Promise((r) => hostile.once('drain', r)), delay(100)]);
-          } else await delay(0);
+          if (!hostile.write(batch)) await drainOrTimeout(hostile, 100);
+          else await delay(0);
         }
       };
       const pumping = pump();
