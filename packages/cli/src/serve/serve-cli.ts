@@ -67,7 +67,7 @@ const OPTIONS = {
   'log-level': {
     type: 'string',
     value: 'LEVEL',
-    help: 'silent, info (a line per request and per channel closed) or debug (also upgrades, detaches, headers; default info)',
+    help: 'silent, info (a line per request and per channel closed) or debug (also upgrades, detaches, headers, the address of a closed channel; default info)',
   },
   'log-format': {
     type: 'string',
