@@ -16,6 +16,11 @@ export interface Side {
    * memory: at most), judged as peer ÷ ours instead of ours ÷ peer.
    */
   versusOurs?: number;
+  /**
+   * Judge `versusOurs` on the second figure (per CPU-second; for memory, heap+external) instead
+   * of the first.
+   */
+  versusOursOnSecond?: boolean;
 }
 
 export interface Comparison {
@@ -252,7 +257,16 @@ comparisons.push(
     kind: 'wsmemory',
     load: [10_000],
     ours: 'ws-echo:connchan',
-    peers: [wsPlain, { ...demo, versusOurs: 1.1 }, bunWs, netFloor, ...baseline],
+    // The demo against the bare endpoint on heap+external: rss differs by ≈1 KB per connection
+    // between two runs of the same server (V8's pages kept or given back, docs/architecture.md,
+    // round 9), ten times the 10 % judged here; heap+external holds still.
+    peers: [
+      wsPlain,
+      { ...demo, versusOurs: 1.1, versusOursOnSecond: true },
+      bunWs,
+      netFloor,
+      ...baseline,
+    ],
     target: 0.85,
   },
 );

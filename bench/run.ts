@@ -166,9 +166,14 @@ async function runComparison(c: Comparison): Promise<string[]> {
     if (peer.versusOurs !== undefined) {
       // The demo against the bare endpoint: judged as its figure ÷ ours.
       const goal = peer.versusOurs;
-      const own = 1 / ratio;
+      const own = 1 / (peer.versusOursOnSecond ? cpuRatio : ratio);
       const met = lowerIsBetter ? own <= goal : own >= goal;
-      target = `${lowerIsBetter ? '≤' : '≥'}${goal}× ours: ${own.toFixed(2)}× ${met ? '✓' : '✗'}`;
+      const on = peer.versusOursOnSecond
+        ? lowerIsBetter
+          ? ' (heap+external)'
+          : ' (per CPU-s)'
+        : '';
+      target = `${lowerIsBetter ? '≤' : '≥'}${goal}× ours${on}: ${own.toFixed(2)}× ${met ? '✓' : '✗'}`;
     } else {
       const goal = peer.reference ? undefined : (peer.target ?? c.target);
       if (goal !== undefined) {
