@@ -164,9 +164,8 @@ function certificatePair(o: ServeOptions): { cert: string; key: string; certPath
 export async function serve(options: Partial<ServeOptions> = {}): Promise<RunningServer> {
   const o: ServeOptions = { ...DEFAULT_SERVE_OPTIONS, ...options };
   // A writer made here is this server's to flush when it closes; one passed in, its caller's.
-  const ownLog =
-    o.log === undefined ? batchedLines((chunk) => process.stdout.write(chunk)) : undefined;
-  const write = o.log ?? (ownLog as LineWriter);
+  let ownLog: LineWriter | undefined;
+  const write = o.log ?? (ownLog = batchedLines((chunk) => process.stdout.write(chunk)));
   const drivers: DriverOptions[] = [{ name: 'http', host: o.host, port: o.httpPort }];
   let certPath: string | undefined;
   if (o.tls) {
